@@ -1,0 +1,42 @@
+# maillage — installation, démonstration et tests sur une machine neuve.
+# `make demo` : crée .venv, installe maillage et lance le diagnostic du Pays de Maurienne.
+# `make test` : crée .venv, installe maillage[dev] et lance la suite de tests.
+VENV ?= .venv
+# Python >= 3.12 is preferred (osrm-bindings, used by the travel-time checks, ships wheels for it);
+# any Python >= 3.11 works for the package itself.
+PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3 python3.11 python3; do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "Python >= 3.11 introuvable : installez-le puis relancez."; exit 1; }
+	"$(PYTHON)" -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/maillage territoire
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m pip install -q -e ".[bench]"
+	$(BIN)/python benchmarks/nearest.py
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info

@@ -1,0 +1,52 @@
+"""Exception hierarchy of maillage; messages are in French, for the end user."""
+
+from __future__ import annotations
+
+from os import PathLike
+
+
+class MaillageError(ValueError):
+    """Base class of every error maillage raises on bad input."""
+
+
+class UnknownTerritoryError(MaillageError):
+    """A territory was asked for with codes that match no commune, EPCI or zoning."""
+
+
+class InputFileError(MaillageError):
+    """An input file cannot be read at all.
+
+    The message names the file, and where known the line and the column, then the fix.
+
+    Examples
+    --------
+    >>> str(InputFileError("fichier vide", path="bpe.csv", fix="exportez de nouveau la table"))
+    'bpe.csv : fichier vide. Correction : exportez de nouveau la table.'
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | PathLike[str],
+        line: int | None = None,
+        column: str | None = None,
+        fix: str | None = None,
+    ) -> None:
+        self.path = str(path)
+        self.line = line
+        self.column = column
+        self.reason = message
+        self.fix = fix
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f", ligne {self.line}"
+        if self.column is not None:
+            where += f", colonne « {self.column} »"
+        text = f"{where} : {self.reason}"
+        if self.fix:
+            text += f". Correction : {self.fix.rstrip('.')}."
+        return text
