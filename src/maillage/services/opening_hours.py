@@ -106,7 +106,9 @@ class WeeklyHours:
         for block in blocks:
             try:
                 first, last, ranges = block
-                d0, d1 = FRENCH_DAYS.index(first.lower()), FRENCH_DAYS.index(last.lower())
+                d0 = FRENCH_DAYS.index(first.strip().lower())
+                # An empty last day means a single day (seen in the Annuaire's data).
+                d1 = FRENCH_DAYS.index(last.strip().lower()) if last.strip() else d0
             except ValueError:
                 raise OpeningHoursError(f"jours illisibles : {block!r}") from None
             days = range(d0, d1 + 1) if d1 >= d0 else [*range(d0, 7), *range(0, d1 + 1)]

@@ -7,7 +7,8 @@ the warnings.
 ``type`` is the INSEE BPE 2025 equipment code (``TYPEQU``) that the typology gives to
 the source's own type, so that one vocabulary serves all sources (``A129`` town hall,
 ``A128`` France Services, ``D307`` pharmacy...); ``source_type`` keeps the source's own
-code or tag. ``position`` says how the point was located: ``"source"`` (coordinates
+code or tag. ``address`` and ``accessibility`` (the source's step-free access code, as
+published) are filled where the source has them. ``position`` says how the point was located: ``"source"`` (coordinates
 given by the source) or ``"commune"`` (no coordinates: placed at the commune's point).
 """
 
@@ -37,6 +38,8 @@ SERVICE_COLUMNS = [
     "opening_hours",
     "hours_per_week",
     "open_saturday",
+    "address",
+    "accessibility",
     "position",
     "line",
 ]
