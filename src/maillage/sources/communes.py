@@ -44,9 +44,12 @@ def _communes() -> gpd.GeoDataFrame:
     zonings = pd.read_csv(
         data_path("zonings", "insee-appartenance-communes-2024.csv"),
         dtype=str,
-        usecols=["CODGEO", *ZONING_COLUMNS],
+        usecols=["CODGEO", "LIBGEO", *ZONING_COLUMNS],
     ).rename(columns={"CODGEO": "commune", **ZONING_COLUMNS})
     table = table.merge(zonings, on="commune", how="left", validate="one_to_one")
+    # The COG's official label keeps the article ("La Chambre", not "Chambre").
+    table["name"] = table.pop("LIBGEO").fillna(table["name"])
+    table["population"] = table["population"].astype("Int64")  # NA for Mayotte
     # A few communes nouvelles have no point in the source: use their town hall's.
     town_halls = pd.read_csv(
         data_path("communes", "mairies-france.csv.gz"), dtype={"code": str},
@@ -67,7 +70,8 @@ def read_communes() -> gpd.GeoDataFrame:
     -------
     geopandas.GeoDataFrame
         One row per commune (34,875), EPSG:4326 points inside each commune:
-        ``commune`` (INSEE code), ``name``, ``departement``, ``epci`` (SIREN),
+        ``commune`` (INSEE code), ``name`` (official COG label, article included),
+        ``departement``, ``epci`` (SIREN),
         ``population`` (population municipale), ``lon``, ``lat`` (a point inside the
         commune; its town hall for the few communes nouvelles the source gives none,
         NaN if neither is known), and the INSEE

@@ -1,0 +1,131 @@
+"""The ``maillage`` command line (French): a thin layer over the library."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from maillage import __version__
+from maillage._errors import MaillageError
+from maillage.cli.summary import territory_summary, verification_summary
+from maillage.cli.text import print_territory, print_verification
+
+
+def _split(values: Sequence[str]) -> list[str]:
+    return [code.strip() for value in values for code in value.split(",") if code.strip()]
+
+
+def _fail_on_errors(function: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            function(*args, **kwargs)
+        except MaillageError as err:
+            click.echo(f"Erreur : {err}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--aide", "--help"]})
+@click.version_option(__version__, "--version", message="maillage %(version)s")
+def cli() -> None:
+    """maillage : diagnostic et schéma de services à la population.
+
+    Sans option de territoire, les commandes portent sur le Pays de Maurienne (Savoie).
+    """
+
+
+_TERRITORY_OPTIONS = [
+    click.option("--communes", multiple=True, help="Codes INSEE de communes (séparés par des virgules)."),
+    click.option("--epci", multiple=True, help="SIREN d'EPCI (séparés par des virgules)."),
+    click.option("--departements", "--departement", multiple=True, help="Codes de départements."),
+    click.option("--bassins-vie", "--bassin-vie", multiple=True, help="Codes de bassins de vie 2022."),
+    click.option("--nom", default=None, help="Nom du territoire dans les sorties."),
+    click.option("--tampon-km", default=30.0, show_default=True, type=float,
+                 help="Largeur de la couronne de communes voisines dont les services comptent."),
+]
+
+
+def territory_options(function: Callable[..., None]) -> Callable[..., None]:
+    """Add the options that choose a territory."""
+    for option in reversed(_TERRITORY_OPTIONS):
+        function = option(function)
+    return function
+
+
+@cli.command("territoire")
+@territory_options
+@click.option("--sources", "user_sources", multiple=True, type=click.Path(path_type=Path),
+              help="Fichier de services en plus (BPE, PBF OpenStreetMap, CSV/GeoJSON) ; "
+              "répétable.")
+@click.option("--json", "as_json", is_flag=True, help="Écrire le résumé en JSON.")
+@_fail_on_errors
+def territoire(
+    communes: tuple[str, ...],
+    epci: tuple[str, ...],
+    departements: tuple[str, ...],
+    bassins_vie: tuple[str, ...],
+    nom: str | None,
+    tampon_km: float,
+    user_sources: tuple[Path, ...],
+    as_json: bool,
+) -> None:
+    """Présenter le territoire : communes, EPCI, population, services par famille et source."""
+    from maillage.services.catalogue import territory_services
+    from maillage.territory.builtin import pays_de_maurienne
+    from maillage.territory.territory import select_territory
+
+    if any((communes, epci, departements, bassins_vie)):
+        territory = select_territory(
+            communes=_split(communes), epci=_split(epci), departements=_split(departements),
+            bassins_vie=_split(bassins_vie), name=nom, buffer_km=tampon_km,
+        )
+    else:
+        territory = pays_de_maurienne(buffer_km=tampon_km)
+    extra = []
+    if user_sources:
+        from maillage.sources.dispatch import read_service_file
+
+        extra = [read_service_file(path) for path in user_sources]
+    services = territory_services(territory, extra=extra)
+    summary = territory_summary(territory, services, extra=dict(zip(user_sources, extra, strict=True)))
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        print_territory(summary)
+
+
+@cli.command("verifier")
+@click.argument("fichier", type=click.Path(path_type=Path))
+@click.option("--format", "file_format",
+              type=click.Choice(["bpe", "france-services", "csv", "osm"]), default=None,
+              help="Format du fichier (deviné d'après son nom et son en-tête sinon).")
+@click.option("--json", "as_json", is_flag=True, help="Écrire le résultat en JSON.")
+@_fail_on_errors
+def verifier(fichier: Path, file_format: str | None, as_json: bool) -> None:
+    """Vérifier un fichier de services avant usage : lignes lues, acceptées, rejetées.
+
+    Code de sortie : 0 sans rejet, 1 si des lignes sont rejetées, 2 si le fichier est
+    illisible.
+    """
+    from maillage.sources.dispatch import read_service_file
+
+    result = read_service_file(fichier, format=file_format)
+    summary = verification_summary(fichier, result)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        print_verification(summary)
+    sys.exit(1 if summary["rejetees"] else 0)
+
+
+def main() -> None:
+    """Entry point of the ``maillage`` command."""
+    cli(prog_name="maillage")

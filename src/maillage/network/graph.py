@@ -1,0 +1,686 @@
+"""Road graph built from an OpenStreetMap extract, cached on disk.
+
+:func:`build_graph` reads the drivable ways of a ``.osm.pbf`` file (any Geofabrik or
+BBBike extract as published), weights every segment by its driving time in minutes,
+keeps the largest strongly connected component and caches the result as a ``.npz``
+file, so that a second run does not parse the extract again. The tag rules and default
+speeds are documented in :mod:`maillage.network._osm` (after OSRM's car profile).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from maillage._errors import InputFileError, MaillageError
+from maillage.network import _osm
+from maillage.network._crs import metric_crs
+
+if TYPE_CHECKING:
+    import scipy.sparse
+
+__all__ = ["GraphReport", "RoadGraph", "build_graph", "default_cache_dir"]
+
+#: Version of the on-disk graph format and of the building rules; part of the cache key.
+_GRAPH_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class GraphReport:
+    """What :func:`build_graph` kept and cut, for the user to check.
+
+    Attributes
+    ----------
+    source
+        Name of the OSM file.
+    ways_drivable
+        Drivable ways read.
+    ways_excluded
+        Ways with a ``highway`` or ferry tag left out, by reason (French labels).
+    nodes_before, edges_before
+        Size of the graph of all drivable ways.
+    components
+        Number of strongly connected components of that graph.
+    nodes_kept, edges_kept
+        Size of the largest strongly connected component, the graph used.
+    closed_ways
+        Ways closed in this variant (as asked), and ``edges_closed`` the edges removed.
+    """
+
+    source: str
+    ways_drivable: int
+    ways_excluded: dict[str, int]
+    nodes_before: int
+    edges_before: int
+    components: int
+    nodes_kept: int
+    edges_kept: int
+    closed_ways: tuple[str, ...] = ()
+    edges_closed: int = 0
+
+    @property
+    def nodes_cut(self) -> int:
+        """Nodes outside the largest strongly connected component."""
+        return self.nodes_before - self.nodes_kept
+
+    @property
+    def edges_cut(self) -> int:
+        """Edges outside the largest strongly connected component."""
+        return self.edges_before - self.edges_kept
+
+    def summary(self) -> str:
+        """The report as French text, one fact a line.
+
+        Examples
+        --------
+        >>> r = GraphReport("x.osm.pbf", 10, {"accès interdit": 2}, 100, 180, 3, 90, 170)
+        >>> print(r.summary())
+        x.osm.pbf : 10 voies carrossables lues ; écartées : accès interdit 2
+        composante fortement connexe retenue : 90 nœuds, 170 arcs (2 composantes coupées : 10 nœuds, 10 arcs)
+        """
+        excluded = ", ".join(f"{k} {v}" for k, v in sorted(self.ways_excluded.items()))
+        lines = [
+            f"{self.source} : {self.ways_drivable} voies carrossables lues ; "
+            f"écartées : {excluded or 'aucune'}",
+            f"composante fortement connexe retenue : {self.nodes_kept} nœuds, "
+            f"{self.edges_kept} arcs ({self.components - 1} composantes coupées : "
+            f"{self.nodes_cut} nœuds, {self.edges_cut} arcs)",
+        ]
+        if self.closed_ways:
+            lines.append(
+                f"voies fermées : {', '.join(self.closed_ways)} ({self.edges_closed} arcs retirés)"
+            )
+        return "\n".join(lines)
+
+
+@dataclass
+class RoadGraph:
+    """A directed road graph in compressed sparse row form, weighted by minutes.
+
+    Node ``i`` has its out-edges at ``indices[indptr[i]:indptr[i + 1]]``; edges are
+    sorted by tail then head, with no self-loop and no parallel edge.
+
+    Attributes
+    ----------
+    node_id
+        OSM node id of every node.
+    lon, lat
+        WGS84 coordinates of the nodes.
+    x, y
+        Metric coordinates in :attr:`crs`: Lambert-93 (EPSG:2154) in metropolitan
+        France, else the local UTM zone (see :func:`maillage.network._crs.metric_crs`).
+    indptr, indices
+        CSR structure (int64 / int32).
+    minutes, length_m
+        Driving time and length of every edge.
+    edge_way
+        Row in the way table of the way each edge belongs to.
+    way_id, way_name, way_ref, way_highway
+        The way table: OSM way id, ``name``, ``ref`` and ``highway`` tags.
+    report
+        What was kept and cut (:class:`GraphReport`).
+    """
+
+    node_id: npt.NDArray[np.int64]
+    lon: npt.NDArray[np.float64]
+    lat: npt.NDArray[np.float64]
+    x: npt.NDArray[np.float64]
+    y: npt.NDArray[np.float64]
+    crs: str
+    indptr: npt.NDArray[np.int64]
+    indices: npt.NDArray[np.int32]
+    minutes: npt.NDArray[np.float64]
+    length_m: npt.NDArray[np.float64]
+    edge_way: npt.NDArray[np.int32]
+    way_id: npt.NDArray[np.int64]
+    way_name: npt.NDArray[np.str_]
+    way_ref: npt.NDArray[np.str_]
+    way_highway: npt.NDArray[np.str_]
+    report: GraphReport
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return int(self.node_id.size)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of directed edges."""
+        return int(self.indices.size)
+
+    def tails(self) -> npt.NDArray[np.int64]:
+        """Tail node of every edge (the row of the CSR structure)."""
+        return np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(self.indptr))
+
+    def csr(self) -> scipy.sparse.csr_matrix:
+        """The graph as a scipy CSR matrix of minutes (explicit zeros are edges)."""
+        import scipy.sparse
+
+        return scipy.sparse.csr_matrix(
+            (self.minutes, self.indices, self.indptr), shape=(self.n_nodes, self.n_nodes)
+        )
+
+    def edges(self) -> pd.DataFrame:
+        """Edge table: ``source, target, minutes, length_m, way_id`` (node positions).
+
+        Examples
+        --------
+        >>> g = RoadGraph.from_edges([0, 1], [1, 0], [1.5, 2.0], lon=[0.0, 0.01], lat=[0.0, 0.0])
+        >>> g.edges()[["source", "target", "minutes"]].to_dict("list")
+        {'source': [0, 1], 'target': [1, 0], 'minutes': [1.5, 2.0]}
+        """
+        return pd.DataFrame(
+            {
+                "source": self.tails(),
+                "target": self.indices.astype(np.int64),
+                "minutes": self.minutes,
+                "length_m": self.length_m,
+                "way_id": self.way_id[self.edge_way],
+            }
+        )
+
+    def has_edges(self) -> npt.NDArray[np.bool_]:
+        """Whether each node has at least one in-edge and one out-edge."""
+        out_degree = np.diff(self.indptr) > 0
+        in_degree = np.bincount(self.indices, minlength=self.n_nodes) > 0
+        return np.asarray(out_degree & in_degree)
+
+    @classmethod
+    def from_edges(
+        cls,
+        source: Sequence[int] | npt.NDArray[np.int64],
+        target: Sequence[int] | npt.NDArray[np.int64],
+        minutes: Sequence[float] | npt.NDArray[np.float64],
+        *,
+        lon: Sequence[float] | npt.NDArray[np.float64],
+        lat: Sequence[float] | npt.NDArray[np.float64],
+        length_m: Sequence[float] | npt.NDArray[np.float64] | None = None,
+        way_id: Sequence[int] | npt.NDArray[np.int64] | None = None,
+        node_id: Sequence[int] | npt.NDArray[np.int64] | None = None,
+    ) -> RoadGraph:
+        """Build a graph from an edge list (node positions ``0 … n-1``), e.g. for tests.
+
+        Parallel edges keep the fastest one; self-loops are dropped. Every edge gets its
+        own one-edge way unless ``way_id`` is given.
+
+        Examples
+        --------
+        >>> g = RoadGraph.from_edges([0, 1, 1], [1, 2, 0], [1.0, 2.0, 1.0],
+        ...                          lon=[0, 0.01, 0.02], lat=[0, 0, 0])
+        >>> g.n_nodes, g.n_edges, g.crs
+        (3, 3, 'EPSG:32631')
+        """
+        lon_a = np.asarray(lon, dtype=np.float64)
+        lat_a = np.asarray(lat, dtype=np.float64)
+        src = np.asarray(source, dtype=np.int64)
+        dst = np.asarray(target, dtype=np.int64)
+        mins = np.asarray(minutes, dtype=np.float64)
+        length = (
+            np.asarray(length_m, dtype=np.float64)
+            if length_m is not None
+            else _osm.haversine_m(lon_a[src], lat_a[src], lon_a[dst], lat_a[dst])
+        )
+        ways = (
+            np.asarray(way_id, dtype=np.int64)
+            if way_id is not None
+            else np.arange(src.size, dtype=np.int64)
+        )
+        unique_ways, edge_way = np.unique(ways, return_inverse=True)
+        empty = np.full(unique_ways.size, "", dtype=np.str_)
+        n = lon_a.size
+        report = GraphReport("arcs", int(unique_ways.size), {}, n, int(src.size), 1, n, 0)
+        graph = _assemble(
+            src,
+            dst,
+            mins,
+            length,
+            edge_way.astype(np.int32),
+            node_id=np.asarray(node_id if node_id is not None else np.arange(n), dtype=np.int64),
+            lon=lon_a,
+            lat=lat_a,
+            way_id=unique_ways,
+            way_name=empty,
+            way_ref=empty,
+            way_highway=empty,
+            report=report,
+        )
+        graph.report = replace(report, edges_kept=graph.n_edges, edges_before=graph.n_edges)
+        return graph
+
+    def without_ways(self, closed: Sequence[str | int]) -> RoadGraph:
+        """The same graph with some ways closed (e.g. mountain passes in winter).
+
+        Each item is an OSM way id (int, or digits), or a ``name`` or a ``ref`` compared
+        without case, accents, hyphens or spaces (``"col de l'iseran"`` matches
+        ``"Col de l'Iseran"``, ``"d902"`` matches ``"D 902"``). Nodes stay the same, so
+        times can be compared node by node; a node reachable only through a closed way
+        becomes unreachable (NaN).
+
+        Parameters
+        ----------
+        closed
+            The ways to close.
+
+        Returns
+        -------
+        RoadGraph
+            A new graph; ``report.closed_ways`` and ``report.edges_closed`` say what was cut.
+
+        Raises
+        ------
+        MaillageError
+            If an item matches no way of the graph (the message suggests close names).
+
+        Examples
+        --------
+        >>> g = RoadGraph.from_edges([0, 1], [1, 0], [1.0, 1.0], lon=[0, 0.01], lat=[0, 0])
+        >>> g.without_ways([0]).n_edges
+        1
+        """
+        keep_way = np.ones(self.way_id.size, dtype=bool)
+        labels: list[str] = []
+        names = np.array([_normalize(s) for s in self.way_name.tolist()], dtype=np.str_)
+        refs = np.array([_normalize(s, drop_spaces=True) for s in self.way_ref.tolist()])
+        for item in closed:
+            text = str(item).strip()
+            if isinstance(item, (int, np.integer)) or re.fullmatch(r"w?\d+", text):
+                match = self.way_id == int(text.lstrip("w"))
+            else:
+                match = (names == _normalize(text)) | (refs == _normalize(text, drop_spaces=True))
+            if not match.any():
+                raise MaillageError(_no_match_message(text, self.way_name, self.way_ref))
+            keep_way &= ~match
+            labels.append(text)
+        keep_edge = keep_way[self.edge_way]
+        graph = self._select_edges(keep_edge)
+        graph.report = replace(
+            self.report,
+            closed_ways=(*self.report.closed_ways, *labels),
+            edges_closed=self.report.edges_closed + int((~keep_edge).sum()),
+        )
+        return graph
+
+    def _select_edges(self, keep: npt.NDArray[np.bool_]) -> RoadGraph:
+        tails = self.tails()[keep]
+        indptr = np.zeros(self.n_nodes + 1, dtype=np.int64)
+        np.cumsum(np.bincount(tails, minlength=self.n_nodes), out=indptr[1:])
+        return replace(
+            self,
+            indptr=indptr,
+            indices=self.indices[keep],
+            minutes=self.minutes[keep],
+            length_m=self.length_m[keep],
+            edge_way=self.edge_way[keep],
+            _cache={},
+        )
+
+    def save(self, path: str | PathLike[str]) -> None:
+        """Write the graph to an ``.npz`` file (atomically, no pickle)."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, Any] = {
+            name: getattr(self, name)
+            for name in (
+                "node_id lon lat x y indptr indices minutes length_m edge_way "
+                "way_id way_name way_ref way_highway"
+            ).split()
+        }
+        arrays["crs"] = np.array(self.crs)
+        arrays["report"] = np.array(_report_json(self))
+        arrays["format"] = np.array(_GRAPH_FORMAT)
+        handle, tmp = tempfile.mkstemp(dir=target.parent, suffix=".npz")
+        os.close(handle)
+        try:
+            np.savez(tmp, **arrays)
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+
+    @classmethod
+    def load(cls, path: str | PathLike[str]) -> RoadGraph:
+        """Read a graph written by :meth:`save`."""
+        with np.load(path, allow_pickle=False) as data:
+            if int(data["format"]) != _GRAPH_FORMAT:
+                raise InputFileError(
+                    "format de graphe périmé",
+                    path=path,
+                    fix="supprimez ce fichier de cache, il sera reconstruit",
+                )
+            report = json.loads(str(data["report"]))
+            report["closed_ways"] = tuple(report["closed_ways"])
+            return cls(
+                node_id=data["node_id"],
+                lon=data["lon"],
+                lat=data["lat"],
+                x=data["x"],
+                y=data["y"],
+                crs=str(data["crs"]),
+                indptr=data["indptr"],
+                indices=data["indices"],
+                minutes=data["minutes"],
+                length_m=data["length_m"],
+                edge_way=data["edge_way"],
+                way_id=data["way_id"],
+                way_name=data["way_name"],
+                way_ref=data["way_ref"],
+                way_highway=data["way_highway"],
+                report=GraphReport(**report),
+            )
+
+
+def _report_json(graph: RoadGraph) -> str:
+    return json.dumps(asdict(graph.report), ensure_ascii=False)
+
+
+def _normalize(text: str, *, drop_spaces: bool = False) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    plain = re.sub(r"[\s\-‐–—_'’`.]+", "" if drop_spaces else " ", plain).strip()
+    return plain
+
+
+def _no_match_message(
+    text: str, names: npt.NDArray[np.str_], refs: npt.NDArray[np.str_]
+) -> str:
+    candidates = sorted({s for s in (*names.tolist(), *refs.tolist()) if s})
+    close = difflib.get_close_matches(text, candidates, n=3, cutoff=0.6)
+    hint = f" Voies proches : {', '.join(close)}." if close else ""
+    return (
+        f"Voie à fermer « {text} » : aucune voie du graphe n'a cet identifiant OSM, ce nom "
+        f"ou cette référence.{hint} Correction : donnez le nom exact de la voie (tag name), "
+        "sa référence (tag ref, ex. « D 902 ») ou son identifiant OSM."
+    )
+
+
+def default_cache_dir() -> Path:
+    """Where built graphs are cached: ``$MAILLAGE_CACHE_DIR``, else ``$XDG_CACHE_HOME/maillage``.
+
+    Examples
+    --------
+    >>> default_cache_dir().name
+    'graphs'
+    """
+    root = os.environ.get("MAILLAGE_CACHE_DIR")
+    if root:
+        return Path(root) / "graphs"
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "maillage" / "graphs"
+
+
+def _cache_key(pbf_path: Path) -> str:
+    digest = hashlib.sha256()
+    with pbf_path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 22), b""):
+            digest.update(chunk)
+    rules = json.dumps(
+        [
+            _GRAPH_FORMAT,
+            _osm.DEFAULT_SPEED_KPH,
+            _osm.MAXSPEED_FACTOR,
+            sorted(_osm.NO_ACCESS_VALUES),
+            _osm.EARTH_RADIUS_M,
+        ]
+    )
+    digest.update(rules.encode())
+    return digest.hexdigest()[:20]
+
+
+def build_graph(
+    pbf_path: str | PathLike[str],
+    *,
+    closed_ways: Sequence[str | int] = (),
+    cache_dir: str | PathLike[str] | None = None,
+    use_cache: bool = True,
+) -> RoadGraph:
+    """Build the drivable road graph of an OpenStreetMap extract.
+
+    Segments are weighted by ``length_m / speed``, the speed being the way's
+    ``maxspeed`` × 0.8 or its class default (:data:`maillage.network._osm.DEFAULT_SPEED_KPH`,
+    from OSRM's car profile). Ferries, private and no-access roads are left out, and
+    only the largest strongly connected component is kept; :attr:`RoadGraph.report`
+    says what was cut.
+
+    Parameters
+    ----------
+    pbf_path
+        An ``.osm.pbf`` extract (Geofabrik, BBBike, …) as published.
+    closed_ways
+        Ways to close (OSM ids, names or refs), see :meth:`RoadGraph.without_ways`.
+    cache_dir
+        Folder of the graph cache; by default :func:`default_cache_dir`. The key is the
+        SHA-256 of the file and of the building rules, so an edited file is rebuilt.
+    use_cache
+        Set to ``False`` to neither read nor write the cache.
+
+    Returns
+    -------
+    RoadGraph
+
+    Raises
+    ------
+    InputFileError
+        If the file is missing, unreadable, or holds no drivable road.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> g = build_graph("tests/data/osm/saint-barthelemy-2014.osm.pbf",
+    ...                 cache_dir=tempfile.mkdtemp())
+    >>> g.crs, g.n_nodes > 1000, g.report.components > 1
+    ('EPSG:32620', True, True)
+    """
+    path = Path(pbf_path)
+    if not path.is_file():
+        raise InputFileError(
+            "fichier OpenStreetMap introuvable",
+            path=path,
+            fix="indiquez le chemin d'un extrait .osm.pbf (Geofabrik ou BBBike)",
+        )
+    cache_file: Path | None = None
+    graph: RoadGraph | None = None
+    if use_cache:
+        folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        stem = path.name.split(".")[0]
+        cache_file = folder / f"{stem}-{_cache_key(path)}.npz"
+        if cache_file.is_file():
+            try:
+                graph = RoadGraph.load(cache_file)
+            except (OSError, ValueError, KeyError):
+                graph = None
+    if graph is None:
+        graph = _build(path)
+        if cache_file is not None:
+            graph.save(cache_file)
+    if closed_ways:
+        graph = graph.without_ways(closed_ways)
+    return graph
+
+
+def _build(path: Path) -> RoadGraph:
+    try:
+        ways = _osm.read_drivable_ways(path)
+    except RuntimeError as error:
+        raise InputFileError(
+            f"lecture OpenStreetMap impossible ({error})",
+            path=path,
+            fix="vérifiez que le fichier est un extrait .osm.pbf complet",
+        ) from error
+    n_ways = ways.way_id.size
+    if n_ways == 0:
+        raise InputFileError(
+            "aucune voie carrossable (tag highway) dans ce fichier",
+            path=path,
+            fix="utilisez un extrait OpenStreetMap complet de la zone (Geofabrik, BBBike)",
+        )
+    counts = np.diff(ways.offsets)
+    way_of_node = np.repeat(np.arange(n_ways, dtype=np.int64), counts)
+    first = np.arange(ways.node_ref.size - 1)
+    valid = np.isfinite(ways.lon)
+    pair = (way_of_node[first] == way_of_node[first + 1]) & valid[first] & valid[first + 1]
+    a, b = first[pair], first[pair] + 1
+    way = way_of_node[a]
+    length = _osm.haversine_m(ways.lon[a], ways.lat[a], ways.lon[b], ways.lat[b])
+    fwd, bwd = ways.forward_kph[way], ways.backward_kph[way]
+    has_f, has_b = np.isfinite(fwd), np.isfinite(bwd)
+    src_pos = np.concatenate([a[has_f], b[has_b]])
+    dst_pos = np.concatenate([b[has_f], a[has_b]])
+    speed = np.concatenate([fwd[has_f], bwd[has_b]])
+    seg_length = np.concatenate([length[has_f], length[has_b]])
+    seg_way = np.concatenate([way[has_f], way[has_b]])
+    minutes = seg_length * 60.0 / (speed * 1000.0)
+    src_ref, dst_ref = ways.node_ref[src_pos], ways.node_ref[dst_pos]
+    node_ref, inverse = np.unique(np.concatenate([src_ref, dst_ref]), return_inverse=True)
+    src, dst = inverse[: src_ref.size], inverse[src_ref.size :]
+    lon = np.empty(node_ref.size)
+    lat = np.empty(node_ref.size)
+    lon[src], lat[src] = ways.lon[src_pos], ways.lat[src_pos]
+    lon[dst], lat[dst] = ways.lon[dst_pos], ways.lat[dst_pos]
+    report = GraphReport(
+        source=path.name,
+        ways_drivable=int(n_ways),
+        ways_excluded=dict(ways.excluded),
+        nodes_before=int(node_ref.size),
+        edges_before=0,
+        components=0,
+        nodes_kept=0,
+        edges_kept=0,
+    )
+    full = _assemble(
+        src,
+        dst,
+        minutes,
+        seg_length,
+        seg_way.astype(np.int32),
+        node_id=node_ref,
+        lon=lon,
+        lat=lat,
+        way_id=ways.way_id,
+        way_name=np.array(ways.name, dtype=np.str_),
+        way_ref=np.array(ways.ref, dtype=np.str_),
+        way_highway=np.array(ways.highway, dtype=np.str_),
+        report=report,
+    )
+    return _largest_component(full)
+
+
+def _assemble(
+    src: npt.NDArray[np.int64],
+    dst: npt.NDArray[np.int64],
+    minutes: npt.NDArray[np.float64],
+    length_m: npt.NDArray[np.float64],
+    edge_way: npt.NDArray[np.int32],
+    *,
+    node_id: npt.NDArray[np.int64],
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+    way_id: npt.NDArray[np.int64],
+    way_name: npt.NDArray[np.str_],
+    way_ref: npt.NDArray[np.str_],
+    way_highway: npt.NDArray[np.str_],
+    report: GraphReport,
+) -> RoadGraph:
+    """CSR graph from edges: drop self-loops, keep the fastest of parallel edges, project."""
+    n = int(node_id.size)
+    keep = src != dst
+    src, dst, minutes, length_m, edge_way = (
+        src[keep],
+        dst[keep],
+        minutes[keep],
+        length_m[keep],
+        edge_way[keep],
+    )
+    order = np.lexsort((minutes, dst, src))
+    src, dst = src[order], dst[order]
+    first = np.ones(src.size, dtype=bool)
+    first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
+    order = order[first]
+    src, dst = src[first], dst[first]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    crs = metric_crs(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
+    x, y = _project(lon, lat, crs)
+    return RoadGraph(
+        node_id=node_id,
+        lon=lon,
+        lat=lat,
+        x=x,
+        y=y,
+        crs=crs,
+        indptr=indptr,
+        indices=dst.astype(np.int32),
+        minutes=minutes[order],
+        length_m=length_m[order],
+        edge_way=edge_way[order],
+        way_id=way_id,
+        way_name=way_name,
+        way_ref=way_ref,
+        way_highway=way_highway,
+        report=replace(report, edges_before=int(src.size)),
+    )
+
+
+def _project(
+    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], crs: str
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    from pyproj import Transformer
+
+    transformer = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    x, y = transformer.transform(lon, lat)
+    return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+
+
+def _largest_component(graph: RoadGraph) -> RoadGraph:
+    from scipy.sparse.csgraph import connected_components
+
+    count, labels = connected_components(graph.csr(), directed=True, connection="strong")
+    largest = np.argmax(np.bincount(labels))
+    keep_node = labels == largest
+    new_index = np.cumsum(keep_node) - 1
+    tails = graph.tails()
+    keep_edge = keep_node[tails] & keep_node[graph.indices]
+    kept_tails = new_index[tails[keep_edge]]
+    n = int(keep_node.sum())
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(kept_tails, minlength=n), out=indptr[1:])
+    used_ways = np.unique(graph.edge_way[keep_edge])
+    way_index = np.full(graph.way_id.size, -1, dtype=np.int32)
+    way_index[used_ways] = np.arange(used_ways.size, dtype=np.int32)
+    return RoadGraph(
+        node_id=graph.node_id[keep_node],
+        lon=graph.lon[keep_node],
+        lat=graph.lat[keep_node],
+        x=graph.x[keep_node],
+        y=graph.y[keep_node],
+        crs=graph.crs,
+        indptr=indptr,
+        indices=new_index[graph.indices[keep_edge]].astype(np.int32),
+        minutes=graph.minutes[keep_edge],
+        length_m=graph.length_m[keep_edge],
+        edge_way=way_index[graph.edge_way[keep_edge]],
+        way_id=graph.way_id[used_ways],
+        way_name=graph.way_name[used_ways],
+        way_ref=graph.way_ref[used_ways],
+        way_highway=graph.way_highway[used_ways],
+        report=replace(
+            graph.report,
+            components=int(count),
+            nodes_kept=n,
+            edges_kept=int(keep_edge.sum()),
+        ),
+    )
