@@ -43,13 +43,22 @@ def cli() -> None:
 
 
 _TERRITORY_OPTIONS = [
-    click.option("--communes", multiple=True, help="Codes INSEE de communes (séparés par des virgules)."),
+    click.option(
+        "--communes", multiple=True, help="Codes INSEE de communes (séparés par des virgules)."
+    ),
     click.option("--epci", multiple=True, help="SIREN d'EPCI (séparés par des virgules)."),
     click.option("--departements", "--departement", multiple=True, help="Codes de départements."),
-    click.option("--bassins-vie", "--bassin-vie", multiple=True, help="Codes de bassins de vie 2022."),
+    click.option(
+        "--bassins-vie", "--bassin-vie", multiple=True, help="Codes de bassins de vie 2022."
+    ),
     click.option("--nom", default=None, help="Nom du territoire dans les sorties."),
-    click.option("--tampon-km", default=30.0, show_default=True, type=float,
-                 help="Largeur de la couronne de communes voisines dont les services comptent."),
+    click.option(
+        "--tampon-km",
+        default=30.0,
+        show_default=True,
+        type=float,
+        help="Largeur de la couronne de communes voisines dont les services comptent.",
+    ),
 ]
 
 
@@ -62,9 +71,13 @@ def territory_options(function: Callable[..., None]) -> Callable[..., None]:
 
 @cli.command("territoire")
 @territory_options
-@click.option("--sources", "user_sources", multiple=True, type=click.Path(path_type=Path),
-              help="Fichier de services en plus (BPE, PBF OpenStreetMap, CSV/GeoJSON) ; "
-              "répétable.")
+@click.option(
+    "--sources",
+    "user_sources",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Fichier de services en plus (BPE, PBF OpenStreetMap, CSV/GeoJSON) ; répétable.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Écrire le résumé en JSON.")
 @_fail_on_errors
 def territoire(
@@ -84,8 +97,12 @@ def territoire(
 
     if any((communes, epci, departements, bassins_vie)):
         territory = select_territory(
-            communes=_split(communes), epci=_split(epci), departements=_split(departements),
-            bassins_vie=_split(bassins_vie), name=nom, buffer_km=tampon_km,
+            communes=_split(communes),
+            epci=_split(epci),
+            departements=_split(departements),
+            bassins_vie=_split(bassins_vie),
+            name=nom,
+            buffer_km=tampon_km,
         )
     else:
         territory = pays_de_maurienne(buffer_km=tampon_km)
@@ -95,7 +112,9 @@ def territoire(
 
         extra = [read_service_file(path) for path in user_sources]
     services = territory_services(territory, extra=extra)
-    summary = territory_summary(territory, services, extra=dict(zip(user_sources, extra, strict=True)))
+    summary = territory_summary(
+        territory, services, extra=dict(zip(user_sources, extra, strict=True))
+    )
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
@@ -104,9 +123,13 @@ def territoire(
 
 @cli.command("verifier")
 @click.argument("fichier", type=click.Path(path_type=Path))
-@click.option("--format", "file_format",
-              type=click.Choice(["bpe", "france-services", "csv", "osm"]), default=None,
-              help="Format du fichier (deviné d'après son nom et son en-tête sinon).")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["bpe", "france-services", "csv", "osm"]),
+    default=None,
+    help="Format du fichier (deviné d'après son nom et son en-tête sinon).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Écrire le résultat en JSON.")
 @_fail_on_errors
 def verifier(fichier: Path, file_format: str | None, as_json: bool) -> None:

@@ -43,13 +43,22 @@ def territory_summary(
         "territoire": territory.name,
         "population": territory.population,
         "communes": [
-            {"code": row.commune, "nom": row.name, "epci": row.epci,
-             "population": int(row.population)}
+            {
+                "code": row.commune,
+                "nom": row.name,
+                "epci": row.epci,
+                "population": int(row.population),
+            }
             for row in territory.communes.sort_values("commune").itertuples()
         ],
         "epci": [
-            {"code": row.epci, "nom": row.name, "type": row.type,
-             "communes": int(row.communes), "population": int(row.population)}
+            {
+                "code": row.epci,
+                "nom": row.name,
+                "type": row.type,
+                "communes": int(row.communes),
+                "population": int(row.population),
+            }
             for row in epci.itertuples()
         ],
         "couronne": {
@@ -65,8 +74,12 @@ def territory_summary(
         },
         "services_couronne_par_famille": _counts(ring["family"], families),
         "fichiers": [
-            {"fichier": str(path), "lues": result.rows_read, "acceptees": len(result.services),
-             "rejetees": len(result.rejected)}
+            {
+                "fichier": str(path),
+                "lues": result.rows_read,
+                "acceptees": len(result.services),
+                "rejetees": len(result.rejected),
+            }
             for path, result in (extra or {}).items()
         ],
     }
@@ -80,8 +93,13 @@ def verification_summary(path: Path, result: SourceResult) -> dict[str, Any]:
         "lues": result.rows_read,
         "acceptees": len(result.services),
         "rejetees": [
-            {"ligne": row["ligne"], "raison": row["raison"], "colonne": row["colonne"],
-             "valeur": row["valeur"], "correction": row["correction"]}
+            {
+                "ligne": row["ligne"],
+                "raison": row["raison"],
+                "colonne": row["colonne"],
+                "valeur": row["valeur"],
+                "correction": row["correction"],
+            }
             for row in rejected.to_dict("records")
         ],
         "avertissements": [str(w) for w in result.warnings],

@@ -14,31 +14,41 @@ def _number(value: float) -> str:
 def print_territory(summary: dict[str, Any]) -> None:
     """Print the summary of ``maillage territoire``."""
     echo = click.echo
-    echo(f"{summary['territoire']} : {len(summary['communes'])} communes, "
-         f"{len(summary['epci'])} EPCI, {_number(summary['population'])} habitants "
-         "(population municipale)")
+    echo(
+        f"{summary['territoire']} : {len(summary['communes'])} communes, "
+        f"{len(summary['epci'])} EPCI, {_number(summary['population'])} habitants "
+        "(population municipale)"
+    )
     echo("")
     echo("EPCI")
     for epci in summary["epci"]:
-        echo(f"  {epci['code']}  {epci['nom']:<55} {epci['communes']:>3} communes "
-             f"{_number(epci['population']):>9} hab.")
+        echo(
+            f"  {epci['code']}  {epci['nom']:<55} {epci['communes']:>3} communes "
+            f"{_number(epci['population']):>9} hab."
+        )
     ring = summary["couronne"]
     echo("")
-    echo(f"Couronne de {ring['largeur_km']:g} km ({ring['methode']}) : {ring['communes']} "
-         f"communes voisines, {_number(ring['population'])} hab. ; leurs services comptent "
-         "pour les habitants du territoire.")
+    echo(
+        f"Couronne de {ring['largeur_km']:g} km ({ring['methode']}) : {ring['communes']} "
+        f"communes voisines, {_number(ring['population'])} hab. ; leurs services comptent "
+        "pour les habitants du territoire."
+    )
     echo("")
     echo(f"{'Services par famille':<48} {'territoire':>10} {'couronne':>10}")
     for family, label in summary["familles"].items():
-        echo(f"  {label:<46} {summary['services_par_famille'][family]:>10} "
-             f"{summary['services_couronne_par_famille'][family]:>10}")
+        echo(
+            f"  {label:<46} {summary['services_par_famille'][family]:>10} "
+            f"{summary['services_couronne_par_famille'][family]:>10}"
+        )
     echo("")
     echo("Services par source (territoire)")
     for source, count in summary["services_par_source"].items():
         echo(f"  {source:<46} {count:>10}")
     for entry in summary["fichiers"]:
-        echo(f"Fichier {entry['fichier']} : {entry['lues']} lignes lues, {entry['acceptees']} "
-             f"acceptées, {entry['rejetees']} rejetées (détail : maillage verifier).")
+        echo(
+            f"Fichier {entry['fichier']} : {entry['lues']} lignes lues, {entry['acceptees']} "
+            f"acceptées, {entry['rejetees']} rejetées (détail : maillage verifier)."
+        )
     echo("")
     echo("Communes")
     for commune in summary["communes"]:
@@ -49,8 +59,10 @@ def print_verification(summary: dict[str, Any]) -> None:
     """Print the result of ``maillage verifier``, line by line."""
     echo = click.echo
     rejected = summary["rejetees"]
-    echo(f"{summary['fichier']} : {summary['lues']} lignes lues, {summary['acceptees']} "
-         f"acceptées, {len(rejected)} rejetées.")
+    echo(
+        f"{summary['fichier']} : {summary['lues']} lignes lues, {summary['acceptees']} "
+        f"acceptées, {len(rejected)} rejetées."
+    )
     for warning in summary["avertissements"]:
         echo(f"Avertissement : {warning}")
     for row in rejected:
@@ -59,5 +71,7 @@ def print_verification(summary: dict[str, Any]) -> None:
         fix = f" Correction : {row['correction']}" if row["correction"] else ""
         echo(f"  Rejet {where} : {row['raison']}{detail}.{fix}")
     if summary["types"]:
-        echo("Types de services acceptés : " + ", ".join(
-            f"{code} ({count})" for code, count in summary["types"].items()))
+        echo(
+            "Types de services acceptés : "
+            + ", ".join(f"{code} ({count})" for code, count in summary["types"].items())
+        )

@@ -25,6 +25,7 @@ FRENCH_DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dim
 MINUTES_PER_DAY = 24 * 60
 
 _TIME = re.compile(r"^(\d{1,2})[:hH](\d{2})(?::\d{2})?$")
+_ADDITIONAL_RULE = re.compile(r",\s*(?=(?:Mo|Tu|We|Th|Fr|Sa|Su|PH|SH)\b)")
 _FS_RANGE = re.compile(r"(\d{1,2}[:hH]\d{2})\s*-\s*(\d{1,2}[:hH]\d{2})")
 
 
@@ -69,10 +70,18 @@ class WeeklyHours:
 
     @classmethod
     def from_intervals(cls, intervals: Iterable[tuple[int, int, int]]) -> WeeklyHours:
-        """Normalise intervals: split past midnight, sort, merge overlaps."""
+        """Normalise intervals: drop empty ones, split past midnight, sort, merge overlaps.
+
+        Examples
+        --------
+        >>> WeeklyHours.from_intervals([(4, 22 * 60, 2 * 60), (2, 0, 0)]).to_osm()
+        'Fr 22:00-24:00; Sa 00:00-02:00'
+        """
         pieces: list[tuple[int, int, int]] = []
         for day, start, end in intervals:
-            if end <= start:  # past midnight: 22:00-02:00
+            if end == start:  # "00:00 - 00:00": a placeholder for "closed" in real lists
+                continue
+            if end < start:  # past midnight: 22:00-02:00
                 pieces.append((day, start, MINUTES_PER_DAY))
                 if end > 0:
                     pieces.append(((day + 1) % 7, 0, end))
@@ -133,7 +142,9 @@ class WeeklyHours:
             ranges = _FS_RANGE.findall(str(text))
             leftover = _FS_RANGE.sub("", str(text)).replace("/", "").strip(" ,;")
             if not ranges or leftover:
-                raise OpeningHoursError(f"horaires illisibles pour le {FRENCH_DAYS[day]} : « {text} »")
+                raise OpeningHoursError(
+                    f"horaires illisibles pour le {FRENCH_DAYS[day]} : « {text} »"
+                )
             intervals += [(day, _minutes(a), _minutes(b)) for a, b in ranges]
         return cls.from_intervals(intervals)
 
@@ -158,26 +169,20 @@ class WeeklyHours:
             return cls.from_intervals((d, 0, MINUTES_PER_DAY) for d in range(7))
         by_day: dict[int, list[tuple[int, int]]] = {}
         for rule in filter(None, (r.strip() for r in text.split(";"))):
-            if rule.startswith("PH") or rule.startswith("SH"):
-                continue
-            selector, _, times = rule.partition(" ")
-            if _TIME.match(selector.split("-")[0]) or not times:
-                days, times = list(range(7)), rule
-            else:
-                days = _osm_days(selector)
-            times = times.strip()
-            if times in ("off", "closed"):
+            # "," before a day selector starts an additional rule, which adds hours
+            # instead of replacing them ("Mo-Fr 07:30-19:00, Sa 06:30-23:00").
+            for position, part in enumerate(_ADDITIONAL_RULE.split(rule)):
+                additional = position > 0
+                if part.startswith(("PH", "SH")):
+                    continue
+                selector, _, times = part.partition(" ")
+                if _TIME.match(selector.split("-")[0]) or not times:
+                    days, times = list(range(7)), part
+                else:
+                    days = _osm_days(selector)
+                ranges = _osm_ranges(times.strip())
                 for day in days:
-                    by_day[day] = []
-                continue
-            ranges = []
-            for part in times.split(","):
-                start, sep, end = part.strip().partition("-")
-                if not sep:
-                    raise OpeningHoursError(f"plage horaire illisible : « {part.strip()} »")
-                ranges.append((_minutes(start), _minutes(end)))
-            for day in days:
-                by_day[day] = ranges
+                    by_day[day] = [*by_day.get(day, []), *ranges] if additional else ranges
         return cls.from_intervals(
             (day, start, end) for day, ranges in by_day.items() for start, end in ranges
         )
@@ -216,6 +221,18 @@ class WeeklyHours:
             rules.append(f"{days} {per_day[day]}")
             day = last + 1
         return "; ".join(rules)
+
+
+def _osm_ranges(times: str) -> list[tuple[int, int]]:
+    if times in ("off", "closed"):
+        return []
+    ranges = []
+    for part in times.split(","):
+        start, sep, end = part.strip().partition("-")
+        if not sep:
+            raise OpeningHoursError(f"plage horaire illisible : « {part.strip()} »")
+        ranges.append((_minutes(start), _minutes(end)))
+    return ranges
 
 
 def _osm_days(selector: str) -> list[int]:

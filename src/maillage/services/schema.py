@@ -8,7 +8,8 @@ the warnings.
 the source's own type, so that one vocabulary serves all sources (``A129`` town hall,
 ``A128`` France Services, ``D307`` pharmacy...); ``source_type`` keeps the source's own
 code or tag. ``address`` and ``accessibility`` (the source's step-free access code, as
-published) are filled where the source has them. ``position`` says how the point was located: ``"source"`` (coordinates
+published) are filled where the source has them. ``position`` says how the point was
+located: ``"source"`` (coordinates
 given by the source) or ``"commune"`` (no coordinates: placed at the commune's point).
 """
 

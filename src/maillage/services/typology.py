@@ -154,7 +154,8 @@ def _load(path: Path) -> Typology:
             )
         if gamme is not None and gamme not in gammes:
             raise InputFileError(
-                f"{where} : gamme « {gamme} » inconnue", path=path,
+                f"{where} : gamme « {gamme} » inconnue",
+                path=path,
                 fix=f"choisissez parmi {', '.join(gammes)}",
             )
         rows.append(
@@ -172,7 +173,8 @@ def _load(path: Path) -> Typology:
     duplicated = types["type"][types["type"].duplicated()]
     if not duplicated.empty:
         raise InputFileError(
-            f"code(s) en double : {', '.join(duplicated)}", path=path,
+            f"code(s) en double : {', '.join(duplicated)}",
+            path=path,
             fix="gardez une seule entrée [[types]] par code",
         )
     for column in ("family", "gamme"):

@@ -100,27 +100,38 @@ def check_wgs84(
     swapped_inside = pd.Series(in_france(y.to_numpy(), x.to_numpy()), index=frame.index)
     swapped = ~missing & ~metres & ~inside & swapped_inside
     outside = ~missing & ~metres & ~inside & ~swapped_inside
-    both = lambda mask: frame.loc[mask, lon].astype(str) + " ; " + frame.loc[mask, lat].astype(str)  # noqa: E731
+
+    def both(mask: pd.Series) -> pd.Series:
+        return _pair(frame, mask, lon, lat)
+
     rejections.reject_rows(
-        frame.loc[metres, "line"], both(metres), column=f"{lon}/{lat}",
+        frame.loc[metres, "line"],
+        both(metres),
+        column=f"{lon}/{lat}",
         reason="coordonnées en mètres (Lambert-93 ?) dans des colonnes de degrés WGS84",
         fix="convertissez en longitude/latitude WGS84 (EPSG:4326) ou fournissez le fichier "
         "avec des colonnes X/Y et son système de coordonnées",
     )
     rejections.reject_rows(
-        frame.loc[swapped, "line"], both(swapped), column=f"{lon}/{lat}",
+        frame.loc[swapped, "line"],
+        both(swapped),
+        column=f"{lon}/{lat}",
         reason="longitude et latitude inversées (le point tombe hors de France, "
         "il y serait en les échangeant)",
         fix=f"échangez les colonnes « {lon} » et « {lat} »",
     )
     rejections.reject_rows(
-        frame.loc[outside, "line"], both(outside), column=f"{lon}/{lat}",
+        frame.loc[outside, "line"],
+        both(outside),
+        column=f"{lon}/{lat}",
         reason="point hors de France",
         fix="vérifiez les coordonnées (degrés décimaux WGS84, point comme séparateur décimal)",
     )
     if not missing_ok:
         rejections.reject_rows(
-            frame.loc[missing, "line"], [None] * int(missing.sum()), column=f"{lon}/{lat}",
+            frame.loc[missing, "line"],
+            [None] * int(missing.sum()),
+            column=f"{lon}/{lat}",
             reason="coordonnées manquantes",
             fix="renseignez la longitude et la latitude",
         )
@@ -165,16 +176,22 @@ def projected_to_wgs84(
     metro = crs_by_row.to_numpy() == LAMBERT93
     in_x = xs.between(*_L93_X) & ys.between(*_L93_Y)
     swapped = ~missing & ~degrees & metro & ~in_x & ys.between(*_L93_X) & xs.between(*_L93_Y)
-    label = lambda mask: frame.loc[mask, x].astype(str) + " ; " + frame.loc[mask, y].astype(str)  # noqa: E731
+
+    def label(mask: pd.Series) -> pd.Series:
+        return _pair(frame, mask, x, y)
+
     rejections.reject_rows(
-        frame.loc[degrees, "line"], label(degrees), column=f"{x}/{y}",
-        reason="coordonnées en degrés (WGS84 ?) dans des colonnes en mètres Lambert-93 "
-        "(EPSG:2154)",
+        frame.loc[degrees, "line"],
+        label(degrees),
+        column=f"{x}/{y}",
+        reason="coordonnées en degrés (WGS84 ?) dans des colonnes en mètres Lambert-93 (EPSG:2154)",
         fix="fournissez des coordonnées Lambert-93 en mètres, ou lisez le fichier au format "
         "csv générique avec des colonnes lon/lat",
     )
     rejections.reject_rows(
-        frame.loc[swapped, "line"], label(swapped), column=f"{x}/{y}",
+        frame.loc[swapped, "line"],
+        label(swapped),
+        column=f"{x}/{y}",
         reason="X et Y inversés (X ressemble à une ordonnée Lambert-93 et Y à une abscisse)",
         fix=f"échangez les colonnes « {x} » et « {y} »",
     )
@@ -185,7 +202,9 @@ def projected_to_wgs84(
         lon[rows], lat[rows] = transformer.transform(xs[rows].to_numpy(), ys[rows].to_numpy())
     outside = todo & ~pd.Series(in_france(lon.to_numpy(), lat.to_numpy()), index=frame.index)
     rejections.reject_rows(
-        frame.loc[outside, "line"], label(outside), column=f"{x}/{y}",
+        frame.loc[outside, "line"],
+        label(outside),
+        column=f"{x}/{y}",
         reason="point hors de France après conversion depuis Lambert-93",
         fix="vérifiez les coordonnées et leur système (Lambert-93 en métropole, UTM locale "
         "outre-mer)",
@@ -230,7 +249,8 @@ def check_commune_codes(
         rejections.warn(
             f"{int(short.sum())} code(s) commune sur 4 chiffres complété(s) par un zéro "
             "initial (perdu par un tableur)",
-            line=int(first), column=column,
+            line=int(first),
+            column=column,
             fix="importez la colonne en texte dans votre tableur",
         )
         codes = codes.where(~short, "0" + codes)
@@ -239,13 +259,17 @@ def check_commune_codes(
     known_mask = codes.isin(list(known)).fillna(False).astype(bool)
     missing = codes.isna()
     rejections.reject_rows(
-        frame.loc[missing, "line"], [None] * int(missing.sum()), column=column,
+        frame.loc[missing, "line"],
+        [None] * int(missing.sum()),
+        column=column,
         reason="code commune manquant",
         fix="renseignez le code INSEE de la commune (5 caractères, ex. 73248)",
     )
     merged = ~known_mask & ~missing & codes.isin(list(former)).fillna(False).astype(bool)
     rejections.reject_rows(
-        frame.loc[merged, "line"], codes[merged], column=column,
+        frame.loc[merged, "line"],
+        codes[merged],
+        column=column,
         reason="commune fusionnée : ce code du COG 2024 n'existe plus dans le code officiel "
         "géographique en vigueur",
         fix="remplacez-le par le code de la commune nouvelle (insee.fr, « Code officiel "
@@ -253,13 +277,20 @@ def check_commune_codes(
     )
     unknown = ~known_mask & ~missing & ~merged
     rejections.reject_rows(
-        frame.loc[unknown, "line"], codes[unknown], column=column,
+        frame.loc[unknown, "line"],
+        codes[unknown],
+        column=column,
         reason="code commune inconnu du code officiel géographique (faute de frappe, "
         "collectivité d'outre-mer hors COG, ou commune fusionnée avant 2024)",
         fix="remplacez-le par le code INSEE en vigueur (insee.fr, « Code officiel "
         "géographique », historique des communes)",
     )
     return known_mask
+
+
+def _pair(frame: pd.DataFrame, mask: pd.Series, first: str, second: str) -> pd.Series:
+    """The two coordinate texts of the masked rows, as ``"x ; y"`` for messages."""
+    return frame.loc[mask, first].astype(str) + " ; " + frame.loc[mask, second].astype(str)
 
 
 def _to_float(values: pd.Series) -> pd.Series:

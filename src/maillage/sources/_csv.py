@@ -55,7 +55,8 @@ def decode_text(raw: bytes, *, path: Path, rejections: Rejections) -> str:
         rejections.warn(
             "le fichier n'est pas encodé en UTF-8 ; il a été lu en Windows-1252 (Excel)",
             line=line,
-            fix="enregistrez le fichier en « CSV UTF-8 » pour lever toute ambiguïté sur les accents",
+            fix="enregistrez le fichier en « CSV UTF-8 » pour lever toute ambiguïté "
+            "sur les accents",
         )
         return raw.decode("cp1252", errors="replace")
 

@@ -34,6 +34,8 @@ def nearest_commune(
     >>> codes[0]
     '73248'
     """
+    if len(lon) == 0:
+        return np.array([], dtype=object), np.array([], dtype=float)
     communes = communes.dropna(subset=["lon", "lat"])
     tree = cKDTree(_unit_vectors(communes["lon"].to_numpy(float), communes["lat"].to_numpy(float)))
     chord, index = tree.query(_unit_vectors(np.asarray(lon, float), np.asarray(lat, float)))

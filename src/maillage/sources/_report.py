@@ -68,9 +68,7 @@ class Rejections:
         fix: str | None = None,
     ) -> None:
         """Record one rejected row."""
-        self.rejected.append(
-            Problem(str(self.path), reason, line, column, _text(value), fix)
-        )
+        self.rejected.append(Problem(str(self.path), reason, line, column, _text(value), fix))
 
     def reject_rows(
         self,

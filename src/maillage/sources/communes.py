@@ -52,7 +52,8 @@ def _communes() -> gpd.GeoDataFrame:
     table["population"] = table["population"].astype("Int64")  # NA for Mayotte
     # A few communes nouvelles have no point in the source: use their town hall's.
     town_halls = pd.read_csv(
-        data_path("communes", "mairies-france.csv.gz"), dtype={"code": str},
+        data_path("communes", "mairies-france.csv.gz"),
+        dtype={"code": str},
         usecols=["code", "mairie_lon", "mairie_lat"],
     ).set_index("code")
     no_point = table["lon"].isna() | table["lat"].isna()
@@ -102,7 +103,8 @@ def former_commune_codes() -> frozenset[str]:
     True
     """
     zonings = pd.read_csv(
-        data_path("zonings", "insee-appartenance-communes-2024.csv"), dtype=str,
+        data_path("zonings", "insee-appartenance-communes-2024.csv"),
+        dtype=str,
         usecols=["CODGEO"],
     )
     return frozenset(set(zonings["CODGEO"]) - set(_communes()["commune"]))

@@ -54,17 +54,28 @@ def read_france_services(
     >>> len(savoie), savoie.set_index("commune").loc["73157", "name"]
     (31, 'France services Modane')
     """
-    path = data_path("france-services", "liste-france-services-2024-08-01.csv") if path is None else path
+    path = (
+        data_path("france-services", "liste-france-services-2024-08-01.csv")
+        if path is None
+        else path
+    )
     communes = read_communes() if communes is None else communes
     rejections = Rejections(path)
     frame = read_checked_csv(
-        path, separator=",", required=COLUMNS, rejections=rejections,
+        path,
+        separator=",",
+        required=COLUMNS,
+        rejections=rejections,
         fix_columns="utilisez la liste publiée par l'ANCT (colonnes id_fs, lib_fs, insee_com, "
         "latitude, longitude, h_lundi … h_samedi)",
     )
-    known = check_commune_codes(frame, column="insee_com", known=set(communes["commune"]),
-                                former=former_commune_codes(),
-                                rejections=rejections)
+    known = check_commune_codes(
+        frame,
+        column="insee_com",
+        known=set(communes["commune"]),
+        former=former_commune_codes(),
+        rejections=rejections,
+    )
     located = check_wgs84(frame, lon="longitude", lat="latitude", rejections=rejections)
     frame = frame[known & located].copy()
     hours = frame.apply(lambda row: _hours(row, rejections), axis=1)
@@ -95,6 +106,9 @@ def _hours(row: pd.Series, rejections: Rejections) -> WeeklyHours | None:
     try:
         return WeeklyHours.from_france_services(days)
     except OpeningHoursError as err:
-        rejections.warn(f"horaires ignorés : {err}", line=int(row["line"]),
-                        fix="écrivez les plages sous la forme « 09:00 - 12:00 / 13:30 - 17:00 »")
+        rejections.warn(
+            f"horaires ignorés : {err}",
+            line=int(row["line"]),
+            fix="écrivez les plages sous la forme « 09:00 - 12:00 / 13:30 - 17:00 »",
+        )
         return None

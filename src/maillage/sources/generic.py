@@ -38,7 +38,6 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 from pyproj.exceptions import CRSError
-from scipy.spatial import cKDTree
 
 from maillage._errors import InputFileError
 from maillage.services.opening_hours import OpeningHoursError, WeeklyHours
@@ -46,6 +45,7 @@ from maillage.services.schema import SERVICE_CRS, SourceResult, build_services
 from maillage.services.typology import Typology, load_typology
 from maillage.sources._checks import check_commune_codes, check_wgs84, projected_to_wgs84
 from maillage.sources._csv import read_checked_csv
+from maillage.sources._locate import nearest_commune
 from maillage.sources._report import Rejections
 
 #: maillage's fields of a user's file and their default column names.
@@ -71,7 +71,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "horaires": ("opening_hours",),
 }
 GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb")
-_EARTH_RADIUS_KM = 6371.0088
 
 
 # --- helpers shared by the service readers -------------------------------------------
@@ -98,38 +97,6 @@ def commune_points(communes: pd.DataFrame | None) -> pd.DataFrame:
         }
     )
     return table
-
-
-def _unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    lam, phi = np.radians(lon), np.radians(lat)
-    return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
-
-
-def nearest_communes(
-    lon: np.ndarray, lat: np.ndarray, communes: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray]:
-    """The commune whose point is nearest to each WGS84 point, and the distance in km.
-
-    An approximation of "the commune the point lies in": good in most places, wrong
-    near a boundary when the neighbour's point (town hall or centre) is closer.
-    Distances are great-circle distances (the search runs on the unit sphere, never on
-    raw degrees).
-
-    Examples
-    --------
-    >>> c = pd.DataFrame({"commune": ["73248", "73157"], "lon": [6.352, 6.670],
-    ...                   "lat": [45.273, 45.195]})
-    >>> codes, km = nearest_communes(np.array([6.66]), np.array([45.20]), c)
-    >>> codes.tolist(), round(float(km[0]), 1)
-    (['73157'], 1.0)
-    """
-    if len(lon) == 0:
-        return np.array([], dtype=object), np.array([], dtype=float)
-    placed = communes.loc[communes["lon"].notna() & communes["lat"].notna()]
-    tree = cKDTree(_unit_vectors(placed["lon"].to_numpy(), placed["lat"].to_numpy()))
-    chord, index = tree.query(_unit_vectors(np.asarray(lon, float), np.asarray(lat, float)))
-    km = 2 * _EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2, 0, 1))
-    return placed["commune"].to_numpy()[index], km
 
 
 def match_osm_tags(tags: Mapping[str, str], rules: list[tuple[dict[str, str], str]]) -> str | None:
@@ -207,35 +174,41 @@ def resolve_types(
             )
         elif code in old:
             rejections.reject_rows(
-                lines, [value] * len(lines), column=column,
+                lines,
+                [value] * len(lines),
+                column=column,
                 reason=f"ancien code d'équipement {code} devenu plusieurs codes 2025 "
                 f"({', '.join(old[code])})",
                 fix=f"choisissez le code 2025 qui convient parmi {', '.join(old[code])}",
             )
         elif allow_osm and "=" in str(value):
-            tags = dict(
-                part.strip().split("=", 1) for part in str(value).split(";") if "=" in part
-            )
+            tags = dict(part.strip().split("=", 1) for part in str(value).split(";") if "=" in part)
             matched = match_osm_tags(tags, rules)
             if matched is not None:
                 result[rows] = matched
             else:
                 rejections.reject_rows(
-                    lines, [value] * len(lines), column=column,
+                    lines,
+                    [value] * len(lines),
+                    column=column,
                     reason="étiquette OpenStreetMap absente de la typologie",
                     fix="utilisez un code d'équipement BPE 2025 (ex. D307 pour une pharmacie) "
                     "ou ajoutez l'étiquette dans « osm » du type voulu de la typologie",
                 )
         else:
             rejections.reject_rows(
-                lines, [value] * len(lines), column=column,
+                lines,
+                [value] * len(lines),
+                column=column,
                 reason="type d'équipement inconnu de la typologie BPE 2025",
                 fix="utilisez un code TYPEQU de la BPE 2025 (ex. D307 pour une pharmacie)"
                 + (" ou une étiquette OpenStreetMap (ex. amenity=pharmacy)" if allow_osm else ""),
             )
     missing = raw.isna()
     rejections.reject_rows(
-        frame.loc[missing, "line"], [None] * int(missing.sum()), column=column,
+        frame.loc[missing, "line"],
+        [None] * int(missing.sum()),
+        column=column,
         reason="type d'équipement manquant",
         fix="renseignez le code d'équipement BPE 2025 (ex. D307)",
     )
@@ -317,18 +290,21 @@ def _read_table(
         layer = gpd.read_file(path)
     except Exception as err:  # pyogrio raises its own DataSourceError, etc.
         raise InputFileError(
-            f"fichier géographique illisible ({err})", path=path,
+            f"fichier géographique illisible ({err})",
+            path=path,
             fix="ouvrez-le dans QGIS et exportez-le de nouveau en GeoJSON ou GeoPackage",
         ) from None
     if layer.crs is None:
         raise InputFileError(
-            "le fichier n'indique pas son système de coordonnées", path=path,
+            "le fichier n'indique pas son système de coordonnées",
+            path=path,
             fix="définissez la projection du fichier (ex. EPSG:2154) dans QGIS puis "
             "exportez-le de nouveau",
         )
     if len(layer) == 0:
         raise InputFileError(
-            "le fichier ne contient aucun objet", path=path,
+            "le fichier ne contient aucun objet",
+            path=path,
             fix="exportez de nouveau la couche depuis sa source",
         )
     rejections.rows_read += len(layer)
@@ -429,20 +405,27 @@ def read_generic(
             raise InputFileError(
                 f"colonne « {name} » (champ {field}) absente ; colonnes trouvées : "
                 f"{', '.join(columns)}",
-                path=path, line=1 if layer_crs is None else None, column=name,
+                path=path,
+                line=1 if layer_crs is None else None,
+                column=name,
                 fix="corrigez la correspondance des colonnes ou le nom de la colonne",
             )
     if found["type"] is None:
         raise InputFileError(
             f"colonne du type d'équipement absente ; colonnes trouvées : {', '.join(columns)}",
-            path=path, line=1 if layer_crs is None else None, column=DEFAULT_MAPPING["type"],
+            path=path,
+            line=1 if layer_crs is None else None,
+            column=DEFAULT_MAPPING["type"],
             fix="ajoutez une colonne « type » (code BPE 2025 ou étiquette OSM) ou indiquez "
             "son nom dans la correspondance (mapping={'type': 'votre_colonne'})",
         )
     frame = _locate(frame, found, layer_crs=layer_crs, crs=crs, path=path, rejections=rejections)
     frame = _finish_communes(frame, found, points=points, rejections=rejections)
     types = resolve_types(
-        frame, column=found["type"] or "type", typology=typology, rejections=rejections,
+        frame,
+        column=found["type"] or "type",
+        typology=typology,
+        rejections=rejections,
         allow_osm=True,
     )
     frame = frame.loc[types.notna()]
@@ -453,7 +436,8 @@ def read_generic(
     if no_id.any():
         rejections.warn(
             f"{int(no_id.sum())} ligne(s) sans identifiant : le numéro de ligne en tient lieu",
-            line=int(frame.loc[no_id, "line"].iloc[0]), column=found["id"],
+            line=int(frame.loc[no_id, "line"].iloc[0]),
+            column=found["id"],
             fix="donnez un identifiant à chaque service",
         )
         ids = ids.where(~no_id, frame["line"].astype("string"))
@@ -461,7 +445,9 @@ def read_generic(
     hours = None
     if found["horaires"]:
         hours = parse_osm_hours(
-            frame[found["horaires"]], where=frame["line"], column=found["horaires"],
+            frame[found["horaires"]],
+            where=frame["line"],
+            column=found["horaires"],
             rejections=rejections,
         )
     services = pd.DataFrame(
@@ -507,7 +493,8 @@ def _locate(
             CRS.from_user_input(crs)
         except CRSError:
             raise InputFileError(
-                f"système de coordonnées « {crs} » inconnu", path=path,
+                f"système de coordonnées « {crs} » inconnu",
+                path=path,
                 fix="indiquez un code EPSG, ex. EPSG:2154 (Lambert-93) ou EPSG:4326 (WGS84)",
             ) from None
     geographic = crs is None or CRS.from_user_input(crs).is_geographic
@@ -518,16 +505,18 @@ def _locate(
             raise InputFileError(
                 "ni coordonnées (lon/lat ou x/y) ni code commune : impossible de placer les "
                 "services",
-                path=path, line=1,
-                fix="ajoutez des colonnes lon et lat (WGS84) ou une colonne commune "
-                "(code INSEE)",
+                path=path,
+                line=1,
+                fix="ajoutez des colonnes lon et lat (WGS84) ou une colonne commune (code INSEE)",
             )
         frame["__lon"], frame["__lat"] = np.nan, np.nan
         return frame
     if geographic and (x_col, y_col) != (lon_col, lat_col) and crs is None:
         raise InputFileError(
             f"colonnes « {x_col} » et « {y_col} » sans système de coordonnées",
-            path=path, line=1, column=x_col,
+            path=path,
+            line=1,
+            column=x_col,
             fix="indiquez le système de coordonnées (option crs, ex. EPSG:2154 pour "
             "Lambert-93), ou fournissez des colonnes lon/lat en degrés WGS84",
         )
@@ -538,8 +527,11 @@ def _locate(
     epsg = CRS.from_user_input(crs).to_epsg()
     code = f"EPSG:{epsg}" if epsg else str(crs)
     lon, lat, ok = projected_to_wgs84(
-        frame, x=x_col, y=y_col,
-        crs_by_row=pd.Series(code, index=frame.index), rejections=rejections,
+        frame,
+        x=x_col,
+        y=y_col,
+        crs_by_row=pd.Series(code, index=frame.index),
+        rejections=rejections,
     )
     frame["__lon"], frame["__lat"] = lon, lat
     return frame.loc[ok]
@@ -573,7 +565,9 @@ def _finish_communes(
         frame["__commune"] = pd.Series(pd.NA, index=frame.index, dtype="string")
     lost = ~has_xy & frame["__commune"].isna()
     rejections.reject_rows(
-        frame.loc[lost, "line"], [None] * int(lost.sum()), column=column,
+        frame.loc[lost, "line"],
+        [None] * int(lost.sum()),
+        column=column,
         reason="ni coordonnées ni code commune : le service ne peut pas être placé",
         fix="renseignez les coordonnées ou le code INSEE de la commune",
     )
@@ -589,16 +583,17 @@ def _finish_communes(
         rejections.warn(
             f"{int(at_commune.sum())} service(s) sans coordonnées placé(s) au point de leur "
             "commune",
-            line=int(frame.loc[at_commune, "line"].iloc[0]), column=column,
+            line=int(frame.loc[at_commune, "line"].iloc[0]),
+            column=column,
             value=_lines_text(frame.loc[at_commune, "line"]),
             fix="ajoutez les coordonnées pour des distances exactes",
         )
     guess = has_xy & frame["__commune"].isna()
     if guess.any():
-        codes, _ = nearest_communes(
+        nearest, _ = nearest_commune(
             frame.loc[guess, "__lon"].to_numpy(), frame.loc[guess, "__lat"].to_numpy(), points
         )
-        frame.loc[guess, "__commune"] = codes
+        frame.loc[guess, "__commune"] = nearest
         rejections.warn(
             f"{int(guess.sum())} service(s) sans code commune : commune déduite du point de "
             "commune le plus proche (approximation près des limites communales)",
@@ -623,7 +618,9 @@ def _capacity(frame: pd.DataFrame, column: str | None, rejections: Rejections) -
     for line, value in zip(frame.loc[bad, "line"], frame.loc[bad, column], strict=True):
         rejections.warn(
             "capacité illisible ; le service est gardé sans capacité",
-            line=int(line), column=column, value=value,
+            line=int(line),
+            column=column,
+            value=value,
             fix="indiquez un nombre positif (ex. 24)",
         )
     return values.where(~bad)

@@ -63,18 +63,20 @@ def read_hospitals(
     types = frame["facility_type"].map(typology.eurostat_index())
     unknown = types.isna()
     rejections.reject_rows(
-        frame.loc[located & unknown, "line"], frame.loc[located & unknown, "facility_type"],
-        column="facility_type", reason="type d'établissement absent de la typologie",
-        fix="ajoutez ce facility_type à la liste « eurostat » du type BPE voulu dans la "
-        "typologie",
+        frame.loc[located & unknown, "line"],
+        frame.loc[located & unknown, "facility_type"],
+        column="facility_type",
+        reason="type d'établissement absent de la typologie",
+        fix="ajoutez ce facility_type à la liste « eurostat » du type BPE voulu dans la typologie",
     )
     keep = located & ~unknown
     frame, types = frame[keep].copy(), types[keep]
-    codes, _ = nearest_commune(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float),
-                               communes)
+    codes, _ = nearest_commune(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float), communes)
     address = (
-        frame.get("street", pd.Series("", index=frame.index)).fillna("") + ", "
-        + frame.get("postcode", pd.Series("", index=frame.index)).fillna("") + " "
+        frame.get("street", pd.Series("", index=frame.index)).fillna("")
+        + ", "
+        + frame.get("postcode", pd.Series("", index=frame.index)).fillna("")
+        + " "
         + frame.get("city", pd.Series("", index=frame.index)).fillna("")
     )
     services = pd.DataFrame(

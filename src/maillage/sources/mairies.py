@@ -29,7 +29,8 @@ def read_mairies(
     """Read the town halls (type ``A129``) with their weekly opening hours.
 
     A town hall without coordinates, or with impossible ones (swapped, outside France),
-    is placed at its commune's point (``position="commune"``) and reported as a warning; an empty hours list means
+    is placed at its commune's point (``position="commune"``) and reported as a warning;
+    an empty hours list means
     "unknown", not "closed".
 
     Parameters
@@ -54,18 +55,27 @@ def read_mairies(
     communes = read_communes() if communes is None else communes
     rejections = Rejections(path)
     frame = read_checked_csv(path, separator=",", required=COLUMNS, rejections=rejections)
-    known = check_commune_codes(frame, column="code", known=set(communes["commune"]),
-                                former=former_commune_codes(),
-                                rejections=rejections)
+    known = check_commune_codes(
+        frame,
+        column="code",
+        known=set(communes["commune"]),
+        former=former_commune_codes(),
+        rejections=rejections,
+    )
     # Every commune has a town hall: one with impossible coordinates is kept and placed at
     # its commune's point, the problem reported as a warning.
     bad_points = Rejections(path)
-    located = check_wgs84(frame, lon="mairie_lon", lat="mairie_lat", rejections=bad_points,
-                          missing_ok=True)
+    located = check_wgs84(
+        frame, lon="mairie_lon", lat="mairie_lat", rejections=bad_points, missing_ok=True
+    )
     for problem in bad_points.rejected:
-        rejections.warn(f"{problem.reason} : mairie placée au point de sa commune",
-                        line=problem.line, column=problem.column, value=problem.value,
-                        fix=problem.fix)
+        rejections.warn(
+            f"{problem.reason} : mairie placée au point de sa commune",
+            line=problem.line,
+            column=problem.column,
+            value=problem.value,
+            fix=problem.fix,
+        )
     frame.loc[~located, ["mairie_lon", "mairie_lat"]] = float("nan")
     frame = frame[known].copy()
     points = communes.set_index("commune")
@@ -90,8 +100,9 @@ def read_mairies(
             "commune": frame["code"],
             "lon": frame["mairie_lon"],
             "lat": frame["mairie_lat"],
-            "address": frame.get("mairie_adresse", pd.Series(pd.NA, index=frame.index))
-            .str.replace("\n", ", ", regex=False),
+            "address": frame.get("mairie_adresse", pd.Series(pd.NA, index=frame.index)).str.replace(
+                "\n", ", ", regex=False
+            ),
             "accessibility": frame.get("mairie_accessibilite"),
             "position": missing.map({True: "commune", False: "source"}),
             "line": frame["line"],
@@ -108,6 +119,10 @@ def _hours(row: pd.Series, rejections: Rejections) -> WeeklyHours | None:
     try:
         return WeeklyHours.from_mairie_json(text)
     except OpeningHoursError as err:
-        rejections.warn(f"horaires ignorés : {err}", line=int(row["line"]),
-                        column="mairie_horaires", fix="corrigez les horaires de cette mairie")
+        rejections.warn(
+            f"horaires ignorés : {err}",
+            line=int(row["line"]),
+            column="mairie_horaires",
+            fix="corrigez les horaires de cette mairie",
+        )
         return None

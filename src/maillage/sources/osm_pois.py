@@ -22,7 +22,9 @@ approximation, wrong near boundaries. France's territories are tested with boxes
 (:data:`~maillage.sources._checks.FRANCE_BOXES_WGS84`): a point outside them (Malta,
 the Channel Islands...) is rejected unless ``france_only=False``. Monaco and Andorra lie
 inside the metropolitan box: their objects are kept and given the nearest French commune
-(Beausoleil, Cap-d'Ail...); clip the extract to the territory studied to avoid them.
+(Beausoleil, Cap-d'Ail...); objects farther than :data:`FAR_FROM_COMMUNE_KM` from any
+commune point (most of Andorra) get a warning listing them. Clip the extract to the
+territory studied to avoid them.
 """
 
 from __future__ import annotations
@@ -40,15 +42,17 @@ from maillage._errors import InputFileError
 from maillage.services.schema import SourceResult, build_services, empty_services
 from maillage.services.typology import Typology, load_typology
 from maillage.sources._checks import in_france
+from maillage.sources._locate import nearest_commune
 from maillage.sources._report import Rejections
 from maillage.sources.generic import (
     commune_points,
     match_osm_tags,
-    nearest_communes,
     parse_osm_hours,
 )
 
 SOURCE = "osm"
+#: Beyond this distance to the nearest commune point, the commune given is doubtful.
+FAR_FROM_COMMUNE_KM = 5.0
 
 
 @dataclass
@@ -100,28 +104,29 @@ def _mean_location(locations: list[osmium.osm.Location]) -> tuple[float, float] 
 def _scan(path: Path, rules: list[tuple[dict[str, str], str]]) -> _Found:
     keys = sorted({key for conditions, _ in rules for key in conditions})
     found = _Found()
-    relations: dict[int, tuple[str, osmium.osm.TagList]] = {}
+    relations: dict[int, str] = {}
     assembled: set[int] = set()
     processor = (
         osmium.FileProcessor(str(path)).with_locations().with_areas().with_filter(KeyFilter(*keys))
     )
     for obj in processor:
-        tags = dict(obj.tags)
-        code = match_osm_tags(tags, rules)
+        if isinstance(obj, osmium.osm.Changeset):
+            continue
+        code = match_osm_tags(dict(obj.tags), rules)
         if code is None:
             continue
-        if obj.is_node():
+        if isinstance(obj, osmium.osm.Node):
             found.add(f"node/{obj.id}", code, rules, obj.tags, obj.location.lon, obj.location.lat)
-        elif obj.is_way():
+        elif isinstance(obj, osmium.osm.Way):
             where = _mean_location([node.location for node in obj.nodes])
             if where is None:
                 found.unplaced.append(f"way/{obj.id}")
             else:
                 found.add(f"way/{obj.id}", code, rules, obj.tags, *where)
-        elif obj.is_relation():
-            relations[obj.id] = (code, obj.tags)
-        elif obj.is_area() and not obj.from_way():
-            where = _mean_location([loc for ring in obj.outer_rings() for loc in ring])
+        elif isinstance(obj, osmium.osm.Relation):
+            relations[obj.id] = code
+        elif isinstance(obj, osmium.osm.Area) and not obj.from_way():
+            where = _mean_location([ref.location for ring in obj.outer_rings() for ref in ring])
             if where is not None:
                 assembled.add(obj.orig_id())
                 found.add(f"relation/{obj.orig_id()}", code, rules, obj.tags, *where)
@@ -164,13 +169,17 @@ def read_osm_pois(
 
     Examples
     --------
-    >>> from maillage._data import data_path
-    >>> result = read_osm_pois("tests/data/osm/monaco-2019-09-30.osm.pbf")  # doctest: +SKIP
-    >>> result.services.loc[0, "service_id"]  # doctest: +SKIP
-    'osm:node/...'
-    >>> empty = read_osm_pois.__defaults__  # (a fast doctest: options and defaults)
-    >>> read_osm_pois.__kwdefaults__["france_only"]
-    True
+    A one-node extract written on the spot:
+
+    >>> import tempfile
+    >>> pbf = Path(tempfile.mkdtemp()) / "mini.osm.pbf"
+    >>> with osmium.SimpleWriter(str(pbf)) as writer:
+    ...     writer.add_node(osmium.osm.mutable.Node(id=1, location=(6.3486, 45.2769),
+    ...                     tags={"amenity": "pharmacy", "opening_hours": "Mo-Sa 09:00-19:00"}))
+    >>> s = read_osm_pois(pbf).services
+    >>> s[["service_id", "type", "source_type", "commune", "hours_per_week"]].to_dict("records")
+    [{'service_id': 'osm:node/1', 'type': 'D307', 'source_type': 'amenity=pharmacy', \
+'commune': '73248', 'hours_per_week': 60.0}]
     """
     path = Path(path)
     if not path.exists():
@@ -183,7 +192,8 @@ def read_osm_pois(
         found = _scan(path, rules)
     except RuntimeError as err:
         raise InputFileError(
-            f"extrait OpenStreetMap illisible ({err})", path=path,
+            f"extrait OpenStreetMap illisible ({err})",
+            path=path,
             fix="téléchargez de nouveau l'extrait (.osm.pbf), par exemple sur "
             "download.geofabrik.de",
         ) from None
@@ -231,10 +241,19 @@ def read_osm_pois(
         inside = np.ones(len(frame), dtype=bool)
     points = commune_points(communes)
     frame["commune"] = pd.Series(pd.NA, index=frame.index, dtype="string")
-    codes, _ = nearest_communes(
+    codes, distance_m = nearest_commune(
         frame.loc[inside, "lon"].to_numpy(), frame.loc[inside, "lat"].to_numpy(), points
     )
     frame.loc[inside, "commune"] = codes
+    far = frame.loc[inside, "__object"][distance_m > FAR_FROM_COMMUNE_KM * 1000.0]
+    if len(far):
+        listed = ", ".join(far.iloc[:20]) + (f" ... (+{len(far) - 20})" if len(far) > 20 else "")
+        rejections.warn(
+            f"{len(far)} objet(s) à plus de {FAR_FROM_COMMUNE_KM:g} km du point de commune le "
+            "plus proche : commune incertaine (hors de France, en Andorre ou à Monaco ?)",
+            value=listed,
+            fix="vérifiez ces objets sur la carte ; découpez l'extrait au territoire étudié",
+        )
     hours = parse_osm_hours(
         frame["__hours"], where=frame["__object"], column="opening_hours", rejections=rejections
     )

@@ -60,7 +60,7 @@ class Territory:
     @property
     def codes(self) -> list[str]:
         """INSEE codes of the territory's communes."""
-        return self.communes["commune"].tolist()
+        return [str(code) for code in self.communes["commune"]]
 
     @property
     def population(self) -> int:

@@ -1,0 +1,113 @@
+"""Read any service file by its format, given or guessed.
+
+Formats: ``bpe`` (INSEE's BPE ensemble CSV), ``france-services`` (the ANCT list),
+``csv`` (a user's CSV, GeoJSON or GeoPackage read by
+:func:`~maillage.sources.generic.read_generic`), ``osm`` (an OpenStreetMap extract).
+"""
+
+from __future__ import annotations
+
+import gzip
+from os import PathLike
+from pathlib import Path
+
+from maillage._errors import InputFileError
+from maillage.services.schema import SourceResult
+from maillage.sources.generic import GEO_SUFFIXES
+
+FORMATS = ("bpe", "france-services", "csv", "osm")
+_OSM_SUFFIXES = (".pbf", ".osm", ".o5m", ".bz2")
+
+
+def guess_format(path: str | PathLike[str]) -> str:
+    """Guess a service file's format from its extension, then from its header line.
+
+    Examples
+    --------
+    >>> from maillage._data import data_path
+    >>> guess_format("monaco.osm.pbf"), guess_format("creches.geojson")
+    ('osm', 'csv')
+    >>> guess_format(data_path("france-services", "liste-france-services-2024-08-01.csv"))
+    'france-services'
+    """
+    path = Path(path)
+    name = path.name.lower()
+    if name.endswith(_OSM_SUFFIXES):
+        return "osm"
+    if name.endswith(GEO_SUFFIXES):
+        return "csv"
+    header = _header(path).upper().replace('"', "")
+    fields = {f.strip() for part in header.split(";") for f in part.split(",")}
+    if {"TYPEQU", "DEPCOM", "LAMBERT_X"} <= fields:
+        return "bpe"
+    if {"ID_FS", "LIB_FS", "H_LUNDI"} <= fields:
+        return "france-services"
+    return "csv"
+
+
+def _header(path: Path) -> str:
+    if not path.exists():
+        raise InputFileError(
+            "fichier introuvable", path=path, fix="vérifiez le chemin et le nom du fichier"
+        )
+    with path.open("rb") as handle:
+        raw = handle.read(65536)
+    if raw[:2] == b"\x1f\x8b":
+        with gzip.open(path, "rb") as handle:
+            raw = handle.read(65536)
+    return raw.split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+def read_service_file(
+    path: str | PathLike[str] | None, *, format: str | None = None
+) -> SourceResult:
+    """Read a service file with the reader of its format.
+
+    Parameters
+    ----------
+    path
+        The file. For ``france-services``, ``None`` reads the list shipped with
+        maillage.
+    format
+        One of :data:`FORMATS`; ``None`` guesses it (:func:`guess_format`).
+
+    Raises
+    ------
+    InputFileError
+        Unknown format, or the reader's own errors.
+
+    Examples
+    --------
+    >>> read_service_file("x.txt", format="xls")
+    Traceback (most recent call last):
+    ...
+    maillage._errors.InputFileError: x.txt : format « xls » inconnu. Correction : choisissez parmi bpe, france-services, csv, osm.
+    """  # noqa: E501
+    if format is not None and format not in FORMATS:
+        raise InputFileError(
+            f"format « {format} » inconnu",
+            path=str(path),
+            fix=f"choisissez parmi {', '.join(FORMATS)}",
+        )
+    kind = format or (guess_format(path) if path is not None else "france-services")
+    if kind == "france-services":
+        from maillage.sources.france_services import read_france_services
+
+        return read_france_services(path)
+    if path is None:
+        raise InputFileError(
+            "aucun fichier indiqué",
+            path="(aucun)",
+            fix="indiquez le chemin du fichier de services",
+        )
+    if kind == "bpe":
+        from maillage.sources.bpe import read_bpe
+
+        return read_bpe(path)
+    if kind == "osm":
+        from maillage.sources.osm_pois import read_osm_pois
+
+        return read_osm_pois(path)
+    from maillage.sources.generic import read_generic
+
+    return read_generic(path)

@@ -1,0 +1,56 @@
+"""The command line: `maillage territoire` and `maillage verifier`, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from maillage.cli.main import cli
+
+
+def test_territoire_json_on_the_builtin_maurienne(raw_communes) -> None:
+    result = CliRunner().invoke(cli, ["territoire", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert {"communes", "epci", "population", "services_par_famille", "services_par_source"} <= set(
+        summary
+    )
+    assert summary["territoire"] == "Pays de Maurienne"
+    assert len(summary["epci"]) == 5 and len(summary["communes"]) == 53
+    assert summary["population"] == sum(c["population"] for c in summary["communes"])
+    assert summary["services_par_source"] == {"france_services": 5, "hopitaux": 7, "mairies": 53}
+    assert summary["services_par_famille"]["soins"] == 7
+
+
+def test_territoire_text_is_french() -> None:
+    result = CliRunner().invoke(cli, ["territoire", "--epci", "200070340", "--tampon-km", "0"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(
+        "Communauté de communes Haute Maurienne Vanoise : 10 communes, 1 EPCI"
+    )
+    assert "Services par famille" in result.output
+
+
+def test_territoire_unknown_code_fails_with_a_message() -> None:
+    result = CliRunner().invoke(cli, ["territoire", "--communes", "73999"])
+    assert result.exit_code == 2
+    assert "Erreur : code(s) inconnu(s) : commune 73999" in result.output
+
+
+def test_verifier_json_lists_rejected_lines(tmp_path, raw_france_services) -> None:
+    header = ",".join(f'"{k}"' for k in raw_france_services[0])
+    good = ",".join(f'"{v}"' for v in raw_france_services[0].values())
+    bad = dict(raw_france_services[1], insee_com="73999")
+    path = tmp_path / "fs.csv"
+    path.write_text(
+        "\n".join([header, good, ",".join(f'"{v}"' for v in bad.values())]) + "\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        cli, ["verifier", str(path), "--format", "france-services", "--json"]
+    )
+    assert result.exit_code == 1, result.output
+    summary = json.loads(result.output)
+    assert (summary["lues"], summary["acceptees"]) == (2, 1)
+    assert summary["rejetees"][0]["ligne"] == 3
+    assert "code commune inconnu" in summary["rejetees"][0]["raison"]

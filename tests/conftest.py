@@ -1,0 +1,35 @@
+"""Shared fixtures: the real data shipped in the package, read once per session."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from pathlib import Path
+
+import pytest
+
+from maillage._data import data_path
+
+TESTS = Path(__file__).parent
+
+
+@pytest.fixture(scope="session")
+def raw_communes() -> list[dict[str, str]]:
+    """The shipped commune table read with the csv module alone (independent reference)."""
+    with gzip.open(data_path("communes", "communes-france.csv.gz"), "rt", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="session")
+def raw_france_services() -> list[dict[str, str]]:
+    """ANCT's France Services list read with the csv module alone."""
+    path = data_path("france-services", "liste-france-services-2024-08-01.csv")
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="session")
+def maurienne():  # type: ignore[no-untyped-def]
+    from maillage.territory.builtin import pays_de_maurienne
+
+    return pays_de_maurienne()
