@@ -130,9 +130,17 @@ def territoire(
     default=None,
     help="Format du fichier (deviné d'après son nom et son en-tête sinon).",
 )
+@click.option(
+    "--colonnes",
+    default=None,
+    help="Format csv : correspondance des colonnes, ex. « id=ID,type=CODE,lon=X ».",
+)
+@click.option("--crs", default=None, help="Format csv : système des colonnes x/y, ex. EPSG:2154.")
 @click.option("--json", "as_json", is_flag=True, help="Écrire le résultat en JSON.")
 @_fail_on_errors
-def verifier(fichier: Path, file_format: str | None, as_json: bool) -> None:
+def verifier(
+    fichier: Path, file_format: str | None, colonnes: str | None, crs: str | None, as_json: bool
+) -> None:
     """Vérifier un fichier de services avant usage : lignes lues, acceptées, rejetées.
 
     Code de sortie : 0 sans rejet, 1 si des lignes sont rejetées, 2 si le fichier est
@@ -140,7 +148,15 @@ def verifier(fichier: Path, file_format: str | None, as_json: bool) -> None:
     """
     from maillage.sources.dispatch import read_service_file
 
-    result = read_service_file(fichier, format=file_format)
+    mapping = None
+    if colonnes:
+        pairs = [item.split("=", 1) for item in colonnes.split(",") if item.strip()]
+        if any(len(pair) != 2 for pair in pairs):
+            raise click.BadParameter(
+                "écrivez « champ=colonne » séparés par des virgules", param_hint="--colonnes"
+            )
+        mapping = {field.strip(): column.strip() for field, column in pairs}
+    result = read_service_file(fichier, format=file_format, mapping=mapping, crs=crs)
     summary = verification_summary(fichier, result)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))

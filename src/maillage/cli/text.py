@@ -67,7 +67,13 @@ def print_verification(summary: dict[str, Any]) -> None:
         echo(f"Avertissement : {warning}")
     for row in rejected:
         where = f"ligne {row['ligne']}" if row["ligne"] is not None else "objet"
-        detail = f" [{row['colonne']} = {row['valeur']}]" if row["valeur"] is not None else ""
+        detail = ""
+        if row["valeur"] is not None:
+            detail = (
+                f" [{row['colonne']} = {row['valeur']}]"
+                if row["colonne"]
+                else f" [{row['valeur']}]"
+            )
         fix = f" Correction : {row['correction']}" if row["correction"] else ""
         echo(f"  Rejet {where} : {row['raison']}{detail}.{fix}")
     if summary["types"]:

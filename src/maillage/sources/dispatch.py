@@ -8,6 +8,7 @@ Formats: ``bpe`` (INSEE's BPE ensemble CSV), ``france-services`` (the ANCT list)
 from __future__ import annotations
 
 import gzip
+from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 
@@ -59,7 +60,11 @@ def _header(path: Path) -> str:
 
 
 def read_service_file(
-    path: str | PathLike[str] | None, *, format: str | None = None
+    path: str | PathLike[str] | None,
+    *,
+    format: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    crs: str | None = None,
 ) -> SourceResult:
     """Read a service file with the reader of its format.
 
@@ -70,6 +75,9 @@ def read_service_file(
         maillage.
     format
         One of :data:`FORMATS`; ``None`` guesses it (:func:`guess_format`).
+    mapping, crs
+        For the generic ``csv`` format: column mapping and CRS of x/y columns
+        (see :func:`maillage.sources.generic.read_generic`).
 
     Raises
     ------
@@ -110,4 +118,4 @@ def read_service_file(
         return read_osm_pois(path)
     from maillage.sources.generic import read_generic
 
-    return read_generic(path)
+    return read_generic(path, mapping=mapping, crs=crs)
