@@ -27,6 +27,8 @@ demo: $(VENV)/.installed
 	$(BIN)/maillage territoire
 
 test: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed-dev

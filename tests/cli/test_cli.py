@@ -54,3 +54,33 @@ def test_verifier_json_lists_rejected_lines(tmp_path, raw_france_services) -> No
     assert (summary["lues"], summary["acceptees"]) == (2, 1)
     assert summary["rejetees"][0]["ligne"] == 3
     assert "code commune inconnu" in summary["rejetees"][0]["raison"]
+
+
+def test_territoire_with_a_bpe_file_and_a_user_typology(tmp_path, maurienne) -> None:
+    """The invented BPE extract adds services; a user typology moves pharmacies out of care."""
+    from maillage.services.typology import DEFAULT_TYPOLOGY
+    from maillage.sources.bpe import read_bpe
+
+    bpe = "tests/data/bpe/bpe-maurienne-extrait.csv"
+    accepted = read_bpe(bpe).services
+    accepted = accepted[accepted["commune"].isin(maurienne.codes)]
+    pharmacies = int((accepted["type"] == "D307").sum())
+    assert pharmacies > 0
+    text = DEFAULT_TYPOLOGY.read_text(encoding="utf-8")
+    block = 'code = "D307"\nlibelle = "PHARMACIE"\nfamille = "soins"\n'
+    assert block in text
+    custom = tmp_path / "typologie.toml"
+    custom.write_text(
+        text.replace(block, 'code = "D307"\nlibelle = "PHARMACIE"\n'), encoding="utf-8"
+    )
+    runs = {}
+    for name, extra in (("defaut", []), ("perso", ["--typologie", str(custom)])):
+        result = CliRunner().invoke(cli, ["territoire", "--sources", bpe, "--json", *extra])
+        assert result.exit_code == 0, result.output
+        runs[name] = json.loads(result.output)
+    assert runs["defaut"]["services_par_source"]["bpe"] == len(accepted)
+    default = runs["defaut"]["services_par_famille"]
+    custom_counts = runs["perso"]["services_par_famille"]
+    assert default["soins"] - custom_counts["soins"] == pharmacies
+    assert custom_counts["hors_famille"] - default["hors_famille"] == pharmacies
+    assert runs["defaut"]["fichiers"][0]["rejetees"] == 7

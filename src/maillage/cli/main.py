@@ -78,6 +78,12 @@ def territory_options(function: Callable[..., None]) -> Callable[..., None]:
     type=click.Path(path_type=Path),
     help="Fichier de services en plus (BPE, PBF OpenStreetMap, CSV/GeoJSON) ; répétable.",
 )
+@click.option(
+    "--typologie",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Typologie TOML modifiée (copie de src/maillage/services/typologie.toml).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Écrire le résumé en JSON.")
 @_fail_on_errors
 def territoire(
@@ -88,10 +94,12 @@ def territoire(
     nom: str | None,
     tampon_km: float,
     user_sources: tuple[Path, ...],
+    typologie: Path | None,
     as_json: bool,
 ) -> None:
     """Présenter le territoire : communes, EPCI, population, services par famille et source."""
     from maillage.services.catalogue import territory_services
+    from maillage.services.typology import load_typology
     from maillage.territory.builtin import pays_de_maurienne
     from maillage.territory.territory import select_territory
 
@@ -106,14 +114,15 @@ def territoire(
         )
     else:
         territory = pays_de_maurienne(buffer_km=tampon_km)
+    typology = load_typology(typologie)
     extra = []
     if user_sources:
         from maillage.sources.dispatch import read_service_file
 
-        extra = [read_service_file(path) for path in user_sources]
-    services = territory_services(territory, extra=extra)
+        extra = [read_service_file(path, typology=typology) for path in user_sources]
+    services = territory_services(territory, extra=extra, typology=typology)
     summary = territory_summary(
-        territory, services, extra=dict(zip(user_sources, extra, strict=True))
+        territory, services, extra=dict(zip(user_sources, extra, strict=True)), typology=typology
     )
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))

@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 
 from maillage.services.schema import SourceResult
-from maillage.services.typology import FAMILIES, load_typology
+from maillage.services.typology import FAMILIES, Typology, load_typology
 from maillage.territory.territory import Territory
 
 OUTSIDE_FAMILIES = "hors_famille"
@@ -26,6 +26,7 @@ def territory_summary(
     services: gpd.GeoDataFrame,
     *,
     extra: Mapping[Path, SourceResult] | None = None,
+    typology: Typology | None = None,
 ) -> dict[str, Any]:
     """Summary of a territory and its services, as printed by ``maillage territoire``.
 
@@ -34,10 +35,14 @@ def territory_summary(
     ``services_par_source`` (territory only), ``services_couronne_par_famille``,
     ``fichiers`` (user files: read, accepted, rejected).
     """
-    typology = load_typology()
+    typology = load_typology() if typology is None else typology
     inside = services[services["zone"] == "territoire"]
     ring = services[services["zone"] == "couronne"]
-    families = [*FAMILIES, OUTSIDE_FAMILIES]
+    families = [
+        *FAMILIES,
+        *(f for f in typology.family_labels if f not in FAMILIES),
+        OUTSIDE_FAMILIES,
+    ]
     epci = territory.epci_table()
     return {
         "territoire": territory.name,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from maillage._errors import InputFileError
 from maillage.services.schema import SourceResult
+from maillage.services.typology import Typology
 from maillage.sources.generic import GEO_SUFFIXES
 
 FORMATS = ("bpe", "france-services", "csv", "osm")
@@ -65,6 +66,7 @@ def read_service_file(
     format: str | None = None,
     mapping: Mapping[str, str] | None = None,
     crs: str | None = None,
+    typology: Typology | None = None,
 ) -> SourceResult:
     """Read a service file with the reader of its format.
 
@@ -78,6 +80,8 @@ def read_service_file(
     mapping, crs
         For the generic ``csv`` format: column mapping and CRS of x/y columns
         (see :func:`maillage.sources.generic.read_generic`).
+    typology
+        The typology that maps source types to BPE types (the shipped one by default).
 
     Raises
     ------
@@ -111,11 +115,11 @@ def read_service_file(
     if kind == "bpe":
         from maillage.sources.bpe import read_bpe
 
-        return read_bpe(path)
+        return read_bpe(path, typology=typology)
     if kind == "osm":
         from maillage.sources.osm_pois import read_osm_pois
 
-        return read_osm_pois(path)
+        return read_osm_pois(path, typology=typology)
     from maillage.sources.generic import read_generic
 
-    return read_generic(path, mapping=mapping, crs=crs)
+    return read_generic(path, mapping=mapping, crs=crs, typology=typology)
