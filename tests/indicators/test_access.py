@@ -1,0 +1,107 @@
+"""Access indicators against brute force on a real subset (Maurienne communes, real sites)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maillage import MaillageError
+from maillage.indicators.access import access_summary, nearest_by_family, weighted_median
+from maillage.services.typology import load_typology
+from maillage.sources.france_services import read_france_services
+from maillage.sources.hospitals import read_hospitals
+
+
+def _proxy_minutes(lon0: float, lat0: float, lon1: float, lat1: float) -> float:
+    """Test-only proxy: great-circle km × 1.3 at 60 km/h (not maillage's own model)."""
+    p0, p1 = math.radians(lat0), math.radians(lat1)
+    a = (
+        math.sin((p1 - p0) / 2) ** 2
+        + math.cos(p0) * math.cos(p1) * math.sin(math.radians(lon1 - lon0) / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(math.sqrt(a)) * 1.3
+
+
+@pytest.fixture(scope="module")
+def real_times(maurienne) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Nearest France Services and hospital (types) from each Maurienne commune point."""
+    sites = pd.concat([read_france_services().services, read_hospitals().services])
+    sites = sites[sites["commune"].str[:2].isin(["73", "38", "05"])]
+    rows = []
+    for commune in maurienne.communes.itertuples():
+        for kind, group in sites.groupby("type"):
+            best = min(
+                (_proxy_minutes(commune.lon, commune.lat, s.lon, s.lat), s.service_id)
+                for s in group.itertuples()
+            )
+            rows.append(
+                {
+                    "origin_id": commune.commune,
+                    "type": kind,
+                    "service_id": best[1],
+                    "minutes": best[0],
+                }
+            )
+    population = maurienne.communes.rename(columns={"commune": "origin_id"})[
+        ["origin_id", "population", "epci"]
+    ]
+    return pd.DataFrame(rows), population
+
+
+def test_family_time_is_the_minimum_over_its_types(real_times) -> None:
+    times, _ = real_times
+    family = nearest_by_family(times, load_typology())
+    care = times[times["type"].isin(["D101", "D102", "D103", "D104", "D105", "D107"])]
+    expected = care.groupby("origin_id")["minutes"].min()
+    got = family[family["family"] == "soins"].set_index("origin_id")["minutes"]
+    pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False)
+
+
+def test_population_beyond_thresholds_by_hand(real_times) -> None:
+    times, population = real_times
+    family = nearest_by_family(times, load_typology())
+    summary = access_summary(family, population, by=["epci"], thresholds_minutes=[15, 30])
+    merged = family.merge(population, on="origin_id")
+    for row in summary.itertuples():
+        part = merged[(merged["epci"] == row.epci) & (merged["family"] == row.family)]
+        beyond = sum(p for p, m in zip(part["population"], part["minutes"], strict=True) if m > 15)
+        assert row.population_beyond_15min == beyond
+        assert row.share_beyond_15min == pytest.approx(beyond / part["population"].sum())
+        # Brute-force median: one value per inhabitant.
+        expanded = np.repeat(part["minutes"].to_numpy(), part["population"].to_numpy())
+        assert row.median_minutes == np.sort(expanded)[(len(expanded) - 1) // 2]
+    # Haute Maurienne Vanoise (Bonneval, Bessans...) is far from any hospital: some
+    # inhabitants must be beyond 30 minutes even by this optimistic proxy.
+    hmv = summary[(summary["epci"] == "200070340") & (summary["family"] == "soins")]
+    assert hmv["population_beyond_30min"].iloc[0] > 0
+
+
+def test_missing_population_is_an_error() -> None:
+    times = pd.DataFrame({"origin_id": ["73248"], "family": ["soins"], "minutes": [3.0]})
+    with pytest.raises(MaillageError, match="origine\\(s\\) sans population : 73248"):
+        access_summary(times, pd.DataFrame({"origin_id": ["73257"], "population": [10]}))
+
+
+@settings(max_examples=150, derandomize=True)
+@given(
+    st.lists(
+        st.tuples(st.one_of(st.none(), st.floats(0, 120)), st.integers(0, 500)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_weighted_median_equals_the_expanded_median(pairs) -> None:
+    values = np.array([np.nan if v is None else v for v, _ in pairs])
+    weights = np.array([w for _, w in pairs])
+    expanded = np.repeat(np.where(np.isnan(values), np.inf, values), weights)
+    got = weighted_median(values, weights)
+    if len(expanded) == 0:
+        assert math.isnan(got)
+    else:
+        lower = np.sort(expanded)[(len(expanded) - 1) // 2]
+        assert (math.isnan(got) and lower == np.inf) or got == lower
