@@ -1,0 +1,61 @@
+"""Opening-hours access on the Maurienne's real town halls and France Services."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from maillage.indicators.opening import hours_access
+from maillage.indicators.seasonal import seasonal_population
+from maillage.services.catalogue import territory_services
+from maillage.sources.population import population_by_commune
+
+
+def _proxy_minutes(lon0: float, lat0: float, lon1: float, lat1: float) -> float:
+    """Test-only proxy: great-circle km × 1.3 at 60 km/h."""
+    p0, p1 = math.radians(lat0), math.radians(lat1)
+    a = (
+        math.sin((p1 - p0) / 2) ** 2
+        + math.cos(p0) * math.cos(p1) * math.sin(math.radians(lon1 - lon0) / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(math.sqrt(a)) * 1.3
+
+
+def test_hours_within_20_minutes_by_brute_force(maurienne) -> None:
+    services = territory_services(maurienne, builtin=["mairies", "france_services"])
+    services = services[services["zone"] == "territoire"]
+    matrix = pd.DataFrame(
+        [
+            {
+                "origin_id": c.commune,
+                "service_id": s.service_id,
+                "minutes": _proxy_minutes(c.lon, c.lat, s.lon, s.lat),
+            }
+            for c in maurienne.communes.itertuples()
+            for s in services.itertuples()
+        ]
+    )
+    result = hours_access(matrix, services, within_minutes=20).set_index("origin_id")
+    by_id = services.set_index("service_id")
+    for commune in ["73248", "73047", "73157"]:  # Saint-Jean, Bonneval-sur-Arc, Modane
+        near = matrix[(matrix["origin_id"] == commune) & (matrix["minutes"] <= 20)]
+        hours = sum(h for h in by_id.loc[near["service_id"], "hours_per_week"] if h == h)
+        saturday = any(
+            bool(v) for v in by_id.loc[near["service_id"], "open_saturday"] if v is not pd.NA
+        )
+        assert result.loc[commune, "hours_per_week_within"] == pytest.approx(hours)
+        assert result.loc[commune, "saturday_within"] == saturday
+        assert result.loc[commune, "services_within"] == len(near)
+
+
+def test_seasonal_population_swells_ski_resorts(maurienne) -> None:
+    counts, missing = population_by_commune(maurienne.communes["commune"])
+    assert missing.empty
+    peak = seasonal_population(counts)
+    ratio = peak / counts["population"]
+    # Les Belleville is not in the Maurienne; Valloire (73306) and Val-Cenis (73290) are.
+    assert ratio["73306"] > 5 and ratio["73290"] > 5
+    assert ratio["73248"] < 1.5  # Saint-Jean-de-Maurienne, a town
+    assert (peak >= counts["population"]).all()
