@@ -71,7 +71,8 @@ def hours_access(
     ...                   "minutes": [4.0, 25.0, 12.0]})
     >>> s = pd.DataFrame({"service_id": ["m1", "fs"], "family": "social_emploi",
     ...                   "hours_per_week": [10.0, 30.0],
-    ...                   "opening_hours": ["Mo-Fr 09:00-11:00", "Mo-Fr 09:00-17:00; Sa 09:00-12:00"]})
+    ...                   "opening_hours": ["Mo-Fr 09:00-11:00",
+    ...                                     "Mo-Fr 09:00-17:00; Sa 09:00-12:00"]})
     >>> hours_access(m, s, within_minutes=20)[["origin_id", "hours_per_week_within",
     ...                                        "saturday_within"]].to_dict("records")
     [{'origin_id': 'a', 'hours_per_week_within': 10.0, 'saturday_within': False},
