@@ -17,40 +17,15 @@ from maillage.sources.france_services import read_france_services
 from maillage.sources.hospitals import read_hospitals
 
 
-def _proxy_minutes(lon0: float, lat0: float, lon1: float, lat1: float) -> float:
-    """Test-only proxy: great-circle km × 1.3 at 60 km/h (not maillage's own model)."""
-    p0, p1 = math.radians(lat0), math.radians(lat1)
-    a = (
-        math.sin((p1 - p0) / 2) ** 2
-        + math.cos(p0) * math.cos(p1) * math.sin(math.radians(lon1 - lon0) / 2) ** 2
-    )
-    return 2 * 6371.0 * math.asin(math.sqrt(a)) * 1.3
-
-
 @pytest.fixture(scope="module")
-def real_times(maurienne) -> tuple[pd.DataFrame, pd.DataFrame]:
+def real_times(maurienne, proxy_nearest) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Nearest France Services and hospital (types) from each Maurienne commune point."""
     sites = pd.concat([read_france_services().services, read_hospitals().services])
     sites = sites[sites["commune"].str[:2].isin(["73", "38", "05"])]
-    rows = []
-    for commune in maurienne.communes.itertuples():
-        for kind, group in sites.groupby("type"):
-            best = min(
-                (_proxy_minutes(commune.lon, commune.lat, s.lon, s.lat), s.service_id)
-                for s in group.itertuples()
-            )
-            rows.append(
-                {
-                    "origin_id": commune.commune,
-                    "type": kind,
-                    "service_id": best[1],
-                    "minutes": best[0],
-                }
-            )
     population = maurienne.communes.rename(columns={"commune": "origin_id"})[
         ["origin_id", "population", "epci"]
     ]
-    return pd.DataFrame(rows), population
+    return proxy_nearest(sites), population
 
 
 def test_family_time_is_the_minimum_over_its_types(real_times) -> None:

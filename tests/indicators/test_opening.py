@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import pytest
 
@@ -13,17 +11,7 @@ from maillage.services.catalogue import territory_services
 from maillage.sources.population import population_by_commune
 
 
-def _proxy_minutes(lon0: float, lat0: float, lon1: float, lat1: float) -> float:
-    """Test-only proxy: great-circle km × 1.3 at 60 km/h."""
-    p0, p1 = math.radians(lat0), math.radians(lat1)
-    a = (
-        math.sin((p1 - p0) / 2) ** 2
-        + math.cos(p0) * math.cos(p1) * math.sin(math.radians(lon1 - lon0) / 2) ** 2
-    )
-    return 2 * 6371.0 * math.asin(math.sqrt(a)) * 1.3
-
-
-def test_hours_within_20_minutes_by_brute_force(maurienne) -> None:
+def test_hours_within_20_minutes_by_brute_force(maurienne, proxy_minutes) -> None:
     services = territory_services(maurienne, builtin=["mairies", "france_services"])
     services = services[services["zone"] == "territoire"]
     matrix = pd.DataFrame(
@@ -31,7 +19,7 @@ def test_hours_within_20_minutes_by_brute_force(maurienne) -> None:
             {
                 "origin_id": c.commune,
                 "service_id": s.service_id,
-                "minutes": _proxy_minutes(c.lon, c.lat, s.lon, s.lat),
+                "minutes": proxy_minutes(c.lon, c.lat, s.lon, s.lat),
             }
             for c in maurienne.communes.itertuples()
             for s in services.itertuples()

@@ -1,0 +1,124 @@
+"""Territoires à enjeux: where access is poorest and need highest, with the reasons.
+
+The composite score of a commune combines, with documented weights:
+
+* **remoteness** from each family: the commune's time to the nearest service of the
+  family, divided by the family's threshold (30 minutes by default), capped at 2;
+* **need**: the share of inhabitants aged 65 and over (home services, care), the share
+  aged 0–19 (youth, early childhood), each divided by the territory's share (1 = as the
+  territory), capped at 2.
+
+.. math::
+
+    S_c = \\frac{1}{|F|}\\sum_{f \\in F} \\min\\left(\\frac{t_{c,f}}{T_f}, 2\\right)
+          \\times \\left(1 + w_f \\cdot \\left(\\min\\left(\\frac{s_{c,f}}{\\bar s_f}, 2\\right)
+          - 1\\right)\\right)
+
+with :math:`s_{c,f}` the share of the age band that needs family :math:`f` most
+(65+ for care and home services, 0–19 for youth and early childhood, the whole population
+for public services: ratio 1) and :math:`w_f = 0.5`. Communes are ranked by score and put
+in classes by quantiles; each commune's reasons list the families where it is beyond the
+threshold and whose need is above the territory's ("loin des soins ET population âgée").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+#: Which age band expresses the need for each family (None: the whole population).
+NEED_BAND: dict[str, str | None] = {
+    "social_emploi": None,
+    "soins": "population_65_plus",
+    "domicile": "population_65_plus",
+    "jeunesse_parents": "population_0_19",
+    "petite_enfance": "population_0_19",
+}
+NEED_LABEL = {
+    "population_65_plus": "population âgée",
+    "population_0_19": "population jeune",
+}
+FAMILY_LABEL = {
+    "social_emploi": "des services publics",
+    "soins": "des soins",
+    "domicile": "des services à domicile",
+    "jeunesse_parents": "des services jeunesse",
+    "petite_enfance": "de la petite enfance",
+}
+NEED_WEIGHT = 0.5
+CAP = 2.0
+CLASSES = ["faible", "modéré", "fort", "très fort"]
+
+
+def enjeux_scores(
+    family_times: pd.DataFrame,
+    population: pd.DataFrame,
+    *,
+    thresholds_minutes: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Score, rank, class and reasons of each commune.
+
+    Parameters
+    ----------
+    family_times
+        ``origin_id, family, minutes`` (nearest service of each family; NaN when none is
+        reachable, counted as the cap).
+    population
+        ``origin_id, population, population_0_19, population_65_plus``.
+    thresholds_minutes
+        Threshold per family (30 minutes for any family not given).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``origin_id, score, rank`` (1 = most at stake), ``classe`` (quartiles:
+        faible, modéré, fort, très fort) and ``raisons`` (French text).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"origin_id": ["a", "b"], "family": "soins", "minutes": [45.0, 5.0]})
+    >>> p = pd.DataFrame({"origin_id": ["a", "b"], "population": [100, 100],
+    ...                   "population_0_19": [10, 30], "population_65_plus": [50, 10]})
+    >>> e = enjeux_scores(t, p)
+    >>> row = e.set_index("origin_id").loc["a"]
+    >>> int(row["rank"]), row["classe"], row["raisons"]
+    (1, 'très fort', 'loin des soins (45 min) ET population âgée')
+    """
+    thresholds = dict(thresholds_minutes or {})
+    table = family_times.merge(population, on="origin_id", how="left")
+    table["threshold"] = table["family"].map(lambda f: thresholds.get(f, 30.0))
+    remoteness = (table["minutes"] / table["threshold"]).fillna(CAP).clip(upper=CAP)
+    need_ratio = pd.Series(1.0, index=table.index)
+    for band in {b for b in NEED_BAND.values() if b}:
+        rows = table["family"].map(NEED_BAND) == band
+        share = table[band] / table["population"].replace(0, np.nan)
+        mean_share = population[band].sum() / population["population"].sum()
+        need_ratio[rows] = (share[rows] / mean_share).fillna(1.0).clip(upper=CAP)
+    table["part"] = remoteness * (1 + NEED_WEIGHT * (need_ratio - 1))
+    table["far"] = table["minutes"].isna() | (table["minutes"] > table["threshold"])
+    table["needy"] = need_ratio > 1.0
+    scores = table.groupby("origin_id")["part"].mean().rename("score")
+    reasons = table.groupby("origin_id").apply(_reasons, include_groups=False).rename("raisons")
+    result = pd.concat([scores, reasons], axis=1).reset_index()
+    result["rank"] = result["score"].rank(ascending=False, method="min").astype(int)
+    quantiles = result["score"].rank(pct=True, method="average")
+    result["classe"] = pd.cut(
+        quantiles, [0, 0.25, 0.5, 0.75, 1.0], labels=CLASSES, include_lowest=True
+    ).astype(str)
+    return result.sort_values(["rank", "origin_id"])[
+        ["origin_id", "score", "rank", "classe", "raisons"]
+    ].reset_index(drop=True)
+
+
+def _reasons(part: pd.DataFrame) -> str:
+    texts = []
+    for row in part[part["far"]].itertuples():
+        minutes = "inaccessible" if pd.isna(row.minutes) else f"{row.minutes:.0f} min"
+        text = f"loin {FAMILY_LABEL.get(row.family, row.family)} ({minutes})"
+        band = NEED_BAND.get(row.family)
+        if band and row.needy:
+            text += f" ET {NEED_LABEL[band]}"
+        texts.append(text)
+    return " ; ".join(texts) if texts else "accès dans les seuils"
