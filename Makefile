@@ -1,5 +1,5 @@
 # maillage — installation, démonstration et tests sur une machine neuve.
-# `make demo` : crée .venv, installe maillage et lance le diagnostic du Pays de Maurienne.
+# `make demo` : crée .venv, installe maillage, présente le Pays de Maurienne et établit son diagnostic.
 # `make test` : crée .venv, installe maillage[dev] et lance la suite de tests.
 VENV ?= .venv
 # Python >= 3.12 is preferred (osrm-bindings, used by the travel-time checks, ships wheels for it);
@@ -25,6 +25,7 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 
 demo: $(VENV)/.installed
 	$(BIN)/maillage territoire
+	$(BIN)/maillage diagnostic --sortie etude
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks

@@ -84,3 +84,47 @@ def test_territoire_with_a_bpe_file_and_a_user_typology(tmp_path, maurienne) -> 
     assert default["soins"] - custom_counts["soins"] == pharmacies
     assert custom_counts["hors_famille"] - default["hors_famille"] == pharmacies
     assert runs["defaut"]["fichiers"][0]["rejetees"] == 7
+
+
+def test_diagnostic_on_the_builtin_maurienne_writes_the_study(tmp_path, maurienne) -> None:
+    import pyogrio
+
+    result = CliRunner().invoke(cli, ["diagnostic", "--sortie", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary == json.loads((tmp_path / "resume.json").read_text(encoding="utf-8"))
+    assert summary["methode"] == "vol d'oiseau"
+    assert any("vol d'oiseau" in note for note in summary["notes"])
+    care = summary["familles"]["soins"]
+    assert set(care["population_au_dela"]) == {"7", "15", "20", "30"}
+    assert care["population_au_dela"]["30"] <= care["population_au_dela"]["7"] <= 42_946
+    assert [layer for layer, _ in pyogrio.list_layers(tmp_path / "diagnostic.gpkg")] == ["communes"]
+    communes = pyogrio.read_dataframe(tmp_path / "diagnostic.gpkg", layer="communes")
+    assert sorted(communes["origin_id"]) == sorted(maurienne.codes)
+    assert communes.crs.to_epsg() == 2154
+    # The summary's figure is the population of the communes beyond 30 minutes.
+    beyond = communes.loc[communes["minutes_soins_ete"] > 30, "population"].sum()
+    assert care["population_au_dela"]["30"] == beyond
+
+
+def test_diagnostic_with_a_road_network_reports_unreachable_points(tmp_path) -> None:
+    """Real Monaco extract, with the French communes around it."""
+    result = CliRunner().invoke(
+        cli,
+        [
+            "diagnostic",
+            "--communes",
+            "06104,06150,06012,06032",
+            "--tampon-km",
+            "3",
+            "--reseau",
+            "tests/data/osm/monaco-2019-09-30.osm.pbf",
+            "--sortie",
+            str(tmp_path),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["methode"] == "réseau routier"
+    assert any("06104" in note and "2000 m" in note for note in summary["notes"])

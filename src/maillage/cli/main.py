@@ -14,7 +14,15 @@ import click
 from maillage import __version__
 from maillage._errors import MaillageError
 from maillage.cli.summary import territory_summary, verification_summary
-from maillage.cli.text import print_territory, print_verification
+from maillage.cli.text import print_diagnostic, print_territory, print_verification
+
+#: Mountain passes of the Maurienne closed in winter (OpenStreetMap names).
+WINTER_CLOSURES = (
+    "Col du Galibier",
+    "Col de l'Iseran",
+    "Col de la Croix-de-Fer",
+    "Col du Mont-Cenis",
+)
 
 
 def _split(values: Sequence[str]) -> list[str]:
@@ -69,24 +77,7 @@ def territory_options(function: Callable[..., None]) -> Callable[..., None]:
     return function
 
 
-@cli.command("territoire")
-@territory_options
-@click.option(
-    "--sources",
-    "user_sources",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Fichier de services en plus (BPE, PBF OpenStreetMap, CSV/GeoJSON) ; répétable.",
-)
-@click.option(
-    "--typologie",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Typologie TOML modifiée (copie de src/maillage/services/typologie.toml).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Écrire le résumé en JSON.")
-@_fail_on_errors
-def territoire(
+def _load_study(
     communes: tuple[str, ...],
     epci: tuple[str, ...],
     departements: tuple[str, ...],
@@ -95,9 +86,8 @@ def territoire(
     tampon_km: float,
     user_sources: tuple[Path, ...],
     typologie: Path | None,
-    as_json: bool,
-) -> None:
-    """Présenter le territoire : communes, EPCI, population, services par famille et source."""
+) -> tuple[Any, Any, list[Any], Any]:
+    """The territory, typology, user sources' results and the territory's services."""
     from maillage.services.catalogue import territory_services
     from maillage.services.typology import load_typology
     from maillage.territory.builtin import pays_de_maurienne
@@ -121,6 +111,53 @@ def territoire(
 
         extra = [read_service_file(path, typology=typology) for path in user_sources]
     services = territory_services(territory, extra=extra, typology=typology)
+    return territory, typology, extra, services
+
+
+_SOURCE_OPTIONS = [
+    click.option(
+        "--sources",
+        "user_sources",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="Fichier de services en plus (BPE, PBF OpenStreetMap, CSV/GeoJSON) ; répétable.",
+    ),
+    click.option(
+        "--typologie",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Typologie TOML modifiée (copie de src/maillage/services/typologie.toml).",
+    ),
+]
+
+
+def source_options(function: Callable[..., None]) -> Callable[..., None]:
+    """Add the options that add service files and choose the typology."""
+    for option in reversed(_SOURCE_OPTIONS):
+        function = option(function)
+    return function
+
+
+@cli.command("territoire")
+@territory_options
+@source_options
+@click.option("--json", "as_json", is_flag=True, help="Écrire le résumé en JSON.")
+@_fail_on_errors
+def territoire(
+    communes: tuple[str, ...],
+    epci: tuple[str, ...],
+    departements: tuple[str, ...],
+    bassins_vie: tuple[str, ...],
+    nom: str | None,
+    tampon_km: float,
+    user_sources: tuple[Path, ...],
+    typologie: Path | None,
+    as_json: bool,
+) -> None:
+    """Présenter le territoire : communes, EPCI, population, services par famille et source."""
+    territory, typology, extra, services = _load_study(
+        communes, epci, departements, bassins_vie, nom, tampon_km, user_sources, typologie
+    )
     summary = territory_summary(
         territory, services, extra=dict(zip(user_sources, extra, strict=True)), typology=typology
     )
@@ -128,6 +165,84 @@ def territoire(
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         print_territory(summary)
+
+
+@cli.command("diagnostic")
+@territory_options
+@source_options
+@click.option(
+    "--reseau",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Extrait OpenStreetMap (.osm.pbf) pour des temps par la route ; sinon "
+    "estimation à vol d'oiseau, signalée dans toutes les sorties.",
+)
+@click.option(
+    "--fermetures",
+    default=None,
+    help="Routes fermées en hiver (nom, ref ou id OSM séparés par des virgules) ; "
+    f"par défaut avec --reseau : {', '.join(WINTER_CLOSURES)}.",
+)
+@click.option(
+    "--sortie",
+    type=click.Path(path_type=Path),
+    default=Path("etude"),
+    show_default=True,
+    help="Dossier d'étude où écrire les résultats.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Écrire le résumé en JSON.")
+@_fail_on_errors
+def diagnostic(
+    communes: tuple[str, ...],
+    epci: tuple[str, ...],
+    departements: tuple[str, ...],
+    bassins_vie: tuple[str, ...],
+    nom: str | None,
+    tampon_km: float,
+    user_sources: tuple[Path, ...],
+    typologie: Path | None,
+    reseau: Path | None,
+    fermetures: str | None,
+    sortie: Path,
+    as_json: bool,
+) -> None:
+    """Établir le diagnostic : temps d'accès, seuils, horaires, saisons, bassins, enjeux."""
+    from maillage.indicators.diagnostic import run_diagnostic
+    from maillage.outputs.study import diagnostic_summary, write_study
+
+    territory, typology, _, services = _load_study(
+        communes, epci, departements, bassins_vie, nom, tampon_km, user_sources, typologie
+    )
+    graph = winter = None
+    if reseau is not None:
+        from maillage.network.graph import build_graph
+
+        graph = build_graph(reseau)
+        closures = _split([fermetures]) if fermetures is not None else list(WINTER_CLOSURES)
+        winter = _winter_graph(graph, closures, explicit=fermetures is not None)
+    result = run_diagnostic(
+        territory, services, graph=graph, winter_graph=winter, typology=typology
+    )
+    folder = write_study(result, sortie)
+    summary = diagnostic_summary(result)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        print_diagnostic(summary, folder)
+
+
+def _winter_graph(graph: Any, closures: list[str], *, explicit: bool) -> Any:
+    """The winter graph; default pass names absent from the extract are skipped."""
+    if explicit:
+        return graph.without_ways(closures) if closures else None
+    present = []
+    for name in closures:
+        try:
+            graph.without_ways([name])
+        except MaillageError:
+            continue
+        present.append(name)
+    return graph.without_ways(present) if present else None
 
 
 @cli.command("verifier")

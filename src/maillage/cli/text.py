@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -81,3 +82,39 @@ def print_verification(summary: dict[str, Any]) -> None:
             "Types de services acceptés : "
             + ", ".join(f"{code} ({count})" for code, count in summary["types"].items())
         )
+
+
+def print_diagnostic(summary: dict[str, Any], folder: Path) -> None:
+    """Print the short summary of ``maillage diagnostic``."""
+    echo = click.echo
+    echo(
+        f"Diagnostic — {summary['territoire']} : {summary['communes']} communes, "
+        f"{_number(summary['population'])} habitants ; temps : {summary['methode']}."
+    )
+    for note in summary["notes"]:
+        echo(f"Attention : {note}")
+    thresholds = summary["seuils_minutes"]
+    echo("")
+    echo(f"{'Famille':<42} {'médiane':>8}  " + "  ".join(f"> {t:g} min" for t in thresholds))
+    for family, values in summary["familles"].items():
+        beyond = "  ".join(
+            f"{_number(values['population_au_dela'][f'{t:g}']):>8}" for t in thresholds
+        )
+        median = values["mediane_minutes"]
+        median_text = "—" if median is None else f"{median:.0f} min"
+        echo(f"  {summary['libelles'].get(family, family):<40} {median_text:>8}  {beyond}")
+        if "hiver" in values:
+            winter = values["hiver"]
+            beyond = "  ".join(
+                f"{_number(winter['population_au_dela'][f'{t:g}']):>8}" for t in thresholds
+            )
+            echo(
+                f"  {'  hiver (cols fermés)':<40} {winter['mediane_minutes'] or 0:>5.0f} min  "
+                f"{beyond}"
+            )
+    echo("")
+    echo("Territoires à enjeux (rang, commune, raisons)")
+    for row in summary["enjeux"]:
+        echo(f"  {row['rang']:>3}  {row['nom']:<32} {row['classe']:<10} {row['raisons']}")
+    echo("")
+    echo(f"Résultats écrits dans {folder}/ (diagnostic.gpkg, tables Parquet, resume.json).")

@@ -18,7 +18,8 @@ with :math:`s_{c,f}` the share of the age band that needs family :math:`f` most
 (65+ for care and home services, 0–19 for youth and early childhood, the whole population
 for public services: ratio 1) and :math:`w_f = 0.5`. Communes are ranked by score and put
 in classes by quantiles; each commune's reasons list the families where it is beyond the
-threshold and whose need is above the territory's ("loin des soins ET population âgée").
+threshold and whose need is above the territory's ("loin des soins ET population âgée"),
+or, when it is within every threshold, those where it is past half of it.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ FAMILY_LABEL = {
 }
 NEED_WEIGHT = 0.5
 CAP = 2.0
+#: Share of a threshold beyond which a commune is said to be "close to the threshold".
+NEAR_LIMIT = 0.5
 CLASSES = ["faible", "modéré", "fort", "très fort"]
 
 
@@ -121,4 +124,17 @@ def _reasons(part: pd.DataFrame) -> str:
         if band and row.needy:
             text += f" ET {NEED_LABEL[band]}"
         texts.append(text)
-    return " ; ".join(texts) if texts else "accès dans les seuils"
+    if texts:
+        return " ; ".join(texts)
+    near_limit = part[part["minutes"] >= NEAR_LIMIT * part["threshold"]]
+    if len(near_limit):
+        return "proche des seuils : " + " ; ".join(
+            f"{row.minutes:.0f} min {FAMILY_LABEL.get(row.family, row.family)}"
+            + (
+                f" ET {NEED_LABEL[band]}"
+                if (band := NEED_BAND.get(row.family)) and row.needy
+                else ""
+            )
+            for row in near_limit.itertuples()
+        )
+    return "accès dans les seuils"

@@ -27,5 +27,5 @@ def metric_crs(lon_min: float, lat_min: float, lon_max: float, lat_max: float) -
         return "EPSG:2154"
     lon = (lon_min + lon_max) / 2
     lat = (lat_min + lat_max) / 2
-    zone = min(60, int(math.floor((lon + 180.0) / 6.0)) + 1)
+    zone = min(60, math.floor((lon + 180.0) / 6.0) + 1)
     return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"

@@ -15,10 +15,12 @@ chain numpy passes), with no Python loop over nodes.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,7 +34,7 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 #: Work (core nodes × types) above which the types are shared between processes.
-PARALLEL_MIN_WORK = 20_000_000
+PARALLEL_MIN_WORK = 5_000_000
 
 
 @dataclass
@@ -59,27 +61,28 @@ class Contraction:
         return int(self.core.size)
 
 
-def contract(graph: RoadGraph, terminals: IntArray | None = None) -> Contraction:
-    """Contract the degree-2 chains of ``graph``, keeping ``terminals`` as core nodes."""
+def _structure(graph: RoadGraph) -> dict[str, Any]:
+    """Terminal-independent part of the contraction, cached on the graph."""
+    cached = graph._cache.get("structure")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     n = graph.n_nodes
     indptr = graph.indptr
     heads = graph.indices.astype(np.int64)
-    weights = graph.minutes
     tails = graph.tails()
-    keep_core = np.zeros(n, dtype=bool)
-    if terminals is not None and len(terminals):
-        keep_core[np.asarray(terminals, dtype=np.int64)] = True
+    m = heads.size
     out_degree = np.diff(indptr)
     in_order = np.argsort(heads, kind="stable")
     in_tails = tails[in_order]
     in_degree = np.bincount(heads, minlength=n)
     in_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(in_degree, out=in_ptr[1:])
-    start = np.minimum(indptr[:-1], max(heads.size - 1, 0))
-    in_start = np.minimum(in_ptr[:-1], max(heads.size - 1, 0))
-    second = np.minimum(start + 1, max(heads.size - 1, 0))
-    in_second = np.minimum(in_start + 1, max(heads.size - 1, 0))
-    if heads.size == 0:
+    last = max(m - 1, 0)
+    start = np.minimum(indptr[:-1], last)
+    in_start = np.minimum(in_ptr[:-1], last)
+    second = np.minimum(start + 1, last)
+    in_second = np.minimum(in_start + 1, last)
+    if m == 0:
         one_way = two_way = np.zeros(n, dtype=bool)
     else:
         one_way = (out_degree == 1) & (in_degree == 1) & (heads[start] != in_tails[in_start])
@@ -89,9 +92,39 @@ def contract(graph: RoadGraph, terminals: IntArray | None = None) -> Contraction
             & (heads[start] == in_tails[in_start])
             & (heads[second] == in_tails[in_second])
         )
+    # successor of an edge entering a degree-2 node: the way on, not the way back
+    successor = np.full(m, -1, dtype=np.int64)
+    into = np.flatnonzero((one_way | two_way)[heads])
+    v = heads[into]
+    out_first = indptr[v]
+    successor[into] = np.where(
+        two_way[v] & (heads[np.minimum(out_first, last)] == tails[into]), out_first + 1, out_first
+    )
+    cached = {
+        "heads": heads,
+        "tails": tails,
+        "one_way": one_way,
+        "two_way": two_way,
+        "successor": successor,
+    }
+    graph._cache["structure"] = cached
+    return cached
+
+
+def contract(graph: RoadGraph, terminals: IntArray | None = None) -> Contraction:
+    """Contract the degree-2 chains of ``graph``, keeping ``terminals`` as core nodes."""
+    n = graph.n_nodes
+    indptr = graph.indptr
+    weights = graph.minutes
+    structure = _structure(graph)
+    heads, tails = structure["heads"], structure["tails"]
+    one_way, two_way = structure["one_way"], structure["two_way"]
+    keep_core = np.zeros(n, dtype=bool)
+    if terminals is not None and len(terminals):
+        keep_core[np.asarray(terminals, dtype=np.int64)] = True
     while True:
         interior = (one_way | two_way) & ~keep_core
-        result = _chains(n, indptr, heads, weights, tails, interior, two_way)
+        result = _chains(indptr, heads, weights, tails, interior, structure["successor"])
         if isinstance(result, np.ndarray):
             keep_core[result] = True  # pure cycles of interior nodes: cut them open
             continue
@@ -106,11 +139,15 @@ def contract(graph: RoadGraph, terminals: IntArray | None = None) -> Contraction
     minutes = remaining[starts]
     loop = src != dst
     src, dst, minutes = src[loop], dst[loop], minutes[loop]
-    order = np.lexsort((minutes, dst, src))
-    src, dst, minutes = src[order], dst[order], minutes[order]
-    first = np.ones(src.size, dtype=bool)
-    first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
-    forward = _csr(src[first], dst[first], minutes[first], core.size)
+    key = src * core.size + dst
+    order = np.argsort(key, kind="stable")
+    key, minutes = key[order], minutes[order]
+    first = np.ones(key.size, dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    starts_at = np.flatnonzero(first)
+    minutes = np.minimum.reduceat(minutes, starts_at) if key.size else minutes
+    key = key[starts_at]
+    src, dst = key // core.size, key % core.size
     inner = np.flatnonzero(interior)
     first_exit = indptr[inner]
     second_exit = np.where(two_way[inner], first_exit + 1, -1)
@@ -121,39 +158,103 @@ def contract(graph: RoadGraph, terminals: IntArray | None = None) -> Contraction
     has_second = second_exit >= 0
     exit_end[1, has_second] = core_of[end[second_exit[has_second]]]
     exit_minutes[1, has_second] = remaining[second_exit[has_second]]
+    # Dead-end trees (cul-de-sacs) hang from the rest by one node: left out of searches.
+    anchor, offset = _dead_end_anchors(src, dst, minutes, core.size, keep_core[core])
+    survivor = anchor == np.arange(core.size)
+    final_of = np.full(core.size + 1, -1, dtype=np.int64)
+    final_of[np.flatnonzero(survivor)] = np.arange(int(survivor.sum()), dtype=np.int64)
+    kept = survivor[src] & survivor[dst]
+    forward = _csr(final_of[src[kept]], final_of[dst[kept]], minutes[kept], int(survivor.sum()))
+    padded_anchor = np.append(anchor, core.size)
+    padded_offset = np.append(offset, np.inf)
+    exit_end = np.where(exit_end < 0, core.size, exit_end)
+    exit_minutes = exit_minutes + padded_offset[exit_end]
+    exit_end = final_of[padded_anchor[exit_end]]
+    pruned = np.flatnonzero(~survivor)
+    pruned_end = np.vstack([final_of[anchor[pruned]], np.full(pruned.size, -1, dtype=np.int64)])
+    pruned_minutes = np.vstack([offset[pruned], np.full(pruned.size, np.inf)])
+    outside = np.concatenate([inner, core[pruned]])
+    order = np.argsort(outside)
+    core_of = np.full(n, -1, dtype=np.int64)
+    final_core = core[survivor]
+    core_of[final_core] = np.arange(final_core.size, dtype=np.int64)
     return Contraction(
         n_nodes=n,
-        core=core,
+        core=final_core,
         core_of=core_of,
         forward=forward,
-        interior=inner,
-        exit_end=exit_end,
-        exit_minutes=exit_minutes,
+        interior=outside[order],
+        exit_end=np.hstack([exit_end, pruned_end])[:, order],
+        exit_minutes=np.hstack([exit_minutes, pruned_minutes])[:, order],
     )
 
 
-def _chains(
+def _dead_end_anchors(
+    src: IntArray,
+    dst: IntArray,
+    minutes: FloatArray,
     n: int,
+    terminal: npt.NDArray[np.bool_],
+) -> tuple[IntArray, FloatArray]:
+    """Peel the trees of non-terminal nodes hanging from the graph by a single node.
+
+    Returns, for every node, the node kept in the search graph that it leads to
+    (itself when kept) and the time to get there (``inf`` when it cannot leave).
+    """
+    low, high = np.minimum(src, dst), np.maximum(src, dst)
+    pairs = np.sort(low * n + high)
+    pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])] if pairs.size else pairs
+    a, b = pairs // n, pairs % n
+    degree = np.bincount(a, minlength=n) + np.bincount(b, minlength=n)
+    neighbour_sum = np.bincount(a, weights=b, minlength=n) + np.bincount(b, weights=a, minlength=n)
+    neighbour_sum = neighbour_sum.astype(np.int64)
+    parent = np.arange(n, dtype=np.int64)
+    removed = np.zeros(n, dtype=bool)
+    candidates = np.flatnonzero((degree == 1) & ~terminal)
+    while candidates.size:
+        neighbour = neighbour_sum[candidates]
+        # two leaves hanging from each other (a lone pair): keep the smaller one
+        mutual = (degree[neighbour] == 1) & ~terminal[neighbour] & (neighbour < candidates)
+        candidates, neighbour = candidates[~mutual], neighbour[~mutual]
+        removed[candidates] = True
+        parent[candidates] = neighbour
+        np.subtract.at(degree, neighbour, 1)
+        np.subtract.at(neighbour_sum, neighbour, candidates)
+        degree[candidates] = 0
+        fresh = np.unique(neighbour)
+        candidates = fresh[(degree[fresh] == 1) & ~terminal[fresh] & ~removed[fresh]]
+    offset = np.zeros(n)
+    leaves = np.flatnonzero(removed)
+    if leaves.size:
+        keys = src * n + dst
+        wanted = leaves * n + parent[leaves]
+        position = np.searchsorted(keys, wanted)
+        position = np.minimum(position, keys.size - 1)
+        found = keys[position] == wanted
+        offset[leaves] = np.where(found, minutes[position], np.inf)
+    while True:
+        grand = parent[parent]
+        if np.array_equal(grand, parent):
+            break
+        offset = np.where(parent != grand, offset + offset[parent], offset)
+        parent = grand
+    return parent, offset
+
+
+def _chains(
     indptr: IntArray,
     heads: IntArray,
     weights: FloatArray,
     tails: IntArray,
     interior: npt.NDArray[np.bool_],
-    two_way: npt.NDArray[np.bool_],
+    successor: IntArray,
 ) -> tuple[IntArray, FloatArray] | IntArray:
     """For every edge, the core node ending its chain and the time to it.
 
     Returns the nodes to make core instead when some chains are pure cycles.
     """
     m = heads.size
-    successor = np.full(m, -1, dtype=np.int64)
-    into = np.flatnonzero(interior[heads])
-    v = heads[into]
-    out_first = indptr[v]
-    other = np.where(
-        two_way[v] & (heads[np.minimum(out_first, m - 1)] == tails[into]), out_first + 1, out_first
-    )
-    successor[into] = other
+    successor = np.where(interior[heads], successor, -1)
     jump = successor
     remaining = weights.copy()
     end = heads.copy()
@@ -197,80 +298,134 @@ def _csr(src: IntArray, dst: IntArray, data: FloatArray, n: int) -> scipy.sparse
 
 
 def with_sources(
-    graph: scipy.sparse.csr_matrix, targets: IntArray, minutes: FloatArray
+    graph: scipy.sparse.csr_matrix,
+    targets: IntArray,
+    minutes: FloatArray,
+    *,
+    sentinel: bool = False,
 ) -> scipy.sparse.csr_matrix:
     """Append one source node per target, linked to it by an edge of ``minutes``.
 
     A search started from the new nodes gives ``min(minutes[s] + d(target[s], v))``:
-    a multi-source search with a starting time per source (the off-road legs).
+    a multi-source search with a starting time per source (the off-road legs). With
+    ``sentinel``, an isolated node comes first (index ``n``): never reached, it stands
+    for "no exit" in :func:`expand`.
     """
     n = graph.shape[0]
     k = int(targets.size)
-    indptr = np.concatenate([graph.indptr, graph.indptr[-1] + np.arange(1, k + 1)])
+    steps = np.arange(1, k + 1)
+    if sentinel:
+        steps = np.concatenate([[0], steps])
+        k += 1
+    indptr = np.concatenate([graph.indptr, graph.indptr[-1] + steps])
     indices = np.concatenate([graph.indices, targets.astype(graph.indices.dtype)])
     data = np.concatenate([graph.data, minutes])
     return scipy.sparse.csr_matrix((data, indices, indptr), shape=(n + k, n + k))
 
 
-def expand(
-    contraction: Contraction,
-    core_minutes: FloatArray,
-    core_label: IntArray,
-    nodes: IntArray,
-) -> tuple[FloatArray, IntArray]:
-    """Times and labels of any nodes from those of the core nodes (exact recovery)."""
-    minutes = np.full(nodes.size, np.inf)
-    labels = np.full(nodes.size, -1, dtype=np.int64)
+@dataclass
+class Expansion:
+    """Where to read the times of some nodes from the core times (prepared once)."""
+
+    size: int
+    core_rows: IntArray
+    core_positions: IntArray
+    inner_rows: IntArray
+    exit_end: IntArray
+    exit_minutes: FloatArray
+
+
+def plan_expansion(contraction: Contraction, nodes: IntArray) -> Expansion:
+    """Prepare :func:`expand` for ``nodes`` (any nodes of the full graph)."""
     position = contraction.core_of[nodes]
     is_core = position >= 0
-    minutes[is_core] = core_minutes[position[is_core]]
-    labels[is_core] = core_label[position[is_core]]
-    inner_nodes = nodes[~is_core]
-    if inner_nodes.size:
-        slot = np.searchsorted(contraction.interior, inner_nodes)
-        ends = contraction.exit_end[:, slot]
-        padded = np.append(core_minutes, np.inf)
-        padded_label = np.append(core_label, -1)
-        candidates = contraction.exit_minutes[:, slot] + padded[ends]
-        best = np.argmin(candidates, axis=0)
-        columns = np.arange(inner_nodes.size)
-        minutes[~is_core] = candidates[best, columns]
-        labels[~is_core] = padded_label[ends[best, columns]]
-    labels[~np.isfinite(minutes)] = -1
+    inner_rows = np.flatnonzero(~is_core)
+    slot = np.searchsorted(contraction.interior, nodes[inner_rows])
+    exit_end = contraction.exit_end[:, slot]
+    exit_end = np.where(exit_end < 0, contraction.n_core, exit_end)
+    return Expansion(
+        size=int(nodes.size),
+        core_rows=np.flatnonzero(is_core),
+        core_positions=position[is_core],
+        inner_rows=inner_rows,
+        exit_end=exit_end,
+        exit_minutes=contraction.exit_minutes[:, slot],
+    )
+
+
+def expand(
+    plan: Expansion, core_minutes: FloatArray, core_label: IntArray
+) -> tuple[FloatArray, IntArray]:
+    """Times and labels of the planned nodes from those of the core nodes (exact).
+
+    ``core_minutes`` and ``core_label`` go one past the core nodes, with ``inf`` and
+    ``-1`` there (the sentinel of :func:`with_sources`).
+    """
+    minutes = np.empty(plan.size)
+    labels = np.empty(plan.size, dtype=np.int64)
+    minutes[plan.core_rows] = core_minutes[plan.core_positions]
+    labels[plan.core_rows] = core_label[plan.core_positions]
+    if plan.inner_rows.size:
+        padded, padded_label = core_minutes, core_label  # index n_core: inf, -1
+        first = plan.exit_minutes[0] + padded[plan.exit_end[0]]
+        second = plan.exit_minutes[1] + padded[plan.exit_end[1]]
+        use_first = first <= second
+        best = np.where(use_first, first, second)
+        minutes[plan.inner_rows] = best
+        chosen = padded_label[np.where(use_first, plan.exit_end[0], plan.exit_end[1])]
+        labels[plan.inner_rows] = np.where(best < np.inf, chosen, -1)
     return minutes, labels
 
 
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(
-    reverse: scipy.sparse.csr_matrix, contraction: Contraction, origins: IntArray
-) -> None:
-    _WORKER.update(reverse=reverse, contraction=contraction, origins=origins)
+_PLAN_FIELDS = ("core_rows", "core_positions", "inner_rows", "exit_end", "exit_minutes")
 
 
-def _solve_group(
-    reverse: scipy.sparse.csr_matrix,
-    contraction: Contraction,
-    origins: IntArray,
-    seeds: IntArray,
+def _init_worker(folder: str, n_core: int, shape: tuple[int, int]) -> None:
+    """Open the shared inputs and outputs (memory-mapped files) of a worker."""
+    root = Path(folder)
+    load = {name: np.load(root / f"{name}.npy", mmap_mode="r") for name in _SHARED_INPUTS}
+    reverse = scipy.sparse.csr_matrix(
+        (load["data"], load["indices"], load["indptr"]),
+        shape=(load["indptr"].size - 1, load["indptr"].size - 1),
+    )
+    plan = Expansion(size=shape[1], **{name: np.asarray(load[name]) for name in _PLAN_FIELDS})
+    _WORKER.update(
+        reverse=reverse,
+        n_core=n_core,
+        plan=plan,
+        minutes=np.lib.format.open_memmap(root / "minutes.npy", mode="r+"),
+        labels=np.lib.format.open_memmap(root / "labels.npy", mode="r+"),
+    )
+
+
+_SHARED_INPUTS = ("data", "indices", "indptr", *_PLAN_FIELDS)
+
+
+def _search(
+    reverse: scipy.sparse.csr_matrix, n_core: int, seeds: IntArray
 ) -> tuple[FloatArray, IntArray]:
-    n_core = contraction.n_core
+    """One multi-source search from the seeds' source nodes: core times and seeds."""
     if seeds.size == 0:
-        return np.full(origins.size, np.inf), np.full(origins.size, -1, dtype=np.int64)
+        return np.full(n_core + 1, np.inf), np.full(n_core + 1, -1, dtype=np.int64)
     dist, _, source = dijkstra(
         reverse,
         directed=True,
-        indices=seeds + n_core,
+        indices=seeds + (n_core + 1),
         return_predecessors=True,
         min_only=True,
     )
-    label = np.where(source >= n_core, source - n_core, -1)
-    return expand(contraction, dist[:n_core], label[:n_core], origins)
+    label = np.where(source > n_core, source - (n_core + 1), -1)
+    return dist[: n_core + 1], label[: n_core + 1]
 
 
-def _solve_in_worker(seeds: IntArray) -> tuple[FloatArray, IntArray]:
-    return _solve_group(_WORKER["reverse"], _WORKER["contraction"], _WORKER["origins"], seeds)
+def _solve_in_worker(task: tuple[int, IntArray]) -> None:
+    """Search one group and write its row of the shared outputs."""
+    row, seeds = task
+    found = _search(_WORKER["reverse"], _WORKER["n_core"], seeds)
+    _WORKER["minutes"][row], _WORKER["labels"][row] = expand(_WORKER["plan"], *found)
 
 
 def nearest_by_group(
@@ -304,28 +459,60 @@ def nearest_by_group(
         (-1 when unreachable).
     """
     if contraction is None:
-        contraction = contract(graph, np.unique(seed_nodes))
+        contraction = contract(graph, seed_nodes)
     reverse = with_sources(
-        contraction.forward.T.tocsr(), contraction.core_of[seed_nodes], seed_minutes
+        contraction.forward.T.tocsr(),
+        contraction.core_of[seed_nodes],
+        seed_minutes,
+        sentinel=True,
     )
     reverse.sort_indices()
-    minutes = np.full((len(groups), origins.size), np.inf)
-    labels = np.full((len(groups), origins.size), -1, dtype=np.int64)
+    plan = plan_expansion(contraction, origins)
+    n_core = contraction.n_core
     jobs = _jobs(n_jobs, contraction.n_core * len(groups))
     if jobs <= 1:
+        minutes = np.empty((len(groups), origins.size))
+        labels = np.empty((len(groups), origins.size), dtype=np.int64)
         for k, seeds in enumerate(groups):
-            minutes[k], labels[k] = _solve_group(reverse, contraction, origins, seeds)
+            minutes[k], labels[k] = expand(plan, *_search(reverse, n_core, seeds))
         return minutes, labels
-    context = get_context("forkserver")
-    with ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(reverse, contraction, origins),
-    ) as pool:
-        for k, (times, label) in enumerate(pool.map(_solve_in_worker, groups)):
-            minutes[k], labels[k] = times, label
-    return minutes, labels
+    return _parallel(reverse, n_core, plan, groups, jobs)
+
+
+def _parallel(
+    reverse: scipy.sparse.csr_matrix,
+    n_core: int,
+    plan: Expansion,
+    groups: Sequence[IntArray],
+    jobs: int,
+) -> tuple[FloatArray, IntArray]:
+    """Share the groups between processes; inputs and outputs are memory-mapped files."""
+    shape = (len(groups), plan.size)
+    shm = Path("/dev/shm")
+    with tempfile.TemporaryDirectory(
+        prefix="maillage-", dir=shm if shm.is_dir() else None
+    ) as folder:
+        root = Path(folder)
+        arrays = {"data": reverse.data, "indices": reverse.indices, "indptr": reverse.indptr}
+        arrays.update({name: getattr(plan, name) for name in _PLAN_FIELDS})
+        for name, array in arrays.items():
+            np.save(root / f"{name}.npy", array)
+        minutes = np.lib.format.open_memmap(
+            root / "minutes.npy", mode="w+", dtype=np.float64, shape=shape
+        )
+        labels = np.lib.format.open_memmap(
+            root / "labels.npy", mode="w+", dtype=np.int64, shape=shape
+        )
+        with ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=get_context("forkserver"),
+            initializer=_init_worker,
+            initargs=(folder, n_core, shape),
+        ) as pool:
+            list(pool.map(_solve_in_worker, list(enumerate(groups))))
+        result = np.array(minutes), np.array(labels)
+        del minutes, labels
+    return result
 
 
 def _jobs(n_jobs: int | None, work: int) -> int:

@@ -38,6 +38,23 @@ __all__ = ["GraphReport", "RoadGraph", "build_graph", "default_cache_dir"]
 #: Version of the on-disk graph format and of the building rules; part of the cache key.
 _GRAPH_FORMAT = 1
 
+_ARRAYS = (
+    "node_id",
+    "lon",
+    "lat",
+    "x",
+    "y",
+    "indptr",
+    "indices",
+    "minutes",
+    "length_m",
+    "edge_way",
+    "way_id",
+    "way_name",
+    "way_ref",
+    "way_highway",
+)
+
 
 @dataclass(frozen=True)
 class GraphReport:
@@ -88,9 +105,10 @@ class GraphReport:
         Examples
         --------
         >>> r = GraphReport("x.osm.pbf", 10, {"accès interdit": 2}, 100, 180, 3, 90, 170)
-        >>> print(r.summary())
+        >>> print(r.summary())  # doctest: +NORMALIZE_WHITESPACE
         x.osm.pbf : 10 voies carrossables lues ; écartées : accès interdit 2
-        composante fortement connexe retenue : 90 nœuds, 170 arcs (2 composantes coupées : 10 nœuds, 10 arcs)
+        composante fortement connexe retenue : 90 nœuds, 170 arcs
+        (2 composantes coupées : 10 nœuds, 10 arcs)
         """
         excluded = ", ".join(f"{k} {v}" for k, v in sorted(self.ways_excluded.items()))
         lines = [
@@ -333,13 +351,7 @@ class RoadGraph:
         """Write the graph to an ``.npz`` file (atomically, no pickle)."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, Any] = {
-            name: getattr(self, name)
-            for name in (
-                "node_id lon lat x y indptr indices minutes length_m edge_way "
-                "way_id way_name way_ref way_highway"
-            ).split()
-        }
+        arrays: dict[str, Any] = {name: getattr(self, name) for name in _ARRAYS}
         arrays["crs"] = np.array(self.crs)
         arrays["report"] = np.array(_report_json(self))
         arrays["format"] = np.array(_GRAPH_FORMAT)
@@ -395,9 +407,7 @@ def _normalize(text: str, *, drop_spaces: bool = False) -> str:
     return plain
 
 
-def _no_match_message(
-    text: str, names: npt.NDArray[np.str_], refs: npt.NDArray[np.str_]
-) -> str:
+def _no_match_message(text: str, names: npt.NDArray[np.str_], refs: npt.NDArray[np.str_]) -> str:
     candidates = sorted({s for s in (*names.tolist(), *refs.tolist()) if s})
     close = difflib.get_close_matches(text, candidates, n=3, cutoff=0.6)
     hint = f" Voies proches : {', '.join(close)}." if close else ""
@@ -613,7 +623,7 @@ def _assemble(
     src, dst = src[first], dst[first]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    crs = metric_crs(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
+    crs = metric_crs(float(np.min(lon)), float(np.min(lat)), float(np.max(lon)), float(np.max(lat)))
     x, y = _project(lon, lat, crs)
     return RoadGraph(
         node_id=node_id,

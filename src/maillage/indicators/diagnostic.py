@@ -1,0 +1,265 @@
+"""The diagnostic of a territory, end to end: from communes and services to indicators.
+
+:func:`run_diagnostic` chains the stages: origins (commune points, with IRIS age bands
+and seasonal population) → travel times to the nearest service of every type (road
+graph, or the labelled straight-line estimate when no road network is given) → access
+per family, opening-hours access, bassins de services, territoires à enjeux; with a
+winter road graph, the same times in winter side by side.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+from maillage.indicators.access import (
+    DEFAULT_THRESHOLDS_MINUTES,
+    access_summary,
+    nearest_by_family,
+    services_per_10000,
+)
+from maillage.indicators.bassins import agreement_rate, catchments, delineate_bassins
+from maillage.indicators.enjeux import enjeux_scores
+from maillage.indicators.opening import hours_access
+from maillage.indicators.seasonal import seasonal_population
+from maillage.network.graph import RoadGraph
+from maillage.network.nearest import METHOD as ROAD
+from maillage.network.nearest import nearest_services, travel_time_matrix
+from maillage.network.snapping import SnapWarning
+from maillage.network.straight_line import (
+    METHOD as STRAIGHT_LINE,
+)
+from maillage.network.straight_line import (
+    nearest_services_straight_line,
+    travel_time_matrix_straight_line,
+)
+from maillage.services.typology import Typology, load_typology
+from maillage.sources.population import population_by_commune
+from maillage.territory.territory import Territory
+
+#: Zonings the access indicators are aggregated by (plus the whole territory).
+ZONE_LEVELS = ("epci", "bassin_vie", "canton")
+
+
+@dataclass
+class Diagnostic:
+    """Every table of a territory's diagnostic (tidy, units in column names).
+
+    Attributes
+    ----------
+    method
+        ``"réseau routier"`` (OpenStreetMap road graph) or ``"vol d'oiseau"`` (straight-line
+        estimate: every output that uses it must say so).
+    communes
+        The territory's communes: population, age bands, secondary residences,
+        ``population_saison`` (peak-season estimate), zonings, point geometry.
+    nearest
+        ``origin_id, type, service_id, minutes`` (+ ``saison``: ``"ete"``/``"hiver"``).
+    family_times
+        ``origin_id, family, service_id, minutes, saison``.
+    access
+        Access per zone and family: ``niveau`` (``territoire``, ``epci``...), ``zone``,
+        ``family``, ``saison``, population and thresholds (see
+        :func:`~maillage.indicators.access.access_summary`).
+    density
+        Services per 10,000 inhabitants per EPCI and family.
+    hours
+        Opening-hours access per commune and family within ``hours_within_minutes``.
+    catchments
+        Nearest pole of each commune per family.
+    bassins
+        Delineation of bassins de services and its agreement with INSEE's BV2022.
+    enjeux
+        Territoires à enjeux: score, rank, class, reasons.
+    """
+
+    territory: Territory
+    method: str
+    communes: gpd.GeoDataFrame
+    nearest: pd.DataFrame
+    family_times: pd.DataFrame
+    access: pd.DataFrame
+    density: pd.DataFrame
+    hours: pd.DataFrame
+    catchments: pd.DataFrame
+    bassins: pd.DataFrame
+    enjeux: pd.DataFrame
+    thresholds_minutes: tuple[float, ...] = DEFAULT_THRESHOLDS_MINUTES
+    bassin_agreement: float = float("nan")
+    notes: list[str] = field(default_factory=list)
+
+
+def territory_origins(territory: Territory) -> gpd.GeoDataFrame:
+    """The territory's communes as origins, with IRIS age bands and seasonal population.
+
+    Examples
+    --------
+    >>> from maillage.territory.builtin import pays_de_maurienne
+    >>> o = territory_origins(pays_de_maurienne(buffer_km=0))
+    >>> int(o["population"].sum()), bool((o["population_saison"] >= o["population"]).all())
+    (42946, True)
+    """
+    communes = territory.communes.copy()
+    counts, _ = population_by_commune(communes["commune"])
+    # Population municipale (COG) is the reference; IRIS 2021 gives the age structure.
+    shares = counts.drop(columns="population").div(counts["population"], axis=0)
+    origins = communes.rename(columns={"commune": "origin_id"})
+    origins = origins.join(shares, on="origin_id")
+    population = origins["population"].astype(float)
+    for column in ("population_0_19", "population_20_64", "population_65_plus"):
+        origins[column] = (origins[column] * population).round()
+    origins["secondary_residences"] = origins["origin_id"].map(counts["secondary_residences"])
+    origins["population_saison"] = seasonal_population(
+        origins.assign(population=population).fillna({"secondary_residences": 0})
+    )
+    return origins
+
+
+def run_diagnostic(
+    territory: Territory,
+    services: gpd.GeoDataFrame,
+    *,
+    graph: RoadGraph | None = None,
+    winter_graph: RoadGraph | None = None,
+    typology: Typology | None = None,
+    thresholds_minutes: tuple[float, ...] = DEFAULT_THRESHOLDS_MINUTES,
+    hours_within_minutes: float = 20.0,
+) -> Diagnostic:
+    """Compute the diagnostic of a territory.
+
+    Parameters
+    ----------
+    territory
+        The study territory (its buffer ring's services count).
+    services
+        Services of the territory and its ring (:func:`maillage.services.catalogue.
+        territory_services`): ``service_id, type, family, commune, hours_per_week,
+        opening_hours``, point geometry.
+    graph
+        Road graph; ``None`` uses the straight-line estimate (said in ``notes``).
+    winter_graph
+        The road graph with winter closures, for the seasonal comparison.
+    typology
+        Families of types (the shipped typology by default).
+    thresholds_minutes
+        Thresholds of the population beyond.
+    hours_within_minutes
+        Time budget of the opening-hours indicators.
+
+    Returns
+    -------
+    Diagnostic
+    """
+    typology = load_typology() if typology is None else typology
+    origins = territory_origins(territory)
+    method = ROAD if graph is not None else STRAIGHT_LINE
+    notes: list[str] = []
+    if graph is None:
+        notes.append(
+            "Temps estimés à vol d'oiseau (distance × coefficient de détour, à vitesse "
+            "moyenne) faute de réseau routier : indiquez un extrait OpenStreetMap avec "
+            "--reseau pour des temps par la route."
+        )
+    seasons = {"ete": graph, "hiver": winter_graph} if winter_graph is not None else {"ete": graph}
+    nearest_tables = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SnapWarning)
+        for season, season_graph in seasons.items():
+            table = _nearest(season_graph, origins, services)
+            nearest_tables.append(table.assign(saison=season))
+        matrix = _matrix(graph, origins, services, hours_within_minutes)
+    # Points too far from the roads are reported once in the notes, not lost silently.
+    notes += list(dict.fromkeys(str(w.message) for w in caught if w.category is SnapWarning))
+    nearest = pd.concat(nearest_tables, ignore_index=True)
+    family_times = pd.concat(
+        [
+            nearest_by_family(part, typology).assign(saison=season)
+            for season, part in nearest.groupby("saison", sort=False)
+        ],
+        ignore_index=True,
+    )
+    population = pd.DataFrame(origins.drop(columns="geometry"))
+    access = _access_by_zone(family_times, population, thresholds_minutes)
+    with_zone = services.merge(territory.communes[["commune", "epci"]], on="commune", how="inner")
+    density = services_per_10000(with_zone.dropna(subset=["family"]), population, by="epci")
+    hours = hours_access(matrix, services, within_minutes=hours_within_minutes)
+    summer = family_times[family_times["saison"] == "ete"]
+    poles = catchments(summer, services, population)
+    intermediate = set(typology.types.loc[typology.types["gamme"] == "intermediaire", "type"])
+    summer_types = nearest[(nearest["saison"] == "ete") & nearest["type"].isin(intermediate)]
+    bassins = (
+        delineate_bassins(summer_types, services)
+        if len(summer_types)
+        else pd.DataFrame(columns=["origin_id", "bassin", "types_at_pole", "types"])
+    )
+    agreement = float("nan")
+    if len(bassins):
+        zones = population.set_index("origin_id")
+        ours = bassins.set_index("origin_id")["bassin"]
+        agreement = agreement_rate(
+            ours, zones.loc[ours.index, "bassin_vie"], weights=zones.loc[ours.index, "population"]
+        )
+    else:
+        notes.append(
+            "Bassins de services non délimités : aucun équipement de la gamme intermédiaire "
+            "(ajoutez la BPE avec --sources)."
+        )
+    enjeux = enjeux_scores(summer[["origin_id", "family", "minutes"]], population)
+    return Diagnostic(
+        territory=territory,
+        method=method,
+        communes=origins,
+        nearest=nearest,
+        family_times=family_times,
+        access=access,
+        density=density,
+        hours=hours,
+        catchments=poles,
+        bassins=bassins,
+        enjeux=enjeux,
+        thresholds_minutes=tuple(thresholds_minutes),
+        bassin_agreement=agreement,
+        notes=notes,
+    )
+
+
+def _nearest(
+    graph: RoadGraph | None, origins: gpd.GeoDataFrame, services: gpd.GeoDataFrame
+) -> pd.DataFrame:
+    located = services.dropna(subset=["type"])
+    if graph is None:
+        table = nearest_services_straight_line(origins, located)
+    else:
+        table = nearest_services(graph, origins, located)
+    return table[["origin_id", "type", "service_id", "minutes"]]
+
+
+def _matrix(
+    graph: RoadGraph | None,
+    origins: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
+    cutoff_minutes: float,
+) -> pd.DataFrame:
+    if graph is None:
+        table = travel_time_matrix_straight_line(origins, services, cutoff_minutes=cutoff_minutes)
+    else:
+        table = travel_time_matrix(graph, origins, services, cutoff_minutes=cutoff_minutes)
+    return table[["origin_id", "service_id", "minutes"]]
+
+
+def _access_by_zone(
+    family_times: pd.DataFrame, population: pd.DataFrame, thresholds: tuple[float, ...]
+) -> pd.DataFrame:
+    tables = []
+    for season, part in family_times.groupby("saison", sort=False):
+        whole = access_summary(part, population, thresholds_minutes=thresholds)
+        tables.append(whole.assign(niveau="territoire", zone="territoire", saison=season))
+        for level in ZONE_LEVELS:
+            table = access_summary(part, population, by=[level], thresholds_minutes=thresholds)
+            tables.append(table.rename(columns={level: "zone"}).assign(niveau=level, saison=season))
+    access = pd.concat(tables, ignore_index=True)
+    first = ["niveau", "zone", "family", "saison"]
+    return access[first + [c for c in access.columns if c not in first]]

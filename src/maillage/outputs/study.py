@@ -1,0 +1,147 @@
+"""Write a diagnostic to a study folder (GeoPackage + Parquet + JSON summary).
+
+The folder is what reports and the web app read::
+
+    etude/
+      diagnostic.gpkg     communes (times per family, enjeux), services: one layer each
+      *.parquet           every table of the diagnostic, tidy
+      resume.json         the summary printed by ``maillage diagnostic --json``
+"""
+
+from __future__ import annotations
+
+import json
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+
+from maillage.indicators.diagnostic import Diagnostic
+from maillage.services.typology import FAMILIES, load_typology
+
+LAMBERT93 = "EPSG:2154"
+TABLES = (
+    "nearest",
+    "family_times",
+    "access",
+    "density",
+    "hours",
+    "catchments",
+    "bassins",
+    "enjeux",
+)
+
+
+def diagnostic_summary(diagnostic: Diagnostic) -> dict[str, Any]:
+    """The French summary: per family, median time and population beyond each threshold.
+
+    Keys: ``territoire``, ``methode``, ``population``, ``communes``, ``familles`` (per
+    family code: ``mediane_minutes``, ``moyenne_minutes``, ``population_au_dela`` and
+    ``part_au_dela`` keyed by threshold in minutes, and ``hiver`` with the same when a
+    winter network was given), ``enjeux`` (the 5 communes most at stake), ``notes``.
+    """
+    access = diagnostic.access[diagnostic.access["niveau"] == "territoire"]
+    families: dict[str, Any] = {}
+    for family in [f for f in FAMILIES if f in set(access["family"])]:
+        per_season: dict[str, dict[str, Any]] = {}
+        for season, row in access[access["family"] == family].set_index("saison").iterrows():
+            per_season[season] = {
+                "mediane_minutes": _number(row["median_minutes"]),
+                "moyenne_minutes": _number(row["mean_minutes"]),
+                "population_au_dela": {
+                    f"{t:g}": int(row[f"population_beyond_{t:g}min"])
+                    for t in diagnostic.thresholds_minutes
+                },
+                "part_au_dela": {
+                    f"{t:g}": _number(row[f"share_beyond_{t:g}min"])
+                    for t in diagnostic.thresholds_minutes
+                },
+            }
+        summary: dict[str, Any] = dict(per_season["ete"])
+        if "hiver" in per_season:
+            summary["hiver"] = per_season["hiver"]
+        families[family] = summary
+    names = diagnostic.communes.set_index("origin_id")["name"]
+    top = diagnostic.enjeux.head(5)
+    return {
+        "territoire": diagnostic.territory.name,
+        "methode": diagnostic.method,
+        "population": int(diagnostic.communes["population"].sum()),
+        "communes": len(diagnostic.communes),
+        "seuils_minutes": list(diagnostic.thresholds_minutes),
+        "familles": families,
+        "libelles": {f: load_typology().family_labels.get(f, f) for f in families},
+        "enjeux": [
+            {
+                "code": row.origin_id,
+                "nom": names.get(row.origin_id),
+                "rang": int(row.rank),
+                "classe": row.classe,
+                "raisons": row.raisons,
+            }
+            for row in top.itertuples()
+        ],
+        "accord_bassins_de_vie": _number(diagnostic.bassin_agreement),
+        "notes": diagnostic.notes,
+    }
+
+
+def write_study(diagnostic: Diagnostic, folder: str | PathLike[str]) -> Path:
+    """Write every table to ``folder`` (created if needed) and return its path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from maillage.territory.builtin import pays_de_maurienne
+    >>> from maillage.services.catalogue import territory_services
+    >>> from maillage.indicators.diagnostic import run_diagnostic
+    >>> t = pays_de_maurienne(buffer_km=5)
+    >>> d = run_diagnostic(t, territory_services(t, builtin=["france_services"]))
+    >>> folder = write_study(d, tempfile.mkdtemp())
+    >>> sorted(p.name for p in folder.iterdir())[:3]
+    ['access.parquet', 'bassins.parquet', 'catchments.parquet']
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in TABLES:
+        getattr(diagnostic, name).to_parquet(folder / f"{name}.parquet", index=False)
+    communes = _communes_layer(diagnostic)
+    communes.drop(columns="geometry").to_parquet(folder / "communes.parquet", index=False)
+    gpkg = folder / "diagnostic.gpkg"
+    gpkg.unlink(missing_ok=True)
+    communes.to_crs(LAMBERT93).to_file(gpkg, layer="communes", driver="GPKG")
+    (folder / "resume.json").write_text(
+        json.dumps(diagnostic_summary(diagnostic), ensure_ascii=False, indent=2),
+        encoding="utf-8",
+    )
+    return folder
+
+
+def _communes_layer(diagnostic: Diagnostic) -> gpd.GeoDataFrame:
+    times = diagnostic.family_times
+    wide = times.pivot_table(index="origin_id", columns=["family", "saison"], values="minutes")
+    wide.columns = [f"minutes_{family}_{season}" for family, season in wide.columns]
+    keep = [
+        "origin_id",
+        "name",
+        "departement",
+        "epci",
+        "bassin_vie",
+        "canton",
+        "population",
+        "population_0_19",
+        "population_65_plus",
+        "population_saison",
+        "geometry",
+    ]
+    layer = diagnostic.communes[keep].join(wide, on="origin_id")
+    layer = layer.merge(diagnostic.enjeux, on="origin_id", how="left")
+    layer["methode"] = diagnostic.method
+    return gpd.GeoDataFrame(layer, geometry="geometry", crs=diagnostic.communes.crs)
+
+
+def _number(value: object) -> float | None:
+    number = float(value)  # type: ignore[arg-type]
+    return None if np.isnan(number) else round(number, 4)
