@@ -70,11 +70,15 @@ _TERRITORY_OPTIONS = [
 ]
 
 
-def territory_options(function: Callable[..., None]) -> Callable[..., None]:
-    """Add the options that choose a territory."""
-    for option in reversed(_TERRITORY_OPTIONS):
-        function = option(function)
-    return function
+def _with_options(options: Sequence[Any]) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A decorator applying click ``options`` in the order they are listed."""
+
+    def decorate(function: Callable[..., None]) -> Callable[..., None]:
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
 
 
 def _load_study(
@@ -130,12 +134,9 @@ _SOURCE_OPTIONS = [
     ),
 ]
 
-
-def source_options(function: Callable[..., None]) -> Callable[..., None]:
-    """Add the options that add service files and choose the typology."""
-    for option in reversed(_SOURCE_OPTIONS):
-        function = option(function)
-    return function
+#: Options that choose a territory, and options that add service files / a typology.
+territory_options = _with_options(_TERRITORY_OPTIONS)
+source_options = _with_options(_SOURCE_OPTIONS)
 
 
 @cli.command("territoire")

@@ -86,29 +86,14 @@ def nearest_services(
             f"Colonne de type « {type_column} » absente des services. Correction : "
             "indiquez la colonne qui porte le type d'équipement (type_column=...)."
         )
-    snapped_origins = snap_points(
+    snapped_origins, snapped_services = _snap_both(
         graph,
         origins,
-        id_column=origin_id,
-        max_snap_m=max_snap_m,
-        offroad_speed_kph=offroad_speed_kph,
-    )
-    snapped_services = snap_points(
-        graph,
         services,
-        id_column=service_id,
+        origin_id=origin_id,
+        service_id=service_id,
         max_snap_m=max_snap_m,
         offroad_speed_kph=offroad_speed_kph,
-    )
-    warn_too_far(
-        snapped_origins.loc[snapped_origins.too_far, origin_id].tolist(),
-        what="origine(s)",
-        max_snap_m=max_snap_m,
-    )
-    warn_too_far(
-        snapped_services.loc[snapped_services.too_far, service_id].tolist(),
-        what="service(s)",
-        max_snap_m=max_snap_m,
     )
     usable = ~snapped_services.too_far.to_numpy()
     service_types = services[type_column].to_numpy()
@@ -196,29 +181,14 @@ def travel_time_matrix(
       origin_id service_id  minutes
     0         o         s1      1.0
     """
-    snapped_origins = snap_points(
+    snapped_origins, snapped_services = _snap_both(
         graph,
         origins,
-        id_column=origin_id,
-        max_snap_m=max_snap_m,
-        offroad_speed_kph=offroad_speed_kph,
-    )
-    snapped_services = snap_points(
-        graph,
         services,
-        id_column=service_id,
+        origin_id=origin_id,
+        service_id=service_id,
         max_snap_m=max_snap_m,
         offroad_speed_kph=offroad_speed_kph,
-    )
-    warn_too_far(
-        snapped_origins.loc[snapped_origins.too_far, origin_id].tolist(),
-        what="origine(s)",
-        max_snap_m=max_snap_m,
-    )
-    warn_too_far(
-        snapped_services.loc[snapped_services.too_far, service_id].tolist(),
-        what="service(s)",
-        max_snap_m=max_snap_m,
     )
     o = snapped_origins[~snapped_origins.too_far].reset_index(drop=True)
     s = snapped_services[~snapped_services.too_far].reset_index(drop=True)
@@ -252,3 +222,31 @@ def travel_time_matrix(
     )
     table = table.sort_values(["_row", "minutes"], kind="stable").drop(columns="_row")
     return table.reset_index(drop=True)
+
+
+def _snap_both(
+    graph: RoadGraph,
+    origins: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
+    *,
+    origin_id: str,
+    service_id: str,
+    max_snap_m: float,
+    offroad_speed_kph: float,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Snap origins and services, warning once for each side about points too far."""
+    snapped = []
+    for points, column, what in (
+        (origins, origin_id, "origine(s)"),
+        (services, service_id, "service(s)"),
+    ):
+        table = snap_points(
+            graph,
+            points,
+            id_column=column,
+            max_snap_m=max_snap_m,
+            offroad_speed_kph=offroad_speed_kph,
+        )
+        warn_too_far(table.loc[table.too_far, column].tolist(), what=what, max_snap_m=max_snap_m)
+        snapped.append(table)
+    return snapped[0], snapped[1]
