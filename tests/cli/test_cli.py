@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 from click.testing import CliRunner
 
 from maillage.cli.main import cli
@@ -102,6 +103,9 @@ def test_diagnostic_on_the_builtin_maurienne_writes_the_study(tmp_path, maurienn
     communes = pyogrio.read_dataframe(tmp_path / "diagnostic.gpkg", layer="communes")
     assert sorted(communes["origin_id"]) == sorted(maurienne.codes)
     assert communes.crs.to_epsg() == 2154
+    supply_demand = pd.read_parquet(tmp_path / "e2sfca.parquet")
+    assert len(supply_demand) == 53 * supply_demand["family"].nunique()
+    assert (supply_demand["accessibility_per_10000"] >= 0).all()
     # The summary's figure is the population of the communes beyond 30 minutes.
     beyond = communes.loc[communes["minutes_soins_ete"] > 30, "population"].sum()
     assert care["population_au_dela"]["30"] == beyond

@@ -22,6 +22,7 @@ from maillage.indicators.access import (
     services_per_10000,
 )
 from maillage.indicators.bassins import agreement_rate, catchments, delineate_bassins
+from maillage.indicators.e2sfca import e2sfca
 from maillage.indicators.enjeux import enjeux_scores
 from maillage.indicators.opening import hours_access
 from maillage.indicators.seasonal import seasonal_population
@@ -42,6 +43,14 @@ from maillage.territory.territory import Territory
 
 #: Zonings the access indicators are aggregated by (plus the whole territory).
 ZONE_LEVELS = ("epci", "bassin_vie", "canton")
+#: The age band whose demand each family serves (E2SFCA demand weighting).
+DEMAND_BAND = {
+    "social_emploi": "population",
+    "soins": "population_65_plus",
+    "domicile": "population_65_plus",
+    "jeunesse_parents": "population_0_19",
+    "petite_enfance": "population_0_19",
+}
 
 
 @dataclass
@@ -74,6 +83,9 @@ class Diagnostic:
         Delineation of bassins de services and its agreement with INSEE's BV2022.
     enjeux
         Territoires à enjeux: score, rank, class, reasons.
+    e2sfca
+        Supply versus demand per commune and family (E2SFCA, DREES APL steps):
+        ``origin_id, family, accessibility_per_10000, demand_band, capacity_unit``.
     """
 
     territory: Territory
@@ -87,6 +99,7 @@ class Diagnostic:
     catchments: pd.DataFrame
     bassins: pd.DataFrame
     enjeux: pd.DataFrame
+    e2sfca: pd.DataFrame
     thresholds_minutes: tuple[float, ...] = DEFAULT_THRESHOLDS_MINUTES
     bassin_agreement: float = float("nan")
     notes: list[str] = field(default_factory=list)
@@ -208,6 +221,7 @@ def run_diagnostic(
             "(ajoutez la BPE avec --sources)."
         )
     enjeux = enjeux_scores(summer[["origin_id", "family", "minutes"]], population)
+    supply_demand = _e2sfca_by_family(matrix, services, population)
     return Diagnostic(
         territory=territory,
         method=method,
@@ -220,6 +234,7 @@ def run_diagnostic(
         catchments=poles,
         bassins=bassins,
         enjeux=enjeux,
+        e2sfca=supply_demand,
         thresholds_minutes=tuple(thresholds_minutes),
         bassin_agreement=agreement,
         notes=notes,
@@ -263,3 +278,34 @@ def _access_by_zone(
     access = pd.concat(tables, ignore_index=True)
     first = ["niveau", "zone", "family", "saison"]
     return access[first + [c for c in access.columns if c not in first]]
+
+
+def _e2sfca_by_family(
+    matrix: pd.DataFrame, services: gpd.GeoDataFrame, population: pd.DataFrame
+) -> pd.DataFrame:
+    """E2SFCA per family; capacity = weekly opening hours where every service has them,
+    else the source's capacity where every service has one, else 1 per site."""
+    tables = []
+    for family, members in services.dropna(subset=["family"]).groupby("family"):
+        band = DEMAND_BAND.get(str(family), "population")
+        if members["hours_per_week"].notna().all():
+            capacity, unit = members["hours_per_week"], "heures d'ouverture par semaine"
+        elif members["capacity"].notna().all():
+            capacity, unit = members["capacity"], "capacité de la source"
+        else:
+            capacity, unit = pd.Series(1.0, index=members.index), "sites"
+        supply = pd.DataFrame({"service_id": members["service_id"], "capacity": capacity})
+        pairs = matrix[matrix["service_id"].isin(supply["service_id"])]
+        demand = pd.DataFrame(
+            {"origin_id": population["origin_id"], "population": population[band].fillna(0)}
+        )
+        result = e2sfca(pairs, demand, supply, per_inhabitants=10_000)
+        tables.append(
+            result.rename(columns={"accessibility": "accessibility_per_10000"}).assign(
+                family=family, demand_band=band, capacity_unit=unit
+            )
+        )
+    columns = ["origin_id", "family", "accessibility_per_10000", "demand_band", "capacity_unit"]
+    return (
+        pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
+    )

@@ -31,6 +31,7 @@ TABLES = (
     "catchments",
     "bassins",
     "enjeux",
+    "e2sfca",
 )
 
 
