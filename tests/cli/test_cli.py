@@ -103,6 +103,13 @@ def test_diagnostic_on_the_builtin_maurienne_writes_the_study(tmp_path, maurienn
     communes = pyogrio.read_dataframe(tmp_path / "diagnostic.gpkg", layer="communes")
     assert sorted(communes["origin_id"]) == sorted(maurienne.codes)
     assert communes.crs.to_epsg() == 2154
+    # On equal terms (built-in sources, straight line), the comparison's territory row
+    # equals the diagnostic: the 30 km ring holds every nearest service.
+    assert (
+        summary["comparaison"]["soins"]["territoire"]["mediane_minutes"] == care["mediane_minutes"]
+    )
+    assert set(summary["comparaison"]["soins"]) == {"france", "departement:73", "territoire"}
+    assert care["hiver"]["population_au_dela"]["30"] >= care["population_au_dela"]["30"]
     supply_demand = pd.read_parquet(tmp_path / "e2sfca.parquet")
     assert len(supply_demand) == 53 * supply_demand["family"].nunique()
     assert (supply_demand["accessibility_per_10000"] >= 0).all()

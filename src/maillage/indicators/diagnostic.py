@@ -25,7 +25,7 @@ from maillage.indicators.bassins import agreement_rate, catchments, delineate_ba
 from maillage.indicators.e2sfca import e2sfca
 from maillage.indicators.enjeux import enjeux_scores
 from maillage.indicators.opening import hours_access
-from maillage.indicators.seasonal import seasonal_population
+from maillage.indicators.seasonal import BEDS_PER_SECONDARY_RESIDENCE, seasonal_population
 from maillage.network.graph import RoadGraph
 from maillage.network.nearest import METHOD as ROAD
 from maillage.network.nearest import nearest_services, travel_time_matrix
@@ -86,6 +86,10 @@ class Diagnostic:
     e2sfca
         Supply versus demand per commune and family (E2SFCA, DREES APL steps):
         ``origin_id, family, accessibility_per_10000, demand_band, capacity_unit``.
+    comparison
+        The territory against its départements and metropolitan France, on equal terms
+        (built-in national sources, straight-line estimate, residents): ``niveau, zone,
+        family, methode`` and the access columns. Empty outside metropolitan France.
     """
 
     territory: Territory
@@ -100,6 +104,7 @@ class Diagnostic:
     bassins: pd.DataFrame
     enjeux: pd.DataFrame
     e2sfca: pd.DataFrame
+    comparison: pd.DataFrame
     thresholds_minutes: tuple[float, ...] = DEFAULT_THRESHOLDS_MINUTES
     bassin_agreement: float = float("nan")
     notes: list[str] = field(default_factory=list)
@@ -176,14 +181,28 @@ def run_diagnostic(
             "moyenne) faute de réseau routier : indiquez un extrait OpenStreetMap avec "
             "--reseau pour des temps par la route."
         )
-    seasons = {"ete": graph, "hiver": winter_graph} if winter_graph is not None else {"ete": graph}
-    nearest_tables = []
+    # Two seasons side by side: summer (residents, summer roads) and winter (peak
+    # population of the ski season, roads with the winter closures when given).
+    notes.append(
+        "Hiver : population de pointe (résidents + résidences secondaires × "
+        f"{BEDS_PER_SECONDARY_RESIDENCE:g} lits)"
+        + (
+            ""
+            if winter_graph is not None
+            else " ; mêmes temps qu'en été (aucune fermeture de route appliquée)"
+        )
+        + "."
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SnapWarning)
-        for season, season_graph in seasons.items():
-            table = _nearest(season_graph, origins, services)
-            nearest_tables.append(table.assign(saison=season))
+        summer_nearest = _nearest(graph, origins, services)
+        winter_nearest = (
+            _nearest(winter_graph, origins, services)
+            if winter_graph is not None
+            else summer_nearest
+        )
         matrix = _matrix(graph, origins, services, hours_within_minutes)
+    nearest_tables = [summer_nearest.assign(saison="ete"), winter_nearest.assign(saison="hiver")]
     # Points too far from the roads are reported once in the notes, not lost silently.
     notes += list(dict.fromkeys(str(w.message) for w in caught if w.category is SnapWarning))
     nearest = pd.concat(nearest_tables, ignore_index=True)
@@ -196,6 +215,7 @@ def run_diagnostic(
     )
     population = pd.DataFrame(origins.drop(columns="geometry"))
     access = _access_by_zone(family_times, population, thresholds_minutes)
+    comparison = _comparison(territory, typology, tuple(thresholds_minutes))
     with_zone = services.merge(territory.communes[["commune", "epci"]], on="commune", how="inner")
     density = services_per_10000(with_zone.dropna(subset=["family"]), population, by="epci")
     hours = hours_access(matrix, services, within_minutes=hours_within_minutes)
@@ -235,6 +255,7 @@ def run_diagnostic(
         bassins=bassins,
         enjeux=enjeux,
         e2sfca=supply_demand,
+        comparison=comparison,
         thresholds_minutes=tuple(thresholds_minutes),
         bassin_agreement=agreement,
         notes=notes,
@@ -270,6 +291,8 @@ def _access_by_zone(
 ) -> pd.DataFrame:
     tables = []
     for season, part in family_times.groupby("saison", sort=False):
+        if season == "hiver":
+            population = population.assign(population=population["population_saison"])
         whole = access_summary(part, population, thresholds_minutes=thresholds)
         tables.append(whole.assign(niveau="territoire", zone="territoire", saison=season))
         for level in ZONE_LEVELS:
@@ -309,3 +332,58 @@ def _e2sfca_by_family(
     return (
         pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
     )
+
+
+def _comparison(
+    territory: Territory, typology: Typology, thresholds: tuple[float, ...]
+) -> pd.DataFrame:
+    """Access of the territory, its départements and metropolitan France, on equal terms.
+
+    Built-in national sources only (town halls, France Services, hospitals), straight-line
+    estimate, resident population: the only method that covers the whole country offline.
+    """
+    from maillage.services.catalogue import BUILTIN_SOURCES
+    from maillage.sources.communes import read_communes
+
+    communes = read_communes()
+    metro = communes[(communes["departement"].str.len() == 2) & communes["lon"].notna()]
+    if not territory.communes["commune"].isin(metro["commune"]).all():
+        return pd.DataFrame()
+    services = pd.concat([read().services for read in BUILTIN_SOURCES.values()], ignore_index=True)
+    services["family"] = typology.family_of(services["type"])
+    services = services[services["commune"].isin(metro["commune"])].dropna(subset=["family"])
+    origins = metro.rename(columns={"commune": "origin_id"})
+    times = nearest_services_straight_line(origins, services, type_column="type")
+    family_times = nearest_by_family(times, typology)
+    population = pd.DataFrame(origins[["origin_id", "departement", "population"]]).fillna(
+        {"population": 0}
+    )
+    population["population"] = population["population"].astype(float)
+    population["france"] = "France métropolitaine"
+    population["territoire"] = population["origin_id"].isin(territory.codes)
+    departements = set(territory.communes["departement"])
+    tables = [
+        access_summary(family_times, population, by=["france"], thresholds_minutes=thresholds)
+        .rename(columns={"france": "zone"})
+        .assign(niveau="france"),
+    ]
+    in_departements = population["departement"].isin(departements)
+    part = family_times[
+        family_times["origin_id"].isin(population.loc[in_departements, "origin_id"])
+    ]
+    tables.append(
+        access_summary(
+            part, population[in_departements], by=["departement"], thresholds_minutes=thresholds
+        )
+        .rename(columns={"departement": "zone"})
+        .assign(niveau="departement")
+    )
+    own = family_times[family_times["origin_id"].isin(territory.codes)]
+    tables.append(
+        access_summary(
+            own, population[population["territoire"]], thresholds_minutes=thresholds
+        ).assign(niveau="territoire", zone=territory.name)
+    )
+    table = pd.concat(tables, ignore_index=True).assign(methode=STRAIGHT_LINE)
+    first = ["niveau", "zone", "family", "methode"]
+    return table[first + [c for c in table.columns if c not in first]]

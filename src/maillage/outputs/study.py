@@ -32,6 +32,7 @@ TABLES = (
     "bassins",
     "enjeux",
     "e2sfca",
+    "comparison",
 )
 
 
@@ -84,9 +85,28 @@ def diagnostic_summary(diagnostic: Diagnostic) -> dict[str, Any]:
             }
             for row in top.itertuples()
         ],
+        "comparaison": _comparison_summary(diagnostic),
         "accord_bassins_de_vie": _number(diagnostic.bassin_agreement),
         "notes": diagnostic.notes,
     }
+
+
+def _comparison_summary(diagnostic: Diagnostic) -> dict[str, Any]:
+    """Per family: median minutes and share beyond 30 min of territory, départements, France."""
+    table = diagnostic.comparison
+    result: dict[str, Any] = {}
+    if table.empty:
+        return result
+    last = f"{max(diagnostic.thresholds_minutes):g}"
+    for family, part in table.groupby("family"):
+        result[str(family)] = {
+            f"{row.niveau}:{row.zone}" if row.niveau == "departement" else str(row.niveau): {
+                "mediane_minutes": _number(row.median_minutes),
+                f"part_au_dela_{last}": _number(getattr(row, f"share_beyond_{last}min")),
+            }
+            for row in part.itertuples()
+        }
+    return result
 
 
 def write_study(diagnostic: Diagnostic, folder: str | PathLike[str]) -> Path:
