@@ -79,3 +79,33 @@ def test_closed_way_changes_only_routes_that_used_it(tmp_path) -> None:
         elif winter_minutes > summer_minutes + 1e-9:
             changed += 1
     assert changed >= 1
+
+
+def test_summer_only_service_counts_in_summer_alone(tmp_path, maurienne) -> None:
+    """An INVENTED summer-only France Services point at Bonneval-sur-Arc's real town hall
+    (edge case: the real lists carry no seasonal site); straight-line times."""
+    from maillage.sources.generic import read_generic
+    from maillage.sources.mairies import read_mairies
+
+    hall = read_mairies().services.set_index("commune").loc["73047"]
+    path = tmp_path / "saisonnier.csv"
+    path.write_text(
+        "id;type;nom;commune;lon;lat;saison\n"
+        f"1;A128;France services d'été;73047;{hall['lon']};{hall['lat']};été\n",
+        encoding="utf-8",
+    )
+    extra = read_generic(path)
+    assert extra.services["seasonal"].tolist() == ["ete"]
+    services = territory_services(maurienne, extra=[extra])
+    result = run_diagnostic(maurienne, services)
+    fs = result.nearest[result.nearest["type"] == "A128"].pivot_table(
+        index="origin_id", columns="saison", values="minutes"
+    )
+    chosen = result.nearest[
+        (result.nearest["type"] == "A128") & (result.nearest["saison"] == "ete")
+    ].set_index("origin_id")
+    uses_it = chosen["service_id"] == extra.services["service_id"].iloc[0]
+    assert uses_it["73047"] and uses_it.sum() >= 2  # Bonneval and its neighbours
+    assert (fs.loc[uses_it[uses_it].index, "hiver"] > fs.loc[uses_it[uses_it].index, "ete"]).all()
+    others = uses_it[~uses_it].index
+    assert (fs.loc[others, "hiver"] == fs.loc[others, "ete"]).all()

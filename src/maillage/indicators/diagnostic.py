@@ -186,19 +186,23 @@ def run_diagnostic(
     notes.append(
         "Hiver : population de pointe (résidents + résidences secondaires × "
         f"{BEDS_PER_SECONDARY_RESIDENCE:g} lits)"
-        + (
-            ""
-            if winter_graph is not None
-            else " ; mêmes temps qu'en été (aucune fermeture de route appliquée)"
-        )
+        + ("" if winter_graph is not None else " ; routes de l'été (aucune fermeture appliquée)")
         + "."
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SnapWarning)
-        summer_nearest = _nearest(graph, origins, services)
+        # A service open in one season only ("seasonal") counts in that season alone.
+        season = (
+            services["seasonal"]
+            if "seasonal" in services
+            else pd.Series(pd.NA, index=services.index)
+        )
+        summer_services = services[(season != "hiver").fillna(True).astype(bool)]
+        winter_services = services[(season != "ete").fillna(True).astype(bool)]
+        summer_nearest = _nearest(graph, origins, summer_services)
         winter_nearest = (
-            _nearest(winter_graph, origins, services)
-            if winter_graph is not None
+            _nearest(winter_graph if winter_graph is not None else graph, origins, winter_services)
+            if winter_graph is not None or len(winter_services) < len(services)
             else summer_nearest
         )
         matrix = _matrix(graph, origins, services, hours_within_minutes)

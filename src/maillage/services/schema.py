@@ -7,7 +7,9 @@ the warnings.
 ``type`` is the INSEE BPE 2025 equipment code (``TYPEQU``) that the typology gives to
 the source's own type, so that one vocabulary serves all sources (``A129`` town hall,
 ``A128`` France Services, ``D307`` pharmacy...); ``source_type`` keeps the source's own
-code or tag. ``address`` and ``accessibility`` (the source's step-free access code, as
+code or tag. ``seasonal`` is ``"ete"`` or ``"hiver"`` for a service open in one season
+only (OpenStreetMap's ``seasonal`` tag, a ``saison`` column), NA when open all year.
+``address`` and ``accessibility`` (the source's step-free access code, as
 published) are filled where the source has them. ``position`` says how the point was
 located: ``"source"`` (coordinates
 given by the source) or ``"commune"`` (no coordinates: placed at the commune's point).
@@ -39,6 +41,7 @@ SERVICE_COLUMNS = [
     "opening_hours",
     "hours_per_week",
     "open_saturday",
+    "seasonal",
     "address",
     "accessibility",
     "position",
@@ -67,6 +70,27 @@ class SourceResult:
     rejected: pd.DataFrame
     warnings: list[Problem] = field(default_factory=list)
     rows_read: int = 0
+
+
+_SEASON_WORDS = {
+    "ete": ("summer", "ete", "été", "estival", "estivale"),
+    "hiver": ("winter", "hiver", "hivernal", "hivernale"),
+}
+
+
+def normalize_season(values: pd.Series) -> pd.Series:
+    """``"ete"``, ``"hiver"`` or NA from OSM's ``seasonal`` values or French words.
+
+    Examples
+    --------
+    >>> normalize_season(pd.Series(["summer", "Été", "winter", "no", None])).tolist()
+    ['ete', 'ete', 'hiver', <NA>, <NA>]
+    """
+    text = values.astype("string").str.strip().str.lower()
+    result = pd.Series(pd.NA, index=values.index, dtype="string")
+    for season, words in _SEASON_WORDS.items():
+        result[text.isin(words).fillna(False).astype(bool)] = season
+    return result
 
 
 def empty_services() -> gpd.GeoDataFrame:
@@ -129,6 +153,7 @@ def build_services(
         frame["open_saturday"] = pd.array(
             [h.is_open_on(5) if h is not None else pd.NA for h in parsed], dtype="boolean"
         )
+    frame["seasonal"] = normalize_season(frame["seasonal"])
     frame["position"] = frame["position"].fillna("source")
     frame["lon"] = frame["lon"].astype(float)
     frame["lat"] = frame["lat"].astype(float)

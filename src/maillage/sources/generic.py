@@ -60,6 +60,7 @@ DEFAULT_MAPPING: dict[str, str] = {
     "y": "y",
     "capacite": "capacite",
     "horaires": "horaires",
+    "saison": "saison",
 }
 #: Other column names accepted for a field when the mapping's name is absent.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -69,6 +70,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "commune": ("code_commune", "depcom", "codgeo", "insee"),
     "capacite": ("capacity", "places"),
     "horaires": ("opening_hours",),
+    "saison": ("seasonal", "season"),
 }
 GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb")
 
@@ -460,6 +462,7 @@ def read_generic(
             "lon": frame["__lon"],
             "lat": frame["__lat"],
             "capacity": capacity,
+            "seasonal": frame[found["saison"]] if found["saison"] else pd.NA,
             "position": frame["__position"],
             "line": frame["line"],
         },

@@ -64,6 +64,7 @@ class _Found:
     tags: list[str] = field(default_factory=list)
     names: list[str | None] = field(default_factory=list)
     hours: list[str | None] = field(default_factory=list)
+    seasonal: list[str | None] = field(default_factory=list)
     lon: list[float] = field(default_factory=list)
     lat: list[float] = field(default_factory=list)
     unplaced: list[str] = field(default_factory=list)
@@ -83,6 +84,7 @@ class _Found:
         self.tags.append(";".join(f"{k}={v}" for k, v in matched.items()))
         self.names.append(tags.get("name"))
         self.hours.append(tags.get("opening_hours"))
+        self.seasonal.append(tags.get("seasonal"))
         self.lon.append(lon)
         self.lat.append(lat)
 
@@ -225,6 +227,7 @@ def read_osm_pois(
             "line": pd.array([pd.NA] * len(found.objects), dtype="Int64"),
             "__object": found.objects,
             "__hours": pd.array(found.hours, dtype="string"),
+            "seasonal": pd.array(found.seasonal, dtype="string"),
         }
     )
     inside = in_france(frame["lon"].to_numpy(), frame["lat"].to_numpy())
