@@ -139,3 +139,18 @@ def test_diagnostic_with_a_road_network_reports_unreachable_points(tmp_path) -> 
     summary = json.loads(result.output)
     assert summary["methode"] == "réseau routier"
     assert any("06104" in note and "2000 m" in note for note in summary["notes"])
+
+
+def test_diagnostic_thresholds_are_configurable(tmp_path) -> None:
+    result = CliRunner().invoke(
+        cli, ["diagnostic", "--seuils", "45,10", "--sortie", str(tmp_path), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["seuils_minutes"] == [10.0, 45.0]
+    care = summary["familles"]["soins"]["population_au_dela"]
+    assert set(care) == {"10", "45"} and care["45"] <= care["10"]
+    epci = summary["enjeux_epci"]
+    assert sorted(row["rang"] for row in epci)[0] == 1 and len(epci) == 5
+    bad = CliRunner().invoke(cli, ["diagnostic", "--seuils", "dix", "--sortie", str(tmp_path)])
+    assert bad.exit_code == 2 and "--seuils" in bad.output

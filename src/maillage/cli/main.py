@@ -185,6 +185,12 @@ def territoire(
     f"par défaut avec --reseau : {', '.join(WINTER_CLOSURES)}.",
 )
 @click.option(
+    "--seuils",
+    default="7,15,20,30",
+    show_default=True,
+    help="Seuils en minutes de la population « au-delà » (séparés par des virgules).",
+)
+@click.option(
     "--sortie",
     type=click.Path(path_type=Path),
     default=Path("etude"),
@@ -204,6 +210,7 @@ def diagnostic(
     typologie: Path | None,
     reseau: Path | None,
     fermetures: str | None,
+    seuils: str,
     sortie: Path,
     as_json: bool,
 ) -> None:
@@ -221,8 +228,21 @@ def diagnostic(
         graph = build_graph(reseau)
         closures = _split([fermetures]) if fermetures is not None else list(WINTER_CLOSURES)
         winter = _winter_graph(graph, closures, explicit=fermetures is not None)
+    try:
+        thresholds = tuple(sorted({float(t) for t in _split([seuils])}))
+    except ValueError:
+        raise click.BadParameter(
+            "des nombres de minutes, ex. 7,15,30", param_hint="--seuils"
+        ) from None
+    if not thresholds or min(thresholds) <= 0:
+        raise click.BadParameter("des nombres de minutes positifs", param_hint="--seuils")
     result = run_diagnostic(
-        territory, services, graph=graph, winter_graph=winter, typology=typology
+        territory,
+        services,
+        graph=graph,
+        winter_graph=winter,
+        typology=typology,
+        thresholds_minutes=thresholds,
     )
     folder = write_study(result, sortie)
     summary = diagnostic_summary(result)

@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+WINTER_LABEL = "  hiver (pointe saisonnière)"
+
 
 def _number(value: float) -> str:
     return f"{value:,.0f}".replace(",", "\u202f")
@@ -108,13 +110,15 @@ def print_diagnostic(summary: dict[str, Any], folder: Path) -> None:
             beyond = "  ".join(
                 f"{_number(winter['population_au_dela'][f'{t:g}']):>8}" for t in thresholds
             )
-            echo(
-                f"  {'  hiver (cols fermés)':<40} {winter['mediane_minutes'] or 0:>5.0f} min  "
-                f"{beyond}"
-            )
+            echo(f"  {WINTER_LABEL:<40} {winter['mediane_minutes'] or 0:>5.0f} min  {beyond}")
     echo("")
     echo("Territoires à enjeux (rang, commune, raisons)")
     for row in summary["enjeux"]:
         echo(f"  {row['rang']:>3}  {row['nom']:<32} {row['classe']:<10} {row['raisons']}")
+    if summary["accord_bassins_de_vie"] is not None:
+        echo(
+            f"Bassins de services : accord avec les bassins de vie 2022 de l'INSEE "
+            f"{summary['accord_bassins_de_vie']:.0%} (population)."
+        )
     echo("")
     echo(f"Résultats écrits dans {folder}/ (diagnostic.gpkg, tables Parquet, resume.json).")

@@ -23,7 +23,7 @@ from maillage.indicators.access import (
 )
 from maillage.indicators.bassins import agreement_rate, catchments, delineate_bassins
 from maillage.indicators.e2sfca import e2sfca
-from maillage.indicators.enjeux import enjeux_scores
+from maillage.indicators.enjeux import enjeux_by_zone, enjeux_scores
 from maillage.indicators.opening import hours_access
 from maillage.indicators.seasonal import BEDS_PER_SECONDARY_RESIDENCE, seasonal_population
 from maillage.network.graph import RoadGraph
@@ -78,11 +78,13 @@ class Diagnostic:
     hours
         Opening-hours access per commune and family within ``hours_within_minutes``.
     catchments
-        Nearest pole of each commune per family.
+        Nearest pole of each commune per family and per type (``level``, ``key``).
     bassins
         Delineation of bassins de services and its agreement with INSEE's BV2022.
     enjeux
         Territoires à enjeux: score, rank, class, reasons.
+    enjeux_epci
+        EPCI ranked by the population-weighted mean score of their communes.
     e2sfca
         Supply versus demand per commune and family (E2SFCA, DREES APL steps):
         ``origin_id, family, accessibility_per_10000, demand_band, capacity_unit``.
@@ -103,6 +105,7 @@ class Diagnostic:
     catchments: pd.DataFrame
     bassins: pd.DataFrame
     enjeux: pd.DataFrame
+    enjeux_epci: pd.DataFrame
     e2sfca: pd.DataFrame
     comparison: pd.DataFrame
     thresholds_minutes: tuple[float, ...] = DEFAULT_THRESHOLDS_MINUTES
@@ -224,9 +227,20 @@ def run_diagnostic(
     density = services_per_10000(with_zone.dropna(subset=["family"]), population, by="epci")
     hours = hours_access(matrix, services, within_minutes=hours_within_minutes)
     summer = family_times[family_times["saison"] == "ete"]
-    poles = catchments(summer, services, population)
+    summer_by_type = nearest[nearest["saison"] == "ete"]
+    poles = pd.concat(
+        [
+            catchments(summer, services, population)
+            .rename(columns={"family": "key"})
+            .assign(level="family"),
+            catchments(summer_by_type, services, population, key="type")
+            .rename(columns={"type": "key"})
+            .assign(level="type"),
+        ],
+        ignore_index=True,
+    )
     intermediate = set(typology.types.loc[typology.types["gamme"] == "intermediaire", "type"])
-    summer_types = nearest[(nearest["saison"] == "ete") & nearest["type"].isin(intermediate)]
+    summer_types = summer_by_type[summer_by_type["type"].isin(intermediate)]
     bassins = (
         delineate_bassins(summer_types, services)
         if len(summer_types)
@@ -245,6 +259,7 @@ def run_diagnostic(
             "(ajoutez la BPE avec --sources)."
         )
     enjeux = enjeux_scores(summer[["origin_id", "family", "minutes"]], population)
+    enjeux_epci = enjeux_by_zone(enjeux, population, by="epci")
     supply_demand = _e2sfca_by_family(matrix, services, population)
     return Diagnostic(
         territory=territory,
@@ -258,6 +273,7 @@ def run_diagnostic(
         catchments=poles,
         bassins=bassins,
         enjeux=enjeux,
+        enjeux_epci=enjeux_epci,
         e2sfca=supply_demand,
         comparison=comparison,
         thresholds_minutes=tuple(thresholds_minutes),

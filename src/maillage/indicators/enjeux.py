@@ -138,3 +138,41 @@ def _reasons(part: pd.DataFrame) -> str:
             for row in near_limit.itertuples()
         )
     return "accès dans les seuils"
+
+
+def enjeux_by_zone(scores: pd.DataFrame, population: pd.DataFrame, *, by: str) -> pd.DataFrame:
+    """Rank zones (EPCI...) by the population-weighted mean score of their communes.
+
+    Parameters
+    ----------
+    scores
+        Output of :func:`enjeux_scores`.
+    population
+        ``origin_id``, ``population`` and the zone column ``by``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``{by}, score, rank, population, communes_tres_fort`` (communes in the top class).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"origin_id": ["a", "b", "c"], "score": [1.0, 0.2, 0.5],
+    ...                   "classe": ["très fort", "faible", "fort"]})
+    >>> p = pd.DataFrame({"origin_id": ["a", "b", "c"], "population": [100, 300, 50],
+    ...                   "epci": ["x", "x", "y"]})
+    >>> enjeux_by_zone(s, p, by="epci")[["epci", "score", "rank"]].to_dict("records")
+    [{'epci': 'y', 'score': 0.5, 'rank': 1}, {'epci': 'x', 'score': 0.4, 'rank': 2}]
+    """
+    table = scores.merge(population[["origin_id", "population", by]], on="origin_id")
+    table["weighted"] = table["score"] * table["population"]
+    table["top"] = table["classe"] == CLASSES[-1]
+    zones = table.groupby(by).agg(
+        weighted=("weighted", "sum"),
+        population=("population", "sum"),
+        communes_tres_fort=("top", "sum"),
+    )
+    zones["score"] = zones["weighted"] / zones["population"]
+    zones["rank"] = zones["score"].rank(ascending=False, method="min").astype(int)
+    result = zones.reset_index().sort_values(["rank", by])
+    return result[[by, "score", "rank", "population", "communes_tres_fort"]].reset_index(drop=True)

@@ -31,6 +31,7 @@ TABLES = (
     "catchments",
     "bassins",
     "enjeux",
+    "enjeux_epci",
     "e2sfca",
     "comparison",
 )
@@ -84,6 +85,10 @@ def diagnostic_summary(diagnostic: Diagnostic) -> dict[str, Any]:
                 "raisons": row.raisons,
             }
             for row in top.itertuples()
+        ],
+        "enjeux_epci": [
+            {"code": row.epci, "rang": int(row.rank), "score": _number(row.score)}
+            for row in diagnostic.enjeux_epci.itertuples()
         ],
         "comparaison": _comparison_summary(diagnostic),
         "accord_bassins_de_vie": _number(diagnostic.bassin_agreement),
