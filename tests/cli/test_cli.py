@@ -95,6 +95,7 @@ def test_diagnostic_on_the_builtin_maurienne_writes_the_study(tmp_path, maurienn
     summary = json.loads(result.output)
     assert summary == json.loads((tmp_path / "resume.json").read_text(encoding="utf-8"))
     assert summary["methode"] == "vol d'oiseau"
+    assert 0 < summary["accord_bassins_de_vie"] <= 1  # compared with INSEE's BV2022
     assert any("vol d'oiseau" in note for note in summary["notes"])
     care = summary["familles"]["soins"]
     assert set(care["population_au_dela"]) == {"7", "15", "20", "30"}

@@ -37,7 +37,7 @@ from maillage.network.straight_line import (
     nearest_services_straight_line,
     travel_time_matrix_straight_line,
 )
-from maillage.services.typology import Typology, load_typology
+from maillage.services.typology import TOWN_HALL_TYPE, Typology, load_typology
 from maillage.sources.population import population_by_commune
 from maillage.territory.territory import Territory
 
@@ -241,6 +241,17 @@ def run_diagnostic(
     )
     intermediate = set(typology.types.loc[typology.types["gamme"] == "intermediaire", "type"])
     summer_types = summer_by_type[summer_by_type["type"].isin(intermediate)]
+    if summer_types.empty:
+        # No intermediate-range equipment at hand (no BPE): delineate on every type but
+        # the town hall, which every commune has, and say so.
+        summer_types = summer_by_type[summer_by_type["type"] != TOWN_HALL_TYPE]
+        if len(summer_types):
+            notes.append(
+                "Bassins de services délimités sans la gamme intermédiaire de l'INSEE (pas de "
+                "BPE) : sur les équipements disponibles ("
+                + ", ".join(sorted(summer_types["type"].unique()))
+                + ")."
+            )
     bassins = (
         delineate_bassins(summer_types, services)
         if len(summer_types)
@@ -255,7 +266,7 @@ def run_diagnostic(
         )
     else:
         notes.append(
-            "Bassins de services non délimités : aucun équipement de la gamme intermédiaire "
+            "Bassins de services non délimités : aucun équipement hors mairies "
             "(ajoutez la BPE avec --sources)."
         )
     enjeux = enjeux_scores(summer[["origin_id", "family", "minutes"]], population)
