@@ -32,27 +32,12 @@ from maillage.sources.france_services import read_france_services
 from maillage.sources.hospitals import read_hospitals
 
 SAVOIE = "73"
-EARTH_RADIUS_KM = 6371.0
-DETOUR = 1.3  # road km per great-circle km (test-only proxy)
-SPEED_KPH = 60.0
 ROUTER_LIMIT_MINUTES = 60.0  # beyond it the proxy "router" reports NaN (unreachable)
 
 
-def proxy_minutes(
-    lon0: np.ndarray, lat0: np.ndarray, lon1: np.ndarray, lat1: np.ndarray
-) -> np.ndarray:
-    """Great-circle km × 1.3 at 60 km/h (haversine, vectorised): a test-only proxy."""
-    p0, p1 = np.radians(lat0), np.radians(lat1)
-    a = (
-        np.sin((p1 - p0) / 2) ** 2
-        + np.cos(p0) * np.cos(p1) * np.sin(np.radians(lon1 - lon0) / 2) ** 2
-    )
-    km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
-    return km * DETOUR / SPEED_KPH * 60.0
-
-
-def all_pairs(origins: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
-    """``origin_id, service_id, minutes`` for every origin × site, NaN beyond the limit."""
+def all_pairs(origins: pd.DataFrame, sites: pd.DataFrame, proxy_minutes) -> pd.DataFrame:
+    """``origin_id, service_id, minutes`` for every origin × site (the conftest's test-only
+    proxy), NaN beyond the limit."""
     o = origins.loc[origins.index.repeat(len(sites))].reset_index(drop=True)
     s = pd.concat([sites] * len(origins), ignore_index=True)
     minutes = proxy_minutes(
@@ -110,8 +95,8 @@ def hospitals() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def times(communes: pd.DataFrame, france_services: pd.DataFrame) -> pd.DataFrame:
-    return all_pairs(communes, france_services)
+def times(communes: pd.DataFrame, france_services: pd.DataFrame, proxy_minutes) -> pd.DataFrame:
+    return all_pairs(communes, france_services, proxy_minutes)
 
 
 @pytest.fixture(scope="module")
@@ -229,10 +214,10 @@ def test_custom_steps_equal_pysal(
 
 
 def test_two_sfca_equals_pysal_on_savoie_hospitals(
-    communes: pd.DataFrame, hospitals: pd.DataFrame, demand: pd.DataFrame
+    communes: pd.DataFrame, hospitals: pd.DataFrame, demand: pd.DataFrame, proxy_minutes
 ) -> None:
     weights = pytest.importorskip("access.weights")
-    times = all_pairs(communes, hospitals)
+    times = all_pairs(communes, hospitals, proxy_minutes)
     supply = hospitals[["service_id", "capacity"]]
     ours = two_sfca(times, demand, supply, cutoff_minutes=30)
     pd.testing.assert_frame_equal(ours, e2sfca(times, demand, supply, steps_minutes=((30, 1.0),)))
@@ -286,7 +271,7 @@ def test_zero_population_origin_is_nan_where_pysal_is_inf() -> None:
 
 
 def test_brute_force_double_loop_on_five_communes_three_sites(
-    communes: pd.DataFrame, france_services: pd.DataFrame
+    communes: pd.DataFrame, france_services: pd.DataFrame, proxy_minutes
 ) -> None:
     """Around Chambéry: the 3 sites nearest the Hauts de Chambéry one, 5 nearest communes."""
     centre = france_services.set_index("service_id").loc["fs:2942"]
@@ -298,7 +283,7 @@ def test_brute_force_double_loop_on_five_communes_three_sites(
     towns = communes.assign(
         d=proxy_minutes(centre["lon"], centre["lat"], communes["lon"], communes["lat"])
     ).nsmallest(5, "d")
-    times = all_pairs(towns, sites)
+    times = all_pairs(towns, sites, proxy_minutes)
 
     def weight(t: float) -> float:
         if math.isnan(t):
