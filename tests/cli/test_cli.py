@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from maillage.cli.main import cli
@@ -100,7 +101,8 @@ def test_diagnostic_on_the_builtin_maurienne_writes_the_study(tmp_path, maurienn
     care = summary["familles"]["soins"]
     assert set(care["population_au_dela"]) == {"7", "15", "20", "30"}
     assert care["population_au_dela"]["30"] <= care["population_au_dela"]["7"] <= 42_946
-    assert [layer for layer, _ in pyogrio.list_layers(tmp_path / "diagnostic.gpkg")] == ["communes"]
+    layers = [layer for layer, _ in pyogrio.list_layers(tmp_path / "diagnostic.gpkg")]
+    assert layers[0] == "communes"
     communes = pyogrio.read_dataframe(tmp_path / "diagnostic.gpkg", layer="communes")
     assert sorted(communes["origin_id"]) == sorted(maurienne.codes)
     assert communes.crs.to_epsg() == 2154
@@ -155,3 +157,41 @@ def test_diagnostic_thresholds_are_configurable(tmp_path) -> None:
     assert sorted(row["rang"] for row in epci)[0] == 1 and len(epci) == 5
     bad = CliRunner().invoke(cli, ["diagnostic", "--seuils", "dix", "--sortie", str(tmp_path)])
     assert bad.exit_code == 2 and "--seuils" in bad.output
+
+
+def test_diagnostic_exports_for_gis_and_elus(tmp_path) -> None:
+    """GeoPackage layers open with GDAL, the workbook with openpyxl, figures agree."""
+    import openpyxl
+    import pyogrio
+
+    result = CliRunner().invoke(cli, ["diagnostic", "--sortie", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    layers = [name for name, _ in pyogrio.list_layers(tmp_path / "diagnostic.gpkg")]
+    assert {"communes", "services", "acces_par_zone", "enjeux", "offre_demande_e2sfca"} <= set(
+        layers
+    )
+    communes = pyogrio.read_dataframe(tmp_path / "diagnostic.gpkg", layer="communes")
+    book = openpyxl.load_workbook(tmp_path / "diagnostic.xlsx")
+    assert book.sheetnames == [
+        "Territoire",
+        "Services publics et emploi",
+        "Accès aux soins",
+        "Territoires à enjeux",
+    ]
+    rows = list(book["Accès aux soins"].iter_rows(values_only=True))
+    assert rows[0][:2] == ("Code commune", "Commune")
+    sheet = {row[0]: row[4] for row in rows[1:]}
+    expected = communes.set_index("origin_id")["minutes_soins_ete"]
+    assert set(sheet) == set(expected.index)
+    for code, minutes in sheet.items():
+        assert minutes == pytest.approx(expected[code], rel=1e-12)  # Excel keeps 15 digits
+    csv = pd.read_csv(
+        tmp_path / "csv" / "enjeux.csv",
+        sep=";",
+        decimal=",",
+        encoding="utf-8-sig",
+        dtype={"origin_id": str},
+    )
+    assert csv["origin_id"].tolist() == [
+        r[1] for r in book["Territoires à enjeux"].iter_rows(min_row=2, values_only=True)
+    ]

@@ -216,6 +216,7 @@ def diagnostic(
 ) -> None:
     """Établir le diagnostic : temps d'accès, seuils, horaires, saisons, bassins, enjeux."""
     from maillage.indicators.diagnostic import run_diagnostic
+    from maillage.outputs.exports import write_exports
     from maillage.outputs.study import diagnostic_summary, write_study
 
     territory, typology, _, services = _load_study(
@@ -245,6 +246,7 @@ def diagnostic(
         thresholds_minutes=thresholds,
     )
     folder = write_study(result, sortie)
+    write_exports(result, services, folder)
     summary = diagnostic_summary(result)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))

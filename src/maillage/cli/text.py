@@ -121,4 +121,7 @@ def print_diagnostic(summary: dict[str, Any], folder: Path) -> None:
             f"{summary['accord_bassins_de_vie']:.0%} (population)."
         )
     echo("")
-    echo(f"Résultats écrits dans {folder}/ (diagnostic.gpkg, tables Parquet, resume.json).")
+    echo(
+        f"Résultats écrits dans {folder}/ (diagnostic.gpkg, diagnostic.xlsx, csv/, "
+        "tables Parquet, resume.json)."
+    )
