@@ -373,14 +373,14 @@ def _comparison(
     Built-in national sources only (town halls, France Services, hospitals), straight-line
     estimate, resident population: the only method that covers the whole country offline.
     """
-    from maillage.services.catalogue import BUILTIN_SOURCES
+    from maillage.services.catalogue import BUILTIN_SOURCES, builtin_services
     from maillage.sources.communes import read_communes
 
     communes = read_communes()
     metro = communes[(communes["departement"].str.len() == 2) & communes["lon"].notna()]
     if not territory.communes["commune"].isin(metro["commune"]).all():
         return pd.DataFrame()
-    services = pd.concat([read().services for read in BUILTIN_SOURCES.values()], ignore_index=True)
+    services = pd.concat([builtin_services(name) for name in BUILTIN_SOURCES], ignore_index=True)
     services["family"] = typology.family_of(services["type"])
     services = services[services["commune"].isin(metro["commune"])].dropna(subset=["family"])
     origins = metro.rename(columns={"commune": "origin_id"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
 
 import geopandas as gpd
 import pandas as pd
@@ -20,6 +21,22 @@ BUILTIN_SOURCES: dict[str, Callable[[], SourceResult]] = {
     "france_services": read_france_services,
     "hopitaux": read_hospitals,
 }
+
+
+@cache
+def _builtin_services(name: str) -> gpd.GeoDataFrame:
+    return BUILTIN_SOURCES[name]().services
+
+
+def builtin_services(name: str) -> gpd.GeoDataFrame:
+    """The accepted services of a shipped source, read once per process (a copy).
+
+    Examples
+    --------
+    >>> int((builtin_services("france_services")["type"] == "A128").sum()) > 2800
+    True
+    """
+    return _builtin_services(name).copy()
 
 
 def territory_services(
@@ -56,7 +73,7 @@ def territory_services(
     5
     """
     typology = load_typology() if typology is None else typology
-    tables = [BUILTIN_SOURCES[name]().services for name in builtin]
+    tables = [builtin_services(name) for name in builtin]
     tables += [result.services for result in extra]
     services = pd.concat(tables, ignore_index=True)
     zones = territory.all_communes().set_index("commune")["zone"]
