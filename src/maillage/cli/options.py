@@ -1,0 +1,192 @@
+"""Options and loaders shared by the ``maillage`` commands."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from maillage._errors import MaillageError
+
+#: Mountain passes of the Maurienne closed in winter (OpenStreetMap names).
+WINTER_CLOSURES = (
+    "Col du Galibier",
+    "Col de l'Iseran",
+    "Col de la Croix-de-Fer",
+    "Col du Mont-Cenis",
+)
+
+
+def split_codes(values: Sequence[str]) -> list[str]:
+    """Comma-separated codes of repeated options, flattened: ``("73,74", "38")`` → 3 codes."""
+    return [code.strip() for value in values for code in value.split(",") if code.strip()]
+
+
+def fail_on_errors(function: Callable[..., None]) -> Callable[..., None]:
+    """Turn a :class:`MaillageError` into a French message on stderr and exit code 2."""
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            function(*args, **kwargs)
+        except MaillageError as err:
+            click.echo(f"Erreur : {err}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+_TERRITORY_OPTIONS = [
+    click.option(
+        "--communes", multiple=True, help="Codes INSEE de communes (séparés par des virgules)."
+    ),
+    click.option("--epci", multiple=True, help="SIREN d'EPCI (séparés par des virgules)."),
+    click.option("--departements", "--departement", multiple=True, help="Codes de départements."),
+    click.option(
+        "--bassins-vie", "--bassin-vie", multiple=True, help="Codes de bassins de vie 2022."
+    ),
+    click.option("--nom", default=None, help="Nom du territoire dans les sorties."),
+    click.option(
+        "--tampon-km",
+        default=30.0,
+        show_default=True,
+        type=float,
+        help="Largeur de la couronne de communes voisines dont les services comptent.",
+    ),
+]
+
+
+def _with_options(options: Sequence[Any]) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A decorator applying click ``options`` in the order they are listed."""
+
+    def decorate(function: Callable[..., None]) -> Callable[..., None]:
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
+
+
+def load_study(
+    communes: tuple[str, ...],
+    epci: tuple[str, ...],
+    departements: tuple[str, ...],
+    bassins_vie: tuple[str, ...],
+    nom: str | None,
+    tampon_km: float,
+    user_sources: tuple[Path, ...],
+    typologie: Path | None,
+) -> tuple[Any, Any, list[Any], Any]:
+    """The territory, typology, user sources' results and the territory's services."""
+    from maillage.services.catalogue import territory_services
+    from maillage.services.typology import load_typology
+    from maillage.territory.builtin import pays_de_maurienne
+    from maillage.territory.territory import select_territory
+
+    if any((communes, epci, departements, bassins_vie)):
+        territory = select_territory(
+            communes=split_codes(communes),
+            epci=split_codes(epci),
+            departements=split_codes(departements),
+            bassins_vie=split_codes(bassins_vie),
+            name=nom,
+            buffer_km=tampon_km,
+        )
+    else:
+        territory = pays_de_maurienne(buffer_km=tampon_km)
+    typology = load_typology(typologie)
+    extra = []
+    if user_sources:
+        from maillage.sources.dispatch import read_service_file
+
+        extra = [read_service_file(path, typology=typology) for path in user_sources]
+    services = territory_services(territory, extra=extra, typology=typology)
+    return territory, typology, extra, services
+
+
+_SOURCE_OPTIONS = [
+    click.option(
+        "--sources",
+        "user_sources",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="Fichier de services en plus (BPE, PBF OpenStreetMap, CSV/GeoJSON) ; répétable.",
+    ),
+    click.option(
+        "--typologie",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Typologie TOML modifiée (copie de src/maillage/services/typologie.toml).",
+    ),
+]
+
+#: Options that choose a territory, and options that add service files / a typology.
+territory_options = _with_options(_TERRITORY_OPTIONS)
+source_options = _with_options(_SOURCE_OPTIONS)
+
+
+_NETWORK_OPTIONS = [
+    click.option(
+        "--reseau",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Extrait OpenStreetMap (.osm.pbf) pour des temps par la route ; sinon "
+        "estimation à vol d'oiseau, signalée dans toutes les sorties.",
+    ),
+    click.option(
+        "--fermetures",
+        default=None,
+        help="Routes fermées en hiver (nom, ref ou id OSM séparés par des virgules) ; "
+        f"par défaut avec --reseau : {', '.join(WINTER_CLOSURES)}.",
+    ),
+    click.option(
+        "--seuils",
+        default="7,15,20,30",
+        show_default=True,
+        help="Seuils en minutes de la population « au-delà » (séparés par des virgules).",
+    ),
+]
+
+#: Road network options (``--reseau``, ``--fermetures``) and ``--seuils``.
+network_options = _with_options(_NETWORK_OPTIONS)
+
+
+def parse_thresholds(seuils: str) -> tuple[float, ...]:
+    """The ``--seuils`` option as sorted positive minutes."""
+    try:
+        thresholds = tuple(sorted({float(t) for t in split_codes([seuils])}))
+    except ValueError:
+        raise click.BadParameter(
+            "des nombres de minutes, ex. 7,15,30", param_hint="--seuils"
+        ) from None
+    if not thresholds or min(thresholds) <= 0:
+        raise click.BadParameter("des nombres de minutes positifs", param_hint="--seuils")
+    return thresholds
+
+
+def load_graphs(reseau: Path | None, fermetures: str | None) -> tuple[Any, Any]:
+    """The road graph of ``--reseau`` and its winter variant (``None`` without a network)."""
+    if reseau is None:
+        return None, None
+    from maillage.network.graph import build_graph
+
+    graph = build_graph(reseau)
+    closures = split_codes([fermetures]) if fermetures is not None else list(WINTER_CLOSURES)
+    return graph, _winter_graph(graph, closures, explicit=fermetures is not None)
+
+
+def _winter_graph(graph: Any, closures: list[str], *, explicit: bool) -> Any:
+    """The winter graph; default pass names absent from the extract are skipped."""
+    if explicit:
+        return graph.without_ways(closures) if closures else None
+    present = []
+    for name in closures:
+        try:
+            graph.without_ways([name])
+        except MaillageError:
+            continue
+        present.append(name)
+    return graph.without_ways(present) if present else None
