@@ -1,5 +1,5 @@
 # maillage — installation, démonstration et tests sur une machine neuve.
-# `make demo` : crée .venv, installe maillage, présente le Pays de Maurienne et établit son diagnostic.
+# `make demo` : crée .venv, installe maillage, présente le Pays de Maurienne, établit son diagnostic et son rapport.
 # `make test` : crée .venv, installe maillage[dev] et lance la suite de tests.
 VENV ?= .venv
 # Python >= 3.12 is preferred (osrm-bindings, used by the travel-time checks, ships wheels for it);
@@ -25,7 +25,7 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 
 demo: $(VENV)/.installed
 	$(BIN)/maillage territoire
-	$(BIN)/maillage diagnostic --sortie etude
+	$(BIN)/maillage rapport --sortie etude
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
+from _tiling import tile
 from maillage.network import _engine
 from maillage.network.graph import RoadGraph, build_graph
 
@@ -86,66 +87,6 @@ def make_task(graph: RoadGraph, n_types: int, seed: int) -> tuple[np.ndarray, li
         groups.append(np.arange(start, start + size))
         start += size
     return np.concatenate(nodes), groups
-
-
-def tile(graph: RoadGraph, side: int, links: int = 25) -> RoadGraph:
-    """``side × side`` copies of ``graph`` joined at their edges by two-way roads.
-
-    Between two neighbouring copies, the ``links`` easternmost (northernmost) nodes of
-    one are joined to the westernmost (southernmost) of the other, by rank of their
-    other coordinate, at 50 km/h over their distance; the road structure stays real.
-    """
-    edges = graph.edges()
-    src0, dst0 = edges.source.to_numpy(), edges.target.to_numpy()
-    minutes0, length0 = edges.minutes.to_numpy(), edges.length_m.to_numpy()
-    n = graph.n_nodes
-    width = float(np.ptp(graph.x)) + 500.0
-    height = float(np.ptp(graph.y)) + 500.0
-    east = np.argsort(graph.x)[-links:]
-    west = np.argsort(graph.x)[:links]
-    north = np.argsort(graph.y)[-links:]
-    south = np.argsort(graph.y)[:links]
-    east, west = east[np.argsort(graph.y[east])], west[np.argsort(graph.y[west])]
-    north, south = north[np.argsort(graph.x[north])], south[np.argsort(graph.x[south])]
-    sources, targets, minutes, lengths, xs, ys = [], [], [], [], [], []
-    for i in range(side):
-        for j in range(side):
-            k = i * side + j
-            sources.append(src0 + k * n)
-            targets.append(dst0 + k * n)
-            minutes.append(minutes0)
-            lengths.append(length0)
-            xs.append(graph.x + j * width)
-            ys.append(graph.y + i * height)
-    x, y = np.concatenate(xs), np.concatenate(ys)
-    for i in range(side):
-        for j in range(side):
-            k = i * side + j
-            pairs = []
-            if j + 1 < side:
-                pairs.append((east + k * n, west + (k + 1) * n))
-            if i + 1 < side:
-                pairs.append((north + k * n, south + (k + side) * n))
-            for a, b in pairs:
-                distance = np.hypot(x[a] - x[b], y[a] - y[b])
-                for s, t in ((a, b), (b, a)):
-                    sources.append(s)
-                    targets.append(t)
-                    minutes.append(distance * 60.0 / 50_000.0)
-                    lengths.append(distance)
-    total = n * side * side
-    lon = np.tile(graph.lon, side * side)
-    lat = np.tile(graph.lat, side * side)
-    tiled = RoadGraph.from_edges(
-        np.concatenate(sources),
-        np.concatenate(targets),
-        np.concatenate(minutes),
-        lon=lon,
-        lat=lat,
-        length_m=np.concatenate(lengths),
-        way_id=np.zeros(sum(s.size for s in sources), dtype=np.int64),
-    )
-    return replace(tiled, x=x, y=y, crs=graph.crs, node_id=np.arange(total, dtype=np.int64))
 
 
 def main() -> None:

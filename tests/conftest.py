@@ -33,3 +33,10 @@ def maurienne():  # type: ignore[no-untyped-def]
     from maillage.territory.builtin import pays_de_maurienne
 
     return pays_de_maurienne()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Tests never read the user's cache (downloads, graphs): one fresh cache per session."""
+    root = tmp_path_factory.getbasetemp() / "maillage-cache"
+    monkeypatch.setenv("MAILLAGE_CACHE", str(root))

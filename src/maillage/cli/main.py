@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from maillage import __version__
 from maillage.cli.options import (
+    builtin_territory_option,
     fail_on_errors,
-    load_graphs,
+    level_option,
+    load_inputs,
     load_study,
     network_options,
-    parse_thresholds,
     source_options,
     territory_options,
 )
@@ -60,59 +63,176 @@ def territoire(
         print_territory(summary)
 
 
-@cli.command("diagnostic")
-@territory_options
-@source_options
-@network_options
-@click.option(
-    "--sortie",
-    type=click.Path(path_type=Path),
-    default=Path("etude"),
-    show_default=True,
-    help="Dossier d'étude où écrire les résultats.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Écrire le résumé en JSON.")
-@fail_on_errors
-def diagnostic(
-    communes: tuple[str, ...],
-    epci: tuple[str, ...],
-    departements: tuple[str, ...],
-    bassins_vie: tuple[str, ...],
-    nom: str | None,
-    tampon_km: float,
-    user_sources: tuple[Path, ...],
-    typologie: Path | None,
-    reseau: Path | None,
-    fermetures: str | None,
-    seuils: str,
-    sortie: Path,
-    as_json: bool,
-) -> None:
-    """Établir le diagnostic : temps d'accès, seuils, horaires, saisons, bassins, enjeux."""
-    from maillage.indicators.diagnostic import run_diagnostic
-    from maillage.outputs.exports import write_exports
-    from maillage.outputs.study import diagnostic_summary, write_study
+def _diagnose(
+    *, scale: dict[str, Any] | None = None, **options: Any
+) -> tuple[Any, Any, dict[str, Any]]:
+    """Run the diagnostic the options describe: ``(Diagnostic, services, inputs)``.
 
-    territory, typology, _, services = load_study(
-        communes, epci, departements, bassins_vie, nom, tampon_km, user_sources, typologie
-    )
-    graph, winter = load_graphs(reseau, fermetures)
-    thresholds = parse_thresholds(seuils)
-    result = run_diagnostic(
-        territory,
-        services,
-        graph=graph,
-        winter_graph=winter,
-        typology=typology,
-        thresholds_minutes=thresholds,
-    )
+    ``inputs`` holds the road graphs and the typology (``graph``, ``winter``, ``typology``)
+    for scenarios and siting on the same study (see :func:`load_inputs`).
+    """
+    from maillage.indicators.diagnostic import run_diagnostic
+
+    study = load_inputs(**options)
+    inputs = {"graph": study.graph, "winter": study.winter, "typology": study.typology}
+    arguments: dict[str, Any] = {
+        "graph": study.graph,
+        "winter_graph": study.winter,
+        "typology": study.typology,
+        "thresholds_minutes": study.thresholds,
+        "origins": study.origins,
+    }
+    if scale is not None and scale["partitions"] is not False:
+        from maillage.scale.run import cli_partitioned_diagnostic
+
+        partitioned = cli_partitioned_diagnostic(
+            study.territory, study.services, **arguments, **scale
+        )
+        if partitioned is not None:
+            return partitioned, study.services, inputs
+    return run_diagnostic(study.territory, study.services, **arguments), study.services, inputs
+
+
+def _write_results(result: Any, services: Any, sortie: Path) -> Path:
+    """The study folder with the diagnostic's tables and its exports."""
+    from maillage.outputs.exports import write_exports
+    from maillage.outputs.study import write_study
+
     folder = write_study(result, sortie)
     write_exports(result, services, folder)
+    return folder
+
+
+_OUTPUT_OPTIONS = [
+    click.option(
+        "--sortie",
+        type=click.Path(path_type=Path),
+        default=Path("etude"),
+        show_default=True,
+        help="Dossier d'étude où écrire les résultats.",
+    ),
+    click.option("--json", "as_json", is_flag=True, help="Écrire le résumé en JSON."),
+]
+
+
+def diagnostic_options(function: Callable[..., None]) -> Callable[..., None]:
+    """Options of the commands that run a diagnostic (territory, sources, network, output)."""
+    for option in reversed(_OUTPUT_OPTIONS):
+        function = option(function)
+    return territory_options(source_options(network_options(function)))
+
+
+@cli.command("diagnostic")
+@builtin_territory_option
+@diagnostic_options
+@level_option
+@click.option("--france", is_flag=True, help="Toutes les communes de France (calcul réparti).")
+@click.option(
+    "--scheduler",
+    "scheduler",
+    metavar="ADRESSE",
+    default=None,
+    help="Ordonnanceur Dask existant (tcp://hôte:8786) ; grappe locale sinon.",
+)
+@click.option(
+    "--partitions/--sans-partitions",
+    default=None,
+    help="Répartir le calcul par département (par défaut dès plusieurs départements).",
+)
+@fail_on_errors
+def diagnostic(
+    sortie: Path,
+    as_json: bool,
+    france: bool,
+    scheduler: str | None,
+    partitions: bool | None,
+    **options: Any,
+) -> None:
+    """Établir le diagnostic : temps d'accès, seuils, horaires, saisons, bassins, enjeux."""
+    from maillage.outputs.study import diagnostic_summary
+    from maillage.scale.run import france_options
+
+    if france:
+        options = france_options(options)
+    scale = {"partitions": partitions, "scheduler": scheduler}
+    result, services, _ = _diagnose(**options, scale=scale)
+    folder = _write_results(result, services, sortie)
     summary = diagnostic_summary(result)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         print_diagnostic(summary, folder)
+
+
+@cli.command("rapport")
+@diagnostic_options
+@click.option("--sans-pdf", is_flag=True, help="N'écrire que le rapport HTML (plus rapide).")
+@click.option(
+    "--scenario",
+    "scenario_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Scénario TOML à ajouter au rapport (section avant/après) ; répétable.",
+)
+@click.option(
+    "--implanter",
+    "sitings",
+    multiple=True,
+    metavar="TYPE:MINUTES:SITES",
+    help="Implantation à ajouter au rapport, ex. france-services:20:2 (couverture "
+    "maximale, mairies candidates) ; répétable.",
+)
+@fail_on_errors
+def rapport(
+    sortie: Path,
+    as_json: bool,
+    sans_pdf: bool,
+    scenario_files: tuple[Path, ...],
+    sitings: tuple[str, ...],
+    **options: Any,
+) -> None:
+    """Établir le diagnostic et son rapport : rapport.html, rapport.pdf et les exports."""
+    from maillage.outputs.report import write_report
+    from maillage.outputs.report.planning import planning_outputs
+    from maillage.outputs.study import diagnostic_summary
+
+    requests = [_siting_request(spec) for spec in sitings]
+    result, services, inputs = _diagnose(**options)
+    folder = _write_results(result, services, sortie)
+    sections, planning_files = planning_outputs(
+        result, services, folder, scenario_files=scenario_files, sitings=requests, **inputs
+    )
+    paths = write_report(result, services, folder, extra_sections=sections, pdf=not sans_pdf)
+    summary = diagnostic_summary(result)
+    summary["fichiers"] = {
+        "rapport_html": str(paths["html"]),
+        **({"rapport_pdf": str(paths["pdf"])} if "pdf" in paths else {}),
+        "geopackage": str(folder / "diagnostic.gpkg"),
+        "classeur": str(folder / "diagnostic.xlsx"),
+        "csv": str(folder / "csv"),
+        **{name: str(path) for name, path in planning_files.items()},
+    }
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        print_diagnostic(summary, folder)
+        click.echo("Rapport :")
+        for path in paths.values():
+            click.echo(f"  {path}")
+
+
+def _siting_request(spec: str) -> tuple[str, float, int]:
+    """``TYPE:MINUTES:SITES`` of ``--implanter``."""
+    parts = spec.rsplit(":", 2)
+    try:
+        if len(parts) != 3:
+            raise ValueError
+        return parts[0], float(parts[1]), int(parts[2])
+    except ValueError:
+        raise click.BadParameter(
+            f"« {spec} » : écrivez TYPE:MINUTES:SITES, ex. france-services:20:2",
+            param_hint="--implanter",
+        ) from None
 
 
 @cli.command("verifier")
@@ -160,6 +280,14 @@ def verifier(
 
 
 # Commands written in their own modules (one module per command family).
+from maillage.cli.download import telecharger  # noqa: E402
+from maillage.cli.planning import implanter, scenario  # noqa: E402
+from maillage.cli.web import web  # noqa: E402
+
+cli.add_command(telecharger)
+cli.add_command(web)
+cli.add_command(implanter)
+cli.add_command(scenario)
 
 
 def main() -> None:

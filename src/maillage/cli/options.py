@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 from collections.abc import Callable, Sequence
@@ -28,6 +29,7 @@ def split_codes(values: Sequence[str]) -> list[str]:
 
 def fail_on_errors(function: Callable[..., None]) -> Callable[..., None]:
     """Turn a :class:`MaillageError` into a French message on stderr and exit code 2."""
+
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         try:
@@ -79,24 +81,16 @@ def load_study(
     tampon_km: float,
     user_sources: tuple[Path, ...],
     typologie: Path | None,
+    *,
+    territory: Any = None,
 ) -> tuple[Any, Any, list[Any], Any]:
-    """The territory, typology, user sources' results and the territory's services."""
+    """The territory (``territory`` when given), typology, user sources' results and the
+    territory's services."""
     from maillage.services.catalogue import territory_services
     from maillage.services.typology import load_typology
-    from maillage.territory.builtin import pays_de_maurienne
-    from maillage.territory.territory import select_territory
 
-    if any((communes, epci, departements, bassins_vie)):
-        territory = select_territory(
-            communes=split_codes(communes),
-            epci=split_codes(epci),
-            departements=split_codes(departements),
-            bassins_vie=split_codes(bassins_vie),
-            name=nom,
-            buffer_km=tampon_km,
-        )
-    else:
-        territory = pays_de_maurienne(buffer_km=tampon_km)
+    if territory is None:
+        territory = study_territory(None, communes, epci, departements, bassins_vie, nom, tampon_km)
     typology = load_typology(typologie)
     extra = []
     if user_sources:
@@ -190,3 +184,183 @@ def _winter_graph(graph: Any, closures: list[str], *, explicit: bool) -> Any:
             continue
         present.append(name)
     return graph.without_ways(present) if present else None
+
+
+# --- Built-in territories and the data downloaded for a territory (maillage telecharger) ---
+
+#: Built-in territories by name (``--territoire``): their EPCI SIREN codes.
+BUILTIN_TERRITORIES = ("maurienne", "pays-de-maurienne")
+
+builtin_territory_option = click.option(
+    "--territoire",
+    "territoire",
+    type=click.Choice(BUILTIN_TERRITORIES),
+    default=None,
+    help="Territoire intégré (maurienne : Pays de Maurienne) ; sinon --communes, --epci…",
+)
+level_option = click.option(
+    "--niveau",
+    type=click.Choice(["commune", "carreau"]),
+    default="commune",
+    show_default=True,
+    help="Origines des temps : point de chaque commune, ou carreaux de 200 m habités "
+    "(grille Filosofi de l'INSEE, à télécharger avec « maillage telecharger »).",
+)
+
+
+def study_territory(
+    territoire: str | None,
+    communes: tuple[str, ...],
+    epci: tuple[str, ...],
+    departements: tuple[str, ...],
+    bassins_vie: tuple[str, ...],
+    nom: str | None,
+    tampon_km: float,
+) -> Any:
+    """The territory of ``--territoire`` or of the territory options (Maurienne by default)."""
+    from maillage.territory.builtin import pays_de_maurienne
+    from maillage.territory.territory import select_territory
+
+    if territoire is not None and any((communes, epci, departements, bassins_vie)):
+        raise click.UsageError(
+            "--territoire ou bien --communes/--epci/--departements/--bassins-vie, pas les deux"
+        )
+    if territoire is None and any((communes, epci, departements, bassins_vie)):
+        return select_territory(
+            communes=split_codes(communes),
+            epci=split_codes(epci),
+            departements=split_codes(departements),
+            bassins_vie=split_codes(bassins_vie),
+            name=nom,
+            buffer_km=tampon_km,
+        )
+    return pays_de_maurienne(buffer_km=tampon_km)
+
+
+@dataclasses.dataclass
+class CachedInputs:
+    """What a study takes from the download cache, and the lines saying so."""
+
+    sources: tuple[Path, ...] = ()
+    reseau: Path | None = None
+    origins: Any = None
+    lines: list[str] = dataclasses.field(default_factory=list)
+
+
+def cached_inputs(
+    territory: Any,
+    *,
+    niveau: str,
+    reseau: Path | None,
+    user_sources: tuple[Path, ...],
+) -> CachedInputs:
+    """The cached BPE (as an extra source), PBF (default ``--reseau``) and grid origins.
+
+    The cache is ``MAILLAGE_CACHE`` or ``~/.cache/maillage`` (``maillage telecharger``);
+    a user's own BPE in ``--sources`` or ``--reseau`` wins over the cached one.
+    """
+    from maillage.download.cache import bpe_extract, find_cached, study_departements
+    from maillage.sources.dispatch import guess_format
+
+    found = find_cached(territory)
+    used = CachedInputs()
+    own_bpe = any(_guess(guess_format, path) == "bpe" for path in user_sources)
+    if found.bpe is not None and not own_bpe:
+        extract = bpe_extract(found.bpe, study_departements(territory))
+        used.sources = (extract,)
+        used.lines.append(f"BPE : {found.bpe} (extrait des départements : {extract.name})")
+    if found.pbf and reseau is None:
+        used.reseau = found.pbf[0]
+        used.lines.append(f"Réseau routier : {found.pbf[0]}")
+        if len(found.pbf) > 1:
+            used.lines.append(
+                "  (un seul extrait sert de réseau ; non utilisés : "
+                + ", ".join(p.name for p in found.pbf[1:])
+                + ")"
+            )
+    if niveau == "carreau":
+        if found.grid is None:
+            raise MaillageError(
+                "--niveau carreau : aucune grille Filosofi en cache. Correction : lancez "
+                "« maillage telecharger --jeux filosofi » (ou --depuis DOSSIER) pour ce "
+                "territoire"
+            )
+        from maillage.sources.filosofi import read_filosofi
+
+        grid = read_filosofi(found.grid, communes=territory.codes)
+        used.origins = grid.cells
+        used.lines.append(
+            f"Grille de population : {found.grid} ({len(grid.cells)} carreaux, "
+            f"{len(grid.rejections.rejected)} ligne(s) rejetée(s))"
+        )
+    elif found.grid is not None:
+        used.lines.append(
+            f"Grille de population en cache ({found.grid.name}) : --niveau carreau pour l'utiliser"
+        )
+    if used.lines:
+        used.lines.insert(0, "Données du cache utilisées (maillage telecharger) :")
+    return used
+
+
+def _guess(guess: Callable[[Path], str], path: Path) -> str | None:
+    try:
+        return guess(path)
+    except MaillageError:
+        return None
+
+
+@dataclasses.dataclass
+class StudyInputs:
+    """Everything a command needs to study a territory, from its options."""
+
+    territory: Any
+    typology: Any
+    services: Any
+    graph: Any
+    winter: Any
+    thresholds: tuple[float, ...]
+    origins: Any
+
+
+def load_inputs(
+    *,
+    communes: tuple[str, ...],
+    epci: tuple[str, ...],
+    departements: tuple[str, ...],
+    bassins_vie: tuple[str, ...],
+    nom: str | None,
+    tampon_km: float,
+    user_sources: tuple[Path, ...],
+    typologie: Path | None,
+    reseau: Path | None,
+    fermetures: str | None,
+    seuils: str,
+    territoire: str | None = None,
+    niveau: str = "commune",
+) -> StudyInputs:
+    """Territory, services, road graphs and thresholds of the territory/source/network options.
+
+    Files downloaded for the territory (``maillage telecharger``) are used and named on
+    stderr: BPE, road network (unless ``--reseau``), population grid (``--niveau carreau``).
+    """
+    territory = study_territory(
+        territoire, communes, epci, departements, bassins_vie, nom, tampon_km
+    )
+    cached = cached_inputs(territory, niveau=niveau, reseau=reseau, user_sources=user_sources)
+    for line in cached.lines:
+        click.echo(line, err=True)
+    territory, typology, _, services = load_study(
+        communes,
+        epci,
+        departements,
+        bassins_vie,
+        nom,
+        tampon_km,
+        user_sources + cached.sources,
+        typologie,
+        territory=territory,
+    )
+    graph, winter = load_graphs(reseau or cached.reseau, fermetures)
+    return StudyInputs(
+        territory, typology, services, graph, winter, parse_thresholds(seuils), cached.origins
+    )

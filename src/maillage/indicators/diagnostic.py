@@ -111,6 +111,8 @@ class Diagnostic:
     thresholds_minutes: tuple[float, ...] = DEFAULT_THRESHOLDS_MINUTES
     bassin_agreement: float = float("nan")
     notes: list[str] = field(default_factory=list)
+    #: Grid-level run: the origins (200 m cells) behind ``access``; ``None`` at commune level.
+    cells: gpd.GeoDataFrame | None = None
 
 
 def territory_origins(territory: Territory) -> gpd.GeoDataFrame:
@@ -148,6 +150,7 @@ def run_diagnostic(
     typology: Typology | None = None,
     thresholds_minutes: tuple[float, ...] = DEFAULT_THRESHOLDS_MINUTES,
     hours_within_minutes: float = 20.0,
+    origins: gpd.GeoDataFrame | None = None,
 ) -> Diagnostic:
     """Compute the diagnostic of a territory.
 
@@ -169,13 +172,20 @@ def run_diagnostic(
         Thresholds of the population beyond.
     hours_within_minutes
         Time budget of the opening-hours indicators.
+    origins
+        Population grid cells (:func:`maillage.sources.filosofi.read_filosofi`): the
+        population beyond thresholds (``access``) is computed per cell, calibrated on each
+        commune's population (:func:`grid_origins`); the commune-level tables aggregate
+        the cells (population-weighted). ``None``: commune points.
 
     Returns
     -------
     Diagnostic
     """
     typology = load_typology() if typology is None else typology
-    origins = territory_origins(territory)
+    communes = territory_origins(territory)
+    cells = None if origins is None else grid_origins(territory, origins, communes=communes)
+    origins = communes if cells is None else cells
     method = ROAD if graph is not None else STRAIGHT_LINE
     notes: list[str] = []
     if graph is None:
@@ -222,6 +232,14 @@ def run_diagnostic(
     )
     population = pd.DataFrame(origins.drop(columns="geometry"))
     access = _access_by_zone(family_times, population, thresholds_minutes)
+    if cells is not None:
+        # Commune-level tables from the cells, population-weighted.
+        nearest = _per_commune(nearest, population, ["type", "saison"])
+        family_times = _per_commune(family_times, population, ["family", "saison"])
+        matrix = _per_commune(matrix, population, ["service_id"], complete=False)
+        origins = communes
+        population = pd.DataFrame(origins.drop(columns="geometry"))
+        notes.append(_grid_note(cells))
     comparison = _comparison(territory, typology, tuple(thresholds_minutes))
     with_zone = services.merge(territory.communes[["commune", "epci"]], on="commune", how="inner")
     density = services_per_10000(with_zone.dropna(subset=["family"]), population, by="epci")
@@ -290,7 +308,140 @@ def run_diagnostic(
         thresholds_minutes=tuple(thresholds_minutes),
         bassin_agreement=agreement,
         notes=notes,
+        cells=cells,
     )
+
+
+def grid_origins(
+    territory: Territory,
+    cells: gpd.GeoDataFrame,
+    *,
+    communes: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """Grid cells as origins, calibrated on the communes' population.
+
+    Each cell takes its commune's zonings; its population (and age bands, secondary
+    residences, peak-season population) is its share of the commune's — the grid says
+    where people live, the population municipale how many — so totals equal the
+    commune-level ones. A commune without any inhabited cell keeps its point.
+
+    Parameters
+    ----------
+    territory
+        The study territory.
+    cells
+        ``origin_id, commune, population`` (+ ``population_0_19``, ``population_20_64``,
+        ``population_65_plus``), point geometry (:func:`maillage.sources.filosofi.
+        read_filosofi`).
+    communes
+        The commune origins (:func:`territory_origins`, computed when not given).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The columns of :func:`territory_origins` plus ``commune`` and
+        ``population_filosofi`` (the grid's own count).
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> from maillage.territory.builtin import pays_de_maurienne
+    >>> t = pays_de_maurienne(buffer_km=0)
+    >>> c = gpd.GeoDataFrame({"origin_id": ["a", "b"], "commune": "73248",
+    ...     "population": [30.0, 10.0]}, geometry=[Point(6.35, 45.28), Point(6.36, 45.27)],
+    ...     crs="EPSG:4326")
+    >>> o = grid_origins(t, c)
+    >>> o.loc[o["commune"] == "73248", "population"].tolist(), len(o)
+    ([5809.5, 1936.5], 54)
+    """
+    communes = territory_origins(territory) if communes is None else communes
+    inside = cells[cells["commune"].isin(communes["origin_id"])]
+    by_commune = communes.set_index("origin_id")
+    weight = inside["population"].astype(float)
+    total = weight.groupby(inside["commune"]).transform("sum")
+    share = (weight / total).where(total > 0)
+    covered = set(inside.loc[share.notna(), "commune"])
+    counts = [
+        "population",
+        "population_0_19",
+        "population_20_64",
+        "population_65_plus",
+        "secondary_residences",
+        "population_saison",
+    ]
+    grid = pd.DataFrame(
+        {"origin_id": inside["origin_id"], "commune": inside["commune"]}, index=inside.index
+    )[share.notna()]
+    share = share[share.notna()]
+    own_bands = [c for c in counts[1:4] if c in inside and inside[c].notna().all()]
+    for column in counts:
+        values = grid["commune"].map(by_commune[column]).astype(float)
+        if column in own_bands:
+            # The cell's own age structure, scaled to the commune's population.
+            band = inside.loc[grid.index, column].astype(float)
+            band_total = band.groupby(grid["commune"]).transform("sum")
+            grid[column] = grid["commune"].map(by_commune[column]).astype(float) * (
+                band / band_total
+            ).fillna(share)
+        else:
+            grid[column] = values * share
+    grid["population_filosofi"] = inside.loc[grid.index, "population"].astype(float)
+    zones = [c for c in communes.columns if c not in {*counts, "origin_id", "geometry"}]
+    for zone in zones:
+        grid[zone] = grid["commune"].map(by_commune[zone])
+    points = communes[~communes["origin_id"].isin(covered)].assign(commune=lambda f: f["origin_id"])
+    origins = pd.concat(
+        [
+            gpd.GeoDataFrame(grid, geometry=inside.loc[grid.index].geometry.to_crs(communes.crs)),
+            points,
+        ],
+        ignore_index=True,
+    )
+    return gpd.GeoDataFrame(origins, geometry="geometry", crs=communes.crs)
+
+
+def _grid_note(cells: gpd.GeoDataFrame) -> str:
+    in_grid = cells["population_filosofi"].notna()
+    return (
+        f"Diagnostic au carreau de 200 m (Filosofi) : {int(in_grid.sum())} carreaux habités, "
+        f"{cells.loc[in_grid, 'commune'].nunique()} communes "
+        f"({int((~in_grid).sum())} sans carreau, prises à leur point) ; population des "
+        "carreaux recalée sur la population municipale de chaque commune ; temps par "
+        "commune = moyenne des carreaux pondérée par la population."
+    )
+
+
+def _per_commune(
+    table: pd.DataFrame, population: pd.DataFrame, keys: list[str], *, complete: bool = True
+) -> pd.DataFrame:
+    """Cell times per commune: population-weighted mean of the cells' minutes.
+
+    A commune reaches a key when the cells reaching it hold at least half of its
+    population; ``service_id`` is the one of its most populated such cell. With
+    ``complete``, every (commune, key) pair of ``table`` is kept (NaN minutes otherwise).
+    """
+    commune = population.set_index("origin_id")["commune"]
+    weight = population.set_index("origin_id")["population"].astype(float).clip(lower=1e-9)
+    frame = table.assign(commune=table["origin_id"].map(commune))
+    reached = frame.dropna(subset=["minutes"]).assign(weight=lambda f: f["origin_id"].map(weight))
+    reached = reached.assign(weighted=reached["weight"] * reached["minutes"])
+    group = ["commune", *keys]
+    result = reached.groupby(group, sort=False).agg(
+        weight=("weight", "sum"), weighted=("weighted", "sum")
+    )
+    if "service_id" not in keys:
+        top = reached.loc[reached.groupby(group, sort=False)["weight"].idxmax()]
+        result["service_id"] = top.set_index(group)["service_id"]
+    result["minutes"] = result["weighted"] / result["weight"]
+    total = weight.groupby(commune).sum()
+    result = result[
+        result["weight"] >= 0.5 * total.reindex(result.index.get_level_values("commune")).to_numpy()
+    ].reset_index()
+    if complete:
+        pairs = frame[group].drop_duplicates()
+        result = pairs.merge(result, on=group, how="left")
+    result = result.rename(columns={"commune": "origin_id"})
+    return result[[c for c in table.columns if c in result.columns]]
 
 
 def _nearest(

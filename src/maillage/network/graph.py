@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from maillage._cache import cache_root
 from maillage._errors import InputFileError, MaillageError
 from maillage.network import _osm
 from maillage.network._crs import metric_crs
@@ -419,18 +420,14 @@ def _no_match_message(text: str, names: npt.NDArray[np.str_], refs: npt.NDArray[
 
 
 def default_cache_dir() -> Path:
-    """Where built graphs are cached: ``$MAILLAGE_CACHE_DIR``, else ``$XDG_CACHE_HOME/maillage``.
+    """Where built graphs are cached: ``graphs/`` in :func:`maillage._cache.cache_root`.
 
     Examples
     --------
     >>> default_cache_dir().name
     'graphs'
     """
-    root = os.environ.get("MAILLAGE_CACHE_DIR")
-    if root:
-        return Path(root) / "graphs"
-    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(xdg) / "maillage" / "graphs"
+    return cache_root() / "graphs"
 
 
 def _cache_key(pbf_path: Path) -> str:

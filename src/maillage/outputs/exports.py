@@ -1,7 +1,9 @@
 """Exports of a diagnostic for GIS users and élus: GeoPackage layers, CSV and an XLSX workbook.
 
 * ``diagnostic.gpkg``: one layer per result, French layer names (``communes``,
-  ``services``, ``acces_par_zone``, ``enjeux``...), Lambert-93 for the spatial ones;
+  ``communes_contours`` where commune polygons are shipped, ``services``,
+  ``acces_par_zone``, ``enjeux``...), Lambert-93 for the spatial ones (see
+  ``docs/rapport.md``);
 * ``csv/*.csv``: the same tables for spreadsheets (``;`` separator, decimal comma,
   UTF-8 with BOM, as French Excel expects);
 * ``diagnostic.xlsx``: one sheet per family (French headers, formatted numbers), plus the
@@ -22,6 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.services.typology import load_typology
+from maillage.sources.communes import polygons_of
 
 LAMBERT93 = "EPSG:2154"
 
@@ -83,6 +86,16 @@ def write_exports(
     gpkg = folder / "diagnostic.gpkg"
     points = services.drop(columns=["line"], errors="ignore").to_crs(LAMBERT93)
     pyogrio.write_dataframe(points, gpkg, layer="services", driver="GPKG")
+    shapes = polygons_of(diagnostic.communes["origin_id"].tolist())
+    if shapes is not None:
+        # The communes layer again, as polygons, for choropleths in QGIS.
+        outlines = pyogrio.read_dataframe(gpkg, layer="communes")
+        outlines = gpd.GeoDataFrame(
+            outlines.drop(columns="geometry"),
+            geometry=shapes.reindex(outlines["origin_id"]).to_numpy(),
+            crs=shapes.crs,
+        ).to_crs(LAMBERT93)
+        pyogrio.write_dataframe(outlines, gpkg, layer="communes_contours", driver="GPKG")
     csv_folder = folder / "csv"
     csv_folder.mkdir(exist_ok=True)
     for layer, attribute in TABLE_LAYERS.items():

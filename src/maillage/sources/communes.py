@@ -6,6 +6,7 @@ for provenance, licence and vintage). Codes are kept as text (``"01001"``, ``"2A
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 
 import geopandas as gpd
@@ -127,6 +128,25 @@ def read_commune_polygons() -> gpd.GeoDataFrame:
     ['01', '05', '38', '73', '74']
     """
     return _polygons().copy()
+
+
+def polygons_of(codes: Sequence[str]) -> gpd.GeoSeries | None:
+    """The shipped polygons of these communes, in their order, or ``None`` if any is missing.
+
+    Polygons are shipped for Savoie and its neighbours only; elsewhere callers fall back
+    to commune points.
+
+    Examples
+    --------
+    >>> polygons_of(["73248", "73011"]).index.tolist()
+    ['73248', '73011']
+    >>> polygons_of(["75056"]) is None
+    True
+    """
+    shapes = _polygons().set_index("commune")["geometry"]
+    if not set(codes) <= set(shapes.index):
+        return None
+    return gpd.GeoSeries(shapes.loc[list(codes)], crs=_polygons().crs)
 
 
 @cache

@@ -1,0 +1,288 @@
+"""The catalogue of official datasets ``maillage telecharger`` fetches from their publishers.
+
+The shipped catalogue (``catalogue.toml`` beside this module) names, for each dataset, its
+publisher's address, the expected format, the licence, the vintage and, when the
+publisher gives one, a checksum. A user overrides any key with a TOML file of the same
+shape (``--catalogue FICHIER`` or the ``MAILLAGE_CATALOGUE`` environment variable): a new
+vintage, an internal mirror, a checksum.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from importlib import resources
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from maillage._errors import InputFileError, MaillageError
+
+#: Environment variable naming a user catalogue (same shape as the shipped one).
+CATALOGUE_ENV = "MAILLAGE_CATALOGUE"
+#: The datasets of the shipped catalogue, in download order.
+DATASETS = ("bpe", "osm", "filosofi")
+#: Formats a dataset's content may have.
+CONTENT_FORMATS = ("csv", "gpkg", "pbf")
+
+_REQUIRED_KEYS = ("url", "fichier", "contenu", "licence", "millesime")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One dataset of the catalogue, for one file (a region is filled in for OSM).
+
+    Attributes
+    ----------
+    key
+        Catalogue key: ``"bpe"``, ``"osm"``, ``"filosofi"``.
+    title, publisher, licence, vintage
+        What the user is told (French), and the cache folder (``vintage``).
+    url
+        The publisher's address of the file.
+    filename
+        The file's name in the cache.
+    content
+        Accepted formats of the content (``"csv"``, ``"gpkg"``, ``"pbf"``).
+    archive
+        ``"zip"`` when the published file is a ZIP archive holding the content.
+    columns
+        Columns a CSV content must have (case-insensitive).
+    sha256, md5, size
+        Checksums and size in bytes, when known.
+    md5_url
+        Address of a published MD5 sum (Geofabrik publishes one beside each PBF).
+    coverage
+        ``"france"`` (one national file) or ``"region"`` (one file per Geofabrik region).
+    region
+        The Geofabrik region of a regional entry, else ``None``.
+    import_patterns
+        File name patterns accepted by ``--depuis DOSSIER``.
+    """
+
+    key: str
+    title: str
+    publisher: str
+    url: str
+    filename: str
+    content: tuple[str, ...]
+    licence: str
+    vintage: str
+    archive: str | None = None
+    columns: tuple[str, ...] = ()
+    sha256: str | None = None
+    md5: str | None = None
+    size: int | None = None
+    md5_url: str | None = None
+    coverage: str = "france"
+    region: str | None = None
+    import_patterns: tuple[str, ...] = ()
+
+    def for_region(self, region: str) -> Entry:
+        """This entry with ``{region}`` filled in.
+
+        Examples
+        --------
+        >>> load_catalogue().entries["osm"].for_region("corse").url
+        'https://download.geofabrik.de/europe/france/corse-latest.osm.pbf'
+        """
+
+        def fill(text: str | None) -> str | None:
+            return None if text is None else text.replace("{region}", region)
+
+        return replace(
+            self,
+            url=str(fill(self.url)),
+            filename=str(fill(self.filename)),
+            md5_url=fill(self.md5_url),
+            region=region,
+            import_patterns=tuple(str(fill(p)) for p in self.import_patterns),
+        )
+
+    def describe(self) -> str:
+        """A one-line French description: title, publisher, vintage, licence."""
+        where = f", {self.region}" if self.region else ""
+        return (
+            f"{self.title}{where} — {self.publisher}, millésime {self.vintage}, "
+            f"licence {self.licence}"
+        )
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The datasets and the département → Geofabrik region table.
+
+    Attributes
+    ----------
+    entries
+        Datasets by key.
+    regions
+        Département code → Geofabrik region name.
+    source
+        The files it was read from (shipped catalogue first).
+    """
+
+    entries: Mapping[str, Entry]
+    regions: Mapping[str, str]
+    source: tuple[str, ...]
+
+    def files_for(self, key: str, departements: Iterable[str]) -> list[Entry]:
+        """The files of dataset ``key`` covering ``departements`` (one per region for OSM).
+
+        Raises
+        ------
+        MaillageError
+            Unknown dataset, or a département without a Geofabrik region.
+
+        Examples
+        --------
+        >>> c = load_catalogue()
+        >>> [e.region for e in c.files_for("osm", ["73", "05", "74"])]
+        ['provence-alpes-cote-d-azur', 'rhone-alpes']
+        >>> [e.filename for e in c.files_for("bpe", ["73"])]
+        ['BPE24.zip']
+        """
+        if key not in self.entries:
+            raise MaillageError(
+                f"jeu de données « {key} » inconnu du catalogue. Correction : choisissez "
+                f"parmi {', '.join(self.entries)}"
+            )
+        entry = self.entries[key]
+        if entry.coverage != "region":
+            return [entry]
+        codes = sorted({str(code) for code in departements})
+        missing = [code for code in codes if code not in self.regions]
+        if missing:
+            raise MaillageError(
+                f"département(s) {', '.join(missing)} sans région Geofabrik dans le catalogue "
+                f"« {key} ». Correction : ajoutez-les sous [{key}.regions] d'un catalogue "
+                "personnel (--catalogue)"
+            )
+        regions = sorted({self.regions[code] for code in codes})
+        return [entry.for_region(region) for region in regions]
+
+
+def shipped_catalogue_path() -> Path:
+    """The path of the catalogue shipped with maillage.
+
+    Examples
+    --------
+    >>> shipped_catalogue_path().name
+    'catalogue.toml'
+    """
+    return Path(str(resources.files("maillage.download") / "catalogue.toml"))
+
+
+def load_catalogue(path: str | PathLike[str] | None = None) -> Catalogue:
+    """The shipped catalogue, with a user's overrides merged in.
+
+    Parameters
+    ----------
+    path
+        A user TOML file; by default the ``MAILLAGE_CATALOGUE`` environment variable, else
+        none. Its tables replace the shipped keys one by one (``[osm.regions]`` too).
+
+    Raises
+    ------
+    InputFileError
+        Unreadable TOML, or an entry without ``url``, ``fichier``, ``contenu``, ``licence``
+        or ``millesime``.
+
+    Examples
+    --------
+    >>> c = load_catalogue()
+    >>> c.entries["bpe"].vintage, c.entries["bpe"].licence
+    ('2024', 'Licence Ouverte 2.0 (Etalab)')
+    >>> c.regions["73"], c.regions["2A"], len(c.regions)
+    ('rhone-alpes', 'corse', 101)
+    """
+    shipped = shipped_catalogue_path()
+    data = _read_toml(shipped)
+    sources = [str(shipped)]
+    user = path if path is not None else os.environ.get(CATALOGUE_ENV) or None
+    if user is not None:
+        override = _read_toml(Path(user))
+        sources.append(str(user))
+        for key, table in override.items():
+            if not isinstance(table, dict):
+                raise InputFileError(
+                    f"« {key} » n'est pas une table",
+                    path=str(user),
+                    fix=f"écrivez [{key}] puis les clés à remplacer",
+                )
+            merged = dict(data.get(key, {}))
+            for name, value in table.items():
+                if isinstance(value, dict) and isinstance(merged.get(name), dict):
+                    merged[name] = {**merged[name], **value}
+                else:
+                    merged[name] = value
+            data[key] = merged
+    entries: dict[str, Entry] = {}
+    regions: dict[str, str] = {}
+    for key, table in data.items():
+        entries[key] = _entry(key, table, path=sources[-1])
+        for region, codes in dict(table.get("regions", {})).items():
+            for code in codes:
+                regions[str(code)] = str(region)
+    return Catalogue(entries=entries, regions=regions, source=tuple(sources))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise InputFileError(
+            "catalogue introuvable", path=str(path), fix="vérifiez le chemin de --catalogue"
+        ) from None
+    except tomllib.TOMLDecodeError as err:
+        raise InputFileError(
+            f"catalogue TOML illisible ({err})",
+            path=str(path),
+            fix="corrigez la syntaxe (voir docs/telechargement.md)",
+        ) from None
+
+
+def _entry(key: str, table: Mapping[str, Any], *, path: str) -> Entry:
+    missing = [name for name in _REQUIRED_KEYS if name not in table]
+    if missing:
+        raise InputFileError(
+            f"l'entrée [{key}] n'a pas de clé {', '.join(missing)}",
+            path=path,
+            fix="complétez l'entrée (voir le catalogue livré, download/catalogue.toml)",
+        )
+    content = table["contenu"]
+    formats = (content,) if isinstance(content, str) else tuple(content)
+    unknown = [f for f in formats if f not in CONTENT_FORMATS]
+    if unknown:
+        raise InputFileError(
+            f"format « {', '.join(unknown)} » inconnu dans l'entrée [{key}]",
+            path=path,
+            column="contenu",
+            fix=f"choisissez parmi {', '.join(CONTENT_FORMATS)}",
+        )
+    size = table.get("taille")
+    return Entry(
+        key=key,
+        title=str(table.get("titre", key)),
+        publisher=str(table.get("editeur", "")),
+        url=str(table["url"]),
+        filename=str(table["fichier"]),
+        content=formats,
+        licence=str(table["licence"]),
+        vintage=str(table["millesime"]),
+        archive=table.get("archive"),
+        columns=tuple(str(c) for c in table.get("colonnes", ())),
+        sha256=_lower(table.get("sha256")),
+        md5=_lower(table.get("md5")),
+        size=None if size is None else int(size),
+        md5_url=table.get("url_md5"),
+        coverage=str(table.get("couverture", "france")),
+        import_patterns=tuple(str(p) for p in table.get("motifs_import", ())),
+    )
+
+
+def _lower(value: object) -> str | None:
+    return None if value in (None, "") else str(value).strip().lower()

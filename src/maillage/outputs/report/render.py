@@ -1,0 +1,102 @@
+"""Write the report: a self-contained HTML page and the same as PDF (WeasyPrint).
+
+The HTML works offline: styles are inline and every map is a PNG embedded as a
+``data:`` URI, so ``rapport.html`` can be mailed or put on a USB key on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from importlib.resources import files
+from os import PathLike
+from pathlib import Path
+
+import geopandas as gpd
+import jinja2
+import markupsafe
+
+from maillage import __version__
+from maillage.indicators.diagnostic import Diagnostic
+from maillage.outputs.report.content import ReportSection, build_sections, context_summary
+
+_TEMPLATES = files("maillage.outputs.report") / "templates"
+
+
+def render_html(sections: Sequence[ReportSection], diagnostic: Diagnostic) -> str:
+    """The report's HTML (escaped: text from data never becomes markup)."""
+    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    template = environment.from_string((_TEMPLATES / "rapport.html.j2").read_text(encoding="utf-8"))
+    return template.render(
+        sections=sections,
+        titre=context_summary(diagnostic),
+        # The stylesheet is the package's own file, not data: inserted as is.
+        css=markupsafe.Markup((_TEMPLATES / "rapport.css").read_text(encoding="utf-8")),
+        version=__version__,
+    )
+
+
+def write_report(
+    diagnostic: Diagnostic,
+    services: gpd.GeoDataFrame,
+    folder: str | PathLike[str],
+    *,
+    extra_sections: Sequence[ReportSection] = (),
+    pdf: bool = True,
+) -> dict[str, Path]:
+    """Write ``rapport.html`` (and ``rapport.pdf``) into ``folder``.
+
+    Parameters
+    ----------
+    diagnostic
+        The computed diagnostic.
+    services
+        The services it used.
+    folder
+        Output folder (created if needed).
+    extra_sections
+        Sections of scenarios or siting, placed before "Méthode et sources".
+    pdf
+        Also write the PDF (WeasyPrint).
+
+    Returns
+    -------
+    dict
+        ``{"html": path, "pdf": path}`` (no ``"pdf"`` key when ``pdf`` is false).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from maillage.territory.builtin import pays_de_maurienne
+    >>> from maillage.services.catalogue import territory_services
+    >>> from maillage.indicators.diagnostic import run_diagnostic
+    >>> t = pays_de_maurienne(buffer_km=5)
+    >>> services = territory_services(t, builtin=["france_services"])
+    >>> paths = write_report(run_diagnostic(t, services), services, tempfile.mkdtemp(), pdf=False)
+    >>> paths["html"].name
+    'rapport.html'
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    sections = build_sections(diagnostic, services, extra_sections=extra_sections)
+    html = render_html(sections, diagnostic)
+    paths = {"html": folder / "rapport.html"}
+    _write_atomic(paths["html"], html.encode("utf-8"))
+    if pdf:
+        import weasyprint
+
+        # WeasyPrint logs every unsupported CSS property at WARNING; the report uses none
+        # that matter, so keep the terminal for the user's messages.
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)
+        logging.getLogger("fontTools").setLevel(logging.ERROR)
+        document = weasyprint.HTML(string=html, base_url=str(folder)).write_pdf()
+        paths["pdf"] = folder / "rapport.pdf"
+        _write_atomic(paths["pdf"], document)
+    return paths
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write beside ``path`` then rename: a reader never sees half a report."""
+    partial = path.with_name(path.name + ".part")
+    partial.write_bytes(data)
+    partial.replace(path)

@@ -1,0 +1,356 @@
+"""Merge the partitions' per-commune tables into one diagnostic, identical to a single run.
+
+:func:`merge_partitions`
+
+1. checks that every commune of the territory comes from exactly one partition (none
+   lost, none duplicated: a :class:`~maillage.MaillageError` otherwise);
+2. completes the nearest times a partition could not guarantee (beyond its guaranteed
+   time, or a type absent from its ring) on the whole service set of the territory, in
+   the partition's metric zone (:func:`complete_nearest`);
+3. recomputes every territory-level table from the merged per-commune tables with the
+   functions of :mod:`maillage.indicators` — access per zone, density, opening hours,
+   catchments, bassins and their agreement rate, enjeux (shares and ranks over the whole
+   territory), E2SFCA (whose demand spans partitions: computed on the merged pairs) and
+   the national comparison — exactly as :func:`~maillage.indicators.diagnostic.
+   run_diagnostic` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import geopandas as gpd
+import pandas as pd
+
+from maillage._errors import MaillageError
+from maillage.indicators.access import (
+    DEFAULT_THRESHOLDS_MINUTES,
+    nearest_by_family,
+    services_per_10000,
+)
+from maillage.indicators.bassins import agreement_rate, catchments, delineate_bassins
+from maillage.indicators.diagnostic import (
+    Diagnostic,
+    _access_by_zone,
+    _comparison,
+    _e2sfca_by_family,
+    _nearest,
+)
+from maillage.indicators.enjeux import enjeux_by_zone, enjeux_scores
+from maillage.indicators.opening import hours_access
+from maillage.indicators.seasonal import BEDS_PER_SECONDARY_RESIDENCE
+from maillage.network.graph import RoadGraph
+from maillage.network.nearest import METHOD as ROAD
+from maillage.network.straight_line import METHOD as STRAIGHT_LINE
+from maillage.scale.partition import PartitionResult, crs_zone, located
+from maillage.services.typology import TOWN_HALL_TYPE, Typology, load_typology
+from maillage.sources.communes import read_communes
+from maillage.territory.territory import Territory
+
+SEASONS = ("ete", "hiver")
+
+
+def check_coverage(origin_ids: Iterable[str], results: Mapping[str, PartitionResult]) -> None:
+    """Every commune in exactly one partition result, and nothing else.
+
+    Raises
+    ------
+    MaillageError
+        Naming lost, duplicated or unexpected communes.
+
+    Examples
+    --------
+    >>> r = PartitionResult("x", ["a", "b"], pd.DataFrame(), pd.DataFrame(), 55.0, "metropole")
+    >>> check_coverage(["a", "b"], {"x": r})
+    >>> try:
+    ...     check_coverage(["a", "b", "c"], {"x": r})
+    ... except MaillageError as err:
+    ...     print(str(err).split(".")[0])
+    partitions incomplètes : 1 commune(s) perdue(s) (c)
+    """
+    expected = pd.Index([str(code) for code in origin_ids])
+    got = pd.Series([code for result in results.values() for code in result.origin_ids])
+    problems = []
+    lost = expected.difference(pd.Index(got))
+    if len(lost):
+        problems.append(f"{len(lost)} commune(s) perdue(s) ({', '.join(lost[:10])})")
+    twice = got[got.duplicated()].unique()
+    if len(twice):
+        problems.append(f"{len(twice)} commune(s) en double ({', '.join(twice[:10])})")
+    foreign = pd.Index(got).difference(expected)
+    if len(foreign):
+        problems.append(f"{len(foreign)} commune(s) hors territoire ({', '.join(foreign[:10])})")
+    if problems:
+        raise MaillageError(
+            "partitions incomplètes : "
+            + " ; ".join(problems)
+            + ". Correction : relancez le calcul (une tâche perdue est recalculée)"
+        )
+
+
+def complete_nearest(
+    results: Mapping[str, PartitionResult],
+    origins: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
+    *,
+    graph: RoadGraph | None = None,
+    winter_graph: RoadGraph | None = None,
+) -> tuple[pd.DataFrame, int]:
+    """The merged nearest times, those beyond a partition's guarantee recomputed.
+
+    Parameters
+    ----------
+    results
+        The partitions' results.
+    origins
+        The territory's origins (``origin_id``, ``departement``, geometry).
+    services
+        The territory's whole service set.
+    graph, winter_graph
+        The whole road graphs (``None``: straight-line estimate).
+
+    Returns
+    -------
+    nearest, recomputed
+        ``origin_id, type, service_id, minutes, saison`` in the order of a single run
+        (season, then origin, then type), and the number of (commune, type, season) rows
+        recomputed on the whole service set.
+    """
+    # Points without coordinates take no part (as in the partitions).
+    services = services[located(services)]
+    origins = origins[located(origins)]
+    season = (
+        services["seasonal"] if "seasonal" in services else pd.Series(pd.NA, index=services.index)
+    )
+    pools = {
+        "ete": services[(season != "hiver").fillna(True).astype(bool)],
+        "hiver": services[(season != "ete").fillna(True).astype(bool)],
+    }
+    merged = pd.concat([result.nearest for result in results.values()], ignore_index=True)
+    bound = pd.Series(
+        {code: r.guaranteed_minutes for r in results.values() for code in r.origin_ids}
+    )
+    zone_of = origins.set_index("origin_id")["departement"].map(crs_zone)
+    service_zone = (
+        services["commune"].map(read_communes().set_index("commune")["departement"]).map(crs_zone)
+    )
+    tables, recomputed = [], 0
+    for name in SEASONS:
+        pool = pools[name].dropna(subset=["type"])
+        types = sorted(pd.unique(pool["type"]), key=str)
+        part = merged[merged["saison"] == name]
+        full = pd.MultiIndex.from_product(
+            [origins["origin_id"].astype(str), types], names=["origin_id", "type"]
+        ).to_frame(index=False)
+        table = full.merge(part, on=["origin_id", "type"], how="left")
+        sure = table["minutes"].notna() & (
+            table["minutes"] <= table["origin_id"].map(bound).to_numpy()
+        )
+        unsure = table[~sure]
+        if len(unsure):
+            fixes = []
+            season_graph = graph if name == "ete" or winter_graph is None else winter_graph
+            for zone, rows in unsure.groupby(unsure["origin_id"].map(zone_of), sort=False):
+                who = origins[origins["origin_id"].isin(rows["origin_id"])]
+                kinds = pool[pool["type"].isin(rows["type"])]
+                if season_graph is None:
+                    # Straight line: the same metric CRS as the partition's.
+                    kinds = kinds[service_zone.loc[kinds.index] == zone]
+                if len(kinds):
+                    fixes.append(_nearest(season_graph, who, kinds))
+            fixed = (
+                pd.concat(fixes, ignore_index=True)
+                if fixes
+                else pd.DataFrame(columns=["origin_id", "type", "service_id", "minutes"])
+            )
+            fixed = unsure[["origin_id", "type"]].merge(
+                fixed, on=["origin_id", "type"], how="inner"
+            )
+            recomputed += len(fixed)
+            table = pd.concat(
+                [
+                    table[sure],
+                    fixed.assign(saison=name),
+                    # Types beyond every service of the zone: no row, as in a single run.
+                ],
+                ignore_index=True,
+            )
+        position = pd.Series(range(len(origins)), index=origins["origin_id"].astype(str))
+        rank = pd.Series(range(len(types)), index=types)
+        table = table.assign(
+            _o=table["origin_id"].map(position).to_numpy(), _t=table["type"].map(rank).to_numpy()
+        ).sort_values(["_o", "_t"])
+        tables.append(table.drop(columns=["_o", "_t"]).assign(saison=name))
+    nearest = pd.concat(tables, ignore_index=True)
+    return nearest[["origin_id", "type", "service_id", "minutes", "saison"]], recomputed
+
+
+def merge_matrix(results: Mapping[str, PartitionResult], origins: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The partitions' origin × service pairs, in the territory's order of origins."""
+    matrix = pd.concat([result.matrix for result in results.values()], ignore_index=True)
+    position = pd.Series(range(len(origins)), index=origins["origin_id"].astype(str))
+    order = matrix.assign(_o=matrix["origin_id"].map(position).to_numpy()).sort_values(
+        ["_o", "minutes", "service_id"], kind="stable"
+    )
+    return order.drop(columns="_o").reset_index(drop=True)
+
+
+def merge_partitions(
+    territory: Territory,
+    origins: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
+    results: Mapping[str, PartitionResult],
+    *,
+    graph: RoadGraph | None = None,
+    winter_graph: RoadGraph | None = None,
+    typology: Typology | None = None,
+    thresholds_minutes: tuple[float, ...] = DEFAULT_THRESHOLDS_MINUTES,
+    hours_within_minutes: float = 20.0,
+    comparison: bool = True,
+) -> Diagnostic:
+    """One diagnostic from the partitions' results, as a single run over the territory.
+
+    Parameters
+    ----------
+    territory
+        The whole territory.
+    origins
+        Its communes as origins (:func:`~maillage.indicators.diagnostic.territory_origins`).
+    services
+        Its whole service set (:func:`~maillage.services.catalogue.territory_services`).
+    results
+        :class:`~maillage.scale.partition.PartitionResult` by partition key.
+    graph, winter_graph
+        The whole road graphs, for the few times recomputed (``None``: straight line).
+    typology, thresholds_minutes, hours_within_minutes
+        As in :func:`~maillage.indicators.diagnostic.run_diagnostic`.
+    comparison
+        Compute the comparison with the départements and France (national straight-line
+        run); ``False`` leaves it empty.
+
+    Returns
+    -------
+    Diagnostic
+    """
+    typology = load_typology() if typology is None else typology
+    check_coverage(origins["origin_id"], results)
+    nearest, recomputed = complete_nearest(
+        results, origins, services, graph=graph, winter_graph=winter_graph
+    )
+    matrix = merge_matrix(results, origins)
+    notes: list[str] = []
+    if graph is None:
+        notes.append(
+            "Temps estimés à vol d'oiseau (distance × coefficient de détour, à vitesse "
+            "moyenne) faute de réseau routier : indiquez un extrait OpenStreetMap avec "
+            "--reseau pour des temps par la route."
+        )
+    notes.append(
+        "Hiver : population de pointe (résidents + résidences secondaires × "
+        f"{BEDS_PER_SECONDARY_RESIDENCE:g} lits)"
+        + ("" if winter_graph is not None else " ; routes de l'été (aucune fermeture appliquée)")
+        + "."
+    )
+    notes += list(dict.fromkeys(note for r in results.values() for note in r.notes))
+    lost = origins.loc[~located(origins), "origin_id"].astype(str).tolist()
+    if lost:
+        notes.append(
+            f"{len(lost)} commune(s) sans coordonnées dans le COG, sans temps d'accès : "
+            + ", ".join(lost)
+            + "."
+        )
+    family_times = pd.concat(
+        [
+            nearest_by_family(part, typology).assign(saison=season)
+            for season, part in nearest.groupby("saison", sort=False)
+        ],
+        ignore_index=True,
+    )
+    population = pd.DataFrame(origins.drop(columns="geometry"))
+    access = _access_by_zone(family_times, population, tuple(thresholds_minutes))
+    table = (
+        _comparison(territory, typology, tuple(thresholds_minutes))
+        if comparison
+        else pd.DataFrame()
+    )
+    with_zone = services.merge(territory.communes[["commune", "epci"]], on="commune", how="inner")
+    density = services_per_10000(with_zone.dropna(subset=["family"]), population, by="epci")
+    hours = hours_access(matrix, services, within_minutes=hours_within_minutes)
+    summer = family_times[family_times["saison"] == "ete"]
+    summer_by_type = nearest[nearest["saison"] == "ete"]
+    poles = pd.concat(
+        [
+            catchments(summer, services, population)
+            .rename(columns={"family": "key"})
+            .assign(level="family"),
+            catchments(summer_by_type, services, population, key="type")
+            .rename(columns={"type": "key"})
+            .assign(level="type"),
+        ],
+        ignore_index=True,
+    )
+    intermediate = set(typology.types.loc[typology.types["gamme"] == "intermediaire", "type"])
+    summer_types = summer_by_type[summer_by_type["type"].isin(intermediate)]
+    if summer_types.empty:
+        summer_types = summer_by_type[summer_by_type["type"] != TOWN_HALL_TYPE]
+        if len(summer_types):
+            notes.append(
+                "Bassins de services délimités sans la gamme intermédiaire de l'INSEE (pas de "
+                "BPE) : sur les équipements disponibles ("
+                + ", ".join(sorted(summer_types["type"].unique()))
+                + ")."
+            )
+    bassins = (
+        delineate_bassins(summer_types, services)
+        if len(summer_types)
+        else pd.DataFrame(columns=["origin_id", "bassin", "types_at_pole", "types"])
+    )
+    agreement = float("nan")
+    if len(bassins):
+        zones = population.set_index("origin_id")
+        ours = bassins.set_index("origin_id")["bassin"]
+        agreement = agreement_rate(
+            ours, zones.loc[ours.index, "bassin_vie"], weights=zones.loc[ours.index, "population"]
+        )
+    else:
+        notes.append(
+            "Bassins de services non délimités : aucun équipement hors mairies "
+            "(ajoutez la BPE avec --sources)."
+        )
+    enjeux = enjeux_scores(summer[["origin_id", "family", "minutes"]], population)
+    # An EPCI of no known population (Mayotte's communes have none in the COG table)
+    # cannot be ranked: left out, and said (a single run stops there).
+    epci_population = population.groupby("epci")["population"].transform("sum")
+    ranked = population[(epci_population > 0).fillna(False).to_numpy(bool)]
+    if len(ranked) < len(population):
+        notes.append(
+            "EPCI sans population connue, non classés parmi les territoires à enjeux : "
+            + ", ".join(sorted(set(population["epci"].dropna()) - set(ranked["epci"])))
+            + "."
+        )
+    enjeux_epci = enjeux_by_zone(enjeux, ranked, by="epci")
+    supply_demand = _e2sfca_by_family(matrix, services, population)
+    notes.append(
+        f"Calcul réparti en {len(results)} partitions (couronne de services par partition) ; "
+        f"{recomputed} temps au-delà de la garantie d'une partition recalculés sur "
+        "l'ensemble des services."
+    )
+    return Diagnostic(
+        territory=territory,
+        method=ROAD if graph is not None else STRAIGHT_LINE,
+        communes=origins,
+        nearest=nearest,
+        family_times=family_times,
+        access=access,
+        density=density,
+        hours=hours,
+        catchments=poles,
+        bassins=bassins,
+        enjeux=enjeux,
+        enjeux_epci=enjeux_epci,
+        e2sfca=supply_demand,
+        comparison=table,
+        thresholds_minutes=tuple(thresholds_minutes),
+        bassin_agreement=agreement,
+        notes=notes,
+    )

@@ -1,0 +1,412 @@
+"""Partitions of a large territory, each with the ring of services its communes can reach.
+
+A partition owns some communes of the territory (those of one département, by default)
+and carries the services of the territory's service set that lie within ``radius_km`` of
+them (great-circle distance from the commune points): its **ring**. Its travel times are
+exact up to a **guaranteed time**: a service left out of the ring lies farther than
+``radius_km``, so it takes longer than
+
+* ``radius_km × 0.99 × detour / speed`` with the straight-line estimate (1 % margin for
+  the scale error of the metric CRS), 56 minutes for 30 km;
+* ``(radius_km − max_snap_km) / top_speed`` on a road graph cropped to the nodes within
+  ``radius_km`` of the communes (no faster path can leave the crop).
+
+Any nearest time beyond it (or a type absent from the ring) is recomputed by
+:func:`maillage.scale.merge.merge_partitions` on the whole service set: partitioning never
+changes a figure, it only decides where it is computed.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from maillage._errors import MaillageError
+from maillage.indicators.diagnostic import _matrix, _nearest
+from maillage.network.graph import RoadGraph
+from maillage.network.snapping import SnapWarning
+from maillage.network.straight_line import DETOUR_COEFFICIENT, STRAIGHT_LINE_SPEED_KPH
+from maillage.sources._locate import _unit_vectors
+
+EARTH_RADIUS_M = 6_371_000.0
+#: Margin on the ring's radius for the metric CRS's scale error (straight-line estimate).
+SCALE_MARGIN = 0.99
+#: Largest off-network leg of a snapped point (``snap_points``' ``max_snap_m``), km.
+MAX_SNAP_KM = 2.0
+#: Zone of the metropolitan départements (one metric CRS: Lambert-93).
+METROPOLE = "metropole"
+
+#: A road graph, or the ``.npz`` file a worker reads it from (:meth:`RoadGraph.save`).
+GraphSource = RoadGraph | str | Path
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One unit of work: some communes and the services of their ring.
+
+    Attributes
+    ----------
+    key
+        Identifier (the département code): a task retried after a worker loss replaces
+        its result under the same key, never adds a second one.
+    origins
+        The partition's own communes as origins (columns of
+        :func:`~maillage.indicators.diagnostic.territory_origins`).
+    services
+        The services within ``radius_km`` of the origins.
+    radius_km
+        Width of the ring.
+    guaranteed_minutes
+        Times up to this are exact; longer ones are checked on the whole service set.
+    zone
+        ``"metropole"`` or the overseas département: the metric CRS the times are in.
+    graph, winter_graph
+        Road graphs cropped to the ring (or their ``.npz`` files); ``None``: straight line.
+    """
+
+    key: str
+    origins: gpd.GeoDataFrame
+    services: gpd.GeoDataFrame
+    radius_km: float
+    guaranteed_minutes: float
+    zone: str
+    graph: GraphSource | None = None
+    winter_graph: GraphSource | None = None
+
+
+@dataclass
+class PartitionResult:
+    """Per-commune tables of one partition (what a Dask task sends back).
+
+    Attributes
+    ----------
+    key
+        The partition's key.
+    origin_ids
+        Its communes.
+    nearest
+        ``origin_id, type, service_id, minutes, saison`` (both seasons).
+    matrix
+        ``origin_id, service_id, minutes``: pairs within the opening-hours budget.
+    guaranteed_minutes, zone
+        As in :class:`Partition`.
+    notes
+        Warnings raised while computing (points too far from the roads).
+    seconds
+        Computing time.
+    """
+
+    key: str
+    origin_ids: list[str]
+    nearest: pd.DataFrame
+    matrix: pd.DataFrame
+    guaranteed_minutes: float
+    zone: str
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def straight_line_guarantee(radius_km: float) -> float:
+    """Minutes within which straight-line times of a ring of ``radius_km`` are exact.
+
+    Examples
+    --------
+    >>> round(straight_line_guarantee(30.0), 1)
+    55.4
+    """
+    metres = radius_km * 1000.0 * SCALE_MARGIN
+    return metres * DETOUR_COEFFICIENT * 60.0 / (STRAIGHT_LINE_SPEED_KPH * 1000.0)
+
+
+def road_guarantee(graph: RoadGraph, radius_km: float) -> float:
+    """Minutes within which road times on a graph cropped at ``radius_km`` are exact.
+
+    A path of ``t`` minutes at the graph's top speed ``v`` stays within ``v·t`` of its
+    start, and the off-network leg within :data:`MAX_SNAP_KM`.
+
+    Examples
+    --------
+    >>> g = RoadGraph.from_edges([0, 1], [1, 0], [1.0, 1.0], lon=[0, 0.01], lat=[0, 0])
+    >>> round(road_guarantee(g, 30.0), 1)  # 1.1 km per minute: 67 km/h
+    25.2
+    """
+    moving = graph.minutes > 0
+    top_kph = float(np.max(graph.length_m[moving] / graph.minutes[moving])) * 60.0 / 1000.0
+    return max(radius_km - MAX_SNAP_KM, 0.0) * 60.0 / top_kph
+
+
+def crs_zone(departement: str) -> str:
+    """The zone whose communes share one metric CRS: metropolitan France, or the DOM.
+
+    Examples
+    --------
+    >>> crs_zone("73"), crs_zone("2A"), crs_zone("971")
+    ('metropole', 'metropole', '971')
+    """
+    return METROPOLE if len(str(departement)) <= 2 else str(departement)
+
+
+def _lonlat(frame: gpd.GeoDataFrame) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    points = frame.geometry.to_crs(4326)
+    if not (points.geom_type == "Point").all():
+        points = points.representative_point()
+    return points.x.to_numpy(float), points.y.to_numpy(float)
+
+
+def located(frame: gpd.GeoDataFrame) -> npt.NDArray[np.bool_]:
+    """Whether each point has finite coordinates (a few communes of the COG have none).
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> located(gpd.GeoDataFrame(geometry=[Point(6.3, 45.2), Point()], crs=4326)).tolist()
+    [True, False]
+    """
+    geometry = frame.geometry
+    if len(frame) == 0:
+        return np.zeros(0, dtype=bool)
+    present = ~np.asarray(geometry.array.isna()) & ~np.asarray(geometry.is_empty)
+    points = geometry[present]
+    if not (points.geom_type == "Point").all():
+        points = points.representative_point()
+    finite = present.copy()
+    finite[present] = np.isfinite(points.x.to_numpy(float)) & np.isfinite(points.y.to_numpy(float))
+    return finite
+
+
+def within_radius(
+    points: gpd.GeoDataFrame, centres: gpd.GeoDataFrame, radius_km: float
+) -> npt.NDArray[np.bool_]:
+    """Whether each of ``points`` lies within ``radius_km`` (great circle) of a centre.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> c = gpd.GeoDataFrame(geometry=[Point(6.35, 45.27)], crs=4326)
+    >>> p = gpd.GeoDataFrame(geometry=[Point(6.45, 45.27), Point(7.5, 45.27)], crs=4326)
+    >>> within_radius(p, c, 30.0).tolist()
+    [True, False]
+    """
+    if len(points) == 0 or len(centres) == 0:
+        return np.zeros(len(points), dtype=bool)
+    tree = cKDTree(_unit_vectors(*_lonlat(centres)))
+    chord = 2 * np.sin(radius_km * 1000.0 / EARTH_RADIUS_M / 2)
+    distance, _ = tree.query(_unit_vectors(*_lonlat(points)), distance_upper_bound=chord)
+    return np.asarray(np.isfinite(distance))
+
+
+def crop_graph(graph: RoadGraph, keep: npt.NDArray[np.bool_]) -> RoadGraph:
+    """The sub-graph of the kept nodes and of the edges between them (nodes renumbered).
+
+    Examples
+    --------
+    >>> g = RoadGraph.from_edges([0, 1, 1, 2], [1, 0, 2, 1], [1.0, 1.0, 2.0, 2.0],
+    ...                          lon=[0, 0.01, 0.02], lat=[0, 0, 0])
+    >>> small = crop_graph(g, np.array([True, True, False]))
+    >>> small.n_nodes, small.n_edges
+    (2, 2)
+    """
+    position = np.cumsum(keep) - 1
+    tails = graph.tails()
+    heads = graph.indices.astype(np.int64)
+    edge = keep[tails] & keep[heads]
+    new_tails = position[tails[edge]]
+    n = int(keep.sum())
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(new_tails, minlength=n), out=indptr[1:])
+    return replace(
+        graph,
+        node_id=graph.node_id[keep],
+        lon=graph.lon[keep],
+        lat=graph.lat[keep],
+        x=graph.x[keep],
+        y=graph.y[keep],
+        indptr=indptr,
+        indices=position[heads[edge]].astype(np.int32),
+        minutes=graph.minutes[edge],
+        length_m=graph.length_m[edge],
+        edge_way=graph.edge_way[edge],
+        _cache={},
+    )
+
+
+def _graph_nodes_within(
+    graph: RoadGraph, origins: gpd.GeoDataFrame, radius_km: float
+) -> npt.NDArray[np.bool_]:
+    xy = origins.geometry.to_crs(graph.crs)
+    tree = cKDTree(np.column_stack([xy.x.to_numpy(float), xy.y.to_numpy(float)]))
+    distance, _ = tree.query(
+        np.column_stack([graph.x, graph.y]), distance_upper_bound=radius_km * 1000.0
+    )
+    return np.asarray(np.isfinite(distance))
+
+
+def plan_partitions(
+    origins: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
+    *,
+    radius_km: float,
+    by: str = "departement",
+    graph: RoadGraph | None = None,
+    winter_graph: RoadGraph | None = None,
+    graph_dir: str | Path | None = None,
+    hours_within_minutes: float = 20.0,
+) -> list[Partition]:
+    """Split the territory's origins by ``by`` and give each part the services of its ring.
+
+    Parameters
+    ----------
+    origins
+        The territory's communes as origins (with ``origin_id``, ``departement`` and ``by``).
+    services
+        The territory's services (its own and its ring's).
+    radius_km
+        Width of each partition's ring; the guaranteed time must cover
+        ``hours_within_minutes``.
+    by
+        Column of ``origins`` naming the partition of each commune.
+    graph, winter_graph
+        Road graphs (``None``: straight-line estimate); each partition gets them cropped to
+        the nodes within ``radius_km`` of its communes, saved to ``graph_dir`` as ``.npz``
+        when given (workers then read only their part).
+    hours_within_minutes
+        Budget of the origin × service pairs (opening hours, E2SFCA).
+
+    Returns
+    -------
+    list of Partition
+        In the order of first appearance of each key in ``origins``.
+
+    Raises
+    ------
+    MaillageError
+        A ring too narrow for ``hours_within_minutes``.
+
+    Examples
+    --------
+    >>> from maillage.indicators.diagnostic import territory_origins
+    >>> from maillage.services.catalogue import territory_services
+    >>> from maillage.territory.territory import select_territory
+    >>> t = select_territory(epci=["200070340", "200070738"], buffer_km=30)
+    >>> parts = plan_partitions(territory_origins(t), territory_services(t), radius_km=30,
+    ...                         by="epci")
+    >>> [(p.key, len(p.origins)) for p in parts], round(parts[0].guaranteed_minutes, 1)
+    ([('200070738', 47), ('200070340', 10)], 55.4)
+    """
+    guarantee = (
+        straight_line_guarantee(radius_km)
+        if graph is None
+        else min(road_guarantee(g, radius_km) for g in (graph, winter_graph) if g is not None)
+    )
+    if guarantee < hours_within_minutes:
+        raise MaillageError(
+            f"couronne de partition trop étroite ({radius_km:g} km) : les temps n'y sont "
+            f"garantis que jusqu'à {guarantee:.0f} min, moins que le budget de "
+            f"{hours_within_minutes:g} min des horaires. Correction : élargissez-la "
+            "(--tampon-km)"
+        )
+    services = services[located(services)]
+    partitions = []
+    for key, own in origins.groupby(by, sort=False):
+        near = within_radius(services, own[located(own)], radius_km)
+        zone = crs_zone(str(own["departement"].iloc[0]))
+        part_graph: GraphSource | None = None
+        part_winter: GraphSource | None = None
+        if graph is not None:
+            keep = _graph_nodes_within(graph, own[located(own)], radius_km)
+            part_graph = _stored(crop_graph(graph, keep), graph_dir, f"{key}-ete")
+            if winter_graph is not None:
+                part_winter = _stored(crop_graph(winter_graph, keep), graph_dir, f"{key}-hiver")
+        partitions.append(
+            Partition(
+                key=str(key),
+                origins=own,
+                services=services[near],
+                radius_km=float(radius_km),
+                guaranteed_minutes=guarantee,
+                zone=zone,
+                graph=part_graph,
+                winter_graph=part_winter,
+            )
+        )
+    return partitions
+
+
+def _stored(graph: RoadGraph, folder: str | Path | None, name: str) -> GraphSource:
+    if folder is None:
+        return graph
+    path = Path(folder) / f"partition-{name}.npz"
+    graph.save(path)
+    return path
+
+
+def load_graph(source: GraphSource | None) -> RoadGraph | None:
+    """The graph itself, read from its ``.npz`` file when given a path."""
+    if source is None or isinstance(source, RoadGraph):
+        return source
+    return RoadGraph.load(source)
+
+
+def diagnose_partition(
+    partition: Partition, *, hours_within_minutes: float = 20.0
+) -> PartitionResult:
+    """The per-commune travel times of a partition: the task each Dask worker runs.
+
+    The same computation as :func:`~maillage.indicators.diagnostic.run_diagnostic`'s:
+    nearest service of every type in summer (services not closed in summer) and in winter
+    (services not closed in winter, winter roads), and the pairs within
+    ``hours_within_minutes``.
+
+    Examples
+    --------
+    >>> from maillage.indicators.diagnostic import territory_origins
+    >>> from maillage.services.catalogue import territory_services
+    >>> from maillage.territory.territory import select_territory
+    >>> t = select_territory(epci=["200070340"], buffer_km=30)
+    >>> part = plan_partitions(territory_origins(t), territory_services(t), radius_km=30)[0]
+    >>> result = diagnose_partition(part)
+    >>> result.key, len(result.origin_ids), sorted(result.nearest["saison"].unique())
+    ('73', 10, ['ete', 'hiver'])
+    """
+    start = time.perf_counter()
+    graph = load_graph(partition.graph)
+    winter_graph = load_graph(partition.winter_graph)
+    services = partition.services
+    # Communes without coordinates get no time (said by merge_partitions).
+    origins = partition.origins[located(partition.origins)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SnapWarning)
+        season = (
+            services["seasonal"]
+            if "seasonal" in services
+            else pd.Series(pd.NA, index=services.index)
+        )
+        summer_services = services[(season != "hiver").fillna(True).astype(bool)]
+        winter_services = services[(season != "ete").fillna(True).astype(bool)]
+        summer = _nearest(graph, origins, summer_services)
+        winter = (
+            _nearest(winter_graph if winter_graph is not None else graph, origins, winter_services)
+            if winter_graph is not None or len(winter_services) < len(services)
+            else summer
+        )
+        matrix = _matrix(graph, origins, services, hours_within_minutes)
+    notes = list(dict.fromkeys(str(w.message) for w in caught if w.category is SnapWarning))
+    nearest = pd.concat([summer.assign(saison="ete"), winter.assign(saison="hiver")])
+    return PartitionResult(
+        key=partition.key,
+        origin_ids=[str(code) for code in partition.origins["origin_id"]],
+        nearest=nearest.reset_index(drop=True),
+        matrix=matrix.reset_index(drop=True),
+        guaranteed_minutes=partition.guaranteed_minutes,
+        zone=partition.zone,
+        notes=notes,
+        seconds=time.perf_counter() - start,
+    )

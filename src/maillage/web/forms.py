@@ -1,0 +1,315 @@
+# ruff: noqa: RUF012 -- Django declares options as mutable class attributes (Meta, admin).
+"""Forms of the web app (French labels; every free text bounded in length)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.db.models import QuerySet
+
+from maillage.services.typology import FAMILIES
+from maillage.web.models import (
+    AGE_BANDS,
+    DISTANCE_CHOICES,
+    FAMILY_CHOICES,
+    FAMILY_LABELS,
+    SATISFACTION_CHOICES,
+    USE_CHOICES,
+    Action,
+    ActionIndicator,
+    Commune,
+    Contribution,
+    Indicator,
+    SurveyResponse,
+)
+
+
+def territory_communes() -> QuerySet[Commune]:
+    """The communes of the territory (not the buffer ring), by name."""
+    return Commune.objects.filter(in_territory=True).order_by("name")
+
+
+class CommuneChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A commune chosen by name (the code is the value)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        """The commune's name."""
+        return str(obj.name)
+
+
+class SurveyForm(forms.Form):
+    """The anonymous satisfaction survey: residence, age band, then each family."""
+
+    commune = CommuneChoiceField(
+        queryset=Commune.objects.none(),
+        label="Votre commune de résidence",
+        empty_label="— Choisissez votre commune —",
+    )
+    age_band = forms.ChoiceField(
+        label="Votre tranche d'âge", choices=AGE_BANDS, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["commune"].queryset = territory_communes()  # type: ignore[attr-defined]
+        for family in FAMILIES:
+            label = FAMILY_LABELS[family]
+            self.fields[f"{family}_use"] = forms.ChoiceField(
+                label=f"À quelle fréquence utilisez-vous ces services ({label.lower()}) ?",
+                choices=USE_CHOICES,
+                widget=forms.RadioSelect,
+                required=False,
+            )
+            self.fields[f"{family}_satisfaction"] = forms.TypedChoiceField(
+                label="Êtes-vous satisfait de ces services ?",
+                choices=SATISFACTION_CHOICES,
+                coerce=int,
+                widget=forms.RadioSelect,
+                required=False,
+            )
+            self.fields[f"{family}_distance"] = forms.ChoiceField(
+                label="Comment trouvez-vous la distance jusqu'à ces services ?",
+                choices=DISTANCE_CHOICES,
+                widget=forms.RadioSelect,
+                required=False,
+            )
+            self.fields[f"{family}_needs"] = forms.CharField(
+                label="Des besoins non couverts ? (facultatif)",
+                max_length=1000,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text="1 000 caractères au plus. N'indiquez ni nom ni coordonnées.",
+            )
+
+    def family_groups(self) -> list[tuple[str, str, list[forms.BoundField]]]:
+        """``(family, label, bound fields)`` per family, for one fieldset each."""
+        return [
+            (
+                family,
+                FAMILY_LABELS[family],
+                [self[f"{family}_{part}"] for part in ("use", "satisfaction", "distance", "needs")],
+            )
+            for family in FAMILIES
+        ]
+
+    def answers(self) -> list[dict[str, Any]]:
+        """The answered families: ``family, use, satisfaction, distance_felt, unmet_needs``."""
+        data = self.cleaned_data
+        rows = []
+        for family in FAMILIES:
+            row = {
+                "family": family,
+                "use": data.get(f"{family}_use") or "",
+                "satisfaction": data.get(f"{family}_satisfaction") or None,
+                "distance_felt": data.get(f"{family}_distance") or "",
+                "unmet_needs": (data.get(f"{family}_needs") or "").strip(),
+            }
+            if any(row[key] for key in ("use", "satisfaction", "distance_felt", "unmet_needs")):
+                rows.append(row)
+        return rows
+
+    def clean(self) -> dict[str, Any]:
+        """At least one family answered."""
+        cleaned = super().clean() or {}
+        if not self.errors and not self.answers():
+            raise forms.ValidationError(
+                "Répondez au moins aux questions d'une famille de services."
+            )
+        return cleaned
+
+
+class ContributionForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Initiatives, resource persons, wish to take part; consent for personal data."""
+
+    commune = CommuneChoiceField(
+        queryset=Commune.objects.none(),
+        label="Commune concernée (facultatif)",
+        required=False,
+        empty_label="— Aucune en particulier —",
+    )
+    consent = forms.BooleanField(
+        label="J'accepte que mes coordonnées soient conservées par l'équipe du schéma pour me "
+        "recontacter à propos de cette contribution (au plus 3 ans, effaçables sur demande).",
+        required=False,
+    )
+
+    class Meta:
+        model = Contribution
+        fields = ["kind", "title", "message", "commune", "family", "name", "email", "phone"]
+        widgets = {
+            "kind": forms.RadioSelect,
+            "message": forms.Textarea(attrs={"rows": 6}),
+        }
+        labels = {
+            "kind": "Vous souhaitez nous signaler",
+            "title": "Titre",
+            "message": "Votre message",
+            "family": "Famille de services concernée (facultatif)",
+            "name": "Votre nom (facultatif)",
+            "email": "Votre courriel (facultatif)",
+            "phone": "Votre téléphone (facultatif)",
+        }
+        help_texts = {
+            "message": "4 000 caractères au plus. Ce texte peut être publié après modération.",
+            "name": "Jamais publié.",
+            "email": "Jamais publié ; sert seulement à vous recontacter.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["commune"].queryset = territory_communes()  # type: ignore[attr-defined]
+        self.fields["family"].choices = [("", "— Aucune en particulier —"), *FAMILY_CHOICES]  # type: ignore[attr-defined]
+        for name in ("name", "email", "phone"):
+            self.fields[name].widget.attrs["autocomplete"] = {
+                "name": "name",
+                "email": "email",
+                "phone": "tel",
+            }[name]
+
+    def clean_phone(self) -> str:
+        """Digits, spaces, dots, dashes and a leading + only."""
+        phone = str(self.cleaned_data.get("phone") or "").strip()
+        allowed = set("0123456789 .-+()")
+        if phone and (not set(phone) <= allowed or sum(c.isdigit() for c in phone) < 6):
+            raise forms.ValidationError("Numéro de téléphone invalide (ex. 04 79 00 00 00).")
+        return phone
+
+    def clean(self) -> dict[str, Any]:
+        """Personal data only with consent."""
+        cleaned = super().clean() or {}
+        personal = any(cleaned.get(key) for key in ("name", "email", "phone"))
+        if personal and not cleaned.get("consent"):
+            self.add_error(
+                "consent",
+                "Cochez le consentement pour que nous gardions vos coordonnées, ou effacez-les.",
+            )
+        return cleaned
+
+
+class ModerationForm(forms.Form):
+    """Publish or reject a contribution."""
+
+    decision = forms.ChoiceField(
+        label="Décision",
+        choices=[
+            ("publiee", "Publier"),
+            ("rejetee", "Rejeter"),
+            ("attente", "Remettre en attente"),
+        ],
+    )
+    note = forms.CharField(label="Note de modération", max_length=500, required=False)
+
+
+def _year_choices() -> list[tuple[int, int]]:
+    start = int(settings.MAILLAGE_PROGRAMME_START)
+    return [(year, year) for year in range(start, start + 6)]
+
+
+class ActionForm(forms.ModelForm):  # type: ignore[type-arg]
+    """An action of the programme."""
+
+    class Meta:
+        model = Action
+        fields = [
+            "title",
+            "description",
+            "family",
+            "themes",
+            "level",
+            "objectives",
+            "priority",
+            "porteur",
+            "partners",
+            "budget_eur",
+            "year_start",
+            "year_end",
+            "mutualisation",
+            "status",
+            "public",
+        ]
+        widgets = {
+            "themes": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "objectives": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("year_start", "year_end"):
+            self.fields[name] = forms.TypedChoiceField(
+                label=self.fields[name].label,
+                choices=_year_choices(),
+                coerce=int,
+            )
+
+
+class ActionIndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Link an indicator to an action."""
+
+    class Meta:
+        model = ActionIndicator
+        fields = ["indicator", "target", "note"]
+        labels = {"indicator": "Indicateur", "target": "Valeur visée (facultatif)"}
+
+    def __init__(self, *args: Any, indicators: QuerySet[Indicator], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = indicators  # type: ignore[attr-defined]
+
+
+class SurveyImportForm(forms.Form):
+    """Upload paper or LimeSurvey answers (CSV)."""
+
+    source = forms.ChoiceField(
+        label="Origine des réponses",
+        choices=[c for c in SurveyResponse.SOURCES if c[0] != "web"],
+    )
+    file = forms.FileField(
+        label="Fichier CSV",
+        help_text="CSV UTF-8 (ou Windows-1252), séparateur « ; » ou « , », 2 Mo au plus ; "
+        "colonnes décrites ci-dessous.",
+    )
+
+    def clean_file(self) -> Any:
+        """Size, extension and content type checked before reading."""
+        upload = self.cleaned_data["file"]
+        limit = int(settings.MAILLAGE_MAX_UPLOAD_BYTES)
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"Fichier trop volumineux ({upload.size / 1_048_576:.1f} Mo) : la limite est de "
+                f"{limit / 1_048_576:.0f} Mo. Découpez-le en plusieurs fichiers."
+            )
+        if not str(upload.name).lower().endswith((".csv", ".txt")):
+            raise forms.ValidationError(
+                "Le fichier doit être un CSV (extension .csv) : exportez-le depuis votre tableur "
+                "ou LimeSurvey au format CSV."
+            )
+        return upload
+
+
+class DirectoryForm(forms.Form):
+    """Search the directory of services."""
+
+    commune = CommuneChoiceField(
+        queryset=Commune.objects.none(),
+        label="Ma commune",
+        required=False,
+        empty_label="— Toutes —",
+    )
+    family = forms.ChoiceField(
+        label="Famille de services",
+        choices=[("", "— Toutes —"), *FAMILY_CHOICES],
+        required=False,
+    )
+    q = forms.CharField(label="Nom ou type de service", max_length=100, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["commune"].queryset = territory_communes()  # type: ignore[attr-defined]
+
+
+class PersonalDataForm(forms.Form):
+    """Find a contributor's data by e-mail (right of access and erasure)."""
+
+    email = forms.EmailField(label="Courriel du contributeur")

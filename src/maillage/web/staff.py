@@ -1,0 +1,439 @@
+"""Staff pages (login required, rights by role): moderation, survey, programme, personal data.
+
+Roles are Django groups (see :mod:`maillage.web.apps`): *Administrateur* (everything,
+personal data included), *Éditeur* (moderation, survey import, actions), *Lecteur*
+(read only, no personal data). Anonymous users are sent to the login page; a signed-in
+user without the right gets 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from maillage.services.typology import FAMILIES
+from maillage.web.exports import csv_response, xlsx_response
+from maillage.web.forms import (
+    ActionForm,
+    ActionIndicatorForm,
+    ModerationForm,
+    PersonalDataForm,
+    SurveyImportForm,
+)
+from maillage.web.models import (
+    FAMILY_LABELS,
+    Action,
+    ActionIndicator,
+    Contribution,
+    Indicator,
+    SurveyAnswer,
+    SurveyResponse,
+)
+from maillage.web.results import survey_results
+from maillage.web.survey_import import import_survey_csv
+from maillage.web.views import evaluation_rows, latest_study
+
+
+def _perm(codename: str) -> Any:
+    return permission_required(f"maillage_web.{codename}", raise_exception=True)
+
+
+@login_required
+def staff_home(request: HttpRequest) -> HttpResponse:
+    """The staff dashboard: counts and links according to the user's rights."""
+    counts = Contribution.objects.aggregate(
+        pending=Count("pk", filter=Q(status="attente")),
+        published=Count("pk", filter=Q(status="publiee")),
+    )
+    return render(
+        request,
+        "web/equipe/accueil.html",
+        {
+            "counts": counts,
+            "responses": SurveyResponse.objects.count(),
+            "actions": Action.objects.count(),
+            "study": latest_study(),
+        },
+    )
+
+
+@login_required
+@_perm("moderate_contribution")
+def contributions(request: HttpRequest) -> HttpResponse:
+    """Contributions to moderate, by status."""
+    status = str(request.GET.get("statut", "attente"))
+    if status not in dict(Contribution.STATUSES):
+        status = "attente"
+    items = Contribution.objects.filter(status=status).select_related("commune")
+    return render(
+        request,
+        "web/equipe/contributions.html",
+        {
+            "items": items,
+            "status": status,
+            "statuses": Contribution.STATUSES,
+            "can_see_personal": request.user.has_perm("maillage_web.manage_personal_data"),
+        },
+    )
+
+
+@login_required
+@_perm("moderate_contribution")
+def contribution(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """One contribution and its moderation."""
+    item = get_object_or_404(Contribution.objects.select_related("commune"), pk=pk)
+    form = ModerationForm(
+        request.POST or None, initial={"decision": item.status, "note": item.moderation_note}
+    )
+    if request.method == "POST" and form.is_valid():
+        item.status = form.cleaned_data["decision"]
+        item.moderation_note = form.cleaned_data["note"]
+        item.moderated_by = request.user  # type: ignore[assignment]
+        item.moderated_at = timezone.now()
+        item.save()
+        messages.success(request, f"Contribution « {item.title} » : {item.get_status_display()}.")
+        return redirect("web:staff_contributions")
+    return render(
+        request,
+        "web/equipe/contribution.html",
+        {
+            "item": item,
+            "form": form,
+            "can_see_personal": request.user.has_perm("maillage_web.manage_personal_data"),
+        },
+    )
+
+
+PERSONAL_HEADERS = [
+    "numéro",
+    "reçue le",
+    "nature",
+    "titre",
+    "message",
+    "commune",
+    "nom",
+    "courriel",
+    "téléphone",
+    "consentement",
+    "statut",
+]
+
+
+def _personal_rows(items: Any) -> list[list[Any]]:
+    return [
+        [
+            c.pk,
+            timezone.localtime(c.created_at).strftime("%d/%m/%Y %H:%M"),
+            c.get_kind_display(),
+            c.title,
+            c.message,
+            c.commune.name if c.commune else "",
+            c.name,
+            c.email,
+            c.phone,
+            "oui" if c.consent else "non",
+            c.get_status_display(),
+        ]
+        for c in items
+    ]
+
+
+@login_required
+@_perm("manage_personal_data")
+def personal_data(request: HttpRequest) -> HttpResponseBase:
+    """Right of access and erasure: find a contributor's data by e-mail, export, erase."""
+    form = PersonalDataForm(request.GET or None)
+    items = Contribution.objects.none()
+    email = ""
+    if form.is_valid():
+        email = form.cleaned_data["email"]
+        items = Contribution.objects.filter(email__iexact=email).select_related("commune")
+        if request.GET.get("format") == "csv":
+            return csv_response("donnees-contributeur.csv", PERSONAL_HEADERS, _personal_rows(items))
+    holders = Contribution.objects.exclude(name="", email="", phone="").count()
+    return render(
+        request,
+        "web/equipe/donnees_personnelles.html",
+        {"form": form, "items": items, "email": email, "holders": holders},
+    )
+
+
+@login_required
+@_perm("manage_personal_data")
+def personal_data_export(request: HttpRequest) -> HttpResponse:
+    """Every contribution that keeps personal data (CSV)."""
+    items = (
+        Contribution.objects.exclude(name="", email="", phone="")
+        .select_related("commune")
+        .order_by("pk")
+    )
+    return csv_response("contributeurs.csv", PERSONAL_HEADERS, _personal_rows(items))
+
+
+@login_required
+@_perm("manage_personal_data")
+@require_POST
+def personal_data_erase(request: HttpRequest) -> HttpResponseBase:
+    """Erase a contributor: delete their contributions (or only their contact details)."""
+    form = PersonalDataForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Courriel invalide : rien n'a été effacé.")
+        return redirect("web:staff_personal_data")
+    email = form.cleaned_data["email"]
+    items = Contribution.objects.filter(email__iexact=email)
+    if request.POST.get("mode") == "tout":
+        count, _ = items.delete()
+        messages.success(request, f"{count} contribution(s) de {email} supprimée(s).")
+    else:
+        count = items.update(name="", email="", phone="", consent=False)
+        messages.success(
+            request, f"Coordonnées effacées de {count} contribution(s) (le texte est gardé)."
+        )
+    return redirect("web:staff_personal_data")
+
+
+@login_required
+@_perm("view_surveyresponse")
+def survey_results_view(request: HttpRequest) -> HttpResponse:
+    """Survey results per family × EPCI × age band, with measured access times."""
+    family = str(request.GET.get("famille", "soins"))
+    if family not in FAMILIES:
+        family = "soins"
+    study = latest_study()
+    return render(
+        request,
+        "web/equipe/enquete.html",
+        {
+            "family": family,
+            "family_label": FAMILY_LABELS[family],
+            "family_choices": [(f, FAMILY_LABELS[f]) for f in FAMILIES],
+            "results": survey_results(family, study),
+            "responses": SurveyResponse.objects.count(),
+            "study": study,
+        },
+    )
+
+
+@login_required
+@_perm("import_surveyresponse")
+def survey_import(request: HttpRequest) -> HttpResponseBase:
+    """Import paper or LimeSurvey answers (CSV)."""
+    form = SurveyImportForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        result = import_survey_csv(upload.read(), source=form.cleaned_data["source"])
+        if not result.errors:
+            messages.success(request, f"{result.saved} réponse(s) importée(s).")
+            return redirect("web:staff_survey")
+        errors = result.errors
+    return render(
+        request,
+        "web/equipe/enquete_import.html",
+        {"form": form, "errors": errors[:50], "more_errors": max(0, len(errors) - 50)},
+    )
+
+
+@login_required
+@_perm("view_surveyresponse")
+def survey_export(request: HttpRequest) -> HttpResponse:
+    """Every answer, one row per response and family (CSV)."""
+    answers = SurveyAnswer.objects.select_related("response", "response__commune").order_by(
+        "response_id", "family"
+    )
+    rows = [
+        [
+            a.response_id,
+            a.response.get_source_display(),
+            a.response.commune.code if a.response.commune else "",
+            a.response.commune.name if a.response.commune else "",
+            a.response.commune.epci_name if a.response.commune else "",
+            a.response.age_band,
+            a.family,
+            a.use,
+            a.satisfaction or "",
+            a.distance_felt,
+            a.unmet_needs,
+        ]
+        for a in answers
+    ]
+    headers = [
+        "réponse",
+        "origine",
+        "code commune",
+        "commune",
+        "EPCI",
+        "tranche d'âge",
+        "famille",
+        "usage",
+        "satisfaction",
+        "distance",
+        "besoins",
+    ]
+    return csv_response("enquete.csv", headers, rows)
+
+
+@login_required
+@_perm("view_action")
+def programme(request: HttpRequest) -> HttpResponse:
+    """Every action of the programme (public or not)."""
+    actions = Action.objects.prefetch_related("themes").annotate(n_indicators=Count("links"))
+    return render(request, "web/equipe/programme.html", {"actions": actions})
+
+
+@login_required
+@_perm("add_action")
+def action_create(request: HttpRequest) -> HttpResponseBase:
+    """Create an action."""
+    form = ActionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        action = form.save()
+        messages.success(request, f"Action « {action.title} » créée.")
+        return redirect("web:staff_action", pk=action.pk)
+    return render(request, "web/equipe/action_form.html", {"form": form, "action": None})
+
+
+@login_required
+@_perm("change_action")
+def action_edit(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Edit an action."""
+    action = get_object_or_404(Action, pk=pk)
+    form = ActionForm(request.POST or None, instance=action)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Action « {action.title} » enregistrée.")
+        return redirect("web:staff_action", pk=action.pk)
+    return render(request, "web/equipe/action_form.html", {"form": form, "action": action})
+
+
+def _indicator_choices(request: HttpRequest, action: Action) -> Any:
+    level = str(request.GET.get("niveau", "territoire"))
+    if level not in {"territoire", "epci", "bassin_vie", "canton", "commune"}:
+        level = "territoire"
+    family = str(request.GET.get("famille", action.family))
+    if family not in FAMILIES:
+        family = action.family
+    return level, family, Indicator.objects.filter(level=level, family=family).order_by("label")
+
+
+@login_required
+@_perm("view_action")
+def action_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """An action, its indicators (baseline, latest measure) and the form to link one."""
+    action = get_object_or_404(Action.objects.prefetch_related("themes"), pk=pk)
+    level, family, indicators = _indicator_choices(request, action)
+    form = ActionIndicatorForm(
+        request.POST or None, indicators=Indicator.objects.all() if request.POST else indicators
+    )
+    if request.method == "POST":
+        if not request.user.has_perm("maillage_web.add_actionindicator"):
+            return render(request, "web/403.html", status=403)
+        if form.is_valid():
+            link = form.save(commit=False)
+            link.action = action
+            if ActionIndicator.objects.filter(action=action, indicator=link.indicator).exists():
+                messages.error(request, "Cet indicateur est déjà suivi pour cette action.")
+            else:
+                link.save()
+                messages.success(request, f"Indicateur lié : {link.indicator.label}.")
+            return redirect("web:staff_action", pk=action.pk)
+    return render(
+        request,
+        "web/equipe/action.html",
+        {
+            "action": action,
+            "evaluation": evaluation_rows(action),
+            "form": form,
+            "level": level,
+            "family": family,
+            "levels": [
+                ("territoire", "Territoire"),
+                ("epci", "EPCI"),
+                ("bassin_vie", "Bassin de vie"),
+                ("canton", "Canton"),
+                ("commune", "Commune"),
+            ],
+            "family_choices": [(f, FAMILY_LABELS[f]) for f in FAMILIES],
+            "staff_view": True,
+        },
+    )
+
+
+@login_required
+@_perm("delete_actionindicator")
+@require_POST
+def action_unlink(request: HttpRequest, pk: int, link_pk: int) -> HttpResponseBase:
+    """Remove an indicator from an action (the link must belong to the action)."""
+    link = get_object_or_404(ActionIndicator, pk=link_pk, action_id=pk)
+    link.delete()
+    messages.success(request, "Indicateur retiré de l'action.")
+    return redirect("web:staff_action", pk=pk)
+
+
+ACTION_HEADERS = [
+    "numéro",
+    "intitulé",
+    "famille",
+    "thèmes transversaux",
+    "échelle",
+    "objectifs",
+    "priorité",
+    "porteur",
+    "partenaires",
+    "budget (€)",
+    "première année",
+    "dernière année",
+    "mutualisation",
+    "état",
+    "public",
+    "indicateurs (départ → dernière mesure)",
+]
+
+
+def _action_rows() -> list[list[Any]]:
+    rows = []
+    for action in Action.objects.prefetch_related("themes").order_by("pk"):
+        indicators = []
+        for row in evaluation_rows(action):
+            baseline = row["baseline"].value if row["baseline"] else None
+            latest = row["latest"].value if row["latest"] else None
+            indicators.append(f"{row['indicator'].label} : {baseline} → {latest}")
+        rows.append(
+            [
+                action.pk,
+                action.title,
+                action.get_family_display(),
+                ", ".join(t.name for t in action.themes.all()),
+                action.get_level_display(),
+                action.objectives,
+                action.priority,
+                action.porteur,
+                action.partners,
+                float(action.budget_eur) if action.budget_eur is not None else "",
+                action.year_start,
+                action.year_end,
+                "oui" if action.mutualisation else "non",
+                action.get_status_display(),
+                "oui" if action.public else "non",
+                " | ".join(indicators),
+            ]
+        )
+    return rows
+
+
+@login_required
+@_perm("view_action")
+def programme_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The programme as CSV or XLSX."""
+    if fmt == "xlsx":
+        return xlsx_response(
+            "programme-actions.xlsx", "Programme d'actions", ACTION_HEADERS, _action_rows()
+        )
+    return csv_response("programme-actions.csv", ACTION_HEADERS, _action_rows())

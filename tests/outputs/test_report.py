@@ -1,0 +1,265 @@
+"""The diagnostic report of the built-in Maurienne, as the README's main command writes it.
+
+The HTML is opened in a real headless Chromium (Debian's, driven by Playwright) and
+every section is screenshotted; the PDF is rendered to PNG by pdftoppm and read back by
+pdftotext. Figures shown in the report are checked against the exports (CSV, XLSX),
+recomputed independently from them where the report aggregates.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from maillage.cli.main import cli
+from maillage.outputs.report.content import french_number, french_percent
+from maillage.services.typology import FAMILIES
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SECTIONS = [
+    "territoire",
+    *[f"famille-{family}" for family in FAMILIES],
+    "horaires",
+    "saisons",
+    "bassins",
+    "enjeux",
+    "methode",
+]
+#: Families with services in the built-in data (town halls, France Services, hospitals).
+FAMILIES_WITH_DATA = ["social_emploi", "soins"]
+MAPS = [
+    *[f"carte-temps-{f}" for f in FAMILIES_WITH_DATA],
+    *[f"carte-e2sfca-{f}" for f in FAMILIES_WITH_DATA],
+    "carte-bassins",
+    "carte-enjeux",
+]
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """``maillage rapport --sortie DIR --json`` on the built-in territory (``make demo``)."""
+    folder = tmp_path_factory.mktemp("etude")
+    result = CliRunner().invoke(cli, ["rapport", "--sortie", str(folder), "--json"])
+    assert result.exit_code == 0, result.output
+    return folder, json.loads(result.stdout)
+
+
+class _Tables(html.parser.HTMLParser):
+    """Cells of every ``<table id=...>`` of a page (stdlib parser, no browser)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self._table: str | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._table = dict(attrs).get("id") or ""
+            self.tables[self._table] = []
+        elif tag == "tr" and self._table is not None:
+            self.tables[self._table].append([])
+        elif tag in ("td", "th") and self._table is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self._table is not None:
+            self.tables[self._table][-1].append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "table":
+            self._table = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _tables(folder: Path) -> dict[str, list[list[str]]]:
+    parser = _Tables()
+    parser.feed((folder / "rapport.html").read_text(encoding="utf-8"))
+    return parser.tables
+
+
+def _not_blank(path: Path, *, min_colours: int = 8) -> bool:
+    image = Image.open(path).convert("RGB")
+    colours = image.getcolors(maxcolors=1 << 20)
+    return (
+        image.width > 100
+        and image.height > 100
+        and (colours is None or len(colours) >= min_colours)
+    )
+
+
+def test_the_command_writes_report_and_exports_side_by_side(study) -> None:
+    folder, summary = study
+    for name in ("rapport.html", "rapport.pdf", "diagnostic.gpkg", "diagnostic.xlsx"):
+        assert (folder / name).stat().st_size > 10_000, name
+    assert summary["fichiers"]["rapport_pdf"].endswith("rapport.pdf")
+    text = (folder / "rapport.html").read_text(encoding="utf-8")
+    # Self-contained: nothing fetched from elsewhere.
+    assert "http://" not in text.replace("http://www.w3.org", "")
+    assert "https://" not in text
+    assert 'src="data:image/png;base64,' in text
+
+
+@pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Chromium absent (apt-get install chromium)"
+)
+def test_every_section_renders_in_headless_chromium(study, tmp_path) -> None:
+    playwright = pytest.importorskip("playwright.sync_api")
+    folder, _ = study
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        page.goto((folder / "rapport.html").as_uri())
+        assert "Pays de Maurienne" in page.title()
+        for section in SECTIONS:
+            locator = page.locator(f"#{section}")
+            assert locator.count() == 1, section
+            shot = tmp_path / f"{section}.png"
+            locator.screenshot(path=str(shot))
+            assert _not_blank(shot, min_colours=4), section
+        # Every map is decoded by the browser, at a real size.
+        sizes = page.evaluate(
+            "() => Array.from(document.querySelectorAll('figure.carte img'))"
+            ".map(i => [i.closest('figure').id, i.naturalWidth, i.naturalHeight])"
+        )
+        assert sorted(s[0] for s in sizes) == sorted(MAPS)
+        assert all(w > 600 and h > 300 for _, w, h in sizes)
+        for map_id in MAPS:
+            shot = tmp_path / f"{map_id}.png"
+            page.locator(f"#{map_id} img").screenshot(path=str(shot))
+            assert _not_blank(shot, min_colours=30), map_id
+        # Tables have rows; the straight-line warning is shown where times appear.
+        rows = page.evaluate(
+            "() => Object.fromEntries(Array.from(document.querySelectorAll('table'))"
+            ".map(t => [t.id, t.tBodies[0].rows.length]))"
+        )
+        assert rows and all(n > 0 for n in rows.values()), rows
+        warning = page.locator("#famille-soins .avertissement").inner_text()
+        assert "vol d'oiseau" in warning
+        missing = page.locator("#famille-petite_enfance .avertissement").inner_text()
+        assert "BPE" in missing
+        font = page.evaluate("() => getComputedStyle(document.body).fontFamily")
+        assert "DejaVu Sans" in font  # the inline stylesheet applies
+        browser.close()
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils absent")
+def test_pdf_pages_show_the_sections_and_maps(study, tmp_path) -> None:
+    folder, _ = study
+    pdf = folder / "rapport.pdf"
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= len(SECTIONS)
+    assert all(_not_blank(page, min_colours=2) for page in pages)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    for title in (
+        "Le territoire en chiffres",
+        "Services publics sociaux et de l'emploi",
+        "Accès aux soins",
+        "Services à domicile",
+        "Jeunesse et aide aux parents",
+        "Petite enfance, famille",
+        "Horaires d'ouverture accessibles",
+        "Saisonnalité",
+        "Bassins de services",
+        "Territoires à enjeux",
+        "Méthode et sources",
+        "Millésime",  # the sources table, with licences and vintages
+        "INSEE",
+    ):
+        assert title in text, title
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], check=True, capture_output=True, text=True
+    ).stdout.splitlines()[2:]
+    images = [line for line in listing if " image " in line]
+    assert len(images) >= len(MAPS)
+
+
+def test_report_figures_equal_the_exports(study) -> None:
+    folder, summary = study
+    tables = _tables(folder)
+    access = pd.read_csv(folder / "csv" / "acces_par_zone.csv", sep=";", decimal=",")
+    book = openpyxl.load_workbook(folder / "diagnostic.xlsx")
+    for family in FAMILIES_WITH_DATA:
+        table = tables[f"acces-{family}"]
+        header, territory = table[0], table[1]
+        assert territory[0] == "Pays de Maurienne"
+        row = access[
+            (access["niveau"] == "territoire")
+            & (access["family"] == family)
+            & (access["saison"] == "ete")
+        ].iloc[0]
+        for t in (7, 15, 20, 30):
+            column = header.index(f"Hab. à {t} min ou plus")
+            assert territory[column] == french_number(row[f"population_beyond_{t}min"])
+            assert territory[column + 1] == french_percent(row[f"share_beyond_{t}min"])
+        assert territory[2] == french_number(summary["familles"][family]["mediane_minutes"], 1)
+        # E2SFCA per EPCI, recomputed from the workbook's commune rows.
+        sheet = book[
+            {"social_emploi": "Services publics et emploi", "soins": "Accès aux soins"}[family]
+        ]
+        rows = list(sheet.values)
+        frame = pd.DataFrame(rows[1:], columns=rows[0])
+        epci_names = {r[1]: r[0] for r in tables["territoire-epci"][1:]}
+        for line in tables[f"e2sfca-{family}"][1:]:
+            code = next(c for c, name in epci_names.items() if name == line[0])
+            part = frame[frame["EPCI (SIREN)"] == code]
+            expected = np.average(
+                part["Offre pour 10 000 hab. (E2SFCA)"].astype(float),
+                weights=part["Population"].astype(float),
+            )
+            assert line[1] == french_number(expected, 1)
+    # The ranking of territoires à enjeux is the workbook's.
+    enjeux = list(book["Territoires à enjeux"].values)[1:16]
+    report = tables["enjeux-communes"][1:]
+    assert [r[1] for r in report] == [r[2] for r in enjeux]
+    assert [r[3] for r in report] == [french_number(r[3], 2) for r in enjeux]
+    # The territory's population is the sum of its communes.
+    assert summary["population"] == 42_946
+    populations = [int(r[3].replace("\u202f", "")) for r in tables["territoire-epci"][1:]]
+    assert sum(populations) == 42_946
+
+
+def test_geopackage_and_workbook_have_the_documented_layers_and_sheets(study) -> None:
+    import re
+
+    import pyogrio
+
+    folder, _ = study
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "rapport.md").read_text("utf-8")
+    gpkg_part = doc.split("### `diagnostic.gpkg`")[1].split("###")[0]
+    documented = re.findall(r"^\| `(\w+)` \|", gpkg_part, flags=re.MULTILINE)
+    layers = {name: kind for name, kind in pyogrio.list_layers(folder / "diagnostic.gpkg")}
+    assert sorted(layers) == sorted(documented)
+    assert layers["communes_contours"] == "MultiPolygon"
+    outlines = pyogrio.read_dataframe(folder / "diagnostic.gpkg", layer="communes_contours")
+    assert outlines.crs.to_epsg() == 2154 and len(outlines) == 53
+    book = openpyxl.load_workbook(folder / "diagnostic.xlsx")
+    xlsx_part = doc.split("### `diagnostic.xlsx`")[1]
+    sheets = re.findall(r"`([^`]+)`", xlsx_part.split("En-têtes")[0])
+    expected = ["Territoire", "Services publics et emploi", "Accès aux soins"]
+    assert all(name in sheets for name in [*expected, "Territoires à enjeux"])
+    assert book.sheetnames == [*expected, "Territoires à enjeux"]

@@ -1,0 +1,238 @@
+"""Browser walk (Playwright, Debian's chromium) as an inhabitant then as staff.
+
+Each step takes a screenshot (kept under the test's tmp folder) that is checked: size of
+the viewport, not blank (share of non-white pixels, number of colours), and the expected
+text visible on the page. The console must stay free of errors (a CSP violation or a
+JavaScript error fails the walk).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+Image = pytest.importorskip("PIL.Image")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+VIEWPORT = {"width": 1280, "height": 900}
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason="chromium absent (apt install chromium)"
+    ),
+]
+
+
+def _painted(palette: tuple[int, int, int], colours: set[tuple[int, int, int]]) -> bool:
+    """Whether a map fill of ``palette`` at 75 % opacity over the #f6f6f6 background shows."""
+    expected = [0.75 * c + 0.25 * 0xF6 for c in palette]
+    return any(
+        max(abs(a - b) for a, b in zip(colour, expected, strict=True)) <= 3 for colour in colours
+    )
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def loaded(study_folder: Path) -> None:
+    from maillage.web.loading import load_study
+
+    load_study(study_folder)
+
+
+class Walk:
+    """A page with console watching and checked screenshots."""
+
+    def __init__(self, page: Any, base: str, shots: Path) -> None:
+        self.page = page
+        self.base = base
+        self.shots = shots
+        self.errors: list[str] = []
+        page.set_default_timeout(10_000)
+        page.on(
+            "console",
+            lambda m: (
+                m.type == "error"
+                and "favicon.ico" not in str(m.location.get("url", ""))
+                and self.errors.append(m.text)
+            ),
+        )
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on(
+            "response",
+            lambda r: (
+                r.status >= 400
+                and not r.url.endswith("/favicon.ico")
+                and self.errors.append(f"{r.status} {r.url}")
+            ),
+        )
+
+    def go(self, path: str) -> None:
+        response = self.page.goto(self.base + path)
+        assert response is not None and response.status == 200, path
+
+    def shot(self, name: str, *texts: str) -> Path:
+        expect = playwright_api.expect
+        for text in texts:
+            expect(self.page.get_by_text(text).first).to_be_visible()
+        path = self.shots / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        image = Image.open(path).convert("RGB")
+        assert image.size == (VIEWPORT["width"], VIEWPORT["height"]), name
+        histogram = image.resize((320, 225)).convert("L").histogram()
+        non_white = sum(histogram[:235]) / sum(histogram)
+        colours = image.getcolors(maxcolors=1 << 20) or []
+        assert non_white > 0.03, f"{name}: page presque blanche"
+        assert len(colours) > 20, f"{name}: trop peu de couleurs"
+        assert not self.errors, self.errors
+        return path
+
+
+@pytest.fixture
+def walk(browser: Any, live_server: Any, loaded: None, tmp_path: Path) -> Iterator[Walk]:
+    context = browser.new_context(viewport=VIEWPORT, locale="fr-FR")
+    yield Walk(context.new_page(), live_server.url, tmp_path)
+    context.close()
+
+
+def test_inhabitant_then_staff(walk: Walk) -> None:
+    from django.contrib.auth.models import Group, User
+
+    page = walk.page
+    expect = playwright_api.expect
+    # Dashboard with the map drawn from the app's own Leaflet.
+    walk.go("/")
+    expect(page.locator("#carte[data-chargee=oui]")).to_be_attached()
+    assert page.locator("#carte path.leaflet-interactive").count() == 53
+    walk.shot("01-diagnostic", "Diagnostic de l'accès aux services", "Temps estimés à vol d'oiseau")
+    map_shot = walk.shots / "01-carte.png"
+    page.locator("#carte").screenshot(path=str(map_shot))
+    drawn = {colour for _, colour in Image.open(map_shot).convert("RGB").getcolors(1 << 20)}
+    palette = {(0x1A, 0x98, 0x50), (0x91, 0xCF, 0x60), (0xFE, 0xE0, 0x8B), (0xFC, 0x8D, 0x59)}
+    assert sum(_painted(colour, drawn) for colour in palette) >= 3
+    # Directory: services from my commune, sorted by time.
+    walk.go("/services/")
+    page.get_by_label("Ma commune").select_option(label="Bessans")
+    page.get_by_label("Famille de services").select_option(label="Accès aux soins")
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.locator("#carte-services[data-chargee=oui]")).to_be_attached()
+    walk.shot("02-annuaire", "Temps depuis", "Temps (vol d'oiseau)")
+    # Survey, keyboard-reachable labels.
+    walk.go("/enquete/")
+    page.get_by_label("Votre commune de résidence").select_option(label="Bessans")
+    page.get_by_role("radio", name="60 à 74 ans").check()
+    soins = page.locator("#famille-soins")
+    soins.get_by_role("radio", name="Tous les mois").check()
+    soins.get_by_role("radio", name="Plutôt pas satisfait").check()
+    soins.get_by_role("radio", name="Trop loin").check()
+    soins.get_by_label("Des besoins non couverts ? (facultatif)").fill("Un médecin à Bessans")
+    walk.shot("03-enquete", "Enquête de satisfaction sur les services")
+    page.get_by_role("button", name="Envoyer mes réponses").click()
+    walk.shot("04-enquete-merci", "Vos réponses à l'enquête ont bien été enregistrées")
+    # Contribution with consent.
+    walk.go("/contribuer/")
+    page.get_by_role("radio", name="Une initiative innovante à signaler").check()
+    page.get_by_label("Titre").fill("Navette solidaire du Haut")
+    page.get_by_label("Votre message").fill("Des bénévoles conduisent les aînés à Modane.")
+    page.get_by_label("Votre courriel (facultatif)").fill("claire@example.org")
+    page.get_by_label("J'accepte que mes coordonnées").check()
+    page.get_by_role("button", name="Envoyer ma contribution").click()
+    walk.shot("05-contribution-merci", "Votre contribution a bien été reçue")
+
+    # Staff: an editor signs in through the admin's login page.
+    editor = User.objects.create_user("claude", password="Un-mot-de-passe-solide-7", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Éditeur"))
+    page.goto(walk.base + "/equipe/")
+    page.locator("#id_username").fill("claude")
+    page.locator("#id_password").fill("Un-mot-de-passe-solide-7")
+    page.locator("input[type=submit]").click()
+    walk.shot("06-equipe", "Espace équipe", "Contributions en attente de modération : 1")
+    # Moderate the contribution.
+    page.get_by_role("link", name="Contributions", exact=True).click()
+    page.get_by_role("link", name="Navette solidaire du Haut").click()
+    page.get_by_label("Décision").select_option(label="Publier")
+    walk.shot("07-moderation", "Des bénévoles conduisent les aînés à Modane.")
+    page.get_by_role("button", name="Enregistrer la décision").click()
+    expect(page.get_by_text("Publiée.")).to_be_visible()
+    # Survey results crossed with measured times.
+    page.goto(walk.base + "/equipe/enquete/?famille=soins")
+    walk.shot("08-resultats", "plus de 30 min", "Communauté de communes Haute Maurienne Vanoise")
+    # Create an action.
+    page.goto(walk.base + "/equipe/programme/nouvelle/")
+    page.get_by_label("Intitulé").fill("Maison de santé pluriprofessionnelle")
+    page.get_by_label("Famille de services").select_option(label="Accès aux soins")
+    page.get_by_role("checkbox", name="Mobilité et transport à la demande").check()
+    page.get_by_label("Échelle").select_option(label="Intercommunal")
+    page.get_by_label("Priorité").select_option(label="Priorité 1 (forte)")
+    page.get_by_label("Porteur").fill("CC Haute Maurienne Vanoise")
+    page.get_by_label("Partenaires").fill("ARS, Département de la Savoie")
+    page.get_by_label("Budget (€)").fill("350000")
+    page.get_by_label("Première année").select_option("2027")
+    page.get_by_label("Dernière année").select_option("2029")
+    page.get_by_label("Mutualisation").check()
+    page.get_by_role("button", name="Enregistrer l'action").click()
+    expect(
+        page.get_by_text("Action « Maison de santé pluriprofessionnelle » créée.")
+    ).to_be_visible()
+    # Link it to an indicator of the diagnostic.
+    page.get_by_label("Niveau").select_option(label="EPCI")
+    page.get_by_role("button", name="Proposer ces indicateurs").click()
+    page.locator("#id_indicator").select_option(
+        label="Population à plus de 30 min — Accès aux soins — EPCI Communauté de communes "
+        "Haute Maurienne Vanoise (été)"
+    )
+    page.get_by_label("Valeur visée (facultatif)").fill("0")
+    page.get_by_role("button", name="Lier l'indicateur").click()
+    walk.shot("09-action-equipe", "Indicateur lié", "pas encore remesuré")
+    # The public programme shows it, with the baseline.
+    context = page.context.browser.new_context(viewport=VIEWPORT, locale="fr-FR")
+    public = Walk(context.new_page(), walk.base, walk.shots)
+    public.go("/programme/")
+    public.page.get_by_role("link", name="Maison de santé pluriprofessionnelle").click()
+    public.shot(
+        "10-programme-public",
+        "Maison de santé pluriprofessionnelle",
+        "Population à plus de 30 min — Accès aux soins",
+        "350 000",
+    )
+    public.go("/initiatives/")
+    public.shot("11-initiatives", "Navette solidaire du Haut")
+    assert "claire@example.org" not in public.page.content()
+    context.close()
+    assert sorted(p.name for p in walk.shots.glob("*.png"))[1] == "01-diagnostic.png"
+    assert len(list(walk.shots.glob("*.png"))) == 12
+
+
+def test_keyboard_skip_link_and_focus(walk: Walk) -> None:
+    page = walk.page
+    walk.go("/contribuer/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == "Aller au contenu"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    tag = page.evaluate("document.activeElement.tagName + ':' + document.activeElement.type")
+    assert tag in {"INPUT:radio", "A:undefined"}
+    walk.shot("clavier", "Contribuer au schéma de services")
