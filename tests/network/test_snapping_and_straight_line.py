@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from shapely.geometry import Point
 
@@ -66,3 +67,35 @@ def test_straight_line_is_labelled_and_follows_the_formula() -> None:
     assert (matrix.minutes <= 10.0).all() and (matrix.method == "vol d'oiseau").all()
     full = travel_time_matrix_straight_line(origins, services, cutoff_minutes=1e6)
     assert len(full) == 6
+
+
+def test_communes_without_coordinates_get_no_time_and_a_warning() -> None:
+    """Real defect of the shipped table: 4 Cantal communes have no point (NaN)."""
+    import warnings as _warnings
+
+    from maillage.network.snapping import SnapWarning
+    from maillage.network.straight_line import (
+        nearest_services_straight_line,
+        travel_time_matrix_straight_line,
+    )
+    from maillage.services.catalogue import builtin_services
+    from maillage.sources.communes import read_communes
+
+    communes = read_communes()
+    chosen = communes[communes["commune"].isin(["15031", "15014"])]
+    assert chosen.set_index("commune").geometry.is_empty.get("15031") or (
+        chosen.set_index("commune").geometry.x.isna().get("15031")
+    )
+    origins = chosen.rename(columns={"commune": "origin_id"})[["origin_id", "geometry"]]
+    services = builtin_services("france_services")
+    services = services[services["commune"].str.startswith("15")]
+    with _warnings.catch_warnings(record=True) as caught:
+        _warnings.simplefilter("always", SnapWarning)
+        nearest = nearest_services_straight_line(origins, services)
+        matrix = travel_time_matrix_straight_line(origins, services, cutoff_minutes=60)
+    assert any("15031" in str(w.message) for w in caught)
+    by_origin = nearest.set_index("origin_id")
+    assert pd.isna(by_origin.loc["15031", "minutes"])
+    assert pd.isna(by_origin.loc["15031", "service_id"])
+    assert by_origin.loc["15014", "minutes"] > 0
+    assert "15031" not in set(matrix["origin_id"]) and "15014" in set(matrix["origin_id"])

@@ -172,7 +172,10 @@ def enjeux_by_zone(scores: pd.DataFrame, population: pd.DataFrame, *, by: str) -
         population=("population", "sum"),
         communes_tres_fort=("top", "sum"),
     )
-    zones["score"] = zones["weighted"] / zones["population"]
-    zones["rank"] = zones["score"].rank(ascending=False, method="min").astype(int)
+    # A zone with no known population (Mayotte in the shipped table) has no score: NA rank.
+    zones["score"] = (
+        zones["weighted"] / zones["population"].where(zones["population"] > 0)
+    ).astype(float)
+    zones["rank"] = zones["score"].rank(ascending=False, method="min").astype("Int64")
     result = zones.reset_index().sort_values(["rank", by])
     return result[[by, "score", "rank", "population", "communes_tres_fort"]].reset_index(drop=True)

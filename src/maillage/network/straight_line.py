@@ -26,6 +26,8 @@ metropolitan France).
 
 from __future__ import annotations
 
+import warnings
+
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
@@ -33,7 +35,7 @@ import pandas as pd
 
 from maillage._errors import MaillageError
 from maillage.network._crs import metric_crs
-from maillage.network.snapping import _check_points
+from maillage.network.snapping import SnapWarning, _check_points
 
 __all__ = [
     "DETOUR_COEFFICIENT",
@@ -64,7 +66,25 @@ def _xy(
     crs = metric_crs(west, south, east, north)
     projected = lonlat.to_crs(crs)
     xy = np.column_stack([projected.x.to_numpy(), projected.y.to_numpy()])
+    _warn_missing(origins, xy[: len(origins)], "origine")
+    _warn_missing(services, xy[len(origins) :], "service")
     return xy[: len(origins)], xy[len(origins) :]
+
+
+def _warn_missing(points: gpd.GeoDataFrame, xy: npt.NDArray[np.float64], what: str) -> None:
+    """Points without coordinates get no time (NaN): said once, never dropped silently."""
+    missing = ~np.isfinite(xy).all(axis=1)
+    if missing.any():
+        column = next((c for c in ("origin_id", "service_id", "commune") if c in points), None)
+        labels = points[column] if column is not None else points.index.to_series()
+        ids = labels.iloc[np.flatnonzero(missing)[:10]].astype(str).tolist()
+        warnings.warn(
+            f"{int(missing.sum())} {what}(s) sans coordonnées ({', '.join(ids)}"
+            f"{'…' if missing.sum() > 10 else ''}) : aucun temps n'est calculé depuis ou "
+            "vers ces points.",
+            SnapWarning,
+            stacklevel=3,
+        )
 
 
 def _minutes(
@@ -126,16 +146,25 @@ def nearest_services_straight_line(
     service_types = services[type_column].to_numpy()
     types = sorted(pd.unique(service_types[pd.notna(service_types)]), key=str)
     service_ids = services[service_id].to_numpy()
+    located = np.isfinite(service_xy).all(axis=1)
+    # Origins without coordinates are placed far away and their times blanked after.
+    lost = ~np.isfinite(origin_xy).all(axis=1)
+    origin_xy = np.where(lost[:, None], 0.0, origin_xy)
     frames = []
     for kind in types:
-        members = np.flatnonzero(service_types == kind)
+        members = np.flatnonzero((service_types == kind) & located)
+        if members.size == 0:
+            continue
         distance, position = cKDTree(service_xy[members]).query(origin_xy)
+        distance = np.where(lost, np.nan, distance)
         frames.append(
             pd.DataFrame(
                 {
                     origin_id: origins[origin_id].to_numpy(),
                     "type": kind,
-                    service_id: service_ids[members[np.asarray(position, dtype=np.int64)]],
+                    service_id: np.where(
+                        lost, None, service_ids[members[np.asarray(position, dtype=np.int64)]]
+                    ),
                     "minutes": _minutes(np.asarray(distance), detour_coefficient, speed_kph),
                     "distance_m": np.asarray(distance, dtype=np.float64),
                     "_row": np.arange(len(origins)),
@@ -185,11 +214,13 @@ def travel_time_matrix_straight_line(
     _check_points(services, service_id)
     origin_xy, service_xy = _xy(origins, services)
     radius_m = cutoff_minutes * speed_kph * 1000.0 / (60.0 * detour_coefficient)
-    pairs = cKDTree(origin_xy).sparse_distance_matrix(
-        cKDTree(service_xy), radius_m, output_type="ndarray"
+    origin_rows = np.flatnonzero(np.isfinite(origin_xy).all(axis=1))
+    service_rows = np.flatnonzero(np.isfinite(service_xy).all(axis=1))
+    pairs = cKDTree(origin_xy[origin_rows]).sparse_distance_matrix(
+        cKDTree(service_xy[service_rows]), radius_m, output_type="ndarray"
     )
-    rows = np.asarray(pairs["i"], dtype=np.int64)
-    cols = np.asarray(pairs["j"], dtype=np.int64)
+    rows = origin_rows[np.asarray(pairs["i"], dtype=np.int64)]
+    cols = service_rows[np.asarray(pairs["j"], dtype=np.int64)]
     distance = np.asarray(pairs["v"], dtype=np.float64)
     minutes = _minutes(distance, detour_coefficient, speed_kph)
     table = pd.DataFrame(

@@ -17,6 +17,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.services.typology import FAMILIES, load_typology
@@ -87,7 +88,11 @@ def diagnostic_summary(diagnostic: Diagnostic) -> dict[str, Any]:
             for row in top.itertuples()
         ],
         "enjeux_epci": [
-            {"code": row.epci, "rang": int(row.rank), "score": _number(row.score)}
+            {
+                "code": row.epci,
+                "rang": None if pd.isna(row.rank) else int(row.rank),
+                "score": _number(row.score),
+            }
             for row in diagnostic.enjeux_epci.itertuples()
         ],
         "comparaison": _comparison_summary(diagnostic),

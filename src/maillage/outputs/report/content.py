@@ -416,7 +416,8 @@ def hours_section(diagnostic: Diagnostic) -> ReportSection:
     for family in [f for f in FAMILIES if f in set(hours["family"])]:
         part = hours[hours["family"] == family]
         population = part["population"].astype(float)
-        total = float(diagnostic.communes["population"].sum())
+        # No known population (Mayotte in the shipped table): shares are unknown.
+        total = float(diagnostic.communes["population"].sum()) or float("nan")
         known = part["services_with_hours"] > 0
         body.append(
             [
@@ -627,7 +628,7 @@ def enjeux_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSect
             ["Rang", "Intercommunalité", "Population", "Score", "Communes à enjeu très fort"],
             [
                 [
-                    str(int(row.rank)),
+                    "–" if pd.isna(row.rank) else str(int(row.rank)),
                     str(epci_names.get(row.epci, row.epci)),
                     french_number(row.population),
                     french_number(row.score, 2),
