@@ -223,6 +223,63 @@ def run_diagnostic(
     # Points too far from the roads are reported once in the notes, not lost silently.
     notes += list(dict.fromkeys(str(w.message) for w in caught if w.category is SnapWarning))
     nearest = pd.concat(nearest_tables, ignore_index=True)
+    return assemble_diagnostic(
+        territory,
+        services,
+        origins,
+        nearest,
+        matrix,
+        method=method,
+        typology=typology,
+        thresholds_minutes=thresholds_minutes,
+        hours_within_minutes=hours_within_minutes,
+        notes=notes,
+        communes=None if cells is None else communes,
+    )
+
+
+def assemble_diagnostic(
+    territory: Territory,
+    services: gpd.GeoDataFrame,
+    origins: gpd.GeoDataFrame,
+    nearest: pd.DataFrame,
+    matrix: pd.DataFrame,
+    *,
+    method: str,
+    typology: Typology,
+    thresholds_minutes: tuple[float, ...],
+    hours_within_minutes: float,
+    notes: list[str],
+    communes: gpd.GeoDataFrame | None = None,
+    comparison: bool = True,
+) -> Diagnostic:
+    """Every indicator of the diagnostic from the travel times already computed.
+
+    What :func:`run_diagnostic` and the partitioned run
+    (:func:`maillage.scale.merge.merge_partitions`) share once the times are known.
+
+    Parameters
+    ----------
+    territory, services
+        The territory and its services (ring included).
+    origins
+        The origins of the times: commune points, or grid cells when ``communes`` is given.
+    nearest
+        ``origin_id, type, service_id, minutes, saison`` (both seasons).
+    matrix
+        ``origin_id, service_id, minutes`` within ``hours_within_minutes``.
+    method
+        ``"réseau routier"`` or ``"vol d'oiseau"``.
+    typology, thresholds_minutes, hours_within_minutes
+        As in :func:`run_diagnostic`.
+    notes
+        The notes so far (completed here).
+    communes
+        With grid-cell origins: the communes the commune-level tables aggregate to.
+    comparison
+        Compute the comparison with the départements and France; ``False`` leaves it empty.
+    """
+    cells = None if communes is None else origins
     family_times = pd.concat(
         [
             nearest_by_family(part, typology).assign(saison=season)
@@ -240,7 +297,11 @@ def run_diagnostic(
         origins = communes
         population = pd.DataFrame(origins.drop(columns="geometry"))
         notes.append(_grid_note(cells))
-    comparison = _comparison(territory, typology, tuple(thresholds_minutes))
+    compared = (
+        _comparison(territory, typology, tuple(thresholds_minutes))
+        if comparison
+        else pd.DataFrame()
+    )
     with_zone = services.merge(territory.communes[["commune", "epci"]], on="commune", how="inner")
     density = services_per_10000(with_zone.dropna(subset=["family"]), population, by="epci")
     hours = hours_access(matrix, services, within_minutes=hours_within_minutes)
@@ -304,7 +365,7 @@ def run_diagnostic(
         enjeux=enjeux,
         enjeux_epci=enjeux_epci,
         e2sfca=supply_demand,
-        comparison=comparison,
+        comparison=compared,
         thresholds_minutes=tuple(thresholds_minutes),
         bassin_agreement=agreement,
         notes=notes,

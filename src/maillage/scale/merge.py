@@ -23,27 +23,14 @@ import geopandas as gpd
 import pandas as pd
 
 from maillage._errors import MaillageError
-from maillage.indicators.access import (
-    DEFAULT_THRESHOLDS_MINUTES,
-    nearest_by_family,
-    services_per_10000,
-)
-from maillage.indicators.bassins import agreement_rate, catchments, delineate_bassins
-from maillage.indicators.diagnostic import (
-    Diagnostic,
-    _access_by_zone,
-    _comparison,
-    _e2sfca_by_family,
-    _nearest,
-)
-from maillage.indicators.enjeux import enjeux_by_zone, enjeux_scores
-from maillage.indicators.opening import hours_access
+from maillage.indicators.access import DEFAULT_THRESHOLDS_MINUTES
+from maillage.indicators.diagnostic import Diagnostic, _nearest, assemble_diagnostic
 from maillage.indicators.seasonal import BEDS_PER_SECONDARY_RESIDENCE
 from maillage.network.graph import RoadGraph
 from maillage.network.nearest import METHOD as ROAD
 from maillage.network.straight_line import METHOD as STRAIGHT_LINE
 from maillage.scale.partition import PartitionResult, crs_zone, located
-from maillage.services.typology import TOWN_HALL_TYPE, Typology, load_typology
+from maillage.services.typology import Typology, load_typology
 from maillage.sources.communes import read_communes
 from maillage.territory.territory import Territory
 
@@ -259,98 +246,22 @@ def merge_partitions(
             + ", ".join(lost)
             + "."
         )
-    family_times = pd.concat(
-        [
-            nearest_by_family(part, typology).assign(saison=season)
-            for season, part in nearest.groupby("saison", sort=False)
-        ],
-        ignore_index=True,
+    result = assemble_diagnostic(
+        territory,
+        services,
+        origins,
+        nearest,
+        matrix,
+        method=ROAD if graph is not None else STRAIGHT_LINE,
+        typology=typology,
+        thresholds_minutes=tuple(thresholds_minutes),
+        hours_within_minutes=hours_within_minutes,
+        notes=notes,
+        comparison=comparison,
     )
-    population = pd.DataFrame(origins.drop(columns="geometry"))
-    access = _access_by_zone(family_times, population, tuple(thresholds_minutes))
-    table = (
-        _comparison(territory, typology, tuple(thresholds_minutes))
-        if comparison
-        else pd.DataFrame()
-    )
-    with_zone = services.merge(territory.communes[["commune", "epci"]], on="commune", how="inner")
-    density = services_per_10000(with_zone.dropna(subset=["family"]), population, by="epci")
-    hours = hours_access(matrix, services, within_minutes=hours_within_minutes)
-    summer = family_times[family_times["saison"] == "ete"]
-    summer_by_type = nearest[nearest["saison"] == "ete"]
-    poles = pd.concat(
-        [
-            catchments(summer, services, population)
-            .rename(columns={"family": "key"})
-            .assign(level="family"),
-            catchments(summer_by_type, services, population, key="type")
-            .rename(columns={"type": "key"})
-            .assign(level="type"),
-        ],
-        ignore_index=True,
-    )
-    intermediate = set(typology.types.loc[typology.types["gamme"] == "intermediaire", "type"])
-    summer_types = summer_by_type[summer_by_type["type"].isin(intermediate)]
-    if summer_types.empty:
-        summer_types = summer_by_type[summer_by_type["type"] != TOWN_HALL_TYPE]
-        if len(summer_types):
-            notes.append(
-                "Bassins de services délimités sans la gamme intermédiaire de l'INSEE (pas de "
-                "BPE) : sur les équipements disponibles ("
-                + ", ".join(sorted(summer_types["type"].unique()))
-                + ")."
-            )
-    bassins = (
-        delineate_bassins(summer_types, services)
-        if len(summer_types)
-        else pd.DataFrame(columns=["origin_id", "bassin", "types_at_pole", "types"])
-    )
-    agreement = float("nan")
-    if len(bassins):
-        zones = population.set_index("origin_id")
-        ours = bassins.set_index("origin_id")["bassin"]
-        agreement = agreement_rate(
-            ours, zones.loc[ours.index, "bassin_vie"], weights=zones.loc[ours.index, "population"]
-        )
-    else:
-        notes.append(
-            "Bassins de services non délimités : aucun équipement hors mairies "
-            "(ajoutez la BPE avec --sources)."
-        )
-    enjeux = enjeux_scores(summer[["origin_id", "family", "minutes"]], population)
-    # An EPCI of no known population (Mayotte's communes have none in the COG table)
-    # cannot be ranked: left out, and said (a single run stops there).
-    epci_population = population.groupby("epci")["population"].transform("sum")
-    ranked = population[(epci_population > 0).fillna(False).to_numpy(bool)]
-    if len(ranked) < len(population):
-        notes.append(
-            "EPCI sans population connue, non classés parmi les territoires à enjeux : "
-            + ", ".join(sorted(set(population["epci"].dropna()) - set(ranked["epci"])))
-            + "."
-        )
-    enjeux_epci = enjeux_by_zone(enjeux, ranked, by="epci")
-    supply_demand = _e2sfca_by_family(matrix, services, population)
-    notes.append(
+    result.notes.append(
         f"Calcul réparti en {len(results)} partitions (couronne de services par partition) ; "
         f"{recomputed} temps au-delà de la garantie d'une partition recalculés sur "
         "l'ensemble des services."
     )
-    return Diagnostic(
-        territory=territory,
-        method=ROAD if graph is not None else STRAIGHT_LINE,
-        communes=origins,
-        nearest=nearest,
-        family_times=family_times,
-        access=access,
-        density=density,
-        hours=hours,
-        catchments=poles,
-        bassins=bassins,
-        enjeux=enjeux,
-        enjeux_epci=enjeux_epci,
-        e2sfca=supply_demand,
-        comparison=table,
-        thresholds_minutes=tuple(thresholds_minutes),
-        bassin_agreement=agreement,
-        notes=notes,
-    )
+    return result
