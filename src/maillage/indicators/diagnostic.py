@@ -202,9 +202,51 @@ def run_diagnostic(
         + ("" if winter_graph is not None else " ; routes de l'été (aucune fermeture appliquée)")
         + "."
     )
+    nearest, matrix, snap_notes = season_times(
+        origins,
+        services,
+        graph=graph,
+        winter_graph=winter_graph,
+        hours_within_minutes=hours_within_minutes,
+    )
+    notes += snap_notes
+    return assemble_diagnostic(
+        territory,
+        services,
+        origins,
+        nearest,
+        matrix,
+        method=method,
+        typology=typology,
+        thresholds_minutes=thresholds_minutes,
+        hours_within_minutes=hours_within_minutes,
+        notes=notes,
+        communes=None if cells is None else communes,
+    )
+
+
+def season_times(
+    origins: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
+    *,
+    graph: RoadGraph | None,
+    winter_graph: RoadGraph | None,
+    hours_within_minutes: float,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Nearest service of every type in summer and winter, and the pairs within reach.
+
+    A service open in one season only (``seasonal``) counts in that season alone; the
+    winter uses ``winter_graph`` (winter closures) when given.
+
+    Returns
+    -------
+    nearest, matrix, notes
+        ``origin_id, type, service_id, minutes, saison``; ``origin_id, service_id,
+        minutes`` within ``hours_within_minutes`` (summer); the points too far from the
+        roads or without coordinates, said once each.
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SnapWarning)
-        # A service open in one season only ("seasonal") counts in that season alone.
         season = (
             services["seasonal"]
             if "seasonal" in services
@@ -219,23 +261,13 @@ def run_diagnostic(
             else summer_nearest
         )
         matrix = _matrix(graph, origins, services, hours_within_minutes)
-    nearest_tables = [summer_nearest.assign(saison="ete"), winter_nearest.assign(saison="hiver")]
     # Points too far from the roads are reported once in the notes, not lost silently.
-    notes += list(dict.fromkeys(str(w.message) for w in caught if w.category is SnapWarning))
-    nearest = pd.concat(nearest_tables, ignore_index=True)
-    return assemble_diagnostic(
-        territory,
-        services,
-        origins,
-        nearest,
-        matrix,
-        method=method,
-        typology=typology,
-        thresholds_minutes=thresholds_minutes,
-        hours_within_minutes=hours_within_minutes,
-        notes=notes,
-        communes=None if cells is None else communes,
+    notes = list(dict.fromkeys(str(w.message) for w in caught if w.category is SnapWarning))
+    nearest = pd.concat(
+        [summer_nearest.assign(saison="ete"), winter_nearest.assign(saison="hiver")],
+        ignore_index=True,
     )
+    return nearest, matrix, notes
 
 
 def assemble_diagnostic(

@@ -19,7 +19,6 @@ changes a figure, it only decides where it is computed.
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -30,9 +29,8 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from maillage._errors import MaillageError
-from maillage.indicators.diagnostic import _matrix, _nearest
+from maillage.indicators.diagnostic import season_times
 from maillage.network.graph import RoadGraph
-from maillage.network.snapping import SnapWarning
 from maillage.network.straight_line import DETOUR_COEFFICIENT, STRAIGHT_LINE_SPEED_KPH
 from maillage.sources._locate import _unit_vectors
 
@@ -382,24 +380,13 @@ def diagnose_partition(
     services = partition.services
     # Communes without coordinates get no time (said by merge_partitions).
     origins = partition.origins[located(partition.origins)]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", SnapWarning)
-        season = (
-            services["seasonal"]
-            if "seasonal" in services
-            else pd.Series(pd.NA, index=services.index)
-        )
-        summer_services = services[(season != "hiver").fillna(True).astype(bool)]
-        winter_services = services[(season != "ete").fillna(True).astype(bool)]
-        summer = _nearest(graph, origins, summer_services)
-        winter = (
-            _nearest(winter_graph if winter_graph is not None else graph, origins, winter_services)
-            if winter_graph is not None or len(winter_services) < len(services)
-            else summer
-        )
-        matrix = _matrix(graph, origins, services, hours_within_minutes)
-    notes = list(dict.fromkeys(str(w.message) for w in caught if w.category is SnapWarning))
-    nearest = pd.concat([summer.assign(saison="ete"), winter.assign(saison="hiver")])
+    nearest, matrix, notes = season_times(
+        origins,
+        services,
+        graph=graph,
+        winter_graph=winter_graph,
+        hours_within_minutes=hours_within_minutes,
+    )
     return PartitionResult(
         key=partition.key,
         origin_ids=[str(code) for code in partition.origins["origin_id"]],
