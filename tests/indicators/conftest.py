@@ -48,3 +48,27 @@ def proxy_nearest(maurienne) -> Callable[[pd.DataFrame], pd.DataFrame]:
         return pd.DataFrame(rows)
 
     return nearest
+
+
+@pytest.fixture(scope="session")
+def real_diagnostics() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Savoie, Mayotte (no known population) and Conques-Marcillac (Conques-en-Rouergue
+    has no canton nor bassin de vie): nearest times per type and family, and origins."""
+    from maillage.indicators.diagnostic import run_diagnostic
+    from maillage.services.catalogue import territory_services
+    from maillage.territory.territory import select_territory
+
+    runs = []
+    for territory in (
+        select_territory(departements=["73"]),
+        select_territory(departements=["976"], buffer_km=0),
+        select_territory(epci=["241200641"], buffer_km=0),
+    ):
+        with np.errstate(invalid="ignore"):  # Mayotte: shares of an unknown population
+            runs.append(run_diagnostic(territory, territory_services(territory)))
+    nearest = pd.concat([run.nearest for run in runs], ignore_index=True)
+    family_times = pd.concat([run.family_times for run in runs], ignore_index=True)
+    origins = pd.concat(
+        [pd.DataFrame(run.communes.drop(columns="geometry")) for run in runs], ignore_index=True
+    )
+    return nearest, family_times, origins

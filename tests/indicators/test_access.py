@@ -80,3 +80,54 @@ def test_weighted_median_equals_the_expanded_median(pairs) -> None:
     else:
         lower = np.sort(expanded)[(len(expanded) - 1) // 2]
         assert (math.isnan(got) and lower == np.inf) or got == lower
+
+
+def _reference_summary(
+    times: pd.DataFrame, population: pd.DataFrame, by: list[str], key: str
+) -> pd.DataFrame:
+    """access_summary written plainly: one pass per group, pandas and numpy on each."""
+    table = times.merge(population, on="origin_id", how="left")
+    rows = []
+    for group, part in table.groupby([*by, key], sort=True, dropna=False):
+        values = part["minutes"].to_numpy(dtype=float)
+        weights = part["population"].to_numpy(dtype=float)
+        reachable = ~np.isnan(values)
+        total = weights.sum()
+        row: dict[str, object] = dict(zip([*by, key], group, strict=True))
+        row["population"] = part["population"].sum()
+        row["mean_minutes"] = (
+            float(np.average(values[reachable], weights=weights[reachable]))
+            if weights[reachable].sum() > 0
+            else float("nan")
+        )
+        row["median_minutes"] = weighted_median(values, weights)
+        row["unreachable_population"] = part.loc[~reachable, "population"].sum()
+        for threshold in (7, 15, 20, 30):
+            beyond = ~reachable | (values > threshold)
+            row[f"population_beyond_{threshold}min"] = part.loc[beyond, "population"].sum()
+            row[f"share_beyond_{threshold}min"] = (
+                float(weights[beyond].sum() / total) if total > 0 else float("nan")
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("by", [[], ["epci"], ["canton"], ["bassin_vie"], ["departement", "epci"]])
+def test_summary_equals_the_plain_loop_on_real_data(real_diagnostics, by) -> None:  # type: ignore[no-untyped-def]
+    """Bit for bit: integer (with NA), peak-season and fractional (grid-like) populations."""
+    nearest, family_times, origins = real_diagnostics
+    assert origins["population"].isna().sum() == 17  # Mayotte
+    assert origins["canton"].isna().sum() == origins["bassin_vie"].isna().sum() == 1
+    populations = {
+        "population": origins,
+        "population_saison": origins.assign(population=origins["population_saison"]),
+        "fractional": origins.assign(population=origins["population"].astype(float) / 3.7),
+    }
+    for name, population in populations.items():
+        for key, times in (("family", family_times), ("type", nearest)):
+            for season, part in times.groupby("saison"):
+                expected = _reference_summary(part, population, by, key)
+                got = access_summary(part, population, by=by, key=key)
+                pd.testing.assert_frame_equal(
+                    got, expected, check_exact=True, obj=f"{name} {key} {season}"
+                )

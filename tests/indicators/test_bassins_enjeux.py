@@ -6,12 +6,22 @@ brute force over those times and published INSEE zonings.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from maillage.indicators.access import nearest_by_family
 from maillage.indicators.bassins import agreement_rate, catchments, delineate_bassins
-from maillage.indicators.enjeux import enjeux_scores
+from maillage.indicators.enjeux import (
+    CAP,
+    CLASSES,
+    FAMILY_LABEL,
+    NEAR_LIMIT,
+    NEED_BAND,
+    NEED_LABEL,
+    NEED_WEIGHT,
+    enjeux_scores,
+)
 from maillage.services.typology import load_typology
 from maillage.sources.france_services import read_france_services
 from maillage.sources.hospitals import read_hospitals
@@ -82,3 +92,68 @@ def test_a_territory_without_known_population_still_gets_its_diagnostic() -> Non
     assert len(result.communes) == len(mayotte.communes)
     assert result.enjeux_epci["rank"].isna().all()
     assert result.enjeux_epci["score"].isna().all()
+
+
+def _plain_reasons(part: pd.DataFrame) -> str:
+    """The reasons of one commune, row by row."""
+    texts = []
+    for row in part[part["far"]].itertuples():
+        minutes = "inaccessible" if pd.isna(row.minutes) else f"{row.minutes:.0f} min"
+        text = f"loin {FAMILY_LABEL.get(row.family, row.family)} ({minutes})"
+        band = NEED_BAND.get(row.family)
+        if band and row.needy:
+            text += f" ET {NEED_LABEL[band]}"
+        texts.append(text)
+    if texts:
+        return " ; ".join(texts)
+    near_limit = part[part["minutes"] >= NEAR_LIMIT * part["threshold"]]
+    if len(near_limit):
+        return "proche des seuils : " + " ; ".join(
+            f"{row.minutes:.0f} min {FAMILY_LABEL.get(row.family, row.family)}"
+            + (f" ET {NEED_LABEL[b]}" if (b := NEED_BAND.get(row.family)) and row.needy else "")
+            for row in near_limit.itertuples()
+        )
+    return "accès dans les seuils"
+
+
+def _plain_enjeux(
+    family_times: pd.DataFrame, population: pd.DataFrame, thresholds: dict[str, float]
+) -> pd.DataFrame:
+    """enjeux_scores written plainly: the reasons commune by commune (groupby.apply)."""
+    table = family_times.merge(population, on="origin_id", how="left")
+    table["threshold"] = table["family"].map(lambda f: thresholds.get(f, 30.0))
+    remoteness = (table["minutes"] / table["threshold"]).fillna(CAP).clip(upper=CAP)
+    need_ratio = pd.Series(1.0, index=table.index)
+    for band in {b for b in NEED_BAND.values() if b}:
+        rows = table["family"].map(NEED_BAND) == band
+        share = table[band] / table["population"].replace(0, np.nan)
+        mean_share = population[band].sum() / population["population"].sum()
+        need_ratio[rows] = (share[rows] / mean_share).fillna(1.0).clip(upper=CAP)
+    table["part"] = remoteness * (1 + NEED_WEIGHT * (need_ratio - 1))
+    table["far"] = table["minutes"].isna() | (table["minutes"] > table["threshold"])
+    table["needy"] = need_ratio > 1.0
+    scores = table.groupby("origin_id")["part"].mean().rename("score")
+    reasons = table.groupby("origin_id").apply(_plain_reasons, include_groups=False)
+    result = pd.concat([scores, reasons.rename("raisons")], axis=1).reset_index()
+    result["rank"] = result["score"].rank(ascending=False, method="min").astype(int)
+    quantiles = result["score"].rank(pct=True, method="average")
+    result["classe"] = pd.cut(
+        quantiles, [0, 0.25, 0.5, 0.75, 1.0], labels=CLASSES, include_lowest=True
+    ).astype(str)
+    return result.sort_values(["rank", "origin_id"])[
+        ["origin_id", "score", "rank", "classe", "raisons"]
+    ].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("thresholds", [{}, {"soins": 10.0, "social_emploi": 5.0}])
+def test_reasons_as_written_commune_by_commune(real_diagnostics, thresholds) -> None:  # type: ignore[no-untyped-def]
+    """Savoie, Mayotte and Conques-Marcillac: every reason (far, near the threshold,
+    unreachable, with the need) as the plain commune-by-commune text."""
+    _, family_times, origins = real_diagnostics
+    summer = family_times[family_times["saison"] == "ete"][["origin_id", "family", "minutes"]]
+    expected = _plain_enjeux(summer, origins, thresholds)
+    got = enjeux_scores(summer, origins, thresholds_minutes=thresholds)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    kinds = got["raisons"].str.extract(r"^(loin|proche|accès)")[0]
+    assert set(kinds) == {"loin", "proche", "accès"}
+    assert got["raisons"].str.contains("ET population âgée").any()

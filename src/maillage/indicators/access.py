@@ -14,7 +14,7 @@ France Services' national target.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -110,7 +110,9 @@ def access_summary(
         One row per group and ``key``: ``population``, ``mean_minutes``,
         ``median_minutes`` (population-weighted; the mean over reachable origins only),
         ``unreachable_population``, and for each threshold ``t``:
-        ``population_beyond_{t}min`` and ``share_beyond_{t}min`` (0–1).
+        ``population_beyond_{t}min`` and ``share_beyond_{t}min`` (0–1). Groups are
+        sorted, a blank zone (NaN) last; the median is the lower weighted median
+        (:func:`weighted_median`); population sums stay integers when populations are.
 
     Raises
     ------
@@ -136,32 +138,117 @@ def access_summary(
         raise MaillageError("population négative. Correction : vérifiez la table de population")
     table = times.merge(population, on="origin_id", how="left")
     groups = [*by, key]
-    rows = []
-    for group, part in table.groupby(groups, sort=True, dropna=False):
-        values = part["minutes"].to_numpy(dtype=float)
-        weights = part["population"].to_numpy(dtype=float)
-        reachable = ~np.isnan(values)
-        total = weights.sum()
-        row: dict[str, object] = dict(
-            zip(groups, group if isinstance(group, tuple) else (group,), strict=True)
-        )
-        row["population"] = part["population"].sum()
-        row["mean_minutes"] = (
-            float(np.average(values[reachable], weights=weights[reachable]))
-            if weights[reachable].sum() > 0
-            else float("nan")
-        )
-        row["median_minutes"] = weighted_median(values, weights)
-        row["unreachable_population"] = part.loc[~reachable, "population"].sum()
-        for threshold in thresholds_minutes:
+    if table.empty:
+        return pd.DataFrame()
+    grouped = table.groupby(groups, sort=True, dropna=False)
+    keys = grouped.size().index
+    n_groups = len(keys)
+    # All groups at once: rows grouped together, each group in the order of ``table`` (as
+    # a loop over ``grouped`` sees them); every sum below adds the very same numbers in
+    # the very same order as numpy does on one group alone, so results are bit for bit
+    # those of such a loop (tests/indicators/test_access.py checks it).
+    group = grouped.ngroup().to_numpy()
+    order = np.argsort(group, kind="stable")
+    group = group[order]
+    values = table["minutes"].to_numpy(dtype=float)[order]
+    weights = table["population"].to_numpy(dtype=float)[order]  # NaN when unknown
+    integer = pd.api.types.is_integer_dtype(table["population"].dtype)
+    # Population sums skip unknown populations (as pandas does): integers stay integers.
+    counts = table["population"].fillna(0).to_numpy(dtype=np.int64 if integer else float)[order]
+    reachable = ~np.isnan(values)
+
+    def total(numbers: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        if mask is None:
+            return _segment_sums(numbers, np.bincount(group, minlength=n_groups))
+        return _segment_sums(numbers[mask], np.bincount(group[mask], minlength=n_groups))
+
+    result = pd.DataFrame(
+        {name: keys.get_level_values(name).tolist() for name in groups}, columns=groups
+    )
+    result["population"] = total(counts)
+    everyone = total(weights)
+    reached = total(weights, reachable)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total(values * weights, reachable) / reached
+    result["mean_minutes"] = np.where(reached > 0, mean, np.nan)
+    result["median_minutes"] = _segment_lower_medians(values, weights, group, everyone)
+    result["unreachable_population"] = total(counts, ~reachable)
+    for threshold in thresholds_minutes:
+        with np.errstate(invalid="ignore"):
             beyond = ~reachable | (values > threshold)
-            label = f"{threshold:g}min"
-            row[f"population_beyond_{label}"] = part.loc[beyond, "population"].sum()
-            row[f"share_beyond_{label}"] = (
-                float(weights[beyond].sum() / total) if total > 0 else float("nan")
-            )
-        rows.append(row)
-    return pd.DataFrame(rows)
+            share = total(weights, beyond) / everyone
+        label = f"{threshold:g}min"
+        result[f"population_beyond_{label}"] = total(counts, beyond)
+        result[f"share_beyond_{label}"] = np.where(everyone > 0, share, np.nan)
+    return result
+
+
+def _by_length(lengths: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """Each non-zero length and the positions of the segments of that length.
+
+    Examples
+    --------
+    >>> [(size, members.tolist()) for size, members in _by_length(np.array([2, 0, 1, 2]))]
+    [(1, [2]), (2, [0, 3])]
+    """
+    order = np.argsort(lengths, kind="stable")
+    sizes, first = np.unique(lengths[order], return_index=True)
+    bounds = [*first[1:], len(order)]
+    for size, begin, end in zip(sizes, first, bounds, strict=True):
+        if size > 0:
+            yield int(size), order[begin:end]
+
+
+def _segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The sum of each run of ``values`` (``lengths`` consecutive values each; 0 if none).
+
+    Exactly ``[values[a:b].sum() for a, b in ...]``: numpy sums pairwise, and a segment
+    summed as one row of a 2-D array goes through the very same additions, where
+    ``np.add.reduceat`` does not.
+
+    Examples
+    --------
+    >>> _segment_sums(np.array([1.0, 2.0, 3.0, 4.0]), np.array([3, 0, 1]))
+    array([6., 0., 4.])
+    """
+    starts = np.cumsum(lengths) - lengths
+    sums = np.zeros(len(lengths), dtype=values.dtype)
+    for size, members in _by_length(lengths):
+        sums[members] = values[starts[members, None] + np.arange(size)].sum(axis=1)
+    return sums
+
+
+def _segment_lower_medians(
+    values: np.ndarray, weights: np.ndarray, group: np.ndarray, totals: np.ndarray
+) -> np.ndarray:
+    """:func:`weighted_median` of each group of rows, all groups at once.
+
+    ``group`` is sorted (each group's rows together); ``totals`` is each group's sum of
+    weights (as :func:`_segment_sums` gives it).
+
+    Examples
+    --------
+    >>> _segment_lower_medians(np.array([20.0, 3.0, 10.0, 4.0]), np.array([6, 10, 5, 0]),
+    ...                        np.array([0, 0, 0, 1]), np.array([21.0, 0.0]))
+    array([10., nan])
+    """
+    # Within a group, rows by time (unreachable last), ties in their own order.
+    order = np.lexsort((np.where(np.isnan(values), np.inf, values), group))
+    values, weights = values[order], weights[order]
+    lengths = np.bincount(group, minlength=len(totals))
+    starts = np.cumsum(lengths) - lengths
+    medians = np.full(len(totals), np.nan)
+    for size, members in _by_length(lengths):
+        rows = starts[members, None] + np.arange(size)
+        cumulative = np.cumsum(weights[rows], axis=1)
+        half = totals[members, None] / 2.0
+        # np.searchsorted(cumulative, half, side="left"), NaN sorting last, row by row.
+        below = np.where(np.isnan(half), ~np.isnan(cumulative), cumulative < half)
+        position = np.minimum(below.sum(axis=1), size - 1)
+        medians[members] = values[starts[members] + position]
+    # As weighted_median: NaN when the weights sum to 0 (an unknown weight, NaN, does not
+    # stop it: the cumulative sum turns NaN there and sorts last).
+    return np.where(totals <= 0, np.nan, medians)
 
 
 def services_per_10000(

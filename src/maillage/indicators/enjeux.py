@@ -24,6 +24,7 @@ or, when it is within every threshold, those where it is past half of it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -103,7 +104,7 @@ def enjeux_scores(
     table["far"] = table["minutes"].isna() | (table["minutes"] > table["threshold"])
     table["needy"] = need_ratio > 1.0
     scores = table.groupby("origin_id")["part"].mean().rename("score")
-    reasons = table.groupby("origin_id").apply(_reasons, include_groups=False).rename("raisons")
+    reasons = _reasons(table)
     result = pd.concat([scores, reasons], axis=1).reset_index()
     result["rank"] = result["score"].rank(ascending=False, method="min").astype(int)
     quantiles = result["score"].rank(pct=True, method="average")
@@ -115,29 +116,60 @@ def enjeux_scores(
     ].reset_index(drop=True)
 
 
-def _reasons(part: pd.DataFrame) -> str:
+def _reasons(table: pd.DataFrame) -> pd.Series:
+    """The reasons of every origin, in French, in the order of its rows in ``table``.
+
+    ``table``: ``origin_id, family, minutes, threshold, far, needy``, one row per origin
+    and family. The families where the origin is beyond the threshold; when there are
+    none, those past :data:`NEAR_LIMIT` of it; else "accès dans les seuils".
+
+    Returns
+    -------
+    pandas.Series
+        ``raisons`` indexed by ``origin_id`` (sorted).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"origin_id": ["b", "a", "a", "b"], "family": "soins",
+    ...                   "minutes": [20.0, np.nan, 40.0, 2.0], "threshold": 30.0,
+    ...                   "far": [False, True, True, False], "needy": [True, False, True, True]})
+    >>> _reasons(t).to_dict()
+    {'a': 'loin des soins (inaccessible) ; loin des soins (40 min) ET population âgée',
+     'b': 'proche des seuils : 20 min des soins ET population âgée'}
+    """
+    codes, origins = pd.factorize(table["origin_id"], sort=True)
+    minutes = table["minutes"].to_numpy(dtype=float)
+    near = (minutes >= NEAR_LIMIT * table["threshold"].to_numpy(dtype=float)).tolist()
+    far_texts: list[list[str]] = [[] for _ in range(len(origins))]
+    near_texts: list[list[str]] = [[] for _ in range(len(origins))]
+    for code, family, time, is_far, is_near, needy in zip(
+        codes.tolist(),
+        table["family"].tolist(),
+        minutes.tolist(),
+        table["far"].tolist(),
+        near,
+        table["needy"].tolist(),
+        strict=True,
+    ):
+        if not (is_far or is_near):
+            continue
+        band = NEED_BAND.get(family)
+        need = f" ET {NEED_LABEL[band]}" if band and needy else ""
+        label = FAMILY_LABEL.get(family, family)
+        if is_far:
+            when = "inaccessible" if math.isnan(time) else f"{time:.0f} min"
+            far_texts[code].append(f"loin {label} ({when}){need}")
+        else:
+            near_texts[code].append(f"{time:.0f} min {label}{need}")
     texts = []
-    for row in part[part["far"]].itertuples():
-        minutes = "inaccessible" if pd.isna(row.minutes) else f"{row.minutes:.0f} min"
-        text = f"loin {FAMILY_LABEL.get(row.family, row.family)} ({minutes})"
-        band = NEED_BAND.get(row.family)
-        if band and row.needy:
-            text += f" ET {NEED_LABEL[band]}"
-        texts.append(text)
-    if texts:
-        return " ; ".join(texts)
-    near_limit = part[part["minutes"] >= NEAR_LIMIT * part["threshold"]]
-    if len(near_limit):
-        return "proche des seuils : " + " ; ".join(
-            f"{row.minutes:.0f} min {FAMILY_LABEL.get(row.family, row.family)}"
-            + (
-                f" ET {NEED_LABEL[band]}"
-                if (band := NEED_BAND.get(row.family)) and row.needy
-                else ""
-            )
-            for row in near_limit.itertuples()
-        )
-    return "accès dans les seuils"
+    for far, close in zip(far_texts, near_texts, strict=True):
+        if far:
+            texts.append(" ; ".join(far))
+        elif close:
+            texts.append("proche des seuils : " + " ; ".join(close))
+        else:
+            texts.append("accès dans les seuils")
+    return pd.Series(texts, index=pd.Index(origins, name="origin_id"), name="raisons")
 
 
 def enjeux_by_zone(scores: pd.DataFrame, population: pd.DataFrame, *, by: str) -> pd.DataFrame:
