@@ -112,9 +112,11 @@ def test_dask_worker_killed_mid_run(savoies) -> None:  # type: ignore[no-untyped
     assert_identical(single, split, services)
 
 
-@pytest.mark.slow
 def test_france_every_commune_once_and_as_departement_runs() -> None:
-    """``--france``: the 34,875 communes, once each; per-commune times as département runs."""
+    """``--france``: the 34,875 communes, once each; per-commune times as département runs.
+
+    About 40 s on 2 cores (Dask, 2 processes), so in the default run.
+    """
     from maillage.sources.communes import read_communes
 
     codes = sorted(read_communes()["departement"].unique())
@@ -128,6 +130,8 @@ def test_france_every_commune_once_and_as_departement_runs() -> None:
     assert not result.nearest.duplicated(keys).any()
     assert not result.enjeux["origin_id"].duplicated().any()
     guarantee = straight_line_guarantee(30.0)
+    # 971 also checks that no far-away service (Saint-Pierre-et-Miquelon's hospitals, once
+    # attached to Guadeloupe: see read_hospitals) moves its own run to another UTM zone.
     for code in ("73", "2A", "971"):
         alone = select_territory(departements=[code])
         own = run_diagnostic(alone, territory_services(alone))

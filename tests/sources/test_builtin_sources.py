@@ -83,6 +83,17 @@ def test_hospitals_are_attached_to_their_commune() -> None:
     assert modane["type"].tolist() == ["D101"]
 
 
+def test_hospitals_outside_every_commune_are_rejected() -> None:
+    """Real defect of the Eurostat file: Saint-Pierre-et-Miquelon's two hospitals (no
+    commune in the COG table) were attached to Baie-Mahault, Guadeloupe, 3,400 km away."""
+    result = read_hospitals()
+    spm = {"hopital:970500013", "hopital:970500039"}  # 97500 ST PIERRE ET MIQUELON
+    assert not result.services["service_id"].isin(spm).any()
+    assert result.rejected["ligne"].tolist() == [5367, 5368]
+    assert result.rejected["raison"].str.startswith("à plus de 50 km de toute commune").all()
+    assert len(result.services) == result.rows_read - 2
+
+
 def test_iris_population_matches_commune_population_order_of_magnitude() -> None:
     communes = read_communes().set_index("commune")
     counts, missing = population_by_commune(

@@ -4,7 +4,10 @@ Source: ``data/health/eurostat-hospitals-FR-2020.csv`` (Eurostat, eurostat/basic
 EUPL-1.2): ``id``, ``hospital_name``, ``lat``, ``lon``, ``facility_type``,
 ``public_private``, ``cap_beds`` (capacity, often empty). The file has no INSEE commune
 code: each hospital is attached to the commune whose point is nearest (an approximation,
-within a few kilometres at worst).
+within a few kilometres at worst). A hospital farther than :data:`MAX_COMMUNE_KM` from
+every commune point lies outside the communes of the reference and is rejected: the two
+of Saint-Pierre-et-Miquelon (a collectivité, not a département: no commune in the COG
+table), which would otherwise count as Guadeloupe's, 3,400 km away.
 """
 
 from __future__ import annotations
@@ -16,13 +19,16 @@ import pandas as pd
 from maillage._data import data_path
 from maillage.services.schema import SourceResult, build_services
 from maillage.services.typology import Typology, load_typology
-from maillage.sources._checks import check_wgs84
+from maillage.sources._checks import _pair, check_wgs84
 from maillage.sources._csv import read_checked_csv
 from maillage.sources._locate import nearest_commune
 from maillage.sources._report import Rejections
 from maillage.sources.communes import read_communes
 
 COLUMNS = ["id", "hospital_name", "lat", "lon", "facility_type"]
+#: Farthest a hospital may lie from its commune's point (km); the shipped file's farthest
+#: within the communes is 24 km (Kourou, in Guiana's vast communes).
+MAX_COMMUNE_KM = 50.0
 
 
 def read_hospitals(
@@ -71,7 +77,21 @@ def read_hospitals(
     )
     keep = located & ~unknown
     frame, types = frame[keep].copy(), types[keep]
-    codes, _ = nearest_commune(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float), communes)
+    codes, distance_m = nearest_commune(
+        frame["lon"].to_numpy(float), frame["lat"].to_numpy(float), communes
+    )
+    outside = distance_m > MAX_COMMUNE_KM * 1000
+    rejections.reject_rows(
+        frame.loc[outside, "line"],
+        _pair(frame, pd.Series(outside, index=frame.index), "lon", "lat"),
+        column="lon/lat",
+        reason=(
+            f"à plus de {MAX_COMMUNE_KM:g} km de toute commune du référentiel : hors des "
+            "communes de France (Saint-Pierre-et-Miquelon, autre collectivité…)"
+        ),
+        fix="vérifiez les coordonnées, ou retirez cet établissement du fichier",
+    )
+    frame, types, codes = frame[~outside], types[~outside], codes[~outside]
     address = (
         frame.get("street", pd.Series("", index=frame.index)).fillna("")
         + ", "
