@@ -90,7 +90,7 @@ def _reference_summary(
     rows = []
     for group, part in table.groupby([*by, key], sort=True, dropna=False):
         values = part["minutes"].to_numpy(dtype=float)
-        weights = part["population"].to_numpy(dtype=float)
+        weights = np.nan_to_num(part["population"].to_numpy(dtype=float), nan=0.0)
         reachable = ~np.isnan(values)
         total = weights.sum()
         row: dict[str, object] = dict(zip([*by, key], group, strict=True))
@@ -131,3 +131,20 @@ def test_summary_equals_the_plain_loop_on_real_data(real_diagnostics, by) -> Non
                 pd.testing.assert_frame_equal(
                     got, expected, check_exact=True, obj=f"{name} {key} {season}"
                 )
+
+
+def test_unknown_population_weighs_nothing(real_diagnostics) -> None:  # type: ignore[no-untyped-def]
+    """Mayotte's communes (population unknown) leave the national figures as without them."""
+    _, family_times, origins = real_diagnostics
+    mayotte = origins.loc[origins["population"].isna(), "origin_id"]
+    summer = family_times[family_times["saison"] == "ete"]
+    with_them = access_summary(summer, origins)
+    without = access_summary(
+        summer[~summer["origin_id"].isin(mayotte)], origins[~origins["origin_id"].isin(mayotte)]
+    )
+    assert len(mayotte) == 17 and with_them["family"].tolist() == without["family"].tolist()
+    figures = [c for c in with_them.columns if c.endswith("minutes") or c.startswith("share_")]
+    assert with_them[figures].notna().all().all()
+    np.testing.assert_allclose(with_them[figures], without[figures], rtol=1e-12)
+    counts = [c for c in with_them.columns if "population" in c]
+    assert (with_them[counts].to_numpy() == without[counts].to_numpy()).all()

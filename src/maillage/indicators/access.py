@@ -61,7 +61,8 @@ def nearest_by_family(nearest: pd.DataFrame, typology: Typology) -> pd.DataFrame
 def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     """The lower weighted median: the smallest value whose cumulative weight reaches half.
 
-    NaN values (unreachable) count as larger than any time. NaN if the weights sum to 0.
+    NaN values (unreachable) count as larger than any time; a NaN weight (unknown
+    population) counts as 0. NaN if the weights sum to 0.
 
     Examples
     --------
@@ -69,8 +70,10 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     10.0
     >>> weighted_median(np.array([3.0, np.nan]), np.array([1, 3]))
     nan
+    >>> weighted_median(np.array([3.0, 10.0]), np.array([np.nan, 2.0]))
+    10.0
     """
-    weights = np.asarray(weights, dtype=float)
+    weights = np.nan_to_num(np.asarray(weights, dtype=float), nan=0.0)
     total = weights.sum()
     if total <= 0:
         return float("nan")
@@ -110,7 +113,8 @@ def access_summary(
         One row per group and ``key``: ``population``, ``mean_minutes``,
         ``median_minutes`` (population-weighted; the mean over reachable origins only),
         ``unreachable_population``, and for each threshold ``t``:
-        ``population_beyond_{t}min`` and ``share_beyond_{t}min`` (0–1). Groups are
+        ``population_beyond_{t}min`` and ``share_beyond_{t}min`` (0–1). Origins of
+        unknown population (NA) count for 0 inhabitants everywhere. Groups are
         sorted, a blank zone (NaN) last; the median is the lower weighted median
         (:func:`weighted_median`); population sums stay integers when populations are.
 
@@ -151,7 +155,9 @@ def access_summary(
     order = np.argsort(group, kind="stable")
     group = group[order]
     values = table["minutes"].to_numpy(dtype=float)[order]
-    weights = table["population"].to_numpy(dtype=float)[order]  # NaN when unknown
+    # An unknown population (NaN: Mayotte in the shipped table) weighs 0 in the means,
+    # medians and shares, as it is left out of the population sums.
+    weights = np.nan_to_num(table["population"].to_numpy(dtype=float)[order], nan=0.0)
     integer = pd.api.types.is_integer_dtype(table["population"].dtype)
     # Population sums skip unknown populations (as pandas does): integers stay integers.
     counts = table["population"].fillna(0).to_numpy(dtype=np.int64 if integer else float)[order]
@@ -246,8 +252,7 @@ def _segment_lower_medians(
         below = np.where(np.isnan(half), ~np.isnan(cumulative), cumulative < half)
         position = np.minimum(below.sum(axis=1), size - 1)
         medians[members] = values[starts[members] + position]
-    # As weighted_median: NaN when the weights sum to 0 (an unknown weight, NaN, does not
-    # stop it: the cumulative sum turns NaN there and sorts last).
+    # As weighted_median: NaN when the weights sum to 0.
     return np.where(totals <= 0, np.nan, medians)
 
 

@@ -320,6 +320,15 @@ def assemble_diagnostic(
         ignore_index=True,
     )
     population = pd.DataFrame(origins.drop(columns="geometry"))
+    unknown = population.loc[population["population"].isna(), "origin_id"].astype(str)
+    if len(unknown):
+        notes.append(
+            f"{len(unknown)} origine(s) sans population connue ("
+            + ", ".join(sorted(unknown)[:10])
+            + (", …" if len(unknown) > 10 else "")
+            + ") : comptée(s) pour 0 habitant dans les moyennes, médianes et parts ; "
+            "leurs temps figurent dans les tables."
+        )
     access = _access_by_zone(family_times, population, thresholds_minutes)
     if cells is not None:
         # Commune-level tables from the cells, population-weighted.

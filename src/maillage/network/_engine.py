@@ -1,4 +1,4 @@
-"""Shortest-path plumbing: degree-2 chain contraction and multi-source Dijkstra (private).
+"""Shortest-path plumbing: degree-2 chain contraction and multi-source searches (private).
 
 A road graph has many nodes that only shape a road's curve: a node with exactly one
 way in and one way out (one-way road) or the same two neighbours in and out (two-way
@@ -15,12 +15,9 @@ chain numpy passes), with no Python loop over nodes.
 from __future__ import annotations
 
 import os
-import tempfile
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,12 +26,13 @@ import scipy.sparse
 from scipy.sparse.csgraph import dijkstra
 
 from maillage._progress import progress
+from maillage.network import _buckets
 from maillage.network.graph import RoadGraph
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
-#: Work (core nodes × types) above which the types are shared between processes.
+#: Work (core nodes × types) above which the types are shared between threads.
 PARALLEL_MIN_WORK = 5_000_000
 
 
@@ -345,25 +343,16 @@ def _csr(src: IntArray, dst: IntArray, data: FloatArray, n: int) -> scipy.sparse
 
 
 def with_sources(
-    graph: scipy.sparse.csr_matrix,
-    targets: IntArray,
-    minutes: FloatArray,
-    *,
-    sentinel: bool = False,
+    graph: scipy.sparse.csr_matrix, targets: IntArray, minutes: FloatArray
 ) -> scipy.sparse.csr_matrix:
     """Append one source node per target, linked to it by an edge of ``minutes``.
 
     A search started from the new nodes gives ``min(minutes[s] + d(target[s], v))``:
-    a multi-source search with a starting time per source (the off-road legs). With
-    ``sentinel``, an isolated node comes first (index ``n``): never reached, it stands
-    for "no exit" in :func:`expand`.
+    a multi-source search with a starting time per source (the off-road legs).
     """
     n = graph.shape[0]
     k = int(targets.size)
     steps = np.arange(1, k + 1)
-    if sentinel:
-        steps = np.concatenate([[0], steps])
-        k += 1
     indptr = np.concatenate([graph.indptr, graph.indptr[-1] + steps])
     indices = np.concatenate([graph.indices, targets.astype(graph.indices.dtype)])
     data = np.concatenate([graph.data, minutes])
@@ -372,110 +361,80 @@ def with_sources(
 
 @dataclass
 class Expansion:
-    """Where to read the times of some nodes from the core times (prepared once)."""
+    """Where to read the times of some nodes from the core times (prepared once).
+
+    Node ``i`` leaves by one of two exits: core node ``exit_end[j, i]`` reached in
+    ``exit_minutes[j, i]`` (a core node is its own first exit, in 0 minutes; a missing
+    exit is the sentinel ``n_core``, in ``inf``).
+    """
 
     size: int
-    core_rows: IntArray
-    core_positions: IntArray
-    inner_rows: IntArray
     exit_end: IntArray
     exit_minutes: FloatArray
 
 
 def plan_expansion(contraction: Contraction, nodes: IntArray) -> Expansion:
     """Prepare :func:`expand` for ``nodes`` (any nodes of the full graph)."""
+    n_core = contraction.n_core
     position = contraction.core_of[nodes]
     is_core = position >= 0
-    inner_rows = np.flatnonzero(~is_core)
-    slot = np.searchsorted(contraction.interior, nodes[inner_rows])
-    exit_end = contraction.exit_end[:, slot]
-    exit_end = np.where(exit_end < 0, contraction.n_core, exit_end)
-    return Expansion(
-        size=int(nodes.size),
-        core_rows=np.flatnonzero(is_core),
-        core_positions=position[is_core],
-        inner_rows=inner_rows,
-        exit_end=exit_end,
-        exit_minutes=contraction.exit_minutes[:, slot],
-    )
-
-
-def expand(
-    plan: Expansion, core_minutes: FloatArray, core_label: IntArray
-) -> tuple[FloatArray, IntArray]:
-    """Times and labels of the planned nodes from those of the core nodes (exact).
-
-    ``core_minutes`` and ``core_label`` go one past the core nodes, with ``inf`` and
-    ``-1`` there (the sentinel of :func:`with_sources`).
-    """
-    minutes = np.empty(plan.size)
-    labels = np.empty(plan.size, dtype=np.int64)
-    minutes[plan.core_rows] = core_minutes[plan.core_positions]
-    labels[plan.core_rows] = core_label[plan.core_positions]
-    if plan.inner_rows.size:
-        padded, padded_label = core_minutes, core_label  # index n_core: inf, -1
-        first = plan.exit_minutes[0] + padded[plan.exit_end[0]]
-        second = plan.exit_minutes[1] + padded[plan.exit_end[1]]
-        use_first = first <= second
-        best = np.where(use_first, first, second)
-        minutes[plan.inner_rows] = best
-        chosen = padded_label[np.where(use_first, plan.exit_end[0], plan.exit_end[1])]
-        labels[plan.inner_rows] = np.where(best < np.inf, chosen, -1)
-    return minutes, labels
-
-
-_WORKER: dict[str, Any] = {}
-
-
-_PLAN_FIELDS = ("core_rows", "core_positions", "inner_rows", "exit_end", "exit_minutes")
-
-
-def _init_worker(folder: str, n_core: int, shape: tuple[int, int]) -> None:
-    """Open the shared inputs and outputs (memory-mapped files) of a worker."""
-    root = Path(folder)
-    load = {name: np.load(root / f"{name}.npy", mmap_mode="r") for name in _SHARED_INPUTS}
-    reverse = scipy.sparse.csr_matrix(
-        (load["data"], load["indices"], load["indptr"]),
-        shape=(load["indptr"].size - 1, load["indptr"].size - 1),
-    )
-    plan = Expansion(size=shape[1], **{name: np.asarray(load[name]) for name in _PLAN_FIELDS})
-    _WORKER.update(
-        reverse=reverse,
-        n_core=n_core,
-        plan=plan,
-        minutes=np.lib.format.open_memmap(root / "minutes.npy", mode="r+"),
-        labels=np.lib.format.open_memmap(root / "labels.npy", mode="r+"),
-    )
-
-
-_SHARED_INPUTS = ("data", "indices", "indptr", *_PLAN_FIELDS)
-
-
-def _search(
-    reverse: scipy.sparse.csr_matrix, n_core: int, seeds: IntArray
-) -> tuple[FloatArray, IntArray]:
-    """One multi-source search from the seeds' source nodes: core times and seeds."""
-    if seeds.size == 0:
-        return np.full(n_core + 1, np.inf), np.full(n_core + 1, -1, dtype=np.int64)
-    dist, _, source = dijkstra(
-        reverse,
-        directed=True,
-        indices=seeds + (n_core + 1),
-        return_predecessors=True,
-        min_only=True,
-    )
-    label = np.where(source > n_core, source - (n_core + 1), -1)
-    return dist[: n_core + 1], label[: n_core + 1]
-
-
-def _solve_in_worker(task: tuple[int, IntArray]) -> None:
-    """Search one group and write its row of the shared outputs."""
-    row, seeds = task
-    found = _search(_WORKER["reverse"], _WORKER["n_core"], seeds)
-    _WORKER["minutes"][row], _WORKER["labels"][row] = expand(_WORKER["plan"], *found)
+    exit_end = np.full((2, nodes.size), n_core, dtype=np.int64)
+    exit_minutes = np.full((2, nodes.size), np.inf)
+    exit_end[0, is_core] = position[is_core]
+    exit_minutes[0, is_core] = 0.0
+    inner = np.flatnonzero(~is_core)
+    slot = np.searchsorted(contraction.interior, nodes[inner])
+    ends = contraction.exit_end[:, slot]
+    exit_end[:, inner] = np.where(ends < 0, n_core, ends)
+    exit_minutes[:, inner] = contraction.exit_minutes[:, slot]
+    return Expansion(size=int(nodes.size), exit_end=exit_end, exit_minutes=exit_minutes)
 
 
 _PROGRESS = "Temps d'accès par type de service"
+
+
+@dataclass
+class _Searches:
+    """What every group's search needs: the reversed core graph and the seeds' starts."""
+
+    indptr: IntArray
+    indices: npt.NDArray[np.int32]
+    minutes: FloatArray
+    seed_core: IntArray
+    seed_minutes: FloatArray
+    plan: Expansion
+
+    def solve(self, seeds: IntArray, out_minutes: FloatArray, out_seeds: IntArray) -> None:
+        """Times and seeds of the planned origins for one group (GIL released)."""
+        seeds = np.asarray(seeds, dtype=np.int64)
+        _buckets.search_and_expand(
+            self.indptr,
+            self.indices,
+            self.minutes,
+            self.seed_core[seeds],
+            self.seed_minutes[seeds],
+            seeds,
+            self.plan.exit_end,
+            self.plan.exit_minutes,
+            out_minutes,
+            out_seeds,
+        )
+
+
+def _prepare(
+    contraction: Contraction, seed_nodes: IntArray, seed_minutes: FloatArray, origins: IntArray
+) -> _Searches:
+    """The reversed core graph, the seeds' core nodes and the origins' expansion plan."""
+    reverse = contraction.forward.T.tocsr()
+    reverse.sort_indices()
+    return _Searches(
+        indptr=reverse.indptr.astype(np.int64),
+        indices=reverse.indices.astype(np.int32),
+        minutes=reverse.data.astype(np.float64),
+        seed_core=contraction.core_of[np.asarray(seed_nodes, dtype=np.int64)],
+        seed_minutes=np.asarray(seed_minutes, dtype=np.float64),
+        plan=plan_expansion(contraction, origins),
+    )
 
 
 def nearest_by_group(
@@ -490,6 +449,10 @@ def nearest_by_group(
 ) -> tuple[FloatArray, IntArray]:
     """Time from each origin node to the nearest seed of each group, and which seed.
 
+    One multi-source search per group on the contracted graph
+    (:func:`maillage.network._buckets.search`); the groups are shared between threads,
+    which share the graph.
+
     Parameters
     ----------
     seed_nodes, seed_minutes
@@ -500,7 +463,7 @@ def nearest_by_group(
     origins
         Nodes whose times are wanted.
     n_jobs
-        Processes; ``None`` uses every core when the work is large.
+        Threads; ``None`` uses every core when the work is large.
 
     Returns
     -------
@@ -510,61 +473,44 @@ def nearest_by_group(
     """
     if contraction is None:
         contraction = contract(graph, seed_nodes)
-    reverse = with_sources(
-        contraction.forward.T.tocsr(),
-        contraction.core_of[seed_nodes],
-        seed_minutes,
-        sentinel=True,
-    )
-    reverse.sort_indices()
-    plan = plan_expansion(contraction, origins)
-    n_core = contraction.n_core
+    searches = _prepare(contraction, seed_nodes, seed_minutes, origins)
+    minutes = np.empty((len(groups), origins.size))
+    labels = np.empty((len(groups), origins.size), dtype=np.int64)
     jobs = _jobs(n_jobs, contraction.n_core * len(groups))
-    if jobs <= 1:
-        minutes = np.empty((len(groups), origins.size))
-        labels = np.empty((len(groups), origins.size), dtype=np.int64)
-        steps = progress(enumerate(groups), description=_PROGRESS, total=len(groups), unit="type")
-        for k, seeds in steps:
-            minutes[k], labels[k] = expand(plan, *_search(reverse, n_core, seeds))
-        return minutes, labels
-    return _parallel(reverse, n_core, plan, groups, jobs)
+
+    def solve(k: int) -> None:
+        searches.solve(groups[k], minutes[k], labels[k])
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        solved = pool.map(solve, range(len(groups)))
+        list(progress(solved, description=_PROGRESS, total=len(groups), unit="type"))
+    return minutes, labels
 
 
-def _parallel(
-    reverse: scipy.sparse.csr_matrix,
-    n_core: int,
-    plan: Expansion,
+def iter_nearest_by_group(
+    graph: RoadGraph,
+    seed_nodes: IntArray,
+    seed_minutes: FloatArray,
     groups: Sequence[IntArray],
-    jobs: int,
-) -> tuple[FloatArray, IntArray]:
-    """Share the groups between processes; inputs and outputs are memory-mapped files."""
-    shape = (len(groups), plan.size)
-    shm = Path("/dev/shm")
-    with tempfile.TemporaryDirectory(
-        prefix="maillage-", dir=shm if shm.is_dir() else None
-    ) as folder:
-        root = Path(folder)
-        arrays = {"data": reverse.data, "indices": reverse.indices, "indptr": reverse.indptr}
-        arrays.update({name: getattr(plan, name) for name in _PLAN_FIELDS})
-        for name, array in arrays.items():
-            np.save(root / f"{name}.npy", array)
-        minutes = np.lib.format.open_memmap(
-            root / "minutes.npy", mode="w+", dtype=np.float64, shape=shape
-        )
-        labels = np.lib.format.open_memmap(
-            root / "labels.npy", mode="w+", dtype=np.int64, shape=shape
-        )
-        with ProcessPoolExecutor(
-            max_workers=jobs,
-            mp_context=get_context("forkserver"),
-            initializer=_init_worker,
-            initargs=(folder, n_core, shape),
-        ) as pool:
-            solved = pool.map(_solve_in_worker, list(enumerate(groups)))
-            list(progress(solved, description=_PROGRESS, total=len(groups), unit="type"))
-        result = np.array(minutes), np.array(labels)
-        del minutes, labels
-    return result
+    origins: IntArray,
+    *,
+    contraction: Contraction | None = None,
+) -> Iterator[tuple[int, FloatArray, IntArray]]:
+    """:func:`nearest_by_group` one group at a time, in this thread (streaming).
+
+    Yields ``(k, minutes, seed)`` for every group ``k``, each array over ``origins``;
+    only one group's arrays live at a time, so a caller that reduces them as they come
+    (sums, counts beyond thresholds) keeps its memory to one graph and one row.
+    """
+    if contraction is None:
+        contraction = contract(graph, seed_nodes)
+    searches = _prepare(contraction, seed_nodes, seed_minutes, origins)
+    steps = progress(enumerate(groups), description=_PROGRESS, total=len(groups), unit="type")
+    for k, seeds in steps:
+        minutes = np.empty(origins.size)
+        labels = np.empty(origins.size, dtype=np.int64)
+        searches.solve(seeds, minutes, labels)
+        yield k, minutes, labels
 
 
 def _jobs(n_jobs: int | None, work: int) -> int:

