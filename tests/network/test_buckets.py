@@ -39,6 +39,17 @@ def test_search_equals_scipy_and_names_a_start_that_reaches(
         graph.indptr.astype(np.int64), indices, graph.data, starts, offsets, width
     )
     expected = _reference(graph, starts, offsets)
+    # the longest edge read once by the caller gives the very same search
+    given = _buckets.search(
+        graph.indptr.astype(np.int64),
+        indices,
+        graph.data,
+        starts,
+        offsets,
+        width,
+        float(graph.data.max()),
+    )
+    assert np.array_equal(given[0], times) and np.array_equal(given[1], start)
     assert times[-1] == np.inf and start[-1] == -1  # the spare slot
     times, start = times[:-1], start[:-1]
     assert np.array_equal(np.isinf(times), np.isinf(expected))

@@ -45,12 +45,15 @@ def search(
     start_nodes: IntArray,
     start_minutes: FloatArray,
     width: float,
+    longest_minutes: float = -1.0,
 ) -> tuple[FloatArray, npt.NDArray[np.int32]]:
     """Time from the nearest start to every node, and which start (its position).
 
     Nodes are ``0 .. indptr.size - 2``; the returned arrays have one more slot, never
     reached (``inf``, ``-1``), that stands for "no exit" in the engine's expansion.
-    Starts with a non-finite time are ignored.
+    Starts with a non-finite time are ignored. ``longest_minutes`` is the longest edge
+    (it sizes the ring of buckets): give it when searching the same graph many times,
+    otherwise it is read from ``minutes`` at each call.
 
     Examples
     --------
@@ -64,9 +67,11 @@ def search(
     n = indptr.size - 1
     dist = np.full(n + 1, np.inf)
     label = np.full(n + 1, -1, dtype=np.int32)
-    longest = 0.0
-    for e in range(minutes.size):
-        longest = max(longest, minutes[e])
+    longest = longest_minutes
+    if longest < 0.0:
+        longest = 0.0
+        for e in range(minutes.size):
+            longest = max(longest, minutes[e])
     low = np.inf
     high = -np.inf
     for s in range(start_nodes.size):
@@ -150,6 +155,7 @@ def search_and_expand(
     start_nodes: IntArray,
     start_minutes: FloatArray,
     start_ids: IntArray,
+    longest_minutes: float,
     exit_end: IntArray,
     exit_minutes: FloatArray,
     out_minutes: FloatArray,
@@ -157,11 +163,15 @@ def search_and_expand(
 ) -> None:
     """:func:`search`, then every origin's time through the better of its two exits.
 
+    ``longest_minutes`` is the graph's longest edge, read once by the caller.
+
     ``exit_end``/``exit_minutes`` (2 × origins) are the engine's expansion plan;
     ``out_minutes``/``out_ids`` (origins) receive the time and the ``start_ids`` of the
     start reached (-1 when none is).
     """
-    dist, label = search(indptr, indices, minutes, start_nodes, start_minutes, BUCKET_MINUTES)
+    dist, label = search(
+        indptr, indices, minutes, start_nodes, start_minutes, BUCKET_MINUTES, longest_minutes
+    )
     for i in range(out_minutes.size):
         first_end = exit_end[0, i]
         second_end = exit_end[1, i]

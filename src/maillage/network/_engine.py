@@ -374,7 +374,8 @@ class Expansion:
 
 
 def plan_expansion(contraction: Contraction, nodes: IntArray) -> Expansion:
-    """Prepare :func:`expand` for ``nodes`` (any nodes of the full graph)."""
+    """The two exits of ``nodes`` (any nodes of the full graph) to read their times from
+    the core's (:func:`maillage.network._buckets.search_and_expand`)."""
     n_core = contraction.n_core
     position = contraction.core_of[nodes]
     is_core = position >= 0
@@ -400,6 +401,7 @@ class _Searches:
     indptr: IntArray
     indices: npt.NDArray[np.int32]
     minutes: FloatArray
+    longest_minutes: float
     seed_core: IntArray
     seed_minutes: FloatArray
     plan: Expansion
@@ -414,6 +416,7 @@ class _Searches:
             self.seed_core[seeds],
             self.seed_minutes[seeds],
             seeds,
+            self.longest_minutes,
             self.plan.exit_end,
             self.plan.exit_minutes,
             out_minutes,
@@ -422,15 +425,23 @@ class _Searches:
 
 
 def _prepare(
-    contraction: Contraction, seed_nodes: IntArray, seed_minutes: FloatArray, origins: IntArray
+    graph: RoadGraph,
+    seed_nodes: IntArray,
+    seed_minutes: FloatArray,
+    origins: IntArray,
+    contraction: Contraction | None,
 ) -> _Searches:
-    """The reversed core graph, the seeds' core nodes and the origins' expansion plan."""
+    """The reversed core graph (contracted here unless given), the seeds' core nodes and
+    the origins' expansion plan."""
+    if contraction is None:
+        contraction = contract(graph, seed_nodes)
     reverse = contraction.forward.T.tocsr()
     reverse.sort_indices()
     return _Searches(
         indptr=reverse.indptr.astype(np.int64),
         indices=reverse.indices.astype(np.int32),
         minutes=reverse.data.astype(np.float64),
+        longest_minutes=float(reverse.data.max()) if reverse.nnz else 0.0,
         seed_core=contraction.core_of[np.asarray(seed_nodes, dtype=np.int64)],
         seed_minutes=np.asarray(seed_minutes, dtype=np.float64),
         plan=plan_expansion(contraction, origins),
@@ -471,12 +482,10 @@ def nearest_by_group(
         Arrays ``(groups, origins)``: time (``inf`` when unreachable) and seed position
         (-1 when unreachable).
     """
-    if contraction is None:
-        contraction = contract(graph, seed_nodes)
-    searches = _prepare(contraction, seed_nodes, seed_minutes, origins)
+    searches = _prepare(graph, seed_nodes, seed_minutes, origins, contraction)
     minutes = np.empty((len(groups), origins.size))
     labels = np.empty((len(groups), origins.size), dtype=np.int64)
-    jobs = _jobs(n_jobs, contraction.n_core * len(groups))
+    jobs = _jobs(n_jobs, (searches.indptr.size - 1) * len(groups))
 
     def solve(k: int) -> None:
         searches.solve(groups[k], minutes[k], labels[k])
@@ -502,9 +511,7 @@ def iter_nearest_by_group(
     only one group's arrays live at a time, so a caller that reduces them as they come
     (sums, counts beyond thresholds) keeps its memory to one graph and one row.
     """
-    if contraction is None:
-        contraction = contract(graph, seed_nodes)
-    searches = _prepare(contraction, seed_nodes, seed_minutes, origins)
+    searches = _prepare(graph, seed_nodes, seed_minutes, origins, contraction)
     steps = progress(enumerate(groups), description=_PROGRESS, total=len(groups), unit="type")
     for k, seeds in steps:
         minutes = np.empty(origins.size)
