@@ -187,21 +187,7 @@ def run_diagnostic(
     cells = None if origins is None else grid_origins(territory, origins, communes=communes)
     origins = communes if cells is None else cells
     method = ROAD if graph is not None else STRAIGHT_LINE
-    notes: list[str] = []
-    if graph is None:
-        notes.append(
-            "Temps estimés à vol d'oiseau (distance × coefficient de détour, à vitesse "
-            "moyenne) faute de réseau routier : indiquez un extrait OpenStreetMap avec "
-            "--reseau pour des temps par la route."
-        )
-    # Two seasons side by side: summer (residents, summer roads) and winter (peak
-    # population of the ski season, roads with the winter closures when given).
-    notes.append(
-        "Hiver : population de pointe (résidents + résidences secondaires × "
-        f"{BEDS_PER_SECONDARY_RESIDENCE:g} lits)"
-        + ("" if winter_graph is not None else " ; routes de l'été (aucune fermeture appliquée)")
-        + "."
-    )
+    notes = method_notes(graph, winter_graph)
     nearest, matrix, snap_notes = season_times(
         origins,
         services,
@@ -223,6 +209,32 @@ def run_diagnostic(
         notes=notes,
         communes=None if cells is None else communes,
     )
+
+
+def method_notes(graph: RoadGraph | None, winter_graph: RoadGraph | None) -> list[str]:
+    """The notes that say how the times were computed (straight line, winter).
+
+    Examples
+    --------
+    >>> method_notes(None, None)[0][:32]
+    "Temps estimés à vol d'oiseau (di"
+    """
+    notes: list[str] = []
+    if graph is None:
+        notes.append(
+            "Temps estimés à vol d'oiseau (distance × coefficient de détour, à vitesse "
+            "moyenne) faute de réseau routier : indiquez un extrait OpenStreetMap avec "
+            "--reseau pour des temps par la route."
+        )
+    # Two seasons side by side: summer (residents, summer roads) and winter (peak
+    # population of the ski season, roads with the winter closures when given).
+    notes.append(
+        "Hiver : population de pointe (résidents + résidences secondaires × "
+        f"{BEDS_PER_SECONDARY_RESIDENCE:g} lits)"
+        + ("" if winter_graph is not None else " ; routes de l'été (aucune fermeture appliquée)")
+        + "."
+    )
+    return notes
 
 
 def season_times(

@@ -24,8 +24,12 @@ import pandas as pd
 
 from maillage._errors import MaillageError
 from maillage.indicators.access import DEFAULT_THRESHOLDS_MINUTES
-from maillage.indicators.diagnostic import Diagnostic, _nearest, assemble_diagnostic
-from maillage.indicators.seasonal import BEDS_PER_SECONDARY_RESIDENCE
+from maillage.indicators.diagnostic import (
+    Diagnostic,
+    _nearest,
+    assemble_diagnostic,
+    method_notes,
+)
 from maillage.network.graph import RoadGraph
 from maillage.network.nearest import METHOD as ROAD
 from maillage.network.straight_line import METHOD as STRAIGHT_LINE
@@ -225,19 +229,7 @@ def merge_partitions(
         results, origins, services, graph=graph, winter_graph=winter_graph
     )
     matrix = merge_matrix(results, origins)
-    notes: list[str] = []
-    if graph is None:
-        notes.append(
-            "Temps estimés à vol d'oiseau (distance × coefficient de détour, à vitesse "
-            "moyenne) faute de réseau routier : indiquez un extrait OpenStreetMap avec "
-            "--reseau pour des temps par la route."
-        )
-    notes.append(
-        "Hiver : population de pointe (résidents + résidences secondaires × "
-        f"{BEDS_PER_SECONDARY_RESIDENCE:g} lits)"
-        + ("" if winter_graph is not None else " ; routes de l'été (aucune fermeture appliquée)")
-        + "."
-    )
+    notes = method_notes(graph, winter_graph)
     notes += list(dict.fromkeys(note for r in results.values() for note in r.notes))
     lost = origins.loc[~located(origins), "origin_id"].astype(str).tolist()
     if lost:
