@@ -75,6 +75,21 @@ NO_ACCESS_VALUES = frozenset(
 
 _ACCESS_HIERARCHY = ("motorcar", "motor_vehicle", "vehicle", "access")
 
+#: The only keys :func:`way_speeds` reads: ways equal on these get the same speeds.
+RULE_KEYS = (
+    "highway",
+    "route",
+    "area",
+    *_ACCESS_HIERARCHY,
+    "service",
+    "impassable",
+    "oneway",
+    "maxspeed",
+    "maxspeed:forward",
+    "maxspeed:backward",
+    "junction",
+)
+
 #: Zone speeds of ``maxspeed=XX:zone`` values (km/h), from OSRM's ``maxspeed_table``.
 _MAXSPEED_ZONES: dict[str, float] = {
     "fr:urban": 50.0,

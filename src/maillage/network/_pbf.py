@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from os import PathLike
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numba
 import numpy as np
@@ -477,15 +477,35 @@ class _Strings:
         return value
 
     def find(self, *words: bytes) -> _I64:
-        """Indices of the given strings present in the table."""
+        """Index of each of ``words`` in the table, -1 where absent."""
         sizes = np.asarray(self.ends) - np.asarray(self.starts)
-        found = []
-        for word in words:
+        found = np.full(len(words), -1, dtype=np.int64)
+        for w, word in enumerate(words):
             for i in np.flatnonzero(sizes == len(word)).tolist():
                 if self.buf[self.starts[i] : self.ends[i]].tobytes() == word:
-                    found.append(i)
+                    found[w] = i
                     break
-        return np.array(found, dtype=np.int64)
+        return found
+
+
+#: Keys read from each way: the rule keys, then the way table's name and ref.
+_KEYS = (*_osm.RULE_KEYS, "name", "ref")
+_HIGHWAY, _ROUTE = _KEYS.index("highway"), _KEYS.index("route")
+
+
+@numba.njit(cache=True, nogil=True)
+def _tag_matrix(
+    keys: _I64, vals: _I64, tag_offsets: _I64, wanted: _I64
+) -> _I64:  # pragma: no cover - compiled
+    """Value index of each ``wanted`` key for each way (-1: absent); the first tag wins."""
+    n = tag_offsets.size - 1
+    out = np.full((n, wanted.size), -1, dtype=np.int64)
+    for w in range(n):
+        for t in range(tag_offsets[w], tag_offsets[w + 1]):
+            for c in range(wanted.size):
+                if keys[t] == wanted[c] and out[w, c] < 0:
+                    out[w, c] = vals[t]
+    return out
 
 
 class _WayCollector:
@@ -498,44 +518,56 @@ class _WayCollector:
         self.highway: list[str] = []
         self.name: list[str] = []
         self.ref: list[str] = []
-        self.forward: list[float] = []
-        self.backward: list[float] = []
+        self.forward: list[npt.NDArray[np.float64]] = []
+        self.backward: list[npt.NDArray[np.float64]] = []
         self.excluded: dict[str, int] = {}
 
     def add_group(self, buf: _U8, start: int, end: int, strings: _Strings) -> None:
-        """Keep the drivable ways of one group (same rules as ``read_drivable_ways``)."""
-        wanted = strings.find(b"highway", b"route")
-        if wanted.size == 0:
+        """Keep the drivable ways of one group (same rules as ``read_drivable_ways``).
+
+        The rules run once per distinct combination of the rule keys' values in the group,
+        not once per way.
+        """
+        key_index = strings.find(*(key.encode() for key in _KEYS))
+        if key_index[_HIGHWAY] < 0 and key_index[_ROUTE] < 0:
             return
-        ids, tag_offsets, keys, vals, ref_offsets, refs = _ways(buf, start, end, wanted)
-        keep = np.zeros(ids.size, dtype=bool)
-        key_list, val_list, bounds = keys.tolist(), vals.tolist(), tag_offsets.tolist()
-        for w in range(ids.size):
-            tags = {
-                strings(k): strings(v)
-                for k, v in zip(
-                    key_list[bounds[w] : bounds[w + 1]],
-                    val_list[bounds[w] : bounds[w + 1]],
-                    strict=True,
-                )
-            }
+        present = key_index[[_HIGHWAY, _ROUTE]]
+        ids, tag_offsets, keys, vals, ref_offsets, refs = _ways(
+            buf, start, end, present[present >= 0]
+        )
+        matrix = _tag_matrix(keys, vals, tag_offsets, np.where(key_index < 0, -2, key_index))
+        rules = matrix[:, : len(_osm.RULE_KEYS)]
+        combos, inverse = _unique_rows(rules)
+        speeds = np.full((combos.shape[0], 2), np.nan)
+        usable = np.zeros(combos.shape[0], dtype=bool)
+        occurrences = np.bincount(inverse, minlength=combos.shape[0])
+        for c, row in enumerate(combos.tolist()):
+            tags = {key: strings(v) for key, v in zip(_osm.RULE_KEYS, row, strict=True) if v >= 0}
             if "highway" not in tags and tags.get("route") != "ferry":
                 continue
-            speeds = _osm.way_speeds(tags)
-            if isinstance(speeds, str):
-                self.excluded[speeds] = self.excluded.get(speeds, 0) + 1
+            result = _osm.way_speeds(tags)
+            if isinstance(result, str):
+                self.excluded[result] = self.excluded.get(result, 0) + int(occurrences[c])
                 continue
-            keep[w] = True
-            self.highway.append(tags["highway"])
-            self.name.append(tags.get("name", ""))
-            self.ref.append(tags.get("ref", ""))
-            self.forward.append(speeds[0])
-            self.backward.append(speeds[1])
-        if keep.any():
-            sizes = np.diff(ref_offsets)
-            self.way_ids.append(ids[keep])
-            self.counts.append(sizes[keep])
-            self.node_refs.append(refs[np.repeat(keep, sizes)])
+            usable[c] = True
+            speeds[c] = result
+        keep = usable[inverse]
+        if not keep.any():
+            return
+        sizes = np.diff(ref_offsets)
+        self.way_ids.append(ids[keep])
+        self.counts.append(sizes[keep])
+        self.node_refs.append(refs[np.repeat(keep, sizes)])
+        self.forward.append(speeds[inverse[keep], 0])
+        self.backward.append(speeds[inverse[keep], 1])
+        for column, target in (
+            (_HIGHWAY, self.highway),
+            (len(_KEYS) - 2, self.name),
+            (len(_KEYS) - 1, self.ref),
+        ):
+            values, back = np.unique(matrix[keep, column], return_inverse=True)
+            text = np.array([strings(v) if v >= 0 else "" for v in values.tolist()], dtype=object)
+            target.extend(text[back.reshape(-1)].tolist())
 
 
 def _read_ways(path: Path) -> tuple[_WayCollector, set[int]]:
@@ -610,7 +642,7 @@ def stream_drivable_ways(
     if on_pass is not None:
         on_pass(1)
     ways, node_blocks = _read_ways(path)
-    flat_refs = np.concatenate(ways.node_refs) if ways.node_refs else np.zeros(0, np.int64)
+    flat_refs = _concatenate(ways.node_refs, np.int64)
     ways.node_refs.clear()
     wanted, inverse = np.unique(flat_refs, return_inverse=True)
     if on_pass is not None:
@@ -623,18 +655,36 @@ def stream_drivable_ways(
     if ways.counts:
         np.cumsum(np.concatenate(ways.counts), out=offsets[1:])
     return _osm.ParsedWays(
-        way_id=np.concatenate(ways.way_ids) if ways.way_ids else np.zeros(0, np.int64),
+        way_id=_concatenate(ways.way_ids, np.int64),
         highway=ways.highway,
         name=ways.name,
         ref=ways.ref,
-        forward_kph=np.asarray(ways.forward, dtype=np.float64),
-        backward_kph=np.asarray(ways.backward, dtype=np.float64),
+        forward_kph=_concatenate(ways.forward, np.float64),
+        backward_kph=_concatenate(ways.backward, np.float64),
         offsets=offsets,
         node_ref=flat_refs,
         lon=lon[inverse],
         lat=lat[inverse],
         excluded=ways.excluded,
     )
+
+
+def _unique_rows(matrix: _I64) -> tuple[_I64, _I64]:
+    """Distinct rows of an integer matrix and the row of each (``np.unique(axis=0)``,
+    by one ``lexsort``, much faster on narrow integer rows)."""
+    if matrix.shape[0] == 0:
+        return matrix, np.zeros(0, dtype=np.int64)
+    order = np.lexsort(matrix.T[::-1])
+    ordered = matrix[order]
+    starts = np.ones(order.size, dtype=bool)
+    starts[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    inverse = np.empty(order.size, dtype=np.int64)
+    inverse[order] = np.cumsum(starts) - 1
+    return ordered[starts], inverse
+
+
+def _concatenate(parts: list[Any], dtype: type) -> Any:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
 
 def _degrees(

@@ -16,7 +16,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from os import PathLike
 from pathlib import Path
@@ -28,7 +28,7 @@ import pandas as pd
 
 from maillage._cache import cache_root
 from maillage._errors import InputFileError, MaillageError
-from maillage.network import _osm
+from maillage.network import _osm, _pbf
 from maillage.network._crs import metric_crs
 
 if TYPE_CHECKING:
@@ -519,10 +519,14 @@ def build_graph(
     return graph
 
 
-def _build(path: Path) -> RoadGraph:
+def _build(
+    path: Path,
+    *,
+    reader: Callable[[Path], _osm.ParsedWays] = _pbf.stream_drivable_ways,
+) -> RoadGraph:
     try:
-        ways = _osm.read_drivable_ways(path)
-    except RuntimeError as error:
+        ways = reader(path)
+    except (RuntimeError, _pbf.PbfFormatError) as error:
         raise InputFileError(
             f"lecture OpenStreetMap impossible ({error})",
             path=path,
