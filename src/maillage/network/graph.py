@@ -539,34 +539,50 @@ def _build(
             path=path,
             fix="utilisez un extrait OpenStreetMap complet de la zone (Geofabrik, BBBike)",
         )
-    counts = np.diff(ways.offsets)
-    way_of_node = np.repeat(np.arange(n_ways, dtype=np.int64), counts)
-    first = np.arange(ways.node_ref.size - 1)
-    valid = np.isfinite(ways.lon)
-    pair = (way_of_node[first] == way_of_node[first + 1]) & valid[first] & valid[first + 1]
-    a, b = first[pair], first[pair] + 1
-    way = way_of_node[a]
-    length = _osm.haversine_m(ways.lon[a], ways.lat[a], ways.lon[b], ways.lat[b])
+    # Consecutive nodes of a way, both located: the segments. Arrays are freed as soon
+    # as used, so that a national extract's build stays within memory.
+    node_ref, lon_ref, lat_ref = ways.node_ref, ways.lon, ways.lat
+    ways.node_ref = np.empty(0, dtype=np.int64)
+    ways.lon = ways.lat = np.empty(0)
+    last = np.zeros(max(node_ref.size, 1), dtype=bool)
+    last[ways.offsets[1:] - 1] = True
+    valid = np.isfinite(lon_ref)
+    a = np.flatnonzero(~last[:-1] & valid[:-1] & valid[1:])
+    del last, valid
+    way = np.searchsorted(ways.offsets, a, side="right") - 1
+    length = _osm.haversine_m(lon_ref[a], lat_ref[a], lon_ref[a + 1], lat_ref[a + 1])
     fwd, bwd = ways.forward_kph[way], ways.backward_kph[way]
     has_f, has_b = np.isfinite(fwd), np.isfinite(bwd)
-    src_pos = np.concatenate([a[has_f], b[has_b]])
-    dst_pos = np.concatenate([b[has_f], a[has_b]])
-    speed = np.concatenate([fwd[has_f], bwd[has_b]])
+    src_pos = np.concatenate([a[has_f], a[has_b] + 1])
+    dst_pos = np.concatenate([a[has_f] + 1, a[has_b]])
+    del a
+    minutes = np.concatenate([length[has_f], length[has_b]]) * 60.0
+    minutes /= np.concatenate([fwd[has_f], bwd[has_b]]) * 1000.0
     seg_length = np.concatenate([length[has_f], length[has_b]])
-    seg_way = np.concatenate([way[has_f], way[has_b]])
-    minutes = seg_length * 60.0 / (speed * 1000.0)
-    src_ref, dst_ref = ways.node_ref[src_pos], ways.node_ref[dst_pos]
-    node_ref, inverse = np.unique(np.concatenate([src_ref, dst_ref]), return_inverse=True)
-    src, dst = inverse[: src_ref.size], inverse[src_ref.size :]
-    lon = np.empty(node_ref.size)
-    lat = np.empty(node_ref.size)
-    lon[src], lat[src] = ways.lon[src_pos], ways.lat[src_pos]
-    lon[dst], lat[dst] = ways.lon[dst_pos], ways.lat[dst_pos]
+    seg_way = np.concatenate([way[has_f], way[has_b]]).astype(np.int32)
+    del way, length, fwd, bwd, has_f, has_b
+    # Nodes: the distinct references of the segments' ends, in id order.
+    ref_id, ref_node = np.unique(node_ref, return_inverse=True)
+    del node_ref
+    src_ref, dst_ref = ref_node[src_pos], ref_node[dst_pos]
+    del src_pos, dst_pos
+    used = np.zeros(ref_id.size, dtype=bool)
+    used[src_ref] = True
+    used[dst_ref] = True
+    position = (np.cumsum(used) - 1).astype(np.int32)
+    src, dst = position[src_ref], position[dst_ref]
+    del src_ref, dst_ref, position
+    lon_all = np.empty(ref_id.size)
+    lat_all = np.empty(ref_id.size)
+    lon_all[ref_node], lat_all[ref_node] = lon_ref, lat_ref
+    del ref_node, lon_ref, lat_ref
+    node_id, lon, lat = ref_id[used], lon_all[used], lat_all[used]
+    del ref_id, lon_all, lat_all, used
     report = GraphReport(
         source=path.name,
         ways_drivable=int(n_ways),
         ways_excluded=dict(ways.excluded),
-        nodes_before=int(node_ref.size),
+        nodes_before=int(node_id.size),
         edges_before=0,
         components=0,
         nodes_kept=0,
@@ -577,8 +593,8 @@ def _build(
         dst,
         minutes,
         seg_length,
-        seg_way.astype(np.int32),
-        node_id=node_ref,
+        seg_way,
+        node_id=node_id,
         lon=lon,
         lat=lat,
         way_id=ways.way_id,
@@ -587,6 +603,7 @@ def _build(
         way_highway=np.array(ways.highway, dtype=np.str_),
         report=report,
     )
+    del src, dst, minutes, seg_length, seg_way, ways
     return _largest_component(full)
 
 
