@@ -6,8 +6,8 @@ and ways of ``source`` (relations are left out: maillage's graph does not use th
 * **new ids**: copy ``k`` adds ``2⁴² + k × 10¹⁰`` to every node and way id (and to every
   way's node references), so no two copies share an id;
 * **moved coordinates**: copy ``(row, column)`` is moved by ``column ×`` the width of the
-  extract's road graph ``+ 0.01°`` east and ``row ×`` its height ``+ 0.01°`` north, so the copies sit
-  side by side without overlapping; shapes and lengths are those of the real roads (a
+  extract's road graph ``+ 0.01°`` east and ``row ×`` its height ``+ 0.01°`` north, so
+  the copies sit side by side without overlapping; shapes and lengths are those of the real roads (a
   copy moved north has slightly shorter east-west degrees in metres, as on the sphere);
 * **road links**: between two neighbouring copies, the ``links`` easternmost nodes of the
   road graph of one (northernmost) are joined to the westernmost (southernmost) of the
@@ -178,7 +178,7 @@ def _parse_block(data: bytes) -> list[_Block]:
     blocks = []
     for group in groups:
         block = _Block(head, granularity, lat_offset, lon_offset)
-        for field, _, value, raw in _fields(group):
+        for field, _, value, _raw in _fields(group):
             if field == 2 and isinstance(value, bytes):
                 block.is_nodes = True
                 _add_dense(block, value)

@@ -113,5 +113,5 @@ def test_other_layouts_read_as_osmium_reads_them(
 def test_truncated_file_is_a_clear_error(tmp_path: Path) -> None:
     cut = tmp_path / "coupe.osm.pbf"
     cut.write_bytes(EXTRACTS["monaco"].read_bytes()[:50_000])
-    with pytest.raises(InputFileError, match="tronqué.*coupe.osm.pbf|coupe.osm.pbf.*tronqué"):
+    with pytest.raises(InputFileError, match=r"coupe\.osm\.pbf.*tronqué"):
         build_graph(cut, use_cache=False)

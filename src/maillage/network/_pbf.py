@@ -71,7 +71,7 @@ def _varint(buf: _U8, pos: int) -> tuple[int, int]:  # pragma: no cover - compil
         if byte < 0x80:
             break
         shift += np.uint64(7)
-    return np.int64(result), pos
+    return int(np.int64(result)), pos
 
 
 @numba.njit(cache=True, nogil=True)
@@ -587,7 +587,9 @@ def _read_ways(path: Path) -> tuple[_WayCollector, set[int]]:
                 if strings is None:
                     table = [(s, e) for f, s, e in spans.tolist() if f == 1]
                     empty = np.zeros(0, dtype=np.int64)
-                    strings = _Strings(buf, *(_string_table(buf, *table[0]) if table else (empty, empty)))
+                    strings = _Strings(
+                        buf, *(_string_table(buf, *table[0]) if table else (empty, empty))
+                    )
                 ways.add_group(buf, start, end, strings)
     return ways, node_blocks
 
