@@ -3,7 +3,7 @@
 ``tile_pbf(source, target, columns, rows)`` writes ``columns × rows`` copies of the nodes
 and ways of ``source`` (relations are left out: maillage's graph does not use them):
 
-* **new ids**: copy ``k`` adds ``2⁴² + k × 10¹⁰`` to every node and way id (and to every
+* **new ids**: copy ``k`` adds ``2³⁵ + k × 7 × 10⁹`` to every node and way id (and to every
   way's node references), so no two copies share an id;
 * **moved coordinates**: copy ``(row, column)`` is moved by ``column ×`` the width of the
   extract's road graph ``+ 0.01°`` east and ``row ×`` its height ``+ 0.01°`` north, so
@@ -36,13 +36,14 @@ import numpy as np
 from maillage.network import _pbf
 from maillage.network.graph import RoadGraph
 
-#: Id offset between copies (OSM ids are below 10¹⁰ in 2018 extracts).
-ID_STEP = 10**10
-#: Added to every id so that all copies' ids have varints of one length: 7 bytes for ids,
-#: 8 for zigzag-coded first references (up to 55,000 copies).
-ID_BASE = 1 << 42
-ID_BYTES = 7
-ZIGZAG_BYTES = 8
+#: Id offset between copies (OSM ids were below 7 × 10⁹ in 2019).
+ID_STEP = 7 * 10**9
+#: Added to every id so that all copies' ids have varints of one length: 6 bytes for ids,
+#: 7 for zigzag-coded first references, up to 623 copies (ids stay under 2⁴²; under 2⁴⁰,
+#: OSRM's limit, up to 152 copies).
+ID_BASE = 1 << 35
+ID_BYTES = 6
+ZIGZAG_BYTES = 7
 #: Gap between copies, in degrees.
 GAP_DEGREES = 0.01
 
@@ -275,6 +276,8 @@ def tile_pbf(
     blocks = _source_blocks(source)
     if max(int(b.originals.max()) for b in blocks) >= ID_STEP:
         raise ValueError("source ids too large for ID_STEP")
+    if ID_BASE + (columns * rows + 1) * ID_STEP >= 1 << (7 * ID_BYTES):
+        raise ValueError(f"too many copies for {ID_BYTES}-byte ids")
     dlon = round(float(np.ptp(graph.lon)) + GAP_DEGREES, 4)
     dlat = round(float(np.ptp(graph.lat)) + GAP_DEGREES, 4)
     cells = [(i, j) for i in range(rows) for j in range(columns)]
