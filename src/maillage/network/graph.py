@@ -588,6 +588,7 @@ def _build(
         nodes_kept=0,
         edges_kept=0,
     )
+    no_text = np.empty(0, dtype=np.str_)  # the way table is made for the kept ways only
     full = _assemble(
         src,
         dst,
@@ -598,13 +599,13 @@ def _build(
         lon=lon,
         lat=lat,
         way_id=ways.way_id,
-        way_name=np.array(ways.name, dtype=np.str_),
-        way_ref=np.array(ways.ref, dtype=np.str_),
-        way_highway=np.array(ways.highway, dtype=np.str_),
+        way_name=no_text,
+        way_ref=no_text,
+        way_highway=no_text,
         report=report,
     )
-    del src, dst, minutes, seg_length, seg_way, ways
-    return _largest_component(full)
+    del src, dst, minutes, seg_length, seg_way, node_id, lon, lat
+    return _largest_component(full, way_text=(ways.name, ways.ref, ways.highway))
 
 
 def _assemble(
@@ -673,38 +674,68 @@ def _project(
     return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
 
 
-def _largest_component(graph: RoadGraph) -> RoadGraph:
+def _largest_component(
+    graph: RoadGraph, *, way_text: tuple[list[str], list[str], list[str]] | None = None
+) -> RoadGraph:
+    """The largest strongly connected component of ``graph``.
+
+    With ``way_text`` (the ways' names, refs and highway classes, as lists), the way
+    table is built for the ways kept only, and ``graph`` is consumed: its arrays are
+    dropped as the component's are made, so that both never live whole at once.
+    """
     from scipy.sparse.csgraph import connected_components
 
     count, labels = connected_components(graph.csr(), directed=True, connection="strong")
     largest = np.argmax(np.bincount(labels))
     keep_node = labels == largest
+    del labels
     new_index = np.cumsum(keep_node) - 1
     tails = graph.tails()
     keep_edge = keep_node[tails] & keep_node[graph.indices]
     kept_tails = new_index[tails[keep_edge]]
+    del tails
     n = int(keep_node.sum())
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(kept_tails, minlength=n), out=indptr[1:])
+    del kept_tails
     used_ways = np.unique(graph.edge_way[keep_edge])
     way_index = np.full(graph.way_id.size, -1, dtype=np.int32)
     way_index[used_ways] = np.arange(used_ways.size, dtype=np.int32)
+    consume = way_text is not None
+
+    def take(name: str, keep: npt.NDArray[Any]) -> Any:
+        kept = getattr(graph, name)[keep]
+        if consume:
+            setattr(graph, name, np.empty(0, dtype=kept.dtype))
+        return kept
+
+    if way_text is None:
+        names, refs, highways = (
+            graph.way_name[used_ways],
+            graph.way_ref[used_ways],
+            graph.way_highway[used_ways],
+        )
+    else:
+        chosen = used_ways.tolist()
+        names, refs, highways = (
+            np.array([text[i] for i in chosen], dtype=np.str_) for text in way_text
+        )
     return RoadGraph(
-        node_id=graph.node_id[keep_node],
-        lon=graph.lon[keep_node],
-        lat=graph.lat[keep_node],
-        x=graph.x[keep_node],
-        y=graph.y[keep_node],
+        node_id=take("node_id", keep_node),
+        lon=take("lon", keep_node),
+        lat=take("lat", keep_node),
+        x=take("x", keep_node),
+        y=take("y", keep_node),
         crs=graph.crs,
         indptr=indptr,
-        indices=new_index[graph.indices[keep_edge]].astype(np.int32),
-        minutes=graph.minutes[keep_edge],
-        length_m=graph.length_m[keep_edge],
-        edge_way=way_index[graph.edge_way[keep_edge]],
+        indices=new_index[take("indices", keep_edge)].astype(np.int32),
+        minutes=take("minutes", keep_edge),
+        length_m=take("length_m", keep_edge),
+        edge_way=way_index[take("edge_way", keep_edge)],
         way_id=graph.way_id[used_ways],
-        way_name=graph.way_name[used_ways],
-        way_ref=graph.way_ref[used_ways],
-        way_highway=graph.way_highway[used_ways],
+        way_name=names,
+        way_ref=refs,
+        way_highway=highways,
         report=replace(
             graph.report,
             components=int(count),
