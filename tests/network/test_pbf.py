@@ -115,3 +115,30 @@ def test_truncated_file_is_a_clear_error(tmp_path: Path) -> None:
     cut.write_bytes(EXTRACTS["monaco"].read_bytes()[:50_000])
     with pytest.raises(InputFileError, match=r"coupe\.osm\.pbf.*tronqué"):
         build_graph(cut, use_cache=False)
+
+
+def test_first_reading_of_a_network_says_how_long_it_takes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from maillage.cli.options import load_graphs
+    from maillage.network.graph import PARSE_MB_PER_SECOND
+
+    graph, _ = load_graphs(EXTRACTS["monaco"], "")
+    first = capsys.readouterr().err
+    size_mb = EXTRACTS["monaco"].stat().st_size / 1e6
+    assert "Lecture du réseau monaco-2019-09-30.osm.pbf" in first
+    assert f"environ {max(size_mb / PARSE_MB_PER_SECOND, 1):.0f} s" in first
+    again, _ = load_graphs(EXTRACTS["monaco"], "")  # from the cache: nothing to announce
+    assert capsys.readouterr().err == ""
+    _same_graph(graph, again)
+
+
+def test_closing_ways_by_name_matches_the_plain_loop(graphs: dict[str, RoadGraph]) -> None:
+    from maillage.network.graph import _normalize
+
+    graph = graphs["andorra"]
+    names = np.array([_normalize(s) for s in graph.way_name.tolist()], dtype=np.str_)
+    np.testing.assert_array_equal(graph._normalized("way_name", drop_spaces=False), names)
+    named = graph.way_name[graph.way_name != ""][0]
+    closed = graph.without_ways([named])
+    assert closed.n_edges == graph.n_edges - int((graph.way_name[graph.edge_way] == named).sum())

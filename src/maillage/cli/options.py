@@ -167,9 +167,20 @@ def load_graphs(reseau: Path | None, fermetures: str | None) -> tuple[Any, Any]:
         return None, None
     from maillage.network.graph import build_graph
 
-    graph = build_graph(reseau)
+    graph = build_graph(reseau, on_parse=lambda seconds: _announce_parse(reseau, seconds))
     closures = split_codes([fermetures]) if fermetures is not None else list(WINTER_CLOSURES)
     return graph, _winter_graph(graph, closures, explicit=fermetures is not None)
+
+
+def _announce_parse(reseau: Path, seconds: float) -> None:
+    """Say on stderr how long the first reading of a road network will take."""
+    size_mb = reseau.stat().st_size / 1e6
+    duration = f"{seconds / 60:.0f} min" if seconds >= 90 else f"{max(seconds, 1):.0f} s"
+    click.echo(
+        f"Lecture du réseau {reseau.name} ({size_mb:,.0f} Mo) : environ {duration} "
+        "(une seule fois : le graphe est ensuite lu depuis le cache).".replace(",", " "),
+        err=True,
+    )
 
 
 def _winter_graph(graph: Any, closures: list[str], *, explicit: bool) -> Any:

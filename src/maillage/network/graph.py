@@ -34,10 +34,21 @@ from maillage.network._crs import metric_crs
 if TYPE_CHECKING:
     import scipy.sparse
 
-__all__ = ["GraphReport", "RoadGraph", "build_graph", "default_cache_dir"]
+__all__ = [
+    "GraphReport",
+    "RoadGraph",
+    "build_graph",
+    "default_cache_dir",
+    "parse_estimate_seconds",
+]
 
 #: Version of the on-disk graph format and of the building rules; part of the cache key.
 _GRAPH_FORMAT = 1
+
+#: Speed of a first build (MB of PBF a second), measured by ``benchmarks/pbf.py`` on the
+#: project's machine (2 cores, 24 GB): 6.2 MB/s on a 459 MB file; used to tell the user
+#: how long the parse of a large extract will take.
+PARSE_MB_PER_SECOND = 6.0
 
 _ARRAYS = (
     "node_id",
@@ -313,8 +324,8 @@ class RoadGraph:
         """
         keep_way = np.ones(self.way_id.size, dtype=bool)
         labels: list[str] = []
-        names = np.array([_normalize(s) for s in self.way_name.tolist()], dtype=np.str_)
-        refs = np.array([_normalize(s, drop_spaces=True) for s in self.way_ref.tolist()])
+        names = self._normalized("way_name", drop_spaces=False)
+        refs = self._normalized("way_ref", drop_spaces=True)
         for item in closed:
             text = str(item).strip()
             if isinstance(item, (int, np.integer)) or re.fullmatch(r"w?\d+", text):
@@ -333,6 +344,17 @@ class RoadGraph:
             edges_closed=self.report.edges_closed + int((~keep_edge).sum()),
         )
         return graph
+
+    def _normalized(self, name: str, *, drop_spaces: bool) -> npt.NDArray[np.str_]:
+        """The way table's names or refs for matching, normalised once per distinct
+        value and kept with the graph (a national graph has millions of ways)."""
+        key = f"normalized_{name}"
+        if key not in self._cache:
+            distinct, inverse = np.unique(getattr(self, name), return_inverse=True)
+            plain = [_normalize(s, drop_spaces=drop_spaces) for s in distinct.tolist()]
+            self._cache[key] = np.array(plain, dtype=np.str_)[inverse.reshape(-1)]
+        result: npt.NDArray[np.str_] = self._cache[key]
+        return result
 
     def _select_edges(self, keep: npt.NDArray[np.bool_]) -> RoadGraph:
         tails = self.tails()[keep]
@@ -454,6 +476,7 @@ def build_graph(
     closed_ways: Sequence[str | int] = (),
     cache_dir: str | PathLike[str] | None = None,
     use_cache: bool = True,
+    on_parse: Callable[[float], None] | None = None,
 ) -> RoadGraph:
     """Build the drivable road graph of an OpenStreetMap extract.
 
@@ -474,6 +497,9 @@ def build_graph(
         SHA-256 of the file and of the building rules, so an edited file is rebuilt.
     use_cache
         Set to ``False`` to neither read nor write the cache.
+    on_parse
+        Called before the file is parsed (not when the graph comes from the cache) with
+        the estimated time of the parse in seconds (:func:`parse_estimate_seconds`).
 
     Returns
     -------
@@ -511,12 +537,25 @@ def build_graph(
             except (OSError, ValueError, KeyError):
                 graph = None
     if graph is None:
+        if on_parse is not None:
+            on_parse(parse_estimate_seconds(path))
         graph = _build(path)
         if cache_file is not None:
             graph.save(cache_file)
     if closed_ways:
         graph = graph.without_ways(closed_ways)
     return graph
+
+
+def parse_estimate_seconds(pbf_path: str | PathLike[str]) -> float:
+    """Estimated time (s) of a first build from the file's size and the measured speed.
+
+    Examples
+    --------
+    >>> round(parse_estimate_seconds("tests/data/osm/malta-2018-08-29.osm.pbf"), 1)
+    0.6
+    """
+    return Path(pbf_path).stat().st_size / 1e6 / PARSE_MB_PER_SECOND
 
 
 def _build(
