@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 #: Version of the on-disk graph format and of the building rules; part of the cache key.
-_GRAPH_FORMAT = 1
+_GRAPH_FORMAT = 2
 
 #: Speed of a first build (MB of PBF a second), measured by ``benchmarks/pbf.py`` on the
 #: project's machine (2 cores, 24 GB): 6.2 MB/s on a 459 MB file; used to tell the user
@@ -66,6 +66,11 @@ _ARRAYS = (
     "way_ref",
     "way_highway",
 )
+
+#: The way table's text columns: variable-width strings in memory (numpy's StringDType:
+#: 16 bytes a short string, where fixed-width ``<U`` arrays take 4 bytes × the longest
+#: name for every way), stored as their distinct values in UTF-8 and a code per way.
+_TEXT = ("way_name", "way_ref", "way_highway")
 
 
 @dataclass(frozen=True)
@@ -374,7 +379,11 @@ class RoadGraph:
         """Write the graph to an ``.npz`` file (atomically, no pickle)."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, Any] = {name: getattr(self, name) for name in _ARRAYS}
+        arrays: dict[str, Any] = {
+            name: getattr(self, name) for name in _ARRAYS if name not in _TEXT
+        }
+        for name in _TEXT:
+            arrays.update(_encode_text(name, getattr(self, name)))
         arrays["crs"] = np.array(self.crs)
         arrays["report"] = np.array(_report_json(self))
         arrays["format"] = np.array(_GRAPH_FORMAT)
@@ -412,11 +421,44 @@ class RoadGraph:
                 length_m=data["length_m"],
                 edge_way=data["edge_way"],
                 way_id=data["way_id"],
-                way_name=data["way_name"],
-                way_ref=data["way_ref"],
-                way_highway=data["way_highway"],
+                way_name=_decode_text(data, "way_name"),
+                way_ref=_decode_text(data, "way_ref"),
+                way_highway=_decode_text(data, "way_highway"),
                 report=GraphReport(**report),
             )
+
+
+def text_array(values: Sequence[str] | npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Strings as a variable-width numpy array (``StringDType``), as the way table holds.
+
+    Examples
+    --------
+    >>> text_array(["Route du Télégraphe", ""]) == ""
+    array([False,  True])
+    """
+    from numpy.dtypes import StringDType
+
+    return np.asarray(values, dtype=StringDType())
+
+
+def _encode_text(name: str, values: npt.NDArray[Any]) -> dict[str, npt.NDArray[Any]]:
+    distinct, codes = np.unique(text_array(values), return_inverse=True)
+    pieces = [text.encode("utf-8") for text in distinct.tolist()]
+    return {
+        f"{name}_utf8": np.frombuffer(b"".join(pieces), dtype=np.uint8),
+        f"{name}_ends": np.cumsum([len(p) for p in pieces], dtype=np.int64),
+        f"{name}_codes": codes.reshape(-1).astype(np.int32),
+    }
+
+
+def _decode_text(data: Any, name: str) -> npt.NDArray[Any]:
+    blob = data[f"{name}_utf8"].tobytes()
+    ends = data[f"{name}_ends"].tolist()
+    starts = [0, *ends[:-1]]
+    distinct = text_array(
+        [blob[a:b].decode("utf-8") for a, b in zip(starts, ends, strict=True)]
+    )
+    return distinct[data[f"{name}_codes"]]
 
 
 def _report_json(graph: RoadGraph) -> str:
@@ -756,9 +798,7 @@ def _largest_component(
         )
     else:
         chosen = used_ways.tolist()
-        names, refs, highways = (
-            np.array([text[i] for i in chosen], dtype=np.str_) for text in way_text
-        )
+        names, refs, highways = (text_array([text[i] for i in chosen]) for text in way_text)
     return RoadGraph(
         node_id=take("node_id", keep_node),
         lon=take("lon", keep_node),
