@@ -225,6 +225,9 @@ class ParsedWays:
     lon: npt.NDArray[np.float64]
     lat: npt.NDArray[np.float64]
     excluded: dict[str, int] = field(default_factory=dict)
+    #: optional: the distinct node ids (sorted) and each reference's row among them, when
+    #: the reader has them at hand (``np.unique(node_ref, return_inverse=True)``)
+    node_index: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
 
 
 def read_drivable_ways(pbf_path: str | PathLike[str]) -> ParsedWays:

@@ -650,7 +650,6 @@ def stream_drivable_ways(
     if on_pass is not None:
         on_pass(2)
     x, y = _read_locations(path, node_blocks, wanted)
-    del wanted
     lon, lat = _degrees(x, y)
     del x, y
     offsets = np.zeros(sum(c.size for c in ways.counts) + 1, dtype=np.int64)
@@ -668,6 +667,7 @@ def stream_drivable_ways(
         lon=lon[inverse],
         lat=lat[inverse],
         excluded=ways.excluded,
+        node_index=(wanted, inverse.reshape(-1)),
     )
 
 

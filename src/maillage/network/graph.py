@@ -280,11 +280,7 @@ class RoadGraph:
         n = lon_a.size
         report = GraphReport("arcs", int(unique_ways.size), {}, n, int(src.size), 1, n, 0)
         graph = _assemble(
-            src,
-            dst,
-            mins,
-            length,
-            edge_way.astype(np.int32),
+            [src, dst, mins, length, edge_way.astype(np.int32)],
             node_id=np.asarray(node_id if node_id is not None else np.arange(n), dtype=np.int64),
             lon=lon_a,
             lat=lat_a,
@@ -455,9 +451,7 @@ def _decode_text(data: Any, name: str) -> npt.NDArray[Any]:
     blob = data[f"{name}_utf8"].tobytes()
     ends = data[f"{name}_ends"].tolist()
     starts = [0, *ends[:-1]]
-    distinct = text_array(
-        [blob[a:b].decode("utf-8") for a, b in zip(starts, ends, strict=True)]
-    )
+    distinct = text_array([blob[a:b].decode("utf-8") for a, b in zip(starts, ends, strict=True)])
     return distinct[data[f"{name}_codes"]]
 
 
@@ -643,7 +637,11 @@ def _build(
     seg_way = np.concatenate([way[has_f], way[has_b]]).astype(np.int32)
     del way, length, fwd, bwd, has_f, has_b
     # Nodes: the distinct references of the segments' ends, in id order.
-    ref_id, ref_node = np.unique(node_ref, return_inverse=True)
+    if ways.node_index is not None:
+        ref_id, ref_node = ways.node_index
+        ways.node_index = None
+    else:
+        ref_id, ref_node = np.unique(node_ref, return_inverse=True)
     del node_ref
     src_ref, dst_ref = ref_node[src_pos], ref_node[dst_pos]
     del src_pos, dst_pos
@@ -670,12 +668,10 @@ def _build(
         edges_kept=0,
     )
     no_text = np.empty(0, dtype=np.str_)  # the way table is made for the kept ways only
+    edges = [src, dst, minutes, seg_length, seg_way]
+    del src, dst, minutes, seg_length, seg_way
     full = _assemble(
-        src,
-        dst,
-        minutes,
-        seg_length,
-        seg_way,
+        edges,
         node_id=node_id,
         lon=lon,
         lat=lat,
@@ -685,16 +681,12 @@ def _build(
         way_highway=no_text,
         report=report,
     )
-    del src, dst, minutes, seg_length, seg_way, node_id, lon, lat
+    del node_id, lon, lat
     return _largest_component(full, way_text=(ways.name, ways.ref, ways.highway))
 
 
 def _assemble(
-    src: npt.NDArray[np.int64],
-    dst: npt.NDArray[np.int64],
-    minutes: npt.NDArray[np.float64],
-    length_m: npt.NDArray[np.float64],
-    edge_way: npt.NDArray[np.int32],
+    edges: list[npt.NDArray[Any]],
     *,
     node_id: npt.NDArray[np.int64],
     lon: npt.NDArray[np.float64],
@@ -705,22 +697,32 @@ def _assemble(
     way_highway: npt.NDArray[np.str_],
     report: GraphReport,
 ) -> RoadGraph:
-    """CSR graph from edges: drop self-loops, keep the fastest of parallel edges, project."""
+    """CSR graph from edges: drop self-loops, keep the fastest of parallel edges, project.
+
+    ``edges`` (sources, targets, minutes, lengths, way rows) is emptied: the arrays are
+    replaced by their sorted copies one by one, so that a national graph's edges are
+    never held twice.
+    """
+    src, dst, minutes, length_m, edge_way = edges
+    edges.clear()
     n = int(node_id.size)
     keep = src != dst
-    src, dst, minutes, length_m, edge_way = (
-        src[keep],
-        dst[keep],
-        minutes[keep],
-        length_m[keep],
-        edge_way[keep],
-    )
+    if not keep.all():
+        src, dst, minutes = src[keep], dst[keep], minutes[keep]
+        length_m, edge_way = length_m[keep], edge_way[keep]
+    del keep
     order = np.lexsort((minutes, dst, src))
-    src, dst = src[order], dst[order]
+    src = src[order]
+    dst = dst[order]
     first = np.ones(src.size, dtype=bool)
     first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
     order = order[first]
     src, dst = src[first], dst[first]
+    del first
+    minutes = minutes[order]
+    length_m = length_m[order]
+    edge_way = edge_way[order]
+    del order
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
     crs = metric_crs(float(np.min(lon)), float(np.min(lat)), float(np.max(lon)), float(np.max(lat)))
@@ -734,9 +736,9 @@ def _assemble(
         crs=crs,
         indptr=indptr,
         indices=dst.astype(np.int32),
-        minutes=minutes[order],
-        length_m=length_m[order],
-        edge_way=edge_way[order],
+        minutes=minutes,
+        length_m=length_m,
+        edge_way=edge_way,
         way_id=way_id,
         way_name=way_name,
         way_ref=way_ref,
