@@ -452,7 +452,8 @@ def _decode_text(data: Any, name: str) -> npt.NDArray[Any]:
     ends = data[f"{name}_ends"].tolist()
     starts = [0, *ends[:-1]]
     distinct = text_array([blob[a:b].decode("utf-8") for a, b in zip(starts, ends, strict=True)])
-    return distinct[data[f"{name}_codes"]]
+    codes: npt.NDArray[np.int32] = data[f"{name}_codes"]
+    return distinct[codes]
 
 
 def _report_json(graph: RoadGraph) -> str:
