@@ -73,6 +73,7 @@ def child(pbf: str, cache: str) -> None:
                 "nodes": graph.n_nodes,
                 "edges": graph.n_edges,
                 "ways": graph.report.ways_drivable,
+                "nodes_before_component": graph.report.nodes_before,
             }
         )
     )
@@ -135,6 +136,7 @@ def main() -> None:
                 "nodes": build["nodes"],
                 "edges": build["edges"],
                 "ways": build["ways"],
+                "nodes_before_component": build["nodes_before_component"],
                 "cache_mb": round(sum(f.stat().st_size for f in cache.glob("*.npz")) / 1e6, 1),
             }
             rows.append(row)
