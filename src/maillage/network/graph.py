@@ -584,6 +584,10 @@ def build_graph(
     return graph
 
 
+#: Segments handled at a time where a formula makes many temporaries.
+_CHUNK = 1 << 20
+
+
 def parse_estimate_seconds(pbf_path: str | PathLike[str]) -> float:
     """Estimated time (s) of a first build from the file's size and the measured speed.
 
@@ -625,8 +629,13 @@ def _build(
     valid = np.isfinite(lon_ref)
     a = np.flatnonzero(~last[:-1] & valid[:-1] & valid[1:])
     del last, valid
-    way = np.searchsorted(ways.offsets, a, side="right") - 1
-    length = _osm.haversine_m(lon_ref[a], lat_ref[a], lon_ref[a + 1], lat_ref[a + 1])
+    way = (np.searchsorted(ways.offsets, a, side="right") - 1).astype(np.int32)
+    length = np.empty(a.size)
+    for begin in range(0, a.size, _CHUNK):  # in chunks: the formula's temporaries stay small
+        i = a[begin : begin + _CHUNK]
+        length[begin : begin + i.size] = _osm.haversine_m(
+            lon_ref[i], lat_ref[i], lon_ref[i + 1], lat_ref[i + 1]
+        )
     fwd, bwd = ways.forward_kph[way], ways.backward_kph[way]
     has_f, has_b = np.isfinite(fwd), np.isfinite(bwd)
     src_pos = np.concatenate([a[has_f], a[has_b] + 1])
@@ -767,14 +776,22 @@ def _largest_component(
     table is built for the ways kept only, and ``graph`` is consumed: its arrays are
     dropped as the component's are made, so that both never live whole at once.
     """
+    import scipy.sparse
     from scipy.sparse.csgraph import connected_components
 
-    count, labels = connected_components(graph.csr(), directed=True, connection="strong")
+    small = graph.n_edges < 2**31 - 1  # int32 rows: scipy then keeps the int32 heads as they are
+    matrix = scipy.sparse.csr_matrix(
+        (graph.minutes, graph.indices, graph.indptr.astype(np.int32) if small else graph.indptr),
+        shape=(graph.n_nodes, graph.n_nodes),
+    )
+    count, labels = connected_components(matrix, directed=True, connection="strong")
+    del matrix
     largest = np.argmax(np.bincount(labels))
     keep_node = labels == largest
     del labels
-    new_index = np.cumsum(keep_node) - 1
-    tails = graph.tails()
+    index_type = np.int32 if graph.n_nodes < 2**31 - 1 else np.int64
+    new_index = (np.cumsum(keep_node) - 1).astype(index_type)
+    tails = np.repeat(np.arange(graph.n_nodes, dtype=index_type), np.diff(graph.indptr))
     keep_edge = keep_node[tails] & keep_node[graph.indices]
     kept_tails = new_index[tails[keep_edge]]
     del tails
