@@ -45,9 +45,9 @@ __all__ = [
 #: Version of the on-disk graph format and of the building rules; part of the cache key.
 _GRAPH_FORMAT = 2
 
-#: Speed of a first build (MB of PBF a second), measured by ``benchmarks/pbf.py`` on the
-#: project's machine (2 cores, 24 GB): 6.2 MB/s on a 459 MB file; used to tell the user
-#: how long the parse of a large extract will take.
+#: Speed of a first build (MB of PBF a second), from ``benchmarks/pbf.py`` on the
+#: project's machine (2 cores, 24 GB, shared): 9.2 to 7.4 MB/s from 60 MB to 1.5 GB,
+#: rounded down; used to tell the user how long the parse of a large extract will take.
 PARSE_MB_PER_SECOND = 6.0
 
 _ARRAYS = (
