@@ -153,7 +153,7 @@ def nearest_services_straight_line(
     service_ids = services[service_id].to_numpy()
     located = np.isfinite(service_xy).all(axis=1)
     # Origins without coordinates are placed far away and their times blanked after.
-    lost = ~np.isfinite(origin_xy).all(axis=1)
+    lost = np.asarray(~np.isfinite(origin_xy).all(axis=1), dtype=np.bool_)
     origin_xy = np.where(lost[:, None], 0.0, origin_xy)
     frames = []
     for kind in types:

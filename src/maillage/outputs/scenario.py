@@ -13,13 +13,89 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure as MplFigure
 from shapely.geometry import Point
 
 from maillage.outputs.french import method_label, notes_text
+from maillage.outputs.report import maps
 from maillage.planning.scenario import ScenarioResult
 from maillage.services.schema import SERVICE_CRS
+from maillage.services.typology import load_typology
 
-__all__ = ["scenario_summary", "write_scenario"]
+__all__ = ["key_labels", "scenario_change_map", "scenario_summary", "write_scenario"]
+
+#: Classes of a time change (minutes, after − before), from gain to loss.
+CHANGE_EDGES_MINUTES = (-5.0, -0.05, 0.05, 5.0)
+CHANGE_LABELS = (
+    "gagne plus de 5 min",
+    "gagne jusqu'à 5 min",
+    "inchangé",
+    "perd jusqu'à 5 min",
+    "perd plus de 5 min",
+)
+
+
+def scenario_change_map(result: ScenarioResult, layers: maps.MapLayers) -> MplFigure | None:
+    """Map of the summer time change per commune for the family the scenario moves most."""
+    summer = result.communes[result.communes["saison"] == "ete"]
+    if summer.empty:
+        return None
+    moved = summer.assign(size=summer["change_minutes"].abs().fillna(np.inf))
+    sizes = moved.groupby(["niveau", "key"])["size"].sum()
+    if not (sizes > 0).any():
+        return None
+    level, key = (str(v) for v in sizes.idxmax())
+    summer = summer[summer["niveau"] == level]
+    part = summer[summer["key"] == key].set_index("origin_id")
+    change = part["change_minutes"].astype(float)
+    # A commune that loses every service within reach counts as a loss beyond 5 min.
+    lost = part["minutes_after"].isna() & part["minutes_before"].notna()
+    change = change.where(~lost, np.inf)
+    classes = pd.Series(
+        np.searchsorted(CHANGE_EDGES_MINUTES, change.fillna(0.0).to_numpy(), side="right"),
+        index=change.index,
+    ).astype(float)
+    label = key_labels().get(key, key)
+    return maps.class_map(
+        layers,
+        change,
+        classes,
+        list(CHANGE_LABELS),
+        title=f"{result.scenario.name}\n{label} : écart de temps (été)",
+        legend_title="Temps au plus proche",
+        palette="RdYlBu_r",
+        note=f"Temps : {method_label(result.method)}.",
+        markers=_change_markers(result),
+    )
+
+
+#: How each action of a scenario is drawn (Okabe–Ito colours).
+ACTION_MARKERS = {
+    "fermeture": ("X", "#D55E00", "service fermé"),
+    "fusion": ("X", "#E69F00", "service regroupé"),
+    "ouverture": ("P", "#009E73", "service ouvert"),
+}
+
+
+def _change_markers(result: ScenarioResult) -> list[maps.Marker]:
+    changes = result.changes.dropna(subset=["lon", "lat"])
+    markers = []
+    for action, (symbol, colour, label) in ACTION_MARKERS.items():
+        chosen = changes[changes["action"] == action]
+        if len(chosen):
+            points = gpd.GeoDataFrame(
+                chosen, geometry=gpd.points_from_xy(chosen["lon"], chosen["lat"]), crs="EPSG:4326"
+            )
+            markers.append(maps.Marker(points, symbol, colour, label))
+    return markers
+
+
+def key_labels() -> dict[str, str]:
+    """French labels of families and of service types."""
+    typology = load_typology()
+    types = typology.types
+    labels = {str(k): str(v) for k, v in zip(types["type"], types["label"], strict=True)}
+    return labels | typology.family_labels
 
 
 def scenario_summary(result: ScenarioResult, *, changed_only: bool = True) -> dict[str, Any]:
@@ -119,9 +195,6 @@ def write_scenario(result: ScenarioResult, folder: str | PathLike[str]) -> Path:
         ).to_crs("EPSG:2154").to_file(
             out / "scenario.gpkg", layer="services_changes", driver="GPKG"
         )
-    from maillage.outputs.report import maps
-    from maillage.outputs.report.planning import scenario_change_map
-
     figure = scenario_change_map(
         result, maps.map_layers(result.before.territory, result.before.communes)
     )

@@ -335,7 +335,7 @@ def locate_sites(
 
     notes: list[Note] = []
     reach = cover if model != "p_median" else np.isfinite(cost)
-    uncoverable_mask = ~reach.any(axis=1)
+    uncoverable_mask = np.asarray(~reach.any(axis=1), dtype=np.bool_)
     uncoverable = [origin_ids[i] for i in np.flatnonzero(uncoverable_mask)]
     if uncoverable:
         notes.append(

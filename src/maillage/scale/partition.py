@@ -225,7 +225,7 @@ def located(frame: gpd.GeoDataFrame) -> npt.NDArray[np.bool_]:
     points = geometry[present]
     if not (points.geom_type == "Point").all():
         points = points.representative_point()
-    finite = present.copy()
+    finite = np.array(present, dtype=np.bool_)
     finite[present] = np.isfinite(points.x.to_numpy(float)) & np.isfinite(points.y.to_numpy(float))
     return finite
 

@@ -11,7 +11,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-from matplotlib.figure import Figure as MplFigure
 
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.outputs.french import method_label, notes_text
@@ -23,20 +22,10 @@ from maillage.outputs.report.content import (
     french_number,
     french_percent,
 )
+from maillage.outputs.scenario import key_labels, scenario_change_map, write_scenario
 from maillage.planning.scenario import ScenarioResult
 from maillage.planning.siting import MODELS
 from maillage.planning.territory_siting import TerritorySiting
-from maillage.services.typology import load_typology
-
-#: Classes of a time change (minutes, after − before), from gain to loss.
-CHANGE_EDGES_MINUTES = (-5.0, -0.05, 0.05, 5.0)
-CHANGE_LABELS = (
-    "gagne plus de 5 min",
-    "gagne jusqu'à 5 min",
-    "inchangé",
-    "perd jusqu'à 5 min",
-    "perd plus de 5 min",
-)
 
 
 def slug(text: str) -> str:
@@ -48,69 +37,6 @@ def slug(text: str) -> str:
     'maurienne-france-services-en-haute-maurienne'
     """
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "section"
-
-
-def scenario_change_map(result: ScenarioResult, layers: maps.MapLayers) -> MplFigure | None:
-    """Map of the summer time change per commune for the family the scenario moves most."""
-    summer = result.communes[result.communes["saison"] == "ete"]
-    if summer.empty:
-        return None
-    moved = summer.assign(size=summer["change_minutes"].abs().fillna(np.inf))
-    sizes = moved.groupby(["niveau", "key"])["size"].sum()
-    if not (sizes > 0).any():
-        return None
-    level, key = (str(v) for v in sizes.idxmax())
-    summer = summer[summer["niveau"] == level]
-    part = summer[summer["key"] == key].set_index("origin_id")
-    change = part["change_minutes"].astype(float)
-    # A commune that loses every service within reach counts as a loss beyond 5 min.
-    lost = part["minutes_after"].isna() & part["minutes_before"].notna()
-    change = change.where(~lost, np.inf)
-    classes = pd.Series(
-        np.searchsorted(CHANGE_EDGES_MINUTES, change.fillna(0.0).to_numpy(), side="right"),
-        index=change.index,
-    ).astype(float)
-    label = _key_labels().get(key, key)
-    return maps.class_map(
-        layers,
-        change,
-        classes,
-        list(CHANGE_LABELS),
-        title=f"{result.scenario.name}\n{label} : écart de temps (été)",
-        legend_title="Temps au plus proche",
-        palette="RdYlBu_r",
-        note=f"Temps : {method_label(result.method)}.",
-        markers=_change_markers(result),
-    )
-
-
-#: How each action of a scenario is drawn (Okabe–Ito colours).
-ACTION_MARKERS = {
-    "fermeture": ("X", "#D55E00", "service fermé"),
-    "fusion": ("X", "#E69F00", "service regroupé"),
-    "ouverture": ("P", "#009E73", "service ouvert"),
-}
-
-
-def _change_markers(result: ScenarioResult) -> list[maps.Marker]:
-    changes = result.changes.dropna(subset=["lon", "lat"])
-    markers = []
-    for action, (symbol, colour, label) in ACTION_MARKERS.items():
-        chosen = changes[changes["action"] == action]
-        if len(chosen):
-            points = gpd.GeoDataFrame(
-                chosen, geometry=gpd.points_from_xy(chosen["lon"], chosen["lat"]), crs="EPSG:4326"
-            )
-            markers.append(maps.Marker(points, symbol, colour, label))
-    return markers
-
-
-def _key_labels() -> dict[str, str]:
-    """French labels of families and of service types."""
-    typology = load_typology()
-    types = typology.types
-    labels = {str(k): str(v) for k, v in zip(types["type"], types["label"], strict=True)}
-    return labels | typology.family_labels
 
 
 def scenario_section(result: ScenarioResult, layers: maps.MapLayers) -> ReportSection:
@@ -127,7 +53,7 @@ def scenario_section(result: ScenarioResult, layers: maps.MapLayers) -> ReportSe
     for road in result.scenario.close_roads:
         section.paragraphs.append(f"Route fermée : {road}.")
     section.paragraphs += notes_text(result.notes)
-    labels = _key_labels()
+    labels = key_labels()
     access = result.access[
         (result.access["population_gaining"] > 0) | (result.access["population_losing"] > 0)
     ]
@@ -265,8 +191,6 @@ def planning_outputs(
     sitings
         Results of :meth:`maillage.Study.site`.
     """
-    from maillage.outputs.scenario import write_scenario
-
     folder = Path(folder)
     layers = maps.map_layers(diagnostic.territory, diagnostic.communes)
     sections: list[ReportSection] = []
