@@ -155,7 +155,7 @@ def test_reasons_as_written_commune_by_commune(real_diagnostics, thresholds) -> 
     """Savoie, Mayotte and Conques-Marcillac: every reason (far, near the threshold,
     unreachable, with the need) as the plain commune-by-commune text."""
     _, family_times, origins = real_diagnostics
-    summer = family_times[family_times["saison"] == "ete"][["origin_id", "family", "minutes"]]
+    summer = family_times[family_times["season"] == "summer"][["origin_id", "family", "minutes"]]
     expected = _plain_enjeux(summer, origins, thresholds)
     got = enjeux_scores(summer, origins, thresholds_minutes=thresholds)
     pd.testing.assert_frame_equal(got, expected, check_exact=True)

@@ -62,21 +62,21 @@ def test_closing_a_france_services_matches_a_direct_count(  # type: ignore[no-un
         maurienne_population, fs[fs["service_id"] != closed]
     ).set_index("origin_id")["minutes"]
     population = maurienne_population.set_index("origin_id")["population"]
-    rows = result.access[(result.access["saison"] == "ete") & (result.access["key"] == "A128")]
+    rows = result.access[(result.access["season"] == "summer") & (result.access["key"] == "A128")]
     for threshold in (7.0, 15.0, 20.0, 30.0):
         losing = population[(old <= threshold) & (new > threshold)].sum()
-        row = rows[rows["seuil_minutes"] == threshold].iloc[0]
+        row = rows[rows["threshold_minutes"] == threshold].iloc[0]
         assert row["population_losing"] == pytest.approx(losing)
         assert row["population_gaining"] == 0
     assert rows["population_losing"].sum() > 0  # someone does lose access
     communes = result.communes[
-        (result.communes["saison"] == "ete") & (result.communes["key"] == "A128")
+        (result.communes["season"] == "summer") & (result.communes["key"] == "A128")
     ].set_index("origin_id")
     np.testing.assert_allclose(communes["minutes_after"].loc[new.index], new.to_numpy())
     assert (communes["change_minutes"] >= -1e-9).all()  # closing never shortens a time
     # The social family also has the town halls, which stay: its times do not move.
     social = result.communes[
-        (result.communes["saison"] == "ete") & (result.communes["key"] == "social_emploi")
+        (result.communes["season"] == "summer") & (result.communes["key"] == "social_emploi")
     ]
     assert (social["change_minutes"].abs() < 1e-9).all()
 

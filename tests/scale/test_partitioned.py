@@ -132,7 +132,7 @@ def test_france_every_commune_once_and_as_departement_runs(france_diagnostic) ->
     assert len(result.communes) == result.communes["origin_id"].nunique() == 34_875
     located = result.nearest["origin_id"].unique()
     assert len(located) == 34_875 - 5  # five communes have no coordinates in the COG
-    keys = ["origin_id", "type", "saison"]
+    keys = ["origin_id", "type", "season"]
     assert not result.nearest.duplicated(keys).any()
     assert not result.enjeux["origin_id"].duplicated().any()
     guarantee = straight_line_guarantee(30.0)

@@ -27,6 +27,7 @@ from maillage.indicators.seasonal import BEDS_PER_SECONDARY_RESIDENCE, seasonal_
 from maillage.indicators.settings import DiagnosticSettings
 from maillage.network.model import Method, NetworkPair, StraightLineModel, TravelTimeModel
 from maillage.notes import Note
+from maillage.schema import SUMMER, TERRITORY, WINTER
 from maillage.services.typology import TOWN_HALL_TYPE, Typology, load_typology
 from maillage.sources.population import population_by_commune
 from maillage.territory.territory import Territory
@@ -54,14 +55,16 @@ class Diagnostic:
         straight-line estimate must be said by every output that uses it).
     communes
         The territory's communes: population, age bands, secondary residences,
-        ``population_saison`` (peak-season estimate), zonings, point geometry.
+        ``population_peak`` (peak-season estimate), zonings, point geometry.
     nearest
-        ``origin_id, type, service_id, minutes`` (+ ``saison``: ``"ete"``/``"hiver"``).
+        ``origin_id, type, service_id, minutes, season`` (``summer``/``winter``); the
+        columns of every table are named in :mod:`maillage.schema`.
     family_times
-        ``origin_id, family, service_id, minutes, saison``.
+        ``origin_id, family, service_id, minutes, season``.
     access
-        Access per zone and family: ``niveau`` (``territoire``, ``epci``...), ``zone``,
-        ``family``, ``saison``, population and thresholds (see
+        Access per zone, family, season and threshold (long): ``level`` (``territory``,
+        ``epci``...), ``zone``, ``family``, ``season``, population, times,
+        ``threshold_minutes``, ``population_beyond``, ``share_beyond`` (see
         :func:`~maillage.indicators.access.access_summary`).
     density
         Services per 10,000 inhabitants per EPCI and family.
@@ -80,8 +83,8 @@ class Diagnostic:
         ``origin_id, family, accessibility_per_10000, demand_band, capacity_unit``.
     comparison
         The territory against its départements and metropolitan France, on equal terms
-        (built-in national sources, straight-line estimate, residents): ``niveau, zone,
-        family, methode`` and the access columns. Empty outside metropolitan France.
+        (built-in national sources, straight-line estimate, residents): ``level, zone,
+        family, method`` and the access columns. Empty outside metropolitan France.
     """
 
     territory: Territory
@@ -117,7 +120,7 @@ def territory_origins(territory: Territory) -> gpd.GeoDataFrame:
     --------
     >>> from maillage.territory.builtin import pays_de_maurienne
     >>> o = territory_origins(pays_de_maurienne(buffer_km=0))
-    >>> int(o["population"].sum()), bool((o["population_saison"] >= o["population"]).all())
+    >>> int(o["population"].sum()), bool((o["population_peak"] >= o["population"]).all())
     (42946, True)
     """
     communes = territory.communes.copy()
@@ -130,7 +133,7 @@ def territory_origins(territory: Territory) -> gpd.GeoDataFrame:
     for column in ("population_0_19", "population_20_64", "population_65_plus"):
         origins[column] = (origins[column] * population).round()
     origins["secondary_residences"] = origins["origin_id"].map(counts["secondary_residences"])
-    origins["population_saison"] = seasonal_population(
+    origins["population_peak"] = seasonal_population(
         origins.assign(population=population).fillna({"secondary_residences": 0})
     )
     return origins
@@ -279,7 +282,7 @@ def season_times(
     Returns
     -------
     nearest, matrix, notes
-        ``origin_id, type, service_id, minutes, saison``; ``origin_id, service_id,
+        ``origin_id, type, service_id, minutes, season``; ``origin_id, service_id,
         minutes`` within ``hours_within_minutes`` (summer); the points left without time
         (:func:`unplaced_notes`), once each.
     """
@@ -300,7 +303,7 @@ def season_times(
     if network.winter is not None:
         notes += [n for n in unplaced_notes(network.winter, origins, services) if n not in notes]
     nearest = pd.concat(
-        [summer_nearest.assign(saison="ete"), winter_nearest.assign(saison="hiver")],
+        [summer_nearest.assign(season=SUMMER), winter_nearest.assign(season=WINTER)],
         ignore_index=True,
     )
     return nearest, matrix, notes
@@ -331,7 +334,7 @@ def assemble_diagnostic(
     origins
         The origins of the times: commune points, or grid cells when ``communes`` is given.
     nearest
-        ``origin_id, type, service_id, minutes, saison`` (both seasons).
+        ``origin_id, type, service_id, minutes, season`` (both seasons).
     matrix
         ``origin_id, service_id, minutes`` within ``hours_within_minutes``.
     method
@@ -349,8 +352,8 @@ def assemble_diagnostic(
     cells = None if communes is None else origins
     family_times = pd.concat(
         [
-            nearest_by_family(part, typology).assign(saison=season)
-            for season, part in nearest.groupby("saison", sort=False)
+            nearest_by_family(part, typology).assign(season=season)
+            for season, part in nearest.groupby("season", sort=False)
         ],
         ignore_index=True,
     )
@@ -363,8 +366,8 @@ def assemble_diagnostic(
     access = _access_by_zone(family_times, population, thresholds_minutes)
     if cells is not None:
         # Commune-level tables from the cells, population-weighted.
-        nearest = _per_commune(nearest, population, ["type", "saison"])
-        family_times = _per_commune(family_times, population, ["family", "saison"])
+        nearest = _per_commune(nearest, population, ["type", "season"])
+        family_times = _per_commune(family_times, population, ["family", "season"])
         matrix = _per_commune(matrix, population, ["service_id"], complete=False)
         origins = communes
         population = pd.DataFrame(origins.drop(columns="geometry"))
@@ -377,8 +380,8 @@ def assemble_diagnostic(
     with_zone = services.merge(territory.communes[["commune", "epci"]], on="commune", how="inner")
     density = services_per_10000(with_zone.dropna(subset=["family"]), population, by="epci")
     hours = hours_access(matrix, services, within_minutes=hours_within_minutes)
-    summer = family_times[family_times["saison"] == "ete"]
-    summer_by_type = nearest[nearest["saison"] == "ete"]
+    summer = family_times[family_times["season"] == SUMMER]
+    summer_by_type = nearest[nearest["season"] == SUMMER]
     poles = pd.concat(
         [
             catchments(summer, services, population)
@@ -497,7 +500,7 @@ def grid_origins(
         "population_20_64",
         "population_65_plus",
         "secondary_residences",
-        "population_saison",
+        "population_peak",
     ]
     grid = pd.DataFrame(
         {"origin_id": inside["origin_id"], "commune": inside["commune"]}, index=inside.index
@@ -585,16 +588,16 @@ def _access_by_zone(
     family_times: pd.DataFrame, population: pd.DataFrame, thresholds: tuple[float, ...]
 ) -> pd.DataFrame:
     tables = []
-    for season, part in family_times.groupby("saison", sort=False):
-        if season == "hiver":
-            population = population.assign(population=population["population_saison"])
+    for season, part in family_times.groupby("season", sort=False):
+        if season == WINTER:
+            population = population.assign(population=population["population_peak"])
         whole = access_summary(part, population, thresholds_minutes=thresholds)
-        tables.append(whole.assign(niveau="territoire", zone="territoire", saison=season))
+        tables.append(whole.assign(level=TERRITORY, zone=TERRITORY, season=season))
         for level in ZONE_LEVELS:
             table = access_summary(part, population, by=[level], thresholds_minutes=thresholds)
-            tables.append(table.rename(columns={level: "zone"}).assign(niveau=level, saison=season))
+            tables.append(table.rename(columns={level: "zone"}).assign(level=level, season=season))
     access = pd.concat(tables, ignore_index=True)
-    first = ["niveau", "zone", "family", "saison"]
+    first = ["level", "zone", "family", "season"]
     return access[first + [c for c in access.columns if c not in first]]
 
 
@@ -655,12 +658,12 @@ def _comparison(
     )
     population["population"] = population["population"].astype(float)
     population["france"] = "France métropolitaine"
-    population["territoire"] = population["origin_id"].isin(territory.codes)
+    population["in_territory"] = population["origin_id"].isin(territory.codes)
     departements = set(territory.communes["departement"])
     tables = [
         access_summary(family_times, population, by=["france"], thresholds_minutes=thresholds)
         .rename(columns={"france": "zone"})
-        .assign(niveau="france"),
+        .assign(level="france"),
     ]
     in_departements = population["departement"].isin(departements)
     part = family_times[
@@ -671,14 +674,14 @@ def _comparison(
             part, population[in_departements], by=["departement"], thresholds_minutes=thresholds
         )
         .rename(columns={"departement": "zone"})
-        .assign(niveau="departement")
+        .assign(level="departement")
     )
     own = family_times[family_times["origin_id"].isin(territory.codes)]
     tables.append(
         access_summary(
-            own, population[population["territoire"]], thresholds_minutes=thresholds
-        ).assign(niveau="territoire", zone=territory.name)
+            own, population[population["in_territory"]], thresholds_minutes=thresholds
+        ).assign(level=TERRITORY, zone=territory.name)
     )
-    table = pd.concat(tables, ignore_index=True).assign(methode=Method.STRAIGHT_LINE.value)
-    first = ["niveau", "zone", "family", "methode"]
+    table = pd.concat(tables, ignore_index=True).assign(method=Method.STRAIGHT_LINE.value)
+    first = ["level", "zone", "family", "method"]
     return table[first + [c for c in table.columns if c not in first]]

@@ -23,7 +23,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from maillage.indicators.diagnostic import Diagnostic
-from maillage.outputs.french import method_label, notes_text
+from maillage.outputs.french import export_table, method_label, notes_text
 from maillage.services.typology import load_typology
 from maillage.sources.communes import polygons_of
 
@@ -100,7 +100,7 @@ def write_exports(
     csv_folder = folder / "csv"
     csv_folder.mkdir(exist_ok=True)
     for layer, attribute in TABLE_LAYERS.items():
-        table = getattr(diagnostic, attribute)
+        table = export_table(getattr(diagnostic, attribute))
         if table.empty:
             continue
         pyogrio.write_dataframe(pd.DataFrame(table), gpkg, layer=layer, driver="GPKG")
@@ -115,8 +115,9 @@ def write_exports(
 def family_sheet(diagnostic: Diagnostic, family: str) -> pd.DataFrame:
     """One row per commune for one family, with the columns of :data:`FAMILY_SHEET_HEADERS`."""
     communes = diagnostic.communes[["origin_id", "name", "epci", "population"]]
+    family_times = export_table(diagnostic.family_times)
     times = (
-        diagnostic.family_times[diagnostic.family_times["family"] == family]
+        family_times[family_times["family"] == family]
         .pivot_table(index="origin_id", columns="saison", values="minutes")
         .add_prefix("minutes_")
     )

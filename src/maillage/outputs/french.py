@@ -10,10 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import pandas as pd
+
 from maillage.network.model import Method
 from maillage.notes import Note
+from maillage.schema import SUMMER, TERRITORY, WINTER
 
-__all__ = ["METHOD_LABELS", "method_label", "note_text", "notes_text"]
+__all__ = [
+    "METHOD_LABELS",
+    "SEASON_LABELS",
+    "export_table",
+    "method_label",
+    "note_text",
+    "notes_text",
+]
 
 #: French label of each travel-time method (the ``methode`` of the exports).
 METHOD_LABELS = {
@@ -22,6 +32,70 @@ METHOD_LABELS = {
     Method.TRANSIT: "transports en commun",
 }
 _WHAT = {"origins": "origine(s)", "services": "service(s)"}
+
+#: French words of the seasons, in sentences and table cells.
+SEASON_LABELS = {SUMMER: "été", WINTER: "hiver"}
+#: Column names of the exported tables (CSV, GeoPackage, workbook) and their codes.
+EXPORT_COLUMNS = {
+    "season": "saison",
+    "level": "niveau",
+    "method": "methode",
+    "threshold_minutes": "seuil_minutes",
+}
+EXPORT_CODES: dict[str, dict[str, str]] = {
+    "saison": {SUMMER: "ete", WINTER: "hiver"},
+    "niveau": {TERRITORY: "territoire", "family": "famille"},
+    "zone": {TERRITORY: "territoire"},
+}
+
+
+def export_table(table: pd.DataFrame) -> pd.DataFrame:
+    """A table of the library in the form of the exports (French column names and codes).
+
+    A long table with ``threshold_minutes, population_beyond, share_beyond`` is widened
+    to one ``population_beyond_{t}min`` and ``share_beyond_{t}min`` pair per threshold;
+    ``season``, ``level`` and ``method`` become ``saison`` (``ete``/``hiver``),
+    ``niveau`` (``territoire``...) and ``methode`` (French label).
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({"level": "territory", "zone": "territory", "season": "summer",
+    ...     "threshold_minutes": [15.0, 30.0], "population_beyond": [10, 4],
+    ...     "share_beyond": [0.5, 0.2]})
+    >>> export_table(long).to_dict("records")
+    [{'niveau': 'territoire', 'zone': 'territoire', 'saison': 'ete', \
+'population_beyond_15min': 10, 'share_beyond_15min': 0.5, 'population_beyond_30min': 4, \
+'share_beyond_30min': 0.2}]
+    """
+    if {"threshold_minutes", "population_beyond", "share_beyond"} <= set(table.columns):
+        table = _wide(table)
+    table = table.rename(columns=EXPORT_COLUMNS)
+    for column, codes in EXPORT_CODES.items():
+        if column in table:
+            table[column] = table[column].replace(codes)
+    if "methode" in table:
+        table["methode"] = table["methode"].map(method_label)
+    return table
+
+
+def _wide(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per group, the thresholds' figures side by side (the rows of each threshold
+    come in the same order, as :func:`~maillage.indicators.access.access_summary` gives)."""
+    keys = [
+        c
+        for c in table.columns
+        if c not in {"threshold_minutes", "population_beyond", "share_beyond"}
+    ]
+    thresholds = list(dict.fromkeys(table["threshold_minutes"]))
+    if not thresholds:
+        return table[keys].reset_index(drop=True)
+    first = table["threshold_minutes"] == thresholds[0]
+    wide = table.loc[first, keys].reset_index(drop=True)
+    for threshold in thresholds:
+        part = table[table["threshold_minutes"] == threshold]
+        wide[f"population_beyond_{threshold:g}min"] = part["population_beyond"].to_numpy()
+        wide[f"share_beyond_{threshold:g}min"] = part["share_beyond"].to_numpy()
+    return wide
 
 
 def method_label(method: Method | str) -> str:

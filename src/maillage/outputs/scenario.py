@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure as MplFigure
 from shapely.geometry import Point
 
-from maillage.outputs.french import method_label, notes_text
+from maillage.outputs.french import export_table, method_label, notes_text
 from maillage.outputs.report import maps
 from maillage.planning.scenario import ScenarioResult
 from maillage.services.schema import SERVICE_CRS
@@ -37,7 +37,7 @@ CHANGE_LABELS = (
 
 def scenario_change_map(result: ScenarioResult, layers: maps.MapLayers) -> MplFigure | None:
     """Map of the summer time change per commune for the family the scenario moves most."""
-    summer = result.communes[result.communes["saison"] == "ete"]
+    summer = export_table(result.communes).query("saison == 'ete'")
     if summer.empty:
         return None
     moved = summer.assign(size=summer["change_minutes"].abs().fillna(np.inf))
@@ -105,8 +105,8 @@ def scenario_summary(result: ScenarioResult, *, changed_only: bool = True) -> di
     losing access (only non-zero rows with ``changed_only``); ``communes`` the communes
     whose time changed.
     """
-    access = result.access
-    communes = result.communes
+    access = export_table(result.access)
+    communes = export_table(result.communes)
     if changed_only:
         access = access[(access["population_gaining"] > 0) | (access["population_losing"] > 0)]
         moved = (communes["change_minutes"].abs() > 1e-9) | (
@@ -178,8 +178,8 @@ def write_scenario(result: ScenarioResult, folder: str | PathLike[str]) -> Path:
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     for name, table in (
-        ("scenario_acces", result.access),
-        ("scenario_communes", result.communes),
+        ("scenario_acces", export_table(result.access)),
+        ("scenario_communes", export_table(result.communes)),
         ("scenario_changements", result.changes),
     ):
         table.to_parquet(out / f"{name}.parquet", index=False)
@@ -204,7 +204,7 @@ def write_scenario(result: ScenarioResult, folder: str | PathLike[str]) -> Path:
 
 
 def _touched_keys(result: ScenarioResult) -> list[tuple[str, str]]:
-    summer = result.communes[result.communes["saison"] == "ete"]
+    summer = export_table(result.communes).query("saison == 'ete'")
     moved = summer[
         (summer["change_minutes"].abs() > 1e-9)
         | (summer["minutes_before"].isna() != summer["minutes_after"].isna())
@@ -216,7 +216,7 @@ def _touched_keys(result: ScenarioResult) -> list[tuple[str, str]]:
 
 def _map_layer(result: ScenarioResult) -> gpd.GeoDataFrame:
     communes = result.before.communes[["origin_id", "name", "population", "geometry"]].copy()
-    summer = result.communes[result.communes["saison"] == "ete"]
+    summer = export_table(result.communes).query("saison == 'ete'")
     for level, key in _touched_keys(result):
         part = summer[(summer["niveau"] == level) & (summer["key"] == key)].set_index("origin_id")
         prefix = f"{key}"

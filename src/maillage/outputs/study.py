@@ -29,7 +29,7 @@ from maillage.indicators.diagnostic import Diagnostic
 from maillage.indicators.settings import DiagnosticSettings
 from maillage.network.model import Method
 from maillage.notes import Note
-from maillage.outputs.french import method_label, notes_text
+from maillage.outputs.french import export_table, method_label, notes_text
 from maillage.services.typology import FAMILIES, load_typology
 from maillage.territory.territory import territory_from_codes
 
@@ -57,7 +57,8 @@ def diagnostic_summary(diagnostic: Diagnostic) -> dict[str, Any]:
     ``part_au_dela`` keyed by threshold in minutes, and ``hiver`` with the same when a
     winter network was given), ``enjeux`` (the 5 communes most at stake), ``notes``.
     """
-    access = diagnostic.access[diagnostic.access["niveau"] == "territoire"]
+    access = export_table(diagnostic.access)
+    access = access[access["niveau"] == "territoire"]
     families: dict[str, Any] = {}
     for family in [f for f in FAMILIES if f in set(access["family"])]:
         per_season: dict[str, dict[str, Any]] = {}
@@ -114,7 +115,7 @@ def diagnostic_summary(diagnostic: Diagnostic) -> dict[str, Any]:
 
 def _comparison_summary(diagnostic: Diagnostic) -> dict[str, Any]:
     """Per family: median minutes and share beyond 30 min of territory, départements, France."""
-    table = diagnostic.comparison
+    table = export_table(diagnostic.comparison)
     result: dict[str, Any] = {}
     if table.empty:
         return result
@@ -172,7 +173,9 @@ def write_study(diagnostic: Diagnostic, folder: str | PathLike[str]) -> Path:
         },
         "method": diagnostic.method.value,
         "settings": diagnostic.settings.to_dict(),
-        "bassin_agreement": _number(diagnostic.bassin_agreement),
+        "bassin_agreement": None
+        if np.isnan(diagnostic.bassin_agreement)
+        else float(diagnostic.bassin_agreement),
         "notes": [note.to_dict() for note in diagnostic.notes],
     }
     (folder / "etude.json").write_text(
@@ -231,7 +234,7 @@ def read_study(folder: str | PathLike[str]) -> Diagnostic:
 
 
 def _communes_layer(diagnostic: Diagnostic) -> gpd.GeoDataFrame:
-    times = diagnostic.family_times
+    times = export_table(diagnostic.family_times)
     wide = times.pivot_table(index="origin_id", columns=["family", "saison"], values="minutes")
     wide.columns = [f"minutes_{family}_{season}" for family, season in wide.columns]
     keep = [
@@ -244,12 +247,14 @@ def _communes_layer(diagnostic: Diagnostic) -> gpd.GeoDataFrame:
         "population",
         "population_0_19",
         "population_65_plus",
-        "population_saison",
+        "population_peak",
         "geometry",
     ]
     layer = diagnostic.communes[keep].join(wide, on="origin_id")
     layer = layer.merge(diagnostic.enjeux, on="origin_id", how="left")
     layer["methode"] = method_label(diagnostic.method)
+    # The export keeps its French column name for the peak population.
+    layer = layer.rename(columns={"population_peak": "population_saison"})
     return gpd.GeoDataFrame(layer, geometry="geometry", crs=diagnostic.communes.crs)
 
 

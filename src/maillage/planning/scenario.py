@@ -50,6 +50,7 @@ from maillage.indicators.settings import DiagnosticSettings
 from maillage.network.model import Method, NetworkPair, RoadModel, TravelTimeModel
 from maillage.notes import Note
 from maillage.planning._sites import resolve_service_type, town_halls
+from maillage.schema import SUMMER, WINTER
 from maillage.services.schema import SERVICE_CRS
 from maillage.services.typology import Typology, load_typology
 from maillage.territory.territory import Territory
@@ -542,12 +543,12 @@ class ScenarioResult:
     Attributes
     ----------
     access
-        Per ``saison``, ``niveau`` (``famille`` or ``type``), ``key`` and threshold
-        ``seuil_minutes``: ``population_within_before``, ``population_within_after``,
+        Per ``season``, ``level`` (``family`` or ``type``), ``key`` and threshold
+        ``threshold_minutes``: ``population_within_before``, ``population_within_after``,
         ``population_gaining``, ``population_losing`` (inhabitants of communes whose
         nearest service comes within / goes beyond the threshold), ``population_net``.
     communes
-        Per ``saison``, ``niveau``, ``key`` and commune (``origin_id, name, population``):
+        Per ``season``, ``level``, ``key`` and commune (``origin_id, name, population``):
         ``service_before, minutes_before, service_after, minutes_after, change_minutes``.
     changes
         The services closed, opened and merged (:func:`apply_scenario`).
@@ -632,9 +633,9 @@ def _closed(model: TravelTimeModel, roads: list[str]) -> TravelTimeModel:
 
 
 def _times(diagnostic: Diagnostic) -> pd.DataFrame:
-    families = diagnostic.family_times.rename(columns={"family": "key"}).assign(niveau="famille")
-    types = diagnostic.nearest.rename(columns={"type": "key"}).assign(niveau="type")
-    columns = ["saison", "niveau", "key", "origin_id", "service_id", "minutes"]
+    families = diagnostic.family_times.rename(columns={"family": "key"}).assign(level="family")
+    types = diagnostic.nearest.rename(columns={"type": "key"}).assign(level="type")
+    columns = ["season", "level", "key", "origin_id", "service_id", "minutes"]
     return pd.concat([families[columns], types[columns]], ignore_index=True)
 
 
@@ -646,29 +647,29 @@ def compare_diagnostics(before: Diagnostic, after: Diagnostic) -> tuple[pd.DataF
     tuple
         ``(access, communes)`` as in :class:`ScenarioResult`.
     """
-    keys = ["saison", "niveau", "key", "origin_id"]
+    keys = ["season", "level", "key", "origin_id"]
     merged = _times(before).merge(
         _times(after), on=keys, how="outer", suffixes=("_before", "_after")
     )
     communes = pd.DataFrame(before.communes.drop(columns="geometry"))
     population = pd.concat(
         [
-            communes[["origin_id", "name", "population"]].assign(saison="ete"),
-            communes[["origin_id", "name", "population_saison"]]
-            .rename(columns={"population_saison": "population"})
-            .assign(saison="hiver"),
+            communes[["origin_id", "name", "population"]].assign(season=SUMMER),
+            communes[["origin_id", "name", "population_peak"]]
+            .rename(columns={"population_peak": "population"})
+            .assign(season=WINTER),
         ],
         ignore_index=True,
     )
-    merged = merged.merge(population, on=["saison", "origin_id"], how="left")
+    merged = merged.merge(population, on=["season", "origin_id"], how="left")
     merged["change_minutes"] = merged["minutes_after"] - merged["minutes_before"]
     merged = merged.rename(
         columns={"service_id_before": "service_before", "service_id_after": "service_after"}
     )
     per_commune = merged[
         [
-            "saison",
-            "niveau",
+            "season",
+            "level",
             "key",
             "origin_id",
             "name",
@@ -681,7 +682,7 @@ def compare_diagnostics(before: Diagnostic, after: Diagnostic) -> tuple[pd.DataF
         ]
     ].sort_values(keys, ignore_index=True)
     rows = []
-    for (season, level, key), part in per_commune.groupby(["saison", "niveau", "key"], sort=True):
+    for (season, level, key), part in per_commune.groupby(["season", "level", "key"], sort=True):
         weights = part["population"].fillna(0).to_numpy(dtype=float)
         old = part["minutes_before"].to_numpy(dtype=float)
         new = part["minutes_after"].to_numpy(dtype=float)
@@ -692,10 +693,10 @@ def compare_diagnostics(before: Diagnostic, after: Diagnostic) -> tuple[pd.DataF
             losing = float(weights[within_old & ~within_new].sum())
             rows.append(
                 {
-                    "saison": season,
-                    "niveau": level,
+                    "season": season,
+                    "level": level,
                     "key": key,
-                    "seuil_minutes": float(threshold),
+                    "threshold_minutes": float(threshold),
                     "population_within_before": float(weights[within_old].sum()),
                     "population_within_after": float(weights[within_new].sum()),
                     "population_gaining": gaining,

@@ -33,11 +33,10 @@ from maillage.indicators.settings import DiagnosticSettings
 from maillage.network.model import NetworkPair, StraightLineModel
 from maillage.notes import Note
 from maillage.scale.partition import PartitionResult, crs_zone, located
+from maillage.schema import SEASONS, SUMMER, WINTER
 from maillage.services.typology import Typology, load_typology
 from maillage.sources.communes import read_communes
 from maillage.territory.territory import Territory
-
-SEASONS = ("ete", "hiver")
 
 
 def check_coverage(origin_ids: Iterable[str], results: Mapping[str, PartitionResult]) -> None:
@@ -101,7 +100,7 @@ def complete_nearest(
     Returns
     -------
     nearest, recomputed
-        ``origin_id, type, service_id, minutes, saison`` in the order of a single run
+        ``origin_id, type, service_id, minutes, season`` in the order of a single run
         (season, then origin, then type), and the number of (commune, type, season) rows
         recomputed on the whole service set.
     """
@@ -113,8 +112,8 @@ def complete_nearest(
         services["seasonal"] if "seasonal" in services else pd.Series(pd.NA, index=services.index)
     )
     pools = {
-        "ete": services[(season != "hiver").fillna(True).astype(bool)],
-        "hiver": services[(season != "ete").fillna(True).astype(bool)],
+        SUMMER: services[(season != "hiver").fillna(True).astype(bool)],
+        WINTER: services[(season != "ete").fillna(True).astype(bool)],
     }
     merged = pd.concat([result.nearest for result in results.values()], ignore_index=True)
     bound = pd.Series(
@@ -128,7 +127,7 @@ def complete_nearest(
     for name in SEASONS:
         pool = pools[name].dropna(subset=["type"])
         types = sorted(pd.unique(pool["type"]), key=str)
-        part = merged[merged["saison"] == name]
+        part = merged[merged["season"] == name]
         full = pd.MultiIndex.from_product(
             [origins["origin_id"].astype(str), types], names=["origin_id", "type"]
         ).to_frame(index=False)
@@ -139,7 +138,7 @@ def complete_nearest(
         unsure = table[~sure]
         if len(unsure):
             fixes = []
-            model = network.summer if name == "ete" else network.winter_or_summer
+            model = network.summer if name == SUMMER else network.winter_or_summer
             for zone, rows in unsure.groupby(unsure["origin_id"].map(zone_of), sort=False):
                 who = origins[origins["origin_id"].isin(rows["origin_id"])]
                 kinds = pool[pool["type"].isin(rows["type"])]
@@ -160,7 +159,7 @@ def complete_nearest(
             table = pd.concat(
                 [
                     table[sure],
-                    fixed.assign(saison=name),
+                    fixed.assign(season=name),
                     # Types beyond every service of the zone: no row, as in a single run.
                 ],
                 ignore_index=True,
@@ -170,9 +169,9 @@ def complete_nearest(
         table = table.assign(
             _o=table["origin_id"].map(position).to_numpy(), _t=table["type"].map(rank).to_numpy()
         ).sort_values(["_o", "_t"])
-        tables.append(table.drop(columns=["_o", "_t"]).assign(saison=name))
+        tables.append(table.drop(columns=["_o", "_t"]).assign(season=name))
     nearest = pd.concat(tables, ignore_index=True)
-    return nearest[["origin_id", "type", "service_id", "minutes", "saison"]], recomputed
+    return nearest[["origin_id", "type", "service_id", "minutes", "season"]], recomputed
 
 
 def merge_matrix(results: Mapping[str, PartitionResult], origins: gpd.GeoDataFrame) -> pd.DataFrame:

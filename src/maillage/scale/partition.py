@@ -122,7 +122,7 @@ class PartitionResult:
     origin_ids
         Its communes.
     nearest
-        ``origin_id, type, service_id, minutes, saison`` (both seasons).
+        ``origin_id, type, service_id, minutes, season`` (both seasons).
     matrix
         ``origin_id, service_id, minutes``: pairs within the opening-hours budget.
     guaranteed_minutes, zone
@@ -431,8 +431,8 @@ def diagnose_partition(
     >>> t = select_territory(epci=["200070340"], buffer_km=30)
     >>> part = plan_partitions(territory_origins(t), territory_services(t), radius_km=30)[0]
     >>> result = diagnose_partition(part)
-    >>> result.key, len(result.origin_ids), sorted(result.nearest["saison"].unique())
-    ('73', 10, ['ete', 'hiver'])
+    >>> result.key, len(result.origin_ids), sorted(result.nearest["season"].unique())
+    ('73', 10, ['summer', 'winter'])
     """
     start = time.perf_counter()
     services = partition.services

@@ -67,6 +67,8 @@ _RENAMED = {"saison": "season", "niveau": "level", "methode": "method"}
 _VALUES = {
     "season": {"ete": "summer", "hiver": "winter"},
     "method": {"vol d'oiseau": "straight_line", "réseau routier": "road"},
+    "level": {"territoire": "territory"},
+    "zone": {"territoire": "territory"},
 }
 
 

@@ -22,7 +22,7 @@ from maillage._progress import progress
 from maillage.indicators.access import weighted_median
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.network.model import Method
-from maillage.outputs.french import method_label, note_text, notes_text
+from maillage.outputs.french import export_table, method_label, note_text, notes_text
 from maillage.outputs.report import maps
 from maillage.services.typology import FAMILIES, load_typology
 from maillage.sources.communes import read_departements, read_epci
@@ -168,7 +168,7 @@ def territory_section(
             f"Superficie : {french_number(area_km2)} km², soit "
             f"{french_number(population / area_km2, 1)} habitants par km²."
         )
-    season = communes["population_saison"].sum()
+    season = communes["population_peak"].sum()
     paragraphs.append(
         f"Population de pointe en saison touristique (résidences secondaires comprises) : "
         f"{french_number(season)} personnes, {french_number(season / population, 1)} fois "
@@ -178,7 +178,7 @@ def territory_section(
     by_epci = communes.groupby("epci").agg(
         communes=("origin_id", "size"),
         population=("population", "sum"),
-        population_saison=("population_saison", "sum"),
+        population_peak=("population_peak", "sum"),
     )
     epci_rows = [
         [
@@ -186,7 +186,7 @@ def territory_section(
             code,
             french_number(row.communes),
             french_number(row.population),
-            french_number(row.population_saison),
+            french_number(row.population_peak),
         ]
         for code, row in by_epci.sort_values("population", ascending=False).iterrows()
     ]
@@ -227,7 +227,7 @@ def territory_section(
 
 def access_rows(diagnostic: Diagnostic, family: str, season: str = "ete") -> pd.DataFrame:
     """Access per zone (territory then EPCI) for a family: the report's threshold table."""
-    access = diagnostic.access
+    access = export_table(diagnostic.access)
     part = access[
         (access["family"] == family)
         & (access["saison"] == season)
@@ -246,7 +246,7 @@ def family_section(
 ) -> ReportSection:
     """Time to the nearest service, population beyond thresholds, comparison, E2SFCA."""
     section = ReportSection(f"famille-{family}", label)
-    times = diagnostic.family_times
+    times = export_table(diagnostic.family_times)
     times = times[(times["family"] == family) & (times["saison"] == "ete")]
     if times.empty:
         section.warning = (
@@ -346,7 +346,7 @@ def threshold_table(diagnostic: Diagnostic, family: str) -> Table:
 
 def comparison_table(diagnostic: Diagnostic, family: str) -> Table | None:
     """The territory against its département(s) and France, same method."""
-    table = diagnostic.comparison
+    table = export_table(diagnostic.comparison)
     part = table[table["family"] == family] if not table.empty else table
     if part.empty:
         return None
@@ -457,7 +457,8 @@ def hours_section(diagnostic: Diagnostic) -> ReportSection:
 def seasons_section(diagnostic: Diagnostic) -> ReportSection:
     """Summer against winter: peak population and times (winter roads when given)."""
     section = ReportSection("saisons", "Saisonnalité : été et hiver")
-    access = diagnostic.access[diagnostic.access["niveau"] == "territoire"]
+    access = export_table(diagnostic.access)
+    access = access[access["niveau"] == "territoire"]
     seasons = set(access["saison"])
     labels = load_typology().family_labels
     last = max(diagnostic.thresholds_minutes)
@@ -498,7 +499,7 @@ def seasons_section(diagnostic: Diagnostic) -> ReportSection:
         )
     )
     communes = diagnostic.communes.assign(
-        ratio=diagnostic.communes["population_saison"] / diagnostic.communes["population"]
+        ratio=diagnostic.communes["population_peak"] / diagnostic.communes["population"]
     ).nlargest(8, "ratio")
     section.tables.append(
         Table(
@@ -509,7 +510,7 @@ def seasons_section(diagnostic: Diagnostic) -> ReportSection:
                 [
                     str(row.name),
                     french_number(row.population),
-                    french_number(row.population_saison),
+                    french_number(row.population_peak),
                     french_number(row.ratio, 1),
                 ]
                 for row in communes.itertuples()

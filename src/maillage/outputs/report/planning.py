@@ -13,7 +13,7 @@ import pandas as pd
 import pyogrio
 
 from maillage.indicators.diagnostic import Diagnostic
-from maillage.outputs.french import method_label, notes_text
+from maillage.outputs.french import export_table, method_label, notes_text
 from maillage.outputs.report import maps
 from maillage.outputs.report.content import (
     Figure,
@@ -54,9 +54,8 @@ def scenario_section(result: ScenarioResult, layers: maps.MapLayers) -> ReportSe
         section.paragraphs.append(f"Route fermée : {road}.")
     section.paragraphs += notes_text(result.notes)
     labels = key_labels()
-    access = result.access[
-        (result.access["population_gaining"] > 0) | (result.access["population_losing"] > 0)
-    ]
+    access = export_table(result.access)
+    access = access[(access["population_gaining"] > 0) | (access["population_losing"] > 0)]
     section.tables.append(
         Table(
             f"scenario-acces-{slug(result.scenario.name)}",
