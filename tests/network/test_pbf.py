@@ -128,17 +128,24 @@ def test_truncated_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_first_reading_of_a_network_says_how_long_it_takes(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from maillage.cli.options import load_graphs
-    from maillage.network.graph import PARSE_MB_PER_SECOND
+    from functools import partial
 
-    graph, _ = load_graphs(EXTRACTS["monaco"], "")
-    first = capsys.readouterr().err
-    size_mb = EXTRACTS["monaco"].stat().st_size / 1e6
-    assert "Lecture du réseau monaco-2019-09-30.osm.pbf" in first
-    assert f"environ {max(size_mb / PARSE_MB_PER_SECOND, 1):.0f} s" in first
-    again, _ = load_graphs(EXTRACTS["monaco"], "")  # from the cache: nothing to announce
+    from maillage.cli.options import _announce_parse
+    from maillage.network.graph import PARSE_MB_PER_SECOND
+    from maillage.network.model import NetworkPair, RoadModel
+
+    path = EXTRACTS["monaco"]
+    announce = partial(_announce_parse, path)
+    first = NetworkPair.from_pbf(path, winter_closures=[], on_parse=announce)
+    said = capsys.readouterr().err
+    size_mb = path.stat().st_size / 1e6
+    assert "Lecture du réseau monaco-2019-09-30.osm.pbf" in said
+    assert f"environ {max(size_mb / PARSE_MB_PER_SECOND, 1):.0f} s" in said
+    # from the cache: nothing to announce
+    again = NetworkPair.from_pbf(path, winter_closures=[], on_parse=announce)
     assert capsys.readouterr().err == ""
-    _same_graph(graph, again)
+    assert isinstance(first.summer, RoadModel) and isinstance(again.summer, RoadModel)
+    _same_graph(first.summer.graph, again.summer.graph)
 
 
 def test_closing_ways_by_name_matches_the_plain_loop(graphs: dict[str, RoadGraph]) -> None:
