@@ -7,15 +7,16 @@ of every node of the file in memory and hands every way node to Python. Here:
 1. **first pass, ways only**: the file's blocks are inflated (zlib, on a thread pool: it
    releases the GIL) and decoded by compiled functions (numba); only the ways with a
    ``highway`` or ``route`` key reach Python, where the same tag rules
-   (:func:`maillage.network._osm.way_speeds`) keep the drivable ones. Their node ids are
-   kept in flat ``int64`` arrays; the blocks that hold nodes are remembered;
+   (:func:`maillage.network._osm.way_speeds`) keep the drivable ones — run once per
+   distinct combination of the rule keys' values in a block, not once per way. Their node
+   ids are kept in flat ``int64`` arrays; the blocks that hold nodes are remembered;
 2. **second pass, nodes only**: only those blocks are read again, and the location of each
    node a drivable way uses is looked up in the sorted array of their ids
    (``searchsorted``, a merge walk when the block's ids are sorted, as in every published
    extract). Other nodes are decoded and dropped at once.
 
-Memory is then the drivable ways' node ids and locations (about 12 bytes a way node and
-12 bytes a distinct node), not the file's 600 M nodes. The result is the same
+Memory is then the drivable ways' node references, their rows among the distinct ids and
+their locations (about 40 bytes a reference), not the file's 600 M nodes. The result is the same
 :class:`~maillage.network._osm.ParsedWays` as the small-file reader's, field for field
 (tested), so both build the same graph.
 
