@@ -339,6 +339,9 @@ class RoadGraph:
             labels.append(text)
         keep_edge = keep_way[self.edge_way]
         graph = self._select_edges(keep_edge)
+        if "source_key" in self._cache:
+            closed_key = hashlib.sha256(json.dumps(labels).encode()).hexdigest()[:12]
+            graph._cache["source_key"] = f"{self._cache['source_key']}-sans-{closed_key}"
         graph.report = replace(
             self.report,
             closed_ways=(*self.report.closed_ways, *labels),
@@ -579,6 +582,8 @@ def build_graph(
         graph = _build(path)
         if cache_file is not None:
             graph.save(cache_file)
+    if cache_file is not None:  # names the graph's derived files (partition crops)
+        graph._cache["source_key"] = cache_file.stem
     if closed_ways:
         graph = graph.without_ways(closed_ways)
     return graph

@@ -18,6 +18,7 @@ changes a figure, it only decides where it is computed.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,7 +31,7 @@ from scipy.spatial import cKDTree
 
 from maillage._errors import MaillageError
 from maillage.indicators.diagnostic import season_times
-from maillage.network.graph import RoadGraph
+from maillage.network.graph import RoadGraph, default_cache_dir
 from maillage.network.model import NetworkPair, RoadModel, StraightLineModel, TravelTimeModel
 from maillage.notes import Note
 from maillage.sources._locate import _unit_vectors
@@ -469,11 +470,17 @@ def _cropped(
             "calcul réparti : un réseau routier en hiver sans réseau routier en été. "
             "Correction : donnez le réseau de l'été (--reseau)"
         )
-    cropped = replace(model, graph=crop_graph(model.graph, keep))
     if folder is None:
-        return cropped
+        return replace(model, graph=crop_graph(model.graph, keep))
     path = Path(folder) / f"partition-{name}.npz"
-    cropped.graph.save(path)
+    source = model.graph._cache.get("source_key")
+    if source is not None:
+        # A graph from the cache: its crops are kept beside it, named by the graph and the
+        # nodes kept, so that a later run (same territory, same ring) only loads them.
+        digest = hashlib.sha256(np.packbits(keep).tobytes()).hexdigest()[:16]
+        path = default_cache_dir() / "partitions" / f"{source}-{name}-{digest}.npz"
+    if not path.is_file():
+        crop_graph(model.graph, keep).save(path)
     return StoredRoadModel(path, model.max_snap_m, model.offroad_speed_kph, model.n_jobs)
 
 
