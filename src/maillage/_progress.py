@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -71,3 +72,34 @@ def progress(
         dynamic_ncols=True,
         mininterval=0.25,
     )
+
+
+@contextmanager
+def byte_progress(total_bytes: int, *, description: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar over the bytes of a file: yields a function to call with each
+    chunk's size (a no-op when bars are off).
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["MAILLAGE_PROGRESS"] = "0"
+    >>> with byte_progress(10, description="Essai") as advance:
+    ...     advance(4)
+    >>> del os.environ["MAILLAGE_PROGRESS"]
+    """
+    if not enabled():
+        yield lambda size: None
+        return
+    from tqdm import tqdm
+
+    with tqdm(
+        total=total_bytes,
+        desc=description,
+        unit="o",
+        unit_scale=True,
+        file=sys.stderr,
+        leave=False,
+        dynamic_ncols=True,
+        mininterval=0.25,
+    ) as bar:
+        yield bar.update

@@ -139,9 +139,11 @@ def test_diagnostic_with_a_road_network_reports_unreachable_points(tmp_path) -> 
         ],
     )
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.output)
+    summary = json.loads(result.stdout)
     assert summary["methode"] == "réseau routier"
     assert any("06104" in note and "2000 m" in note for note in summary["notes"])
+    # the first reading of the extract says how long it takes (stderr, not the JSON)
+    assert "Lecture du réseau monaco-2019-09-30.osm.pbf" in result.stderr
 
 
 def test_diagnostic_thresholds_are_configurable(tmp_path) -> None:

@@ -17,8 +17,10 @@ def test_reading_a_pbf_and_times_per_type_show_progress(monkeypatch, capsys, tmp
     monkeypatch.setenv("MAILLAGE_PROGRESS", "1")
     graph = build_graph(EXTRACTS["saint-barthelemy"], use_cache=False)
     read = capsys.readouterr().err
-    assert "Lecture de saint-barthelemy-2014.osm.pbf" in read
-    assert "objet" in read
+    # one bar a pass over the file, in bytes (octets)
+    assert "Lecture de saint-barthelemy-2014.osm.pbf (voies)" in read
+    assert "Lecture de saint-barthelemy-2014.osm.pbf (nœuds)" in read
+    assert "o/s" in read
     # Three service types at real graph nodes, one origin per node sample.
     rng = np.random.default_rng(0)
     nodes = rng.choice(graph.n_nodes, size=9, replace=False)

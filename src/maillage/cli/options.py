@@ -125,6 +125,17 @@ def parse_thresholds(seuils: str) -> tuple[float, ...]:
     return thresholds
 
 
+def _announce_parse(reseau: Path, seconds: float) -> None:
+    """Say on stderr how long the first reading of a road network will take."""
+    size_mb = reseau.stat().st_size / 1e6
+    duration = f"{seconds / 60:.0f} min" if seconds >= 90 else f"{max(seconds, 1):.0f} s"
+    click.echo(
+        f"Lecture du réseau {reseau.name} ({size_mb:,.0f} Mo) : environ {duration} "
+        "(une seule fois : le graphe est ensuite lu depuis le cache).".replace(",", " "),
+        err=True,
+    )
+
+
 # --- Built-in territories and the data downloaded for a territory (maillage telecharger) ---
 
 #: Built-in territories by name (``--territoire``): their EPCI SIREN codes.
@@ -286,7 +297,11 @@ def load_study(
     network = None
     if pbf is not None:
         closures = split_codes([fermetures]) if fermetures is not None else None
-        network = NetworkPair.from_pbf(pbf, winter_closures=closures)
+        network = NetworkPair.from_pbf(
+            pbf,
+            winter_closures=closures,
+            on_parse=functools.partial(_announce_parse, Path(pbf)),
+        )
     return Study.load(
         territory,
         sources=user_sources + cached.sources,

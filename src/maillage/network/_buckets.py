@@ -184,3 +184,125 @@ def search_and_expand(
             out_minutes[i] = second
             chosen = label[second_end]
         out_ids[i] = start_ids[chosen] if chosen >= 0 and out_minutes[i] < np.inf else -1
+
+
+@numba.njit(cache=True, nogil=True)
+def bounded_pairs(
+    indptr: IntArray,
+    indices: npt.NDArray[np.int32],
+    minutes: FloatArray,
+    sources: IntArray,
+    source_minutes: FloatArray,
+    target_ptr: IntArray,
+    target_order: IntArray,
+    target_minutes: FloatArray,
+    limit: float,
+    width: float,
+    longest_minutes: float,
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Every (source, target) pair within ``limit`` minutes, one bounded search a source.
+
+    Source ``k`` starts at node ``sources[k]`` at ``source_minutes[k]``; the targets at
+    node ``v`` are ``target_order[target_ptr[v]:target_ptr[v + 1]]``, each adding its
+    ``target_minutes``. The bucket queue of :func:`search` stops at the first bucket past
+    ``limit``; one time array serves every search and only the nodes reached are reset.
+    Returns positions in ``sources``, in the targets, and the minutes.
+
+    Examples
+    --------
+    >>> indptr = np.array([0, 1, 2, 2])
+    >>> heads = np.array([1, 2], dtype=np.int32)
+    >>> rows, cols, times = bounded_pairs(
+    ...     indptr, heads, np.array([1.0, 2.5]), np.array([0, 1]), np.array([0.0, 0.5]),
+    ...     np.array([0, 0, 1, 2]), np.array([0, 1]), np.array([0.0, 0.25]), 3.0, 0.05, 2.5)
+    >>> rows.tolist(), cols.tolist(), times.tolist()
+    ([0, 1], [0, 0], [1.0, 0.5])
+    """
+    n = indptr.size - 1
+    dist = np.full(n, np.inf)
+    touched = np.empty(n, dtype=np.int64)
+    n_buckets = int(longest_minutes / width) + 2
+    head = np.full(n_buckets, -1, dtype=np.int32)
+    capacity = max(1024, min(indices.size + 1, 1 << 20))
+    entry_node = np.empty(capacity, dtype=np.int32)
+    entry_minutes = np.empty(capacity, dtype=np.float64)
+    entry_next = np.empty(capacity, dtype=np.int32)
+    size = 1 << 16
+    rows = np.empty(size, dtype=np.int64)
+    cols = np.empty(size, dtype=np.int64)
+    values = np.empty(size, dtype=np.float64)
+    found = 0
+    for k in range(sources.size):
+        start = sources[k]
+        t0 = source_minutes[k]
+        if not t0 <= limit:
+            continue
+        dist[start] = t0
+        touched[0] = start
+        n_touched = 1
+        entry_node[0] = start
+        entry_minutes[0] = t0
+        entry_next[0] = -1
+        head[int(t0 / width) % n_buckets] = 0
+        used = 1
+        free = -1
+        live = 1
+        current = int(t0 / width)
+        while live > 0 and current * width <= limit:
+            b = current % n_buckets
+            while head[b] >= 0:
+                x = head[b]
+                head[b] = entry_next[x]
+                entry_next[x] = free
+                free = x
+                live -= 1
+                u = entry_node[x]
+                du = entry_minutes[x]
+                if du > dist[u]:
+                    continue
+                for e in range(indptr[u], indptr[u + 1]):
+                    v = indices[e]
+                    dv = du + minutes[e]
+                    if dv < dist[v] and dv <= limit:
+                        if dist[v] == np.inf:
+                            touched[n_touched] = v
+                            n_touched += 1
+                        dist[v] = dv
+                        if free >= 0:
+                            y = free
+                            free = entry_next[y]
+                        else:
+                            if used == capacity:
+                                capacity *= 2
+                                entry_node = _grown(entry_node, capacity)
+                                entry_minutes = _grown(entry_minutes, capacity)
+                                entry_next = _grown(entry_next, capacity)
+                            y = used
+                            used += 1
+                        bucket = int(dv / width) % n_buckets
+                        entry_node[y] = v
+                        entry_minutes[y] = dv
+                        entry_next[y] = head[bucket]
+                        head[bucket] = y
+                        live += 1
+            current += 1
+        if live > 0:
+            head[:] = -1
+        for i in range(n_touched):
+            u = touched[i]
+            du = dist[u]
+            dist[u] = np.inf
+            for j in range(target_ptr[u], target_ptr[u + 1]):
+                target = target_order[j]
+                total = du + target_minutes[target]
+                if total <= limit:
+                    if found == size:
+                        size *= 2
+                        rows = _grown(rows, size)
+                        cols = _grown(cols, size)
+                        values = _grown(values, size)
+                    rows[found] = k
+                    cols[found] = target
+                    values[found] = total
+                    found += 1
+    return rows[:found], cols[:found], values[:found]

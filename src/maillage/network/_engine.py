@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse
-from scipy.sparse.csgraph import dijkstra
 
 from maillage._progress import progress
 from maillage.network import _buckets
@@ -536,32 +535,58 @@ def many_to_many(
     *,
     cutoff_minutes: float,
     reverse: bool = False,
-    batch_cells: int = 25_000_000,
+    n_jobs: int | None = None,
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Every (from, to) pair within ``cutoff_minutes``, legs included.
 
     With ``reverse=True`` the search runs on the reversed graph (times *to* the
-    ``from`` points). Returns positions in ``from_nodes``, in ``to_nodes``, and minutes.
+    ``from`` points). One search bounded by the cutoff runs from each ``from`` point on
+    the contracted graph (:func:`maillage.network._buckets.bounded_pairs`), the points
+    shared between ``n_jobs`` threads (``None``: every core when the work is large).
+    Returns positions in ``from_nodes``, in ``to_nodes``, and minutes, by position in
+    ``from_nodes``.
     """
     terminals = np.unique(np.concatenate([from_nodes, to_nodes]))
     contraction = contract(graph, terminals)
     core_graph = contraction.forward.T.tocsr() if reverse else contraction.forward
-    augmented = with_sources(core_graph, contraction.core_of[from_nodes], from_minutes)
+    indptr = core_graph.indptr.astype(np.int64)
+    indices = core_graph.indices.astype(np.int32)
+    weights = np.asarray(core_graph.data, dtype=np.float64)
     n_core = contraction.n_core
     to_core = contraction.core_of[to_nodes]
-    batch = max(1, batch_cells // max(augmented.shape[0], 1))
-    rows: list[IntArray] = []
-    cols: list[IntArray] = []
-    values: list[FloatArray] = []
-    for begin in range(0, from_nodes.size, batch):
-        sources = np.arange(begin, min(begin + batch, from_nodes.size), dtype=np.int64)
-        dist = dijkstra(augmented, directed=True, indices=sources + n_core, limit=cutoff_minutes)
-        total = np.atleast_2d(dist)[:, to_core] + to_minutes[None, :]
-        row, col = np.nonzero(total <= cutoff_minutes)
-        rows.append(sources[row])
-        cols.append(col.astype(np.int64))
-        values.append(total[row, col])
-    if not rows:
+    target_order = np.argsort(to_core, kind="stable").astype(np.int64)
+    target_ptr = np.zeros(n_core + 1, dtype=np.int64)
+    np.cumsum(np.bincount(to_core, minlength=n_core), out=target_ptr[1:])
+    from_core = contraction.core_of[from_nodes].astype(np.int64)
+    from_times = np.asarray(from_minutes, dtype=np.float64)
+    to_times = np.asarray(to_minutes, dtype=np.float64)
+    longest = float(weights.max()) if weights.size else 0.0
+    jobs = _jobs(n_jobs, n_core * from_nodes.size // 100)
+    chunks = [c for c in np.array_split(np.arange(from_nodes.size), jobs * 8) if c.size]
+
+    def solve(chunk: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
+        rows, cols, values = _buckets.bounded_pairs(
+            indptr,
+            indices,
+            weights,
+            from_core[chunk],
+            from_times[chunk],
+            target_ptr,
+            target_order,
+            to_times,
+            float(cutoff_minutes),
+            _buckets.BUCKET_MINUTES,
+            longest,
+        )
+        return chunk[rows], cols, values
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        parts = list(pool.map(solve, chunks))
+    if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty.copy(), np.zeros(0)
-    return np.concatenate(rows), np.concatenate(cols), np.concatenate(values)
+    return (
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
+    )

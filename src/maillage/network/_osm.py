@@ -75,6 +75,21 @@ NO_ACCESS_VALUES = frozenset(
 
 _ACCESS_HIERARCHY = ("motorcar", "motor_vehicle", "vehicle", "access")
 
+#: The only keys :func:`way_speeds` reads: ways equal on these get the same speeds.
+RULE_KEYS = (
+    "highway",
+    "route",
+    "area",
+    *_ACCESS_HIERARCHY,
+    "service",
+    "impassable",
+    "oneway",
+    "maxspeed",
+    "maxspeed:forward",
+    "maxspeed:backward",
+    "junction",
+)
+
 #: Zone speeds of ``maxspeed=XX:zone`` values (km/h), from OSRM's ``maxspeed_table``.
 _MAXSPEED_ZONES: dict[str, float] = {
     "fr:urban": 50.0,
@@ -210,6 +225,9 @@ class ParsedWays:
     lon: npt.NDArray[np.float64]
     lat: npt.NDArray[np.float64]
     excluded: dict[str, int] = field(default_factory=dict)
+    #: optional: the distinct node ids (sorted) and each reference's row among them, when
+    #: the reader has them at hand (``np.unique(node_ref, return_inverse=True)``)
+    node_index: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
 
 
 def read_drivable_ways(pbf_path: str | PathLike[str]) -> ParsedWays:

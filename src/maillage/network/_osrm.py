@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from maillage.network import _osm
+from maillage.network._pbf import stream_drivable_ways
 
 PROFILE = """
 api_version = 4
@@ -62,11 +62,16 @@ def prepare_osrm(pbf_path: str | PathLike[str], folder: str | PathLike[str]) -> 
     Returns the ``.osrm`` base path to open with ``osrm.OSRM(storage_config=...,
     use_shared_memory=False)``.
     """
+    return contract_osrm(write_osrm_input(pbf_path, folder))
+
+
+def write_osrm_input(pbf_path: str | PathLike[str], folder: str | PathLike[str]) -> Path:
+    """Write the drivable ways maillage keeps, tagged with its speeds, for OSRM."""
     import osmium
 
     work = Path(folder)
     work.mkdir(parents=True, exist_ok=True)
-    ways = _osm.read_drivable_ways(pbf_path)
+    ways = stream_drivable_ways(pbf_path)
     valid = np.isfinite(ways.lon)
     refs, first = np.unique(ways.node_ref[valid], return_index=True)
     lon, lat = ways.lon[valid][first], ways.lat[valid][first]
@@ -83,11 +88,17 @@ def prepare_osrm(pbf_path: str | PathLike[str], folder: str | PathLike[str]) -> 
                 tags["maillage:backward"] = repr(float(ways.backward_kph[k]))
             nodes = ways.node_ref[ways.offsets[k] : ways.offsets[k + 1]].tolist()
             writer.add_way(osmium.osm.mutable.Way(id=int(ways.way_id[k]), nodes=nodes, tags=tags))
-    profile = work / "maillage.lua"
+    return out
+
+
+def contract_osrm(roads: Path) -> Path:
+    """OSRM's preprocessing of a file from :func:`write_osrm_input`: ``osrm-extract``
+    with :data:`PROFILE`, then ``osrm-contract`` (its contraction hierarchy)."""
+    profile = roads.parent / "maillage.lua"
     profile.write_text(PROFILE)
     for command in (
-        ["extract", "-p", str(profile), str(out)],
-        ["contract", str(work / "roads.osrm")],
+        ["extract", "-p", str(profile), str(roads)],
+        ["contract", str(roads.parent / "roads.osrm")],
     ):
         subprocess.run([sys.executable, "-m", "osrm", *command], check=True, capture_output=True)
-    return work / "roads.osrm"
+    return roads.parent / "roads.osrm"

@@ -16,7 +16,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from os import PathLike
 from pathlib import Path
@@ -28,16 +28,27 @@ import pandas as pd
 
 from maillage._cache import cache_root
 from maillage._errors import InputFileError, MaillageError
-from maillage.network import _osm
+from maillage.network import _osm, _pbf
 from maillage.network._crs import metric_crs
 
 if TYPE_CHECKING:
     import scipy.sparse
 
-__all__ = ["GraphReport", "RoadGraph", "build_graph", "default_cache_dir"]
+__all__ = [
+    "GraphReport",
+    "RoadGraph",
+    "build_graph",
+    "default_cache_dir",
+    "parse_estimate_seconds",
+]
 
 #: Version of the on-disk graph format and of the building rules; part of the cache key.
-_GRAPH_FORMAT = 1
+_GRAPH_FORMAT = 2
+
+#: Speed of a first build (MB of PBF a second), from ``benchmarks/pbf.py`` on the
+#: project's machine (2 cores, 24 GB, shared): 9.2 to 7.4 MB/s from 60 MB to 1.5 GB,
+#: rounded down; used to tell the user how long the parse of a large extract will take.
+PARSE_MB_PER_SECOND = 6.0
 
 _ARRAYS = (
     "node_id",
@@ -55,6 +66,11 @@ _ARRAYS = (
     "way_ref",
     "way_highway",
 )
+
+#: The way table's text columns: variable-width strings in memory (numpy's StringDType:
+#: 16 bytes a short string, where fixed-width ``<U`` arrays take 4 bytes × the longest
+#: name for every way), stored as their distinct values in UTF-8 and a code per way.
+_TEXT = ("way_name", "way_ref", "way_highway")
 
 
 @dataclass(frozen=True)
@@ -264,11 +280,7 @@ class RoadGraph:
         n = lon_a.size
         report = GraphReport("arcs", int(unique_ways.size), {}, n, int(src.size), 1, n, 0)
         graph = _assemble(
-            src,
-            dst,
-            mins,
-            length,
-            edge_way.astype(np.int32),
+            [src, dst, mins, length, edge_way.astype(np.int32)],
             node_id=np.asarray(node_id if node_id is not None else np.arange(n), dtype=np.int64),
             lon=lon_a,
             lat=lat_a,
@@ -313,8 +325,8 @@ class RoadGraph:
         """
         keep_way = np.ones(self.way_id.size, dtype=bool)
         labels: list[str] = []
-        names = np.array([_normalize(s) for s in self.way_name.tolist()], dtype=np.str_)
-        refs = np.array([_normalize(s, drop_spaces=True) for s in self.way_ref.tolist()])
+        names = self._normalized("way_name", drop_spaces=False)
+        refs = self._normalized("way_ref", drop_spaces=True)
         for item in closed:
             text = str(item).strip()
             if isinstance(item, (int, np.integer)) or re.fullmatch(r"w?\d+", text):
@@ -327,12 +339,26 @@ class RoadGraph:
             labels.append(text)
         keep_edge = keep_way[self.edge_way]
         graph = self._select_edges(keep_edge)
+        if "source_key" in self._cache:
+            closed_key = hashlib.sha256(json.dumps(labels).encode()).hexdigest()[:12]
+            graph._cache["source_key"] = f"{self._cache['source_key']}-sans-{closed_key}"
         graph.report = replace(
             self.report,
             closed_ways=(*self.report.closed_ways, *labels),
             edges_closed=self.report.edges_closed + int((~keep_edge).sum()),
         )
         return graph
+
+    def _normalized(self, name: str, *, drop_spaces: bool) -> npt.NDArray[np.str_]:
+        """The way table's names or refs for matching, normalised once per distinct
+        value and kept with the graph (a national graph has millions of ways)."""
+        key = f"normalized_{name}"
+        if key not in self._cache:
+            distinct, inverse = np.unique(getattr(self, name), return_inverse=True)
+            plain = [_normalize(s, drop_spaces=drop_spaces) for s in distinct.tolist()]
+            self._cache[key] = np.array(plain, dtype=np.str_)[inverse.reshape(-1)]
+        result: npt.NDArray[np.str_] = self._cache[key]
+        return result
 
     def _select_edges(self, keep: npt.NDArray[np.bool_]) -> RoadGraph:
         tails = self.tails()[keep]
@@ -352,7 +378,11 @@ class RoadGraph:
         """Write the graph to an ``.npz`` file (atomically, no pickle)."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, Any] = {name: getattr(self, name) for name in _ARRAYS}
+        arrays: dict[str, Any] = {
+            name: getattr(self, name) for name in _ARRAYS if name not in _TEXT
+        }
+        for name in _TEXT:
+            arrays.update(_encode_text(name, getattr(self, name)))
         arrays["crs"] = np.array(self.crs)
         arrays["report"] = np.array(_report_json(self))
         arrays["format"] = np.array(_GRAPH_FORMAT)
@@ -390,11 +420,43 @@ class RoadGraph:
                 length_m=data["length_m"],
                 edge_way=data["edge_way"],
                 way_id=data["way_id"],
-                way_name=data["way_name"],
-                way_ref=data["way_ref"],
-                way_highway=data["way_highway"],
+                way_name=_decode_text(data, "way_name"),
+                way_ref=_decode_text(data, "way_ref"),
+                way_highway=_decode_text(data, "way_highway"),
                 report=GraphReport(**report),
             )
+
+
+def text_array(values: Sequence[str] | npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Strings as a variable-width numpy array (``StringDType``), as the way table holds.
+
+    Examples
+    --------
+    >>> text_array(["Route du Télégraphe", ""]) == ""
+    array([False,  True])
+    """
+    from numpy.dtypes import StringDType
+
+    return np.asarray(values, dtype=StringDType())
+
+
+def _encode_text(name: str, values: npt.NDArray[Any]) -> dict[str, npt.NDArray[Any]]:
+    distinct, codes = np.unique(text_array(values), return_inverse=True)
+    pieces = [text.encode("utf-8") for text in distinct.tolist()]
+    return {
+        f"{name}_utf8": np.frombuffer(b"".join(pieces), dtype=np.uint8),
+        f"{name}_ends": np.cumsum([len(p) for p in pieces], dtype=np.int64),
+        f"{name}_codes": codes.reshape(-1).astype(np.int32),
+    }
+
+
+def _decode_text(data: Any, name: str) -> npt.NDArray[Any]:
+    blob = data[f"{name}_utf8"].tobytes()
+    ends = data[f"{name}_ends"].tolist()
+    starts = [0, *ends[:-1]]
+    distinct = text_array([blob[a:b].decode("utf-8") for a, b in zip(starts, ends, strict=True)])
+    codes: npt.NDArray[np.int32] = data[f"{name}_codes"]
+    return distinct[codes]
 
 
 def _report_json(graph: RoadGraph) -> str:
@@ -454,6 +516,7 @@ def build_graph(
     closed_ways: Sequence[str | int] = (),
     cache_dir: str | PathLike[str] | None = None,
     use_cache: bool = True,
+    on_parse: Callable[[float], None] | None = None,
 ) -> RoadGraph:
     """Build the drivable road graph of an OpenStreetMap extract.
 
@@ -474,6 +537,9 @@ def build_graph(
         SHA-256 of the file and of the building rules, so an edited file is rebuilt.
     use_cache
         Set to ``False`` to neither read nor write the cache.
+    on_parse
+        Called before the file is parsed (not when the graph comes from the cache) with
+        the estimated time of the parse in seconds (:func:`parse_estimate_seconds`).
 
     Returns
     -------
@@ -511,18 +577,41 @@ def build_graph(
             except (OSError, ValueError, KeyError):
                 graph = None
     if graph is None:
+        if on_parse is not None:
+            on_parse(parse_estimate_seconds(path))
         graph = _build(path)
         if cache_file is not None:
             graph.save(cache_file)
+    if cache_file is not None:  # names the graph's derived files (partition crops)
+        graph._cache["source_key"] = cache_file.stem
     if closed_ways:
         graph = graph.without_ways(closed_ways)
     return graph
 
 
-def _build(path: Path) -> RoadGraph:
+#: Segments handled at a time where a formula makes many temporaries.
+_CHUNK = 1 << 20
+
+
+def parse_estimate_seconds(pbf_path: str | PathLike[str]) -> float:
+    """Estimated time (s) of a first build from the file's size and the measured speed.
+
+    Examples
+    --------
+    >>> round(parse_estimate_seconds("tests/data/osm/malta-2018-08-29.osm.pbf"), 1)
+    0.6
+    """
+    return Path(pbf_path).stat().st_size / 1e6 / PARSE_MB_PER_SECOND
+
+
+def _build(
+    path: Path,
+    *,
+    reader: Callable[[Path], _osm.ParsedWays] = _pbf.stream_drivable_ways,
+) -> RoadGraph:
     try:
-        ways = _osm.read_drivable_ways(path)
-    except RuntimeError as error:
+        ways = reader(path)
+    except (RuntimeError, _pbf.PbfFormatError) as error:
         raise InputFileError(
             f"lecture OpenStreetMap impossible ({error})",
             path=path,
@@ -535,63 +624,84 @@ def _build(path: Path) -> RoadGraph:
             path=path,
             fix="utilisez un extrait OpenStreetMap complet de la zone (Geofabrik, BBBike)",
         )
-    counts = np.diff(ways.offsets)
-    way_of_node = np.repeat(np.arange(n_ways, dtype=np.int64), counts)
-    first = np.arange(ways.node_ref.size - 1)
-    valid = np.isfinite(ways.lon)
-    pair = (way_of_node[first] == way_of_node[first + 1]) & valid[first] & valid[first + 1]
-    a, b = first[pair], first[pair] + 1
-    way = way_of_node[a]
-    length = _osm.haversine_m(ways.lon[a], ways.lat[a], ways.lon[b], ways.lat[b])
+    # Consecutive nodes of a way, both located: the segments. Arrays are freed as soon
+    # as used, so that a national extract's build stays within memory.
+    node_ref, lon_ref, lat_ref = ways.node_ref, ways.lon, ways.lat
+    ways.node_ref = np.empty(0, dtype=np.int64)
+    ways.lon = ways.lat = np.empty(0)
+    last = np.zeros(max(node_ref.size, 1), dtype=bool)
+    last[ways.offsets[1:] - 1] = True
+    valid = np.isfinite(lon_ref)
+    a = np.flatnonzero(~last[:-1] & valid[:-1] & valid[1:])
+    del last, valid
+    way = (np.searchsorted(ways.offsets, a, side="right") - 1).astype(np.int32)
+    length = np.empty(a.size)
+    for begin in range(0, a.size, _CHUNK):  # in chunks: the formula's temporaries stay small
+        i = a[begin : begin + _CHUNK]
+        length[begin : begin + i.size] = _osm.haversine_m(
+            lon_ref[i], lat_ref[i], lon_ref[i + 1], lat_ref[i + 1]
+        )
     fwd, bwd = ways.forward_kph[way], ways.backward_kph[way]
     has_f, has_b = np.isfinite(fwd), np.isfinite(bwd)
-    src_pos = np.concatenate([a[has_f], b[has_b]])
-    dst_pos = np.concatenate([b[has_f], a[has_b]])
-    speed = np.concatenate([fwd[has_f], bwd[has_b]])
+    src_pos = np.concatenate([a[has_f], a[has_b] + 1])
+    dst_pos = np.concatenate([a[has_f] + 1, a[has_b]])
+    del a
+    minutes = np.concatenate([length[has_f], length[has_b]]) * 60.0
+    minutes /= np.concatenate([fwd[has_f], bwd[has_b]]) * 1000.0
     seg_length = np.concatenate([length[has_f], length[has_b]])
-    seg_way = np.concatenate([way[has_f], way[has_b]])
-    minutes = seg_length * 60.0 / (speed * 1000.0)
-    src_ref, dst_ref = ways.node_ref[src_pos], ways.node_ref[dst_pos]
-    node_ref, inverse = np.unique(np.concatenate([src_ref, dst_ref]), return_inverse=True)
-    src, dst = inverse[: src_ref.size], inverse[src_ref.size :]
-    lon = np.empty(node_ref.size)
-    lat = np.empty(node_ref.size)
-    lon[src], lat[src] = ways.lon[src_pos], ways.lat[src_pos]
-    lon[dst], lat[dst] = ways.lon[dst_pos], ways.lat[dst_pos]
+    seg_way = np.concatenate([way[has_f], way[has_b]]).astype(np.int32)
+    del way, length, fwd, bwd, has_f, has_b
+    # Nodes: the distinct references of the segments' ends, in id order.
+    if ways.node_index is not None:
+        ref_id, ref_node = ways.node_index
+        ways.node_index = None
+    else:
+        ref_id, ref_node = np.unique(node_ref, return_inverse=True)
+    del node_ref
+    src_ref, dst_ref = ref_node[src_pos], ref_node[dst_pos]
+    del src_pos, dst_pos
+    used = np.zeros(ref_id.size, dtype=bool)
+    used[src_ref] = True
+    used[dst_ref] = True
+    position = (np.cumsum(used) - 1).astype(np.int32)
+    src, dst = position[src_ref], position[dst_ref]
+    del src_ref, dst_ref, position
+    lon_all = np.empty(ref_id.size)
+    lat_all = np.empty(ref_id.size)
+    lon_all[ref_node], lat_all[ref_node] = lon_ref, lat_ref
+    del ref_node, lon_ref, lat_ref
+    node_id, lon, lat = ref_id[used], lon_all[used], lat_all[used]
+    del ref_id, lon_all, lat_all, used
     report = GraphReport(
         source=path.name,
         ways_drivable=int(n_ways),
         ways_excluded=dict(ways.excluded),
-        nodes_before=int(node_ref.size),
+        nodes_before=int(node_id.size),
         edges_before=0,
         components=0,
         nodes_kept=0,
         edges_kept=0,
     )
+    no_text = np.empty(0, dtype=np.str_)  # the way table is made for the kept ways only
+    edges = [src, dst, minutes, seg_length, seg_way]
+    del src, dst, minutes, seg_length, seg_way
     full = _assemble(
-        src,
-        dst,
-        minutes,
-        seg_length,
-        seg_way.astype(np.int32),
-        node_id=node_ref,
+        edges,
+        node_id=node_id,
         lon=lon,
         lat=lat,
         way_id=ways.way_id,
-        way_name=np.array(ways.name, dtype=np.str_),
-        way_ref=np.array(ways.ref, dtype=np.str_),
-        way_highway=np.array(ways.highway, dtype=np.str_),
+        way_name=no_text,
+        way_ref=no_text,
+        way_highway=no_text,
         report=report,
     )
-    return _largest_component(full)
+    del node_id, lon, lat
+    return _largest_component(full, way_text=(ways.name, ways.ref, ways.highway))
 
 
 def _assemble(
-    src: npt.NDArray[np.int64],
-    dst: npt.NDArray[np.int64],
-    minutes: npt.NDArray[np.float64],
-    length_m: npt.NDArray[np.float64],
-    edge_way: npt.NDArray[np.int32],
+    edges: list[npt.NDArray[Any]],
     *,
     node_id: npt.NDArray[np.int64],
     lon: npt.NDArray[np.float64],
@@ -602,22 +712,32 @@ def _assemble(
     way_highway: npt.NDArray[np.str_],
     report: GraphReport,
 ) -> RoadGraph:
-    """CSR graph from edges: drop self-loops, keep the fastest of parallel edges, project."""
+    """CSR graph from edges: drop self-loops, keep the fastest of parallel edges, project.
+
+    ``edges`` (sources, targets, minutes, lengths, way rows) is emptied: the arrays are
+    replaced by their sorted copies one by one, so that a national graph's edges are
+    never held twice.
+    """
+    src, dst, minutes, length_m, edge_way = edges
+    edges.clear()
     n = int(node_id.size)
     keep = src != dst
-    src, dst, minutes, length_m, edge_way = (
-        src[keep],
-        dst[keep],
-        minutes[keep],
-        length_m[keep],
-        edge_way[keep],
-    )
+    if not keep.all():
+        src, dst, minutes = src[keep], dst[keep], minutes[keep]
+        length_m, edge_way = length_m[keep], edge_way[keep]
+    del keep
     order = np.lexsort((minutes, dst, src))
-    src, dst = src[order], dst[order]
+    src = src[order]
+    dst = dst[order]
     first = np.ones(src.size, dtype=bool)
     first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
     order = order[first]
     src, dst = src[first], dst[first]
+    del first
+    minutes = minutes[order]
+    length_m = length_m[order]
+    edge_way = edge_way[order]
+    del order
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
     crs = metric_crs(float(np.min(lon)), float(np.min(lat)), float(np.max(lon)), float(np.max(lat)))
@@ -631,9 +751,9 @@ def _assemble(
         crs=crs,
         indptr=indptr,
         indices=dst.astype(np.int32),
-        minutes=minutes[order],
-        length_m=length_m[order],
-        edge_way=edge_way[order],
+        minutes=minutes,
+        length_m=length_m,
+        edge_way=edge_way,
         way_id=way_id,
         way_name=way_name,
         way_ref=way_ref,
@@ -652,38 +772,74 @@ def _project(
     return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
 
 
-def _largest_component(graph: RoadGraph) -> RoadGraph:
+def _largest_component(
+    graph: RoadGraph, *, way_text: tuple[list[str], list[str], list[str]] | None = None
+) -> RoadGraph:
+    """The largest strongly connected component of ``graph``.
+
+    With ``way_text`` (the ways' names, refs and highway classes, as lists), the way
+    table is built for the ways kept only, and ``graph`` is consumed: its arrays are
+    dropped as the component's are made, so that both never live whole at once.
+    """
+    import scipy.sparse
     from scipy.sparse.csgraph import connected_components
 
-    count, labels = connected_components(graph.csr(), directed=True, connection="strong")
+    small = graph.n_edges < 2**31 - 1  # int32 rows: scipy then keeps the int32 heads as they are
+    matrix = scipy.sparse.csr_matrix(
+        (graph.minutes, graph.indices, graph.indptr.astype(np.int32) if small else graph.indptr),
+        shape=(graph.n_nodes, graph.n_nodes),
+    )
+    count, labels = connected_components(matrix, directed=True, connection="strong")
+    del matrix
     largest = np.argmax(np.bincount(labels))
     keep_node = labels == largest
-    new_index = np.cumsum(keep_node) - 1
-    tails = graph.tails()
+    del labels
+    index_type = np.int32 if graph.n_nodes < 2**31 - 1 else np.int64
+    new_index = (np.cumsum(keep_node) - 1).astype(index_type)
+    tails = np.repeat(np.arange(graph.n_nodes, dtype=index_type), np.diff(graph.indptr))
     keep_edge = keep_node[tails] & keep_node[graph.indices]
     kept_tails = new_index[tails[keep_edge]]
+    del tails
     n = int(keep_node.sum())
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(kept_tails, minlength=n), out=indptr[1:])
+    del kept_tails
     used_ways = np.unique(graph.edge_way[keep_edge])
     way_index = np.full(graph.way_id.size, -1, dtype=np.int32)
     way_index[used_ways] = np.arange(used_ways.size, dtype=np.int32)
+    consume = way_text is not None
+
+    def take(name: str, keep: npt.NDArray[Any]) -> Any:
+        kept = getattr(graph, name)[keep]
+        if consume:
+            setattr(graph, name, np.empty(0, dtype=kept.dtype))
+        return kept
+
+    if way_text is None:
+        names, refs, highways = (
+            graph.way_name[used_ways],
+            graph.way_ref[used_ways],
+            graph.way_highway[used_ways],
+        )
+    else:
+        chosen = used_ways.tolist()
+        names, refs, highways = (text_array([text[i] for i in chosen]) for text in way_text)
     return RoadGraph(
-        node_id=graph.node_id[keep_node],
-        lon=graph.lon[keep_node],
-        lat=graph.lat[keep_node],
-        x=graph.x[keep_node],
-        y=graph.y[keep_node],
+        node_id=take("node_id", keep_node),
+        lon=take("lon", keep_node),
+        lat=take("lat", keep_node),
+        x=take("x", keep_node),
+        y=take("y", keep_node),
         crs=graph.crs,
         indptr=indptr,
-        indices=new_index[graph.indices[keep_edge]].astype(np.int32),
-        minutes=graph.minutes[keep_edge],
-        length_m=graph.length_m[keep_edge],
-        edge_way=way_index[graph.edge_way[keep_edge]],
+        indices=new_index[take("indices", keep_edge)].astype(np.int32),
+        minutes=take("minutes", keep_edge),
+        length_m=take("length_m", keep_edge),
+        edge_way=way_index[take("edge_way", keep_edge)],
         way_id=graph.way_id[used_ways],
-        way_name=graph.way_name[used_ways],
-        way_ref=graph.way_ref[used_ways],
-        way_highway=graph.way_highway[used_ways],
+        way_name=names,
+        way_ref=refs,
+        way_highway=highways,
         report=replace(
             graph.report,
             components=int(count),

@@ -22,7 +22,7 @@ outputs when rendering, not here.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from typing import Protocol, runtime_checkable
@@ -388,7 +388,11 @@ class NetworkPair:
 
     @classmethod
     def from_pbf(
-        cls, path: str | PathLike[str], *, winter_closures: Sequence[str] | None = None
+        cls,
+        path: str | PathLike[str],
+        *,
+        winter_closures: Sequence[str] | None = None,
+        on_parse: Callable[[float], None] | None = None,
     ) -> NetworkPair:
         """Road models of an OpenStreetMap extract, the winter one without closed roads.
 
@@ -400,10 +404,13 @@ class NetworkPair:
             Roads closed in winter (name, ref or OSM id), each one required in the extract;
             ``None``: the passes of :data:`WINTER_CLOSURES` present in the extract. No
             closure: the summer roads serve in winter.
+        on_parse
+            Called with the estimated parse time (s) when the extract is not in the cache
+            (``build_graph``'s ``on_parse``).
         """
         from maillage.network.graph import build_graph
 
-        graph = build_graph(path)
+        graph = build_graph(path, on_parse=on_parse)
         if winter_closures is None:
             closed = [name for name in WINTER_CLOSURES if _has_way(graph, name)]
         else:

@@ -18,6 +18,7 @@ changes a figure, it only decides where it is computed.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,7 +31,7 @@ from scipy.spatial import cKDTree
 
 from maillage._errors import MaillageError
 from maillage.indicators.diagnostic import season_times
-from maillage.network.graph import RoadGraph
+from maillage.network.graph import RoadGraph, default_cache_dir
 from maillage.network.model import NetworkPair, RoadModel, StraightLineModel, TravelTimeModel
 from maillage.notes import Note
 from maillage.sources._locate import _unit_vectors
@@ -289,12 +290,80 @@ def crop_graph(graph: RoadGraph, keep: npt.NDArray[np.bool_]) -> RoadGraph:
 def _graph_nodes_within(
     graph: RoadGraph, origins: gpd.GeoDataFrame, radius_km: float
 ) -> npt.NDArray[np.bool_]:
+    """Whether each graph node lies within ``radius_km`` of one of ``origins`` (metric CRS).
+
+    The nodes are bucketed once per graph in square cells (:data:`CELL_M`); a cell whose
+    every point is nearer than the radius is taken whole, a cell wholly beyond is skipped,
+    and only the nodes of the cells across the circle's edge are measured — so that a
+    national graph (tens of millions of nodes) is not searched once per département.
+    """
     xy = origins.geometry.to_crs(graph.crs)
     tree = cKDTree(np.column_stack([xy.x.to_numpy(float), xy.y.to_numpy(float)]))
-    distance, _ = tree.query(
-        np.column_stack([graph.x, graph.y]), distance_upper_bound=radius_km * 1000.0
+    radius = radius_km * 1000.0
+    keep = np.zeros(graph.n_nodes, dtype=bool)
+    if tree.n == 0 or graph.n_nodes == 0:
+        return keep
+    cells = _node_cells(graph)
+    lo = np.floor((tree.mins - radius - cells.origin) / CELL_M).astype(np.int64)
+    hi = np.floor((tree.maxes + radius - cells.origin) / CELL_M).astype(np.int64)
+    lo = np.maximum(lo, 0)
+    hi = np.minimum(hi, cells.shape - 1)
+    if np.any(lo > hi):
+        return keep
+    grid_x, grid_y = np.meshgrid(
+        np.arange(lo[0], hi[0] + 1), np.arange(lo[1], hi[1] + 1), indexing="ij"
     )
-    return np.asarray(np.isfinite(distance))
+    ix, iy = grid_x.ravel(), grid_y.ravel()
+    centres = cells.origin + (np.column_stack([ix, iy]) + 0.5) * CELL_M
+    distance, _ = tree.query(centres)
+    half_diagonal = CELL_M * np.sqrt(0.5)
+    ids = ix * cells.shape[1] + iy
+    inside = ids[distance + half_diagonal < radius]
+    edge = ids[(distance + half_diagonal >= radius) & (distance - half_diagonal <= radius)]
+    for chosen, exact in ((inside, False), (edge, True)):
+        starts, ends = cells.start[chosen], cells.start[chosen + 1]
+        counts = ends - starts
+        if counts.sum() == 0:
+            continue
+        offsets = np.repeat(starts - np.cumsum(counts) + counts, counts)
+        nodes = cells.order[offsets + np.arange(counts.sum())]
+        if exact:
+            near, _ = tree.query(
+                np.column_stack([graph.x[nodes], graph.y[nodes]]), distance_upper_bound=radius
+            )
+            nodes = nodes[np.isfinite(near)]
+        keep[nodes] = True
+    return keep
+
+
+#: Side of the cells that bucket a graph's nodes for :func:`_graph_nodes_within` (m).
+CELL_M = 5_000.0
+
+
+@dataclass(frozen=True)
+class _Cells:
+    origin: npt.NDArray[np.float64]
+    shape: npt.NDArray[np.int64]
+    order: npt.NDArray[np.int64]
+    start: npt.NDArray[np.int64]
+
+
+def _node_cells(graph: RoadGraph) -> _Cells:
+    """The graph's nodes sorted by cell, computed once per graph (kept with it)."""
+    cached = graph._cache.get("node_cells")
+    if isinstance(cached, _Cells):
+        return cached
+    origin = np.array([np.min(graph.x), np.min(graph.y)])
+    ix = ((graph.x - origin[0]) // CELL_M).astype(np.int64)
+    iy = ((graph.y - origin[1]) // CELL_M).astype(np.int64)
+    shape = np.array([ix.max() + 1, iy.max() + 1], dtype=np.int64)
+    cell = ix * shape[1] + iy
+    order = np.argsort(cell, kind="stable")
+    start = np.zeros(int(shape.prod()) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cell, minlength=int(shape.prod())), out=start[1:])
+    cells = _Cells(origin, shape, order, start)
+    graph._cache["node_cells"] = cells
+    return cells
 
 
 def plan_partitions(
@@ -401,11 +470,17 @@ def _cropped(
             "calcul réparti : un réseau routier en hiver sans réseau routier en été. "
             "Correction : donnez le réseau de l'été (--reseau)"
         )
-    cropped = replace(model, graph=crop_graph(model.graph, keep))
     if folder is None:
-        return cropped
+        return replace(model, graph=crop_graph(model.graph, keep))
     path = Path(folder) / f"partition-{name}.npz"
-    cropped.graph.save(path)
+    source = model.graph._cache.get("source_key")
+    if source is not None:
+        # A graph from the cache: its crops are kept beside it, named by the graph and the
+        # nodes kept, so that a later run (same territory, same ring) only loads them.
+        digest = hashlib.sha256(np.packbits(keep).tobytes()).hexdigest()[:16]
+        path = default_cache_dir() / "partitions" / f"{source}-{name}-{digest}.npz"
+    if not path.is_file():
+        crop_graph(model.graph, keep).save(path)
     return StoredRoadModel(path, model.max_snap_m, model.offroad_speed_kph, model.n_jobs)
 
 
