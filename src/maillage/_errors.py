@@ -50,3 +50,20 @@ class InputFileError(MaillageError):
         if self.fix:
             text += f". Correction : {self.fix.rstrip('.')}."
         return text
+
+
+class AccountingError(InputFileError):
+    """A reader lost or double-counted a row: read ≠ accepted + rejected (a maillage defect)."""
+
+
+class ConfigError(InputFileError):
+    """A configuration file (typology, scenario, catalogue) has problems; all are listed.
+
+    ``problems`` holds one French sentence per problem, each naming its key and line.
+    """
+
+    def __init__(self, problems: list[str], *, path: str | PathLike[str], fix: str) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = f"{count} problème(s) de configuration" if count > 1 else "configuration invalide"
+        super().__init__(head + " :\n  - " + "\n  - ".join(self.problems), path=path, fix=fix)

@@ -126,6 +126,11 @@ def build_services(
     Returns
     -------
     SourceResult
+
+    Raises
+    ------
+    AccountingError
+        The rows read are not the accepted plus the rejected ones, each counted once.
     """
     frame = frame.copy()
     for column in SERVICE_COLUMNS:
@@ -159,6 +164,7 @@ def build_services(
     frame["lat"] = frame["lat"].astype(float)
     frame["capacity"] = pd.to_numeric(frame["capacity"], errors="coerce")
     frame["hours_per_week"] = pd.to_numeric(frame["hours_per_week"], errors="coerce")
+    rejections.check_balance(len(frame))
     services = gpd.GeoDataFrame(
         frame[SERVICE_COLUMNS].reset_index(drop=True),
         geometry=gpd.points_from_xy(frame["lon"], frame["lat"]),

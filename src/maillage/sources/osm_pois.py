@@ -210,6 +210,7 @@ def read_osm_pois(
             "générique",
         )
     if not found.objects:
+        rejections.check_balance(0)
         return SourceResult(
             services=empty_services(),
             rejected=rejections.frame(),
