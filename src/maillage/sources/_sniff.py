@@ -213,8 +213,8 @@ def read_text(path: str | Path, *, rejections: Rejections) -> str:
         text = text.lstrip("\ufeff")
         rejections.warn(
             f"le fichier est encodé en {name} et non en UTF-8 ; il a été lu comme tel",
-            fix="enregistrez le fichier au format « CSV UTF-8 » (Excel : « Texte Unicode » "
-            "écrit de l'UTF-16)",
+            fix="enregistrez le fichier au format « CSV UTF-8 »"
+            + (" (le « Texte Unicode » d'Excel est de l'UTF-16)" if name == "UTF-16" else ""),
         )
     else:
         text = decode_text(raw, path=path, rejections=rejections)
