@@ -59,11 +59,26 @@ class AccountingError(InputFileError):
 class ConfigError(InputFileError):
     """A configuration file (typology, scenario, catalogue) has problems; all are listed.
 
-    ``problems`` holds one French sentence per problem, each naming its key and line.
+    ``problems`` holds one French sentence per problem, each naming its key and line;
+    ``lines`` their lines (``line`` is the first known one).
     """
 
-    def __init__(self, problems: list[str], *, path: str | PathLike[str], fix: str) -> None:
-        self.problems = list(problems)
+    def __init__(
+        self,
+        problems: list[str],
+        *,
+        path: str | PathLike[str],
+        fix: str,
+        lines: list[int | None] | None = None,
+    ) -> None:
+        self.problems = [p.rstrip(".") for p in problems]
+        self.lines = list(lines) if lines is not None else [None] * len(problems)
         count = len(self.problems)
         head = f"{count} problème(s) de configuration" if count > 1 else "configuration invalide"
-        super().__init__(head + " :\n  - " + "\n  - ".join(self.problems), path=path, fix=fix)
+        super().__init__(head, path=path, fix=fix, line=next((n for n in self.lines if n), None))
+
+    def _format(self) -> str:
+        listed = "".join(f"\n  - {p}" for p in self.problems)
+        return (
+            f"{self.path} : {self.reason} :{listed}\nCorrection : {(self.fix or '').rstrip('.')}."
+        )

@@ -113,9 +113,8 @@ def test_hospitals_accounts_for_every_row(tmp_path: Path, communes, rows) -> Non
         [str(n), name, lon, lat, kinds[n % len(kinds)]]
         for n, (name, lon, lat, _) in enumerate(rows)
     ]
-    path = _write(
-        tmp_path / "hopitaux.csv", ["id", "hospital_name", "lon", "lat", "facility_type"], table, ","
-    )
+    header = ["id", "hospital_name", "lon", "lat", "facility_type"]
+    path = _write(tmp_path / "hopitaux.csv", header, table, ",")
     _check(lambda p: read_hospitals(p, communes=communes), path)
 
 
