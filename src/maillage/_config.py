@@ -200,8 +200,12 @@ def validate(
     try:
         result = model.model_validate(dict(document), context=dict(context or {}))
     except ValidationError as err:
+        seen: set[Location] = set()
         for error in err.errors(include_url=False):
-            location = tuple(error["loc"])
+            location = _document_location(document, tuple(error["loc"]))
+            if location in seen:  # the other branches of a union (str | int...)
+                continue
+            seen.add(location)
             found.append(
                 (
                     line_of(lines, location) or 0,
@@ -219,6 +223,25 @@ def validate(
             lines=[line or None for line, _ in found],
         )
     return result
+
+
+def _document_location(document: Any, location: Location) -> Location:
+    """``location`` without pydantic's union branch names (``str``, ``list[...]``).
+
+    Keeps the parts that exist in the document, and the last part (a missing or
+    unknown key).
+    """
+    kept: list[str | int] = []
+    current = document
+    for number, part in enumerate(location):
+        in_dict = isinstance(current, dict) and part in current
+        in_list = isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
+        if in_dict or in_list:
+            kept.append(part)
+            current = current[part]
+        elif number == len(location) - 1 and isinstance(current, dict):
+            kept.append(part)
+    return tuple(kept)
 
 
 def _french(error: Any, model: type[BaseModel], location: Location) -> str:
@@ -241,7 +264,8 @@ def _french(error: Any, model: type[BaseModel], location: Location) -> str:
     if kind in {"dict_type", "model_type", "model_attributes_type"}:
         return "doit être une table (section [nom] ou [[nom]])"
     if kind == "literal_error":
-        return f"valeur {given!r} impossible ; valeurs possibles : {ctx.get('expected')}"
+        expected = str(ctx.get("expected", "")).replace(" or ", " ou ")
+        return f"valeur {given!r} impossible ; valeurs possibles : {expected}"
     if kind in {"greater_than_equal", "greater_than"}:
         return f"doit être ≥ {ctx.get('ge', ctx.get('gt'))} (valeur : {given!r})"
     if kind in {"less_than_equal", "less_than"}:
@@ -249,7 +273,7 @@ def _french(error: Any, model: type[BaseModel], location: Location) -> str:
     if kind == "too_short":
         return f"au moins {ctx.get('min_length')} élément(s)"
     if kind == "string_pattern_mismatch":
-        return f"valeur {given!r} mal formée"
+        return f"valeur {given!r} mal formée (forme attendue : {ctx.get('pattern')})"
     if kind in {"value_error", "assertion_error"}:
         return str(ctx.get("error", error["msg"]))
     return str(error["msg"])
@@ -258,6 +282,9 @@ def _french(error: Any, model: type[BaseModel], location: Location) -> str:
 def _allowed_keys(model: type[BaseModel], location: Location) -> list[str]:
     """The field names (aliases) of the model found at ``location`` inside ``model``."""
     current: Any = model
+    root = getattr(model, "model_fields", {}).get("root")
+    if root is not None:
+        current = _model_in(root.annotation)
     for part in location:
         if isinstance(part, int):
             continue
