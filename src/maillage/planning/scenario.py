@@ -45,7 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from shapely.geometry import Point
 
 from maillage._config import key_lines, line_of, read_toml, validate
-from maillage._errors import InputFileError, MaillageError
+from maillage._errors import ConfigError, InputFileError, MaillageError
 from maillage.indicators.diagnostic import Diagnostic, run_diagnostic
 from maillage.network.graph import RoadGraph
 from maillage.planning._sites import resolve_service_type, town_halls
@@ -290,10 +290,11 @@ def read_scenario(path: str | PathLike[str], typology: Typology | None = None) -
         for value in [*close, *(s for m in merged for s in m.services)]
         if (line := _line_of(text, value)) is not None
     }
-    for number in range(len(opened)):
-        line = line_of(lines, ("ouvrir", number, "lon")) or line_of(lines, ("ouvrir", number))
-        if line is not None:
-            found[f"ouvrir:{number}"] = line
+    for table, count in (("ouvrir", len(opened)), ("fusionner", len(merged))):
+        for number in range(count):
+            line = line_of(lines, (table, number, "lon")) or line_of(lines, (table, number))
+            if line is not None:
+                found[f"{table}:{number}"] = line
     return Scenario(
         name=checked.nom if checked.nom is not None else path.stem,
         description=checked.description,
@@ -342,6 +343,90 @@ def _parse(text: str, path: Path) -> dict[str, Any]:
     return document
 
 
+#: Farthest an opened site may lie from the point of the nearest commune of the territory
+#: or its ring (km). Commune points are a few km apart in metropolitan France; a site
+#: farther than this is outside the study, or its longitude and latitude are swapped.
+MAX_SITE_KM = 20.0
+
+
+def check_site_coordinates(scenario: Scenario, territory: Territory) -> None:
+    """Check that every site the scenario opens at coordinates lies in the territory or ring.
+
+    A site farther than :data:`MAX_SITE_KM` from every commune point of the territory and
+    its ring is refused; when swapping its longitude and latitude would put it inside,
+    the message says they are swapped.
+
+    Raises
+    ------
+    ConfigError
+        Every misplaced site, with its line in the scenario file.
+
+    Examples
+    --------
+    >>> from maillage.territory.builtin import pays_de_maurienne
+    >>> t = pays_de_maurienne()
+    >>> check_site_coordinates(Scenario("ok", open=(NewService("A128", "73290", "x", 6.87,
+    ...     45.28),)), t)
+    >>> check_site_coordinates(Scenario("inversé", open=(NewService("A128", "73290", "x", 45.28,
+    ...     6.87),)), t)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    maillage._errors.ConfigError: scénario : configuration invalide :
+      - ouverture n°1 (x, commune 73290) : longitude et latitude inversées ...
+    ...
+    """
+    from maillage.network._osm import haversine_m
+
+    places = [(f"ouvrir:{n}", f"ouverture n°{n + 1}", s) for n, s in enumerate(scenario.open)]
+    places += [
+        (f"fusionner:{n}", f"fusion n°{n + 1}", m.place)
+        for n, m in enumerate(scenario.merge)
+        if m.place is not None
+    ]
+    communes = territory.all_communes()
+    lon = communes["lon"].to_numpy(dtype=float)
+    lat = communes["lat"].to_numpy(dtype=float)
+    problems: list[str] = []
+    lines: list[int | None] = []
+    for key, label, place in places:
+        if place.lon is None or place.lat is None:
+            continue
+
+        def nearest_km(x: float, y: float) -> float:
+            size = len(lon)
+            distance = haversine_m(np.full(size, x), np.full(size, y), lon, lat)
+            return float(np.nanmin(distance)) / 1000.0
+
+        if nearest_km(place.lon, place.lat) <= MAX_SITE_KM:
+            continue
+        where = f"{label} ({place.name or place.type}, commune {place.commune})"
+        if nearest_km(place.lat, place.lon) <= MAX_SITE_KM:
+            what = (
+                f"longitude et latitude inversées (lon = {place.lon:g}, lat = {place.lat:g} "
+                f"tombe hors du territoire ; lon = {place.lat:g}, lat = {place.lon:g} y serait) : "
+                "échangez les valeurs de lon et lat"
+            )
+        else:
+            what = (
+                f"le point lon = {place.lon:g}, lat = {place.lat:g} est à plus de "
+                f"{MAX_SITE_KM:g} km de toute commune du territoire et de sa couronne : "
+                "vérifiez les coordonnées (degrés décimaux WGS84) ou la commune"
+            )
+        problems.append(f"{where} : {what}")
+        lines.append(scenario.lines.get(key))
+    if problems:
+        texts = [
+            f"ligne {line}, {text}" if line is not None else text
+            for line, text in zip(lines, problems, strict=True)
+        ]
+        raise ConfigError(
+            texts,
+            path=scenario.path if scenario.path is not None else "scénario",
+            fix="placez chaque site ouvert dans le territoire ou sa couronne",
+            lines=lines,
+        )
+
+
 def apply_scenario(
     scenario: Scenario,
     services: gpd.GeoDataFrame,
@@ -374,6 +459,7 @@ def apply_scenario(
     (1, ['fermeture'])
     """
     typology = load_typology() if typology is None else typology
+    check_site_coordinates(scenario, territory)
     known = set(services["service_id"].astype(str))
     referenced = [*scenario.close, *(s for m in scenario.merge for s in m.services)]
     missing = [s for s in dict.fromkeys(referenced) if s not in known]
