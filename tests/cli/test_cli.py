@@ -133,13 +133,16 @@ def test_diagnostic_with_a_road_network_reports_unreachable_points(tmp_path) -> 
             "3",
             "--reseau",
             "tests/data/osm/monaco-2019-09-30.osm.pbf",
+            "--forcer",  # the extract misses 06104: refused without it (test_mauvais)
             "--sortie",
             str(tmp_path),
             "--json",
         ],
     )
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.output)
+    assert "75,0 % des communes du territoire (3/4" in result.stderr
+    assert "calcul forcé par --forcer" in result.stderr
+    summary = json.loads(result.stdout)
     assert summary["methode"] == "réseau routier"
     assert any("06104" in note and "2000 m" in note for note in summary["notes"])
 

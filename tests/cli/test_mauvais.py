@@ -27,13 +27,13 @@ def test_every_file_of_the_corpus_has_an_expected_answer() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["fichier"] for c in CASES])
-def test_bad_file_gets_its_french_answer(case: dict[str, Any], monkeypatch) -> None:
+def test_bad_file_gets_its_french_answer(case: dict[str, Any], monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(CORPUS)  # messages name the file as the user typed it
     command = [str(a) for a in case["commande"]]
-    if "{fichier}" in command:
-        command = [case["fichier"] if a == "{fichier}" else a for a in command]
-    else:
-        command.append(case["fichier"])
+    if "{fichier}" not in command:
+        command.append("{fichier}")
+    given = {"{fichier}": case["fichier"], "{sortie}": str(tmp_path / "etude")}
+    command = [given.get(a, a) for a in command]
     result = CliRunner().invoke(cli, command)
     output = result.output
     assert "Traceback" not in output
@@ -41,5 +41,7 @@ def test_bad_file_gets_its_french_answer(case: dict[str, Any], monkeypatch) -> N
         result.exception
     )
     assert result.exit_code == case["code"], output
+    if case["code"] == 2:
+        assert not (tmp_path / "etude").exists(), "a refused file must not give a study"
     for fragment in case["messages"]:
         assert fragment in output, f"« {fragment} » absent de :\n{output}"

@@ -137,6 +137,12 @@ _NETWORK_OPTIONS = [
         f"par défaut avec --reseau : {', '.join(WINTER_CLOSURES)}.",
     ),
     click.option(
+        "--forcer",
+        is_flag=True,
+        help="Calculer même si l'extrait --reseau ne couvre pas le territoire (moins de 90 % "
+        "des communes ou de 50 % des services à moins de 2 km d'une route).",
+    ),
+    click.option(
         "--seuils",
         default="7,15,20,30",
         show_default=True,
@@ -337,11 +343,15 @@ def load_inputs(
     seuils: str,
     territoire: str | None = None,
     niveau: str = "commune",
+    forcer: bool = False,
 ) -> StudyInputs:
     """Territory, services, road graphs and thresholds of the territory/source/network options.
 
     Files downloaded for the territory (``maillage telecharger``) are used and named on
     stderr: BPE, road network (unless ``--reseau``), population grid (``--niveau carreau``).
+    A road extract that does not cover the territory is refused unless ``forcer``
+    (:func:`~maillage.network.coverage.check_extract_coverage`); its coverage is said on
+    stderr.
     """
     territory = study_territory(
         territoire, communes, epci, departements, bassins_vie, nom, tampon_km
@@ -361,6 +371,14 @@ def load_inputs(
         territory=territory,
     )
     graph, winter = load_graphs(reseau or cached.reseau, fermetures)
+    if graph is not None:
+        from maillage.network.coverage import check_extract_coverage
+
+        coverage = check_extract_coverage(
+            graph, territory, services, path=reseau or cached.reseau, force=forcer
+        )
+        forced = "" if coverage.sufficient() else " (insuffisant : calcul forcé par --forcer)"
+        click.echo(f"Réseau routier : {coverage.describe()}{forced}.", err=True)
     return StudyInputs(
         territory, typology, services, graph, winter, parse_thresholds(seuils), cached.origins
     )
