@@ -65,11 +65,12 @@ def territoire(
 
 def _diagnose(
     *, scale: dict[str, Any] | None = None, **options: Any
-) -> tuple[Any, Any, dict[str, Any]]:
-    """Run the diagnostic the options describe: ``(Diagnostic, services, inputs)``.
+) -> tuple[Any, Any, dict[str, Any], dict[Path, Any]]:
+    """Run the diagnostic the options describe: ``(Diagnostic, services, inputs, files)``.
 
     ``inputs`` holds the road graphs and the typology (``graph``, ``winter``, ``typology``)
-    for scenarios and siting on the same study (see :func:`load_inputs`).
+    for scenarios and siting on the same study (see :func:`load_inputs`); ``files`` the
+    user's files read and their results.
     """
     from maillage.indicators.diagnostic import run_diagnostic
 
@@ -89,8 +90,24 @@ def _diagnose(
             study.territory, study.services, **arguments, **scale
         )
         if partitioned is not None:
-            return partitioned, study.services, inputs
-    return run_diagnostic(study.territory, study.services, **arguments), study.services, inputs
+            return partitioned, study.services, inputs, study.files
+    result = run_diagnostic(study.territory, study.services, **arguments)
+    return result, study.services, inputs, study.files
+
+
+def _report_files(
+    summary: dict[str, Any], files: dict[Path, Any], folder: Path, services: Any, typology: Any
+) -> None:
+    """Add the files read and the types without data to ``summary``; write rejets.csv."""
+    from maillage.services.catalogue import types_without_data
+    from maillage.sources.accounting import files_summary, write_rejects
+
+    rejects = write_rejects(files, folder)
+    summary["fichiers_lus"] = files_summary(files)
+    summary["rejets"] = str(rejects)
+    summary["types_sans_donnees"] = types_without_data(services, typology)
+    if any(item["rejetees"] for item in summary["fichiers_lus"]):
+        click.echo(f"Lignes rejetées des fichiers lus : {rejects}", err=True)
 
 
 def _write_results(result: Any, services: Any, sortie: Path) -> Path:
@@ -155,9 +172,10 @@ def diagnostic(
     if france:
         options = france_options(options)
     scale = {"partitions": partitions, "scheduler": scheduler}
-    result, services, _ = _diagnose(**options, scale=scale)
+    result, services, inputs, files = _diagnose(**options, scale=scale)
     folder = _write_results(result, services, sortie)
     summary = diagnostic_summary(result)
+    _report_files(summary, files, folder, services, inputs["typology"])
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
@@ -197,13 +215,14 @@ def rapport(
     from maillage.outputs.study import diagnostic_summary
 
     requests = [_siting_request(spec) for spec in sitings]
-    result, services, inputs = _diagnose(**options)
+    result, services, inputs, files = _diagnose(**options)
     folder = _write_results(result, services, sortie)
     sections, planning_files = planning_outputs(
         result, services, folder, scenario_files=scenario_files, sitings=requests, **inputs
     )
     paths = write_report(result, services, folder, extra_sections=sections, pdf=not sans_pdf)
     summary = diagnostic_summary(result)
+    _report_files(summary, files, folder, services, inputs["typology"])
     summary["fichiers"] = {
         "rapport_html": str(paths["html"]),
         **({"rapport_pdf": str(paths["pdf"])} if "pdf" in paths else {}),

@@ -326,6 +326,8 @@ class StudyInputs:
     winter: Any
     thresholds: tuple[float, ...]
     origins: Any
+    #: The user's files read (``--sources`` and the cached BPE) and their results.
+    files: dict[Path, Any] = dataclasses.field(default_factory=dict)
 
 
 def load_inputs(
@@ -359,17 +361,24 @@ def load_inputs(
     cached = cached_inputs(territory, niveau=niveau, reseau=reseau, user_sources=user_sources)
     for line in cached.lines:
         click.echo(line, err=True)
-    territory, typology, _, services = load_study(
+    paths = user_sources + cached.sources
+    territory, typology, extra, services = load_study(
         communes,
         epci,
         departements,
         bassins_vie,
         nom,
         tampon_km,
-        user_sources + cached.sources,
+        paths,
         typologie,
         territory=territory,
     )
+    files = dict(zip(paths, extra, strict=True))
+    if files:
+        from maillage.sources.accounting import reading_lines
+
+        for line in reading_lines(files):
+            click.echo(line, err=True)
     graph, winter = load_graphs(reseau or cached.reseau, fermetures)
     if graph is not None:
         from maillage.network.coverage import check_extract_coverage
@@ -380,5 +389,12 @@ def load_inputs(
         forced = "" if coverage.sufficient() else " (insuffisant : calcul forcé par --forcer)"
         click.echo(f"Réseau routier : {coverage.describe()}{forced}.", err=True)
     return StudyInputs(
-        territory, typology, services, graph, winter, parse_thresholds(seuils), cached.origins
+        territory,
+        typology,
+        services,
+        graph,
+        winter,
+        parse_thresholds(seuils),
+        cached.origins,
+        files,
     )

@@ -92,6 +92,8 @@ def implanter(
     from maillage.network.straight_line import METHOD as STRAIGHT_LINE
     from maillage.planning.siting import MODELS
     from maillage.planning.territory_siting import site_on_territory
+    from maillage.services.catalogue import no_data_note
+    from maillage.sources.accounting import files_summary
 
     model = MODEL_CHOICES[modele]
     if model != "set_covering" and new_sites is None:
@@ -159,8 +161,12 @@ def implanter(
         "temps_trajet": travel,
         "communes_hors_d_atteinte": result.uncoverable,
         "secondes": round(result.seconds, 3),
-        "notes": result.notes,
+        "notes": list(result.notes),
+        "fichiers_lus": files_summary(study.files),
+        "types_sans_donnees": [kind] if not len(existing_sites) else [],
     }
+    if not len(existing_sites):
+        summary["notes"].insert(0, no_data_note(kind, typology))
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return
@@ -239,6 +245,8 @@ def scenario(fichier: Path, sortie: Path | None, as_json: bool, **options: Any) 
         scenario_summary,
         write_scenario,
     )
+    from maillage.services.catalogue import no_data_note, types_without_data
+    from maillage.sources.accounting import files_summary, write_rejects
 
     study = load_inputs(**options)
     plan = read_scenario(fichier, study.typology)
@@ -252,8 +260,17 @@ def scenario(fichier: Path, sortie: Path | None, as_json: bool, **options: Any) 
         thresholds_minutes=study.thresholds,
     )
     summary = scenario_summary(result)
+    opened = sorted({item.type for item in plan.open})
+    missing = types_without_data(study.services, study.typology, codes=opened)
+    summary["types_sans_donnees"] = [code for codes in missing.values() for code in codes]
+    summary["notes"] = [
+        *(no_data_note(code, study.typology) for code in summary["types_sans_donnees"]),
+        *summary["notes"],
+    ]
+    summary["fichiers_lus"] = files_summary(study.files)
     if sortie is not None:
         summary["dossier"] = str(write_scenario(result, sortie))
+        summary["rejets"] = str(write_rejects(study.files, sortie))
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return

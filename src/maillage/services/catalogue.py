@@ -83,3 +83,56 @@ def territory_services(
     services["family"] = services["type"].map(types["family"]).astype("string")
     services["gamme"] = services["type"].map(types["gamme"]).astype("string")
     return gpd.GeoDataFrame(services, geometry="geometry", crs=SERVICE_CRS)
+
+
+def types_without_data(
+    services: pd.DataFrame, typology: Typology, *, codes: Sequence[str] | None = None
+) -> dict[str, list[str]]:
+    """The types of the schéma's families (or ``codes``) with no service at all, by family.
+
+    A type without a single service in the territory or its ring has no data: its travel
+    times are unknown, not long, and a siting for it starts from nothing. Types outside
+    the families are listed under ``"hors_famille"``.
+
+    Examples
+    --------
+    >>> from maillage.territory.builtin import pays_de_maurienne
+    >>> t = load_typology()
+    >>> services = territory_services(pays_de_maurienne())
+    >>> missing = types_without_data(services, t)
+    >>> "D265" in missing["soins"], "A128" in missing["social_emploi"]
+    (True, False)
+    >>> types_without_data(services, t, codes=["D265", "A129"])
+    {'soins': ['D265']}
+    """
+    present = set(services["type"].dropna().astype(str))
+    table = typology.types
+    if codes is None:
+        table = table[table["family"].notna()]
+    else:
+        table = table[table["type"].isin(list(codes))]
+    missing: dict[str, list[str]] = {}
+    for code, family in zip(table["type"], table["family"], strict=True):
+        if code not in present:
+            missing.setdefault("hors_famille" if pd.isna(family) else str(family), []).append(
+                str(code)
+            )
+    return missing
+
+
+def no_data_note(code: str, typology: Typology) -> str:
+    """The French note of a type without data (for ``implanter`` and ``scenario``).
+
+    Examples
+    --------
+    >>> no_data_note("D265", load_typology())[:45]
+    'Aucune donnée pour le type D265 (MÉDECIN GÉNÉ'
+    """
+    label = typology.label_of(pd.Series([code])).iloc[0]
+    name = f"{code} ({label})" if pd.notna(label) else code
+    return (
+        f"Aucune donnée pour le type {name} : les sources lues n'en comptent aucun dans le "
+        "territoire ni dans sa couronne ; les temps d'accès à ce type sont inconnus et les "
+        "sites proposés le sont comme si aucun n'existait. Ajoutez un fichier qui en "
+        "contient (--sources, ex. la BPE de l'INSEE : maillage telecharger)"
+    )
