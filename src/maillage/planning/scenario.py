@@ -41,7 +41,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from shapely.geometry import Point
 
 from maillage._config import key_lines, line_of, read_toml, validate
@@ -134,14 +134,6 @@ class _Place(BaseModel):
     lat: float | None = Field(default=None, ge=-90, le=90)
     nom: str = ""
 
-    @model_validator(mode="after")
-    def _both_coordinates(self) -> _Place:
-        if (self.lon is None) != (self.lat is None):
-            raise ValueError(
-                "lon et lat vont ensemble, en degrés WGS84 (ex. lon = 6.87, lat = 45.28)"
-            )
-        return self
-
 
 class _Open(_Place):
     type: str
@@ -168,18 +160,6 @@ class _Merge(BaseModel):
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
     nom: str = ""
-
-    @model_validator(mode="after")
-    def _keep_or_place(self) -> _Merge:
-        listed = [str(v) for v in self.services]
-        if self.garder is not None and str(self.garder) not in listed:
-            raise ValueError(
-                f"« garder » ({self.garder}) n'est pas parmi les services fusionnés : gardez "
-                "l'un d'eux, ou donnez une commune (nouveau lieu)"
-            )
-        if self.garder is None and self.commune is None:
-            raise ValueError("indiquez « garder » (un des services) ou « commune » (nouveau lieu)")
-        return self
 
 
 class _Roads(BaseModel):
@@ -208,6 +188,49 @@ class _ScenarioFile(BaseModel):
 
 
 _SCENARIO_FIX = "corrigez chaque clé citée (modèle commenté : exemples/scenario-maurienne.toml)"
+
+
+def _cross_problems(document: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Problems spanning several keys of a table: lon without lat, what a merge keeps."""
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    for table in ("ouvrir", "fusionner"):
+        entries = document.get(table, [])
+        entries = [entries] if isinstance(entries, dict) else entries
+        if not isinstance(entries, list):
+            continue
+        for number, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                continue
+            if ("lon" in entry) != ("lat" in entry):
+                problems.append(
+                    (
+                        (table, number, "lon" if "lon" in entry else "lat"),
+                        "lon et lat vont ensemble, en degrés WGS84 (ex. lon = 6.87, lat = 45.28)",
+                    )
+                )
+            if table == "fusionner":
+                problems += _merge_problems(entry, number)
+    return problems
+
+
+def _merge_problems(entry: dict[str, Any], number: int) -> list[tuple[tuple[str | int, ...], str]]:
+    keep, listed = entry.get("garder"), entry.get("services", [])
+    if keep is not None and isinstance(listed, list) and str(keep) not in map(str, listed):
+        return [
+            (
+                ("fusionner", number, "garder"),
+                f"« garder » ({keep}) n'est pas parmi les services fusionnés : gardez "
+                "l'un d'eux, ou donnez une commune (nouveau lieu)",
+            )
+        ]
+    if keep is None and "commune" not in entry:
+        return [
+            (
+                ("fusionner", number),
+                "indiquez « garder » (un des services) ou « commune » (nouveau lieu)",
+            )
+        ]
+    return []
 
 
 def read_scenario(path: str | PathLike[str], typology: Typology | None = None) -> Scenario:
@@ -254,6 +277,7 @@ def read_scenario(path: str | PathLike[str], typology: Typology | None = None) -
         path=path,
         fix=_SCENARIO_FIX,
         context={"typology": typology},
+        extra_problems=_cross_problems(document),
     )
     lines = key_lines(text)
     opened = tuple(
