@@ -63,7 +63,10 @@ def territory_services(
     -------
     geopandas.GeoDataFrame
         The service columns plus ``family``, ``gamme`` and ``zone`` (``"territoire"`` or
-        ``"couronne"``), EPSG:4326.
+        ``"couronne"``), EPSG:4326. A service given twice (a user's copy of a shipped
+        list: same ``service_id``, type and point) is kept once; two different services
+        sharing an id (two BPE files both have ``bpe:12``) are both kept, the later one's
+        id suffixed with ``#2``, ``#3``...
 
     Examples
     --------
@@ -75,7 +78,7 @@ def territory_services(
     typology = load_typology() if typology is None else typology
     tables = [builtin_services(name) for name in builtin]
     tables += [result.services for result in extra]
-    services = pd.concat(tables, ignore_index=True)
+    services = _unique_ids(pd.concat(tables, ignore_index=True))
     zones = territory.all_communes().set_index("commune")["zone"]
     services["zone"] = services["commune"].map(zones)
     services = services[services["zone"].notna()].reset_index(drop=True)
@@ -83,6 +86,35 @@ def territory_services(
     services["family"] = services["type"].map(types["family"]).astype("string")
     services["gamme"] = services["type"].map(types["gamme"]).astype("string")
     return gpd.GeoDataFrame(services, geometry="geometry", crs=SERVICE_CRS)
+
+
+def _unique_ids(services: pd.DataFrame) -> pd.DataFrame:
+    """Drop exact repeats of a service; make the ids of different services unique.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"service_id": ["fs:1", "fs:1", "bpe:2", "bpe:2"],
+    ...                   "type": ["A128", "A128", "D307", "D502"],
+    ...                   "lon": [6.3, 6.3, 6.4, 6.5], "lat": [45.2, 45.2, 45.3, 45.3]})
+    >>> _unique_ids(t)["service_id"].tolist()
+    ['fs:1', 'bpe:2', 'bpe:2#2']
+    """
+    ids = services["service_id"].astype(str)
+    if not ids.duplicated().any():
+        return services
+    key = pd.DataFrame(
+        {
+            "id": ids,
+            "type": services["type"].astype(str),
+            "lon": services["lon"].astype(float).round(6),
+            "lat": services["lat"].astype(float).round(6),
+        }
+    )
+    services = services.loc[~key.duplicated().to_numpy()].reset_index(drop=True)
+    ids = services["service_id"].astype(str)
+    rank = ids.groupby(ids).cumcount()
+    services["service_id"] = ids.where(rank == 0, ids + "#" + (rank + 1).astype(str))
+    return services
 
 
 def types_without_data(
