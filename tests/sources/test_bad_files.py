@@ -202,3 +202,25 @@ def test_non_text_files_are_named_for_what_they_are(name: str, kind: str) -> Non
     with pytest.raises(InputFileError) as caught:
         read_generic(CORPUS / name)
     assert kind in str(caught.value) and "manquante" not in str(caught.value)
+
+
+def test_candidate_site_lists_go_through_the_same_checks(tmp_path: Path) -> None:
+    """``implanter --candidats FICHIER``: French numbers, a workbook, a unit in a number."""
+    from maillage.planning._sites import read_site_list
+    from maillage.services.catalogue import territory_services
+    from maillage.territory.builtin import pays_de_maurienne
+
+    services = territory_services(pays_de_maurienne())
+    good = tmp_path / "candidats.csv"
+    good.write_text(
+        "nom;lon;lat;capacite\nModane;6,6655;45,1990;1\u202f200\nAussois;6.74;45.23;\n",
+        encoding="utf-16",
+    )
+    sites = read_site_list(good, services)
+    assert sites[["lon", "lat", "capacity"]].iloc[0].tolist() == [6.6655, 45.199, 1200.0]
+    bad = tmp_path / "unite.csv"
+    bad.write_text("nom;lon;lat\nModane;6,67 E;45,20\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="ligne 2, colonne « lon ».*caractères autres"):
+        read_site_list(bad, services)
+    with pytest.raises(InputFileError, match="classeur Excel"):
+        read_site_list(CORPUS / "excel-renomme.csv", services)

@@ -20,7 +20,7 @@ from maillage._errors import InputFileError
 from maillage.sources._report import Rejections
 from maillage.sources._sniff import decode_text, read_text
 
-__all__ = ["decode_text", "read_checked_csv", "suggest_column"]
+__all__ = ["decode_text", "field_limit", "read_checked_csv", "suggest_column"]
 
 SEPARATOR_NAMES = {";": "point-virgule", ",": "virgule", "\t": "tabulation", "|": "barre verticale"}
 
@@ -90,7 +90,7 @@ def read_checked_csv(
             line=1,
             fix=f"utilisez le séparateur « {separator} » du format officiel",
         )
-    with _field_limit(len(text)):
+    with field_limit(len(text)):
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
         try:
             header = next(reader)
@@ -156,7 +156,7 @@ def read_checked_csv(
 
 
 @contextlib.contextmanager
-def _field_limit(size: int) -> Iterator[None]:
+def field_limit(size: int) -> Iterator[None]:
     """Let the csv module read a field as long as the whole text, then restore its limit.
 
     Python's csv module refuses fields over 131,072 characters by default; a real file

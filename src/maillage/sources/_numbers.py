@@ -64,7 +64,7 @@ def parse_number(text: str) -> float | str:
 def _reason(value: str) -> str:
     if not any(c.isdigit() for c in value):
         return "texte au lieu d’un nombre"
-    if re.search(r"[^\d\s.,+\-eE\u00a0\u202f\u2009]", value):
+    if re.search(r"[^\d\s.,+\-\u00a0\u202f\u2009]", value):
         return "caractères autres que des chiffres (unité, lettre, symbole ?)"
     if value.count(",") > 1 and "." not in value:
         return "plusieurs virgules : séparateur décimal ambigu"
