@@ -220,7 +220,7 @@ def test_candidate_site_lists_go_through_the_same_checks(tmp_path: Path) -> None
     assert sites[["lon", "lat", "capacity"]].iloc[0].tolist() == [6.6655, 45.199, 1200.0]
     bad = tmp_path / "unite.csv"
     bad.write_text("nom;lon;lat\nModane;6,67 E;45,20\n", encoding="utf-8")
-    with pytest.raises(InputFileError, match="ligne 2, colonne « lon ».*caractères autres"):
+    with pytest.raises(InputFileError, match=r"ligne 2, colonne « lon ».*caractères autres"):
         read_site_list(bad, services)
     with pytest.raises(InputFileError, match="classeur Excel"):
         read_site_list(CORPUS / "excel-renomme.csv", services)

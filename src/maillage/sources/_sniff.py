@@ -282,6 +282,36 @@ def clean_controls(text: str, *, rejections: Rejections) -> str:
     return _CONTROL.sub("", text)
 
 
+def refuse_non_text(head: bytes, *, path: str | Path) -> None:
+    """Refuse, saying what it is, a file whose first bytes are not text (or are UTF-16/32,
+    which a streamed reader cannot take).
+
+    Examples
+    --------
+    >>> refuse_non_text(b"idcar_200m;ind\\n", path="grille.csv")
+    >>> refuse_non_text(b"PAR1\\x15", path="grille.csv")
+    Traceback (most recent call last):
+    ...
+    maillage._errors.InputFileError: grille.csv : ce fichier est une table Parquet (format binaire en colonnes), pas un fichier CSV. Correction : exportez-la en CSV, ex. en Python : pandas.read_parquet(f).to_csv('f.csv', sep=';', index=False).
+    """  # noqa: E501
+    kind = sniff(head)
+    if kind == "zip":
+        raise InputFileError(
+            "ce fichier est une archive ZIP ou un classeur, pas un fichier CSV",
+            path=path,
+            fix="décompressez l'archive, ou enregistrez la feuille au format « CSV UTF-8 »",
+        )
+    if kind in REFUSED_KINDS:
+        reason, fix = REFUSED_KINDS[kind]
+        raise InputFileError(reason, path=path, fix=fix)
+    if kind.startswith(("utf-16", "utf-32")):
+        raise InputFileError(
+            f"le fichier est encodé en {kind[:6].upper()}, pas en UTF-8",
+            path=path,
+            fix="enregistrez le fichier au format « CSV UTF-8 »",
+        )
+
+
 def read_head_text(path: Path, size: int = _HEAD) -> str:
     """The first bytes of a text file, decoded as :func:`read_text` would (for guessing).
 
