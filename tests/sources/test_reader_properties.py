@@ -24,6 +24,7 @@ from maillage.sources.bpe import read_bpe
 from maillage.sources.france_services import read_france_services
 from maillage.sources.generic import read_generic
 from maillage.sources.hospitals import read_hospitals
+from maillage.sources.mairies import read_mairies
 
 SETTINGS = settings(
     max_examples=20,
@@ -116,6 +117,14 @@ def test_hospitals_accounts_for_every_row(tmp_path: Path, communes, rows) -> Non
     header = ["id", "hospital_name", "lon", "lat", "facility_type"]
     path = _write(tmp_path / "hopitaux.csv", header, table, ",")
     _check(lambda p: read_hospitals(p, communes=communes), path)
+
+
+@SETTINGS
+@given(rows=st.lists(st.tuples(CODES, LON, LAT, TEXT, TEXT), min_size=0, max_size=8))
+def test_town_halls_account_for_every_row(tmp_path: Path, communes, rows) -> None:  # type: ignore[no-untyped-def]
+    header = ["code", "nom", "mairie_lon", "mairie_lat", "mairie_horaires"]
+    path = _write(tmp_path / "mairies.csv", header, [list(r) for r in rows], ",")
+    _check(lambda p: read_mairies(p, communes=communes), path)
 
 
 @pytest.fixture(scope="module")

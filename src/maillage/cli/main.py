@@ -103,9 +103,18 @@ def _report_files(
     from maillage.sources.accounting import files_summary, write_rejects
 
     rejects = write_rejects(files, folder)
-    summary["fichiers_lus"] = files_summary(files)
-    summary["rejets"] = str(rejects)
-    summary["types_sans_donnees"] = types_without_data(services, typology)
+    added = {
+        "fichiers_lus": files_summary(files),
+        "rejets": str(rejects),
+        "types_sans_donnees": types_without_data(services, typology),
+    }
+    summary.update(added)
+    stored = folder / "resume.json"  # the study's copy of the summary says the same
+    if stored.exists():
+        written = json.loads(stored.read_text(encoding="utf-8"))
+        stored.write_text(
+            json.dumps({**written, **added}, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
     if any(item["rejetees"] for item in summary["fichiers_lus"]):
         click.echo(f"Lignes rejetées des fichiers lus : {rejects}", err=True)
 
