@@ -14,8 +14,8 @@ from maillage import __version__
 from maillage.cli.options import (
     builtin_territory_option,
     fail_on_errors,
+    france_options,
     level_option,
-    load_inputs,
     load_study,
     network_options,
     source_options,
@@ -51,11 +51,22 @@ def territoire(
     as_json: bool,
 ) -> None:
     """Présenter le territoire : communes, EPCI, population, services par famille et source."""
-    territory, typology, extra, services = load_study(
-        communes, epci, departements, bassins_vie, nom, tampon_km, user_sources, typologie
+    study = load_study(
+        communes=communes,
+        epci=epci,
+        departements=departements,
+        bassins_vie=bassins_vie,
+        nom=nom,
+        tampon_km=tampon_km,
+        user_sources=user_sources,
+        typologie=typologie,
+        use_cache=False,
     )
     summary = territory_summary(
-        territory, services, extra=dict(zip(user_sources, extra, strict=True)), typology=typology
+        study.territory,
+        study.services,
+        extra=dict(zip(user_sources, study.sources, strict=True)),
+        typology=study.typology,
     )
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -63,50 +74,18 @@ def territoire(
         print_territory(summary)
 
 
-def _diagnose(
-    *, scale: dict[str, Any] | None = None, **options: Any
-) -> tuple[Any, Any, dict[str, Any], dict[Path, Any]]:
-    """Run the diagnostic the options describe: ``(Diagnostic, services, inputs, files)``.
-
-    ``inputs`` holds the road graphs and the typology (``graph``, ``winter``, ``typology``)
-    for scenarios and siting on the same study (see :func:`load_inputs`); ``files`` the
-    user's files read and their results.
-    """
-    from maillage.indicators.diagnostic import run_diagnostic
-
-    study = load_inputs(**options)
-    inputs = {"graph": study.graph, "winter": study.winter, "typology": study.typology}
-    arguments: dict[str, Any] = {
-        "graph": study.graph,
-        "winter_graph": study.winter,
-        "typology": study.typology,
-        "thresholds_minutes": study.thresholds,
-        "origins": study.origins,
-    }
-    if scale is not None and scale["partitions"] is not False:
-        from maillage.scale.run import cli_partitioned_diagnostic
-
-        partitioned = cli_partitioned_diagnostic(
-            study.territory, study.services, **arguments, **scale
-        )
-        if partitioned is not None:
-            return partitioned, study.services, inputs, study.files
-    result = run_diagnostic(study.territory, study.services, **arguments)
-    return result, study.services, inputs, study.files
-
-
-def _report_files(
-    summary: dict[str, Any], files: dict[Path, Any], folder: Path, services: Any, typology: Any
-) -> None:
-    """Add the files read and the types without data to ``summary``; write rejets.csv."""
+def _report_files(summary: dict[str, Any], study: Any, folder: Path) -> None:
+    """Add the files read and the types without data to ``summary`` (and to the study's
+    resume.json); write rejets.csv in ``folder``."""
     from maillage.services.catalogue import types_without_data
     from maillage.sources.accounting import files_summary, write_rejects
 
-    rejects = write_rejects(files, folder)
-    added = {
-        "fichiers_lus": files_summary(files),
+    rejects = write_rejects(study.sources, folder)
+    files = files_summary(study.sources)
+    added: dict[str, Any] = {
+        "fichiers_lus": files,
         "rejets": str(rejects),
-        "types_sans_donnees": types_without_data(services, typology),
+        "types_sans_donnees": types_without_data(study.services, study.typology),
     }
     summary.update(added)
     stored = folder / "resume.json"  # the study's copy of the summary says the same
@@ -115,7 +94,7 @@ def _report_files(
         stored.write_text(
             json.dumps({**written, **added}, ensure_ascii=False, indent=2), encoding="utf-8"
         )
-    if any(item["rejetees"] for item in summary["fichiers_lus"]):
+    if any(item["rejetees"] for item in files):
         click.echo(f"Lignes rejetées des fichiers lus : {rejects}", err=True)
 
 
@@ -176,15 +155,15 @@ def diagnostic(
 ) -> None:
     """Établir le diagnostic : temps d'accès, seuils, horaires, saisons, bassins, enjeux."""
     from maillage.outputs.study import diagnostic_summary
-    from maillage.scale.run import france_options
+    from maillage.scale.run import Execution
 
     if france:
         options = france_options(options)
-    scale = {"partitions": partitions, "scheduler": scheduler}
-    result, services, inputs, files = _diagnose(**options, scale=scale)
-    folder = _write_results(result, services, sortie)
+    study = load_study(**options, execution=Execution(partitions=partitions, scheduler=scheduler))
+    result = study.diagnostic()
+    folder = _write_results(result, study.services, sortie)
     summary = diagnostic_summary(result)
-    _report_files(summary, files, folder, services, inputs["typology"])
+    _report_files(summary, study, folder)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
@@ -222,16 +201,24 @@ def rapport(
     from maillage.outputs.report import write_report
     from maillage.outputs.report.planning import planning_outputs
     from maillage.outputs.study import diagnostic_summary
+    from maillage.scale.run import Execution
 
     requests = [_siting_request(spec) for spec in sitings]
-    result, services, inputs, files = _diagnose(**options)
+    study = load_study(**options, execution=Execution(partitions=False))
+    result = study.diagnostic()
+    services = study.services
     folder = _write_results(result, services, sortie)
+    scenarios = [study.scenario(path, before=result) for path in scenario_files]
+    sitings_done = [
+        study.site(kind, within_minutes=minutes, new_sites=count)
+        for kind, minutes, count in requests
+    ]
     sections, planning_files = planning_outputs(
-        result, services, folder, scenario_files=scenario_files, sitings=requests, **inputs
+        result, folder, scenarios=scenarios, sitings=sitings_done
     )
     paths = write_report(result, services, folder, extra_sections=sections, pdf=not sans_pdf)
     summary = diagnostic_summary(result)
-    _report_files(summary, files, folder, services, inputs["typology"])
+    _report_files(summary, study, folder)
     summary["fichiers"] = {
         "rapport_html": str(paths["html"]),
         **({"rapport_pdf": str(paths["pdf"])} if "pdf" in paths else {}),

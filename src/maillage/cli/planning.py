@@ -11,7 +11,7 @@ import click
 
 from maillage.cli.options import (
     fail_on_errors,
-    load_inputs,
+    load_study,
     network_options,
     source_options,
     territory_options,
@@ -88,21 +88,17 @@ def implanter(
 ) -> None:
     """Proposer où implanter TYPE (france-services, mairie, code BPE…) : sites existants
     gardés, population nouvellement à moins de --dans minutes."""
-    from maillage.network.nearest import METHOD as ROAD
-    from maillage.network.straight_line import METHOD as STRAIGHT_LINE
+    from maillage.outputs.french import method_label, note_text, notes_text
     from maillage.planning.siting import MODELS
-    from maillage.planning.territory_siting import site_on_territory
     from maillage.services.catalogue import no_data_note
     from maillage.sources.accounting import files_summary
 
     model = MODEL_CHOICES[modele]
     if model != "set_covering" and new_sites is None:
         raise click.BadParameter("indiquez le nombre de sites à ouvrir", param_hint="--sites")
-    study = load_inputs(**options)
-    territory, typology, graph = study.territory, study.typology, study.graph
-    siting = site_on_territory(
-        territory,
-        study.services,
+    study = load_study(**options)
+    territory = study.territory
+    siting = study.site(
         type_service,
         within_minutes=within_minutes,
         new_sites=new_sites,
@@ -110,12 +106,10 @@ def implanter(
         candidates=candidats,
         capacity=capacite,
         heuristic=heuristique,
-        graph=graph,
-        typology=typology,
     )
     result, kind = siting.result, siting.service_type
     existing_sites, candidates = siting.existing, siting.candidates
-    travel = ROAD if graph is not None else STRAIGHT_LINE
+    travel = method_label(study.network.method)
     chosen = result.new_sites
     summary: dict[str, Any] = {
         "territoire": territory.name,
@@ -161,12 +155,12 @@ def implanter(
         "temps_trajet": travel,
         "communes_hors_d_atteinte": result.uncoverable,
         "secondes": round(result.seconds, 3),
-        "notes": list(result.notes),
-        "fichiers_lus": files_summary(study.files),
+        "notes": notes_text(result.notes),
+        "fichiers_lus": files_summary(study.sources),
         "types_sans_donnees": [kind] if not len(existing_sites) else [],
     }
     if not len(existing_sites):
-        summary["notes"].insert(0, no_data_note(kind, typology))
+        summary["notes"].insert(0, note_text(no_data_note(kind, study.typology)))
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return
@@ -239,38 +233,25 @@ def _print_siting(summary: dict[str, Any]) -> None:
 @fail_on_errors
 def scenario(fichier: Path, sortie: Path | None, as_json: bool, **options: Any) -> None:
     """Appliquer le scénario FICHIER (TOML) et comparer le diagnostic avant et après."""
-    from maillage.planning.scenario import (
-        read_scenario,
-        run_scenario,
-        scenario_summary,
-        write_scenario,
-    )
+    from maillage.outputs.french import note_text
+    from maillage.outputs.scenario import scenario_summary, write_scenario
     from maillage.services.catalogue import no_data_note, types_without_data
     from maillage.sources.accounting import files_summary, write_rejects
 
-    study = load_inputs(**options)
-    plan = read_scenario(fichier, study.typology)
-    result = run_scenario(
-        plan,
-        study.territory,
-        study.services,
-        graph=study.graph,
-        winter_graph=study.winter,
-        typology=study.typology,
-        thresholds_minutes=study.thresholds,
-    )
+    study = load_study(**options)
+    result = study.scenario(fichier)
     summary = scenario_summary(result)
-    opened = sorted({item.type for item in plan.open})
+    opened = sorted({item.type for item in result.scenario.open})
     missing = types_without_data(study.services, study.typology, codes=opened)
     summary["types_sans_donnees"] = [code for codes in missing.values() for code in codes]
     summary["notes"] = [
-        *(no_data_note(code, study.typology) for code in summary["types_sans_donnees"]),
+        *(note_text(no_data_note(c, study.typology)) for c in summary["types_sans_donnees"]),
         *summary["notes"],
     ]
-    summary["fichiers_lus"] = files_summary(study.files)
+    summary["fichiers_lus"] = files_summary(study.sources)
     if sortie is not None:
         summary["dossier"] = str(write_scenario(result, sortie))
-        summary["rejets"] = str(write_rejects(study.files, sortie))
+        summary["rejets"] = str(write_rejects(study.sources, sortie))
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return

@@ -8,6 +8,7 @@ from functools import cache
 import geopandas as gpd
 import pandas as pd
 
+from maillage.notes import Note
 from maillage.services.schema import SERVICE_CRS, SourceResult
 from maillage.services.typology import Typology, load_typology
 from maillage.sources.france_services import read_france_services
@@ -152,19 +153,14 @@ def types_without_data(
     return missing
 
 
-def no_data_note(code: str, typology: Typology) -> str:
-    """The French note of a type without data (for ``implanter`` and ``scenario``).
+def no_data_note(code: str, typology: Typology) -> Note:
+    """The note of a type without data (``type_without_data``, for ``implanter`` and
+    ``scenario``; said in French by :func:`maillage.outputs.french.note_text`).
 
     Examples
     --------
-    >>> no_data_note("D265", load_typology())[:45]
-    'Aucune donnée pour le type D265 (MÉDECIN GÉNÉ'
+    >>> no_data_note("D265", load_typology())
+    Note(code='type_without_data', params={'type': 'D265', 'label': 'MÉDECIN GÉNÉRALISTE'})
     """
     label = typology.label_of(pd.Series([code])).iloc[0]
-    name = f"{code} ({label})" if pd.notna(label) else code
-    return (
-        f"Aucune donnée pour le type {name} : les sources lues n'en comptent aucun dans le "
-        "territoire ni dans sa couronne ; les temps d'accès à ce type sont inconnus et les "
-        "sites proposés le sont comme si aucun n'existait. Ajoutez un fichier qui en "
-        "contient (--sources, ex. la BPE de l'INSEE : maillage telecharger)"
-    )
+    return Note("type_without_data", {"type": code, "label": None if pd.isna(label) else label})

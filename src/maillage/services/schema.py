@@ -64,12 +64,15 @@ class SourceResult:
         Problems that did not prevent use (encoding, separator, approximations).
     rows_read
         Records read from the file (accepted + rejected).
+    path
+        The file read (``None`` when not known).
     """
 
     services: gpd.GeoDataFrame
     rejected: pd.DataFrame
     warnings: list[Problem] = field(default_factory=list)
     rows_read: int = 0
+    path: str | None = None
 
 
 _SEASON_WORDS = {
@@ -175,4 +178,5 @@ def build_services(
         rejected=rejections.frame(),
         warnings=list(rejections.warnings),
         rows_read=rejections.rows_read,
+        path=str(rejections.path),
     )

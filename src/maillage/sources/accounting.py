@@ -9,7 +9,7 @@ row (file, line, column, value, reason, fix).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -23,37 +23,38 @@ from maillage.sources._report import REJECTED_COLUMNS
 REJECTS_FILE = "rejets.csv"
 
 
-def files_summary(results: Mapping[Any, SourceResult]) -> list[dict[str, Any]]:
+def files_summary(results: Iterable[SourceResult]) -> list[dict[str, Any]]:
     """Per file: ``fichier``, ``lues``, ``acceptees``, ``rejetees``, ``avertissements``.
 
     Examples
     --------
     >>> from maillage.services.schema import empty_services
-    >>> r = SourceResult(empty_services(), pd.DataFrame(columns=REJECTED_COLUMNS), [], 0)
-    >>> files_summary({"vide.csv": r})
+    >>> r = SourceResult(empty_services(), pd.DataFrame(columns=REJECTED_COLUMNS), [], 0,
+    ...                  "vide.csv")
+    >>> files_summary([r])
     [{'fichier': 'vide.csv', 'lues': 0, 'acceptees': 0, 'rejetees': 0, 'avertissements': 0}]
     """
     return [
         {
-            "fichier": str(path),
+            "fichier": str(result.path),
             "lues": int(result.rows_read),
             "acceptees": len(result.services),
             "rejetees": len(result.rejected),
             "avertissements": len(result.warnings),
         }
-        for path, result in results.items()
+        for result in results
     ]
 
 
-def rejects_table(results: Mapping[Any, SourceResult]) -> pd.DataFrame:
+def rejects_table(results: Iterable[SourceResult]) -> pd.DataFrame:
     """Every rejected row of every file, with :data:`REJECTED_COLUMNS`."""
-    frames = [r.rejected for r in results.values() if len(r.rejected)]
+    frames = [r.rejected for r in results if len(r.rejected)]
     if not frames:
         return pd.DataFrame(columns=REJECTED_COLUMNS)
     return pd.concat(frames, ignore_index=True)[REJECTED_COLUMNS]
 
 
-def write_rejects(results: Mapping[Any, SourceResult], folder: str | PathLike[str]) -> Path:
+def write_rejects(results: Iterable[SourceResult], folder: str | PathLike[str]) -> Path:
     """Write :data:`REJECTS_FILE` (``;``-separated, UTF-8) in ``folder``; empty but present
     when nothing was rejected, so that the study says so."""
     path = Path(folder) / REJECTS_FILE
@@ -62,24 +63,25 @@ def write_rejects(results: Mapping[Any, SourceResult], folder: str | PathLike[st
     return path
 
 
-def reading_lines(results: Mapping[Any, SourceResult], *, rejects: Path | None = None) -> list[str]:
+def reading_lines(results: Iterable[SourceResult], *, rejects: Path | None = None) -> list[str]:
     """French lines for the terminal: one per file, then where the rejected rows are.
 
     Examples
     --------
     >>> from maillage.services.schema import empty_services
     >>> table = pd.DataFrame([["f.csv", 3, None, None, "x", None]], columns=REJECTED_COLUMNS)
-    >>> r = SourceResult(empty_services(), table, [], 1)
-    >>> reading_lines({"f.csv": r})
+    >>> r = SourceResult(empty_services(), table, [], 1, "f.csv")
+    >>> reading_lines([r])
     ['Fichier f.csv : 1 ligne(s) lue(s), 0 acceptée(s), 1 rejetée(s).', '  Rejet ligne 3 : x.']
     """
+    results = list(results)
     lines = []
     for item in files_summary(results):
         lines.append(
             f"Fichier {item['fichier']} : {item['lues']} ligne(s) lue(s), "
             f"{item['acceptees']} acceptée(s), {item['rejetees']} rejetée(s)."
         )
-    warnings = [w for r in results.values() for w in r.warnings]
+    warnings = [w for r in results for w in r.warnings]
     for warning in warnings[:10]:
         lines.append(f"  Avertissement : {warning}")
     if len(warnings) > 10:

@@ -216,6 +216,7 @@ def read_osm_pois(
             rejected=rejections.frame(),
             warnings=list(rejections.warnings),
             rows_read=rejections.rows_read,
+            path=str(rejections.path),
         )
     frame = pd.DataFrame(
         {
