@@ -79,7 +79,8 @@ def test_territoire_with_a_bpe_file_and_a_user_typology(tmp_path, maurienne) -> 
     for name, extra in (("defaut", []), ("perso", ["--typologie", str(custom)])):
         result = CliRunner().invoke(cli, ["territoire", "--sources", bpe, "--json", *extra])
         assert result.exit_code == 0, result.output
-        runs[name] = json.loads(result.output)
+        assert "14 ligne(s) lue(s), 7 acceptée(s), 7 rejetée(s)" in result.stderr
+        runs[name] = json.loads(result.stdout)  # stderr says what the file gave
     assert runs["defaut"]["services_par_source"]["bpe"] == len(accepted)
     default = runs["defaut"]["services_par_famille"]
     custom_counts = runs["perso"]["services_par_famille"]
