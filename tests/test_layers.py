@@ -15,7 +15,13 @@ SOURCE = Path(maillage.__file__).parent
 
 #: Layers from the bottom up: a module may import its own layer and the layers below.
 LAYERS: list[tuple[str, ...]] = [
-    ("maillage._errors", "maillage._data", "maillage._cache", "maillage._progress"),
+    (
+        "maillage._errors",
+        "maillage._config",
+        "maillage._data",
+        "maillage._cache",
+        "maillage._progress",
+    ),
     ("maillage.notes", "maillage.schema"),
     (
         "maillage.sources._report",

@@ -50,3 +50,35 @@ class InputFileError(MaillageError):
         if self.fix:
             text += f". Correction : {self.fix.rstrip('.')}."
         return text
+
+
+class AccountingError(InputFileError):
+    """A reader lost or double-counted a row: read ≠ accepted + rejected (a maillage defect)."""
+
+
+class ConfigError(InputFileError):
+    """A configuration file (typology, scenario, catalogue) has problems; all are listed.
+
+    ``problems`` holds one French sentence per problem, each naming its key and line;
+    ``lines`` their lines (``line`` is the first known one).
+    """
+
+    def __init__(
+        self,
+        problems: list[str],
+        *,
+        path: str | PathLike[str],
+        fix: str,
+        lines: list[int | None] | None = None,
+    ) -> None:
+        self.problems = [p.rstrip(".") for p in problems]
+        self.lines = list(lines) if lines is not None else [None] * len(problems)
+        count = len(self.problems)
+        head = f"{count} problème(s) de configuration" if count > 1 else "configuration invalide"
+        super().__init__(head, path=path, fix=fix, line=next((n for n in self.lines if n), None))
+
+    def _format(self) -> str:
+        listed = "".join(f"\n  - {p}" for p in self.problems)
+        return (
+            f"{self.path} : {self.reason} :{listed}\nCorrection : {(self.fix or '').rstrip('.')}."
+        )

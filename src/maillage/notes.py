@@ -11,7 +11,9 @@ Codes of the diagnostic (parameters in brackets):
   ``count``, ``ids``: the first 10) — points left without time by the travel-time model;
 * ``unknown_population`` (``count``, ``ids``) — origins weighed 0 in means and shares;
 * ``grid`` (``cells``, ``communes``, ``communes_without_cell``) — grid-level diagnostic;
-* ``bassins_without_intermediate`` (``types``) and ``bassins_not_delineated``.
+* ``bassins_without_intermediate`` (``types``) and ``bassins_not_delineated``;
+* ``type_without_data`` (``type``, ``label``) — a type sited or opened that no source has
+  in the territory or its ring.
 """
 
 from __future__ import annotations

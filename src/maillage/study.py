@@ -20,9 +20,11 @@ from os import PathLike
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.indicators.settings import DiagnosticSettings
+from maillage.network.coverage import Coverage
 from maillage.network.model import NetworkPair
 from maillage.planning.scenario import Scenario, ScenarioResult, read_scenario, run_scenario
 from maillage.planning.territory_siting import TerritorySiting, site_on_territory
@@ -230,3 +232,34 @@ level=<Level.COMMUNE: 'commune'>, comparison=True)
             travel_times=self.network.summer,
             typology=self.typology,
         )
+
+    def rejects(self) -> pd.DataFrame:
+        """Every row the user's files had rejected: ``fichier, ligne, colonne, valeur, raison,
+        correction`` (one row per rejected line, all its reasons joined).
+
+        Examples
+        --------
+        >>> Study.builtin(buffer_km=0, builtin_sources=["mairies"]).rejects().columns.tolist()
+        ['fichier', 'ligne', 'colonne', 'valeur', 'raison', 'correction']
+        """
+        from maillage.sources.accounting import rejects_table
+
+        return rejects_table(self.sources)
+
+    def types_without_data(self) -> dict[str, list[str]]:
+        """The types of the families with no service at all in the territory or its ring,
+        by family (their times are unknown, not long)."""
+        from maillage.services.catalogue import types_without_data
+
+        return types_without_data(self.services, self.typology)
+
+    def coverage(self) -> Coverage | None:
+        """How much of the territory and its services the road extract reaches (``None``
+        without a road network); :func:`~maillage.network.coverage.check_extract_coverage`
+        refuses an extract under its thresholds, as the command line does."""
+        from maillage.network.coverage import extract_coverage
+        from maillage.network.model import RoadModel
+
+        if not isinstance(self.network.summer, RoadModel):
+            return None
+        return extract_coverage(self.network.summer.graph, self.territory, self.services)

@@ -79,7 +79,8 @@ def test_territoire_with_a_bpe_file_and_a_user_typology(tmp_path, maurienne) -> 
     for name, extra in (("defaut", []), ("perso", ["--typologie", str(custom)])):
         result = CliRunner().invoke(cli, ["territoire", "--sources", bpe, "--json", *extra])
         assert result.exit_code == 0, result.output
-        runs[name] = json.loads(result.output)
+        assert "14 ligne(s) lue(s), 7 acceptée(s), 7 rejetée(s)" in result.stderr
+        runs[name] = json.loads(result.stdout)  # stderr says what the file gave
     assert runs["defaut"]["services_par_source"]["bpe"] == len(accepted)
     default = runs["defaut"]["services_par_famille"]
     custom_counts = runs["perso"]["services_par_famille"]
@@ -133,12 +134,15 @@ def test_diagnostic_with_a_road_network_reports_unreachable_points(tmp_path) -> 
             "3",
             "--reseau",
             "tests/data/osm/monaco-2019-09-30.osm.pbf",
+            "--forcer",  # the extract misses 06104: refused without it (test_mauvais)
             "--sortie",
             str(tmp_path),
             "--json",
         ],
     )
     assert result.exit_code == 0, result.output
+    assert "75,0 % des communes du territoire (3/4" in result.stderr
+    assert "calcul forcé par --forcer" in result.stderr
     summary = json.loads(result.stdout)
     assert summary["methode"] == "réseau routier"
     assert any("06104" in note and "2000 m" in note for note in summary["notes"])

@@ -108,7 +108,7 @@ def test_the_example_scenario_reads_applies_and_writes(  # type: ignore[no-untyp
 @pytest.mark.parametrize(
     ("text", "message", "line"),
     [
-        ('nom = "x"\nfermr = ["fs:1570"]\n', "clé(s) inconnue(s) : fermr", 2),
+        ('nom = "x"\nfermr = ["fs:1570"]\n', "clé « fermr » : clé inconnue", 2),
         (
             'nom = "x"\n[[ouvrir]]\ntype = "boulangerie-xyz"\ncommune = "73290"\n',
             "type de service « boulangerie-xyz » inconnu",
@@ -116,10 +116,10 @@ def test_the_example_scenario_reads_applies_and_writes(  # type: ignore[no-untyp
         ),
         (
             'nom = "x"\n[[fusionner]]\nservices = ["fs:428"]\ngarder = "fs:428"\n',
-            "au moins deux services",
+            "clé « fusionner[0].services » : au moins 2 élément(s)",
             3,
         ),
-        ('nom = "x\n', "TOML illisible", None),
+        ('nom = "x\n', "TOML illisible", 1),
     ],
 )
 def test_bad_scenario_files_name_the_line_and_the_fix(tmp_path, text, message, line) -> None:  # type: ignore[no-untyped-def]

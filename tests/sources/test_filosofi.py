@@ -132,3 +132,27 @@ def test_bad_rows_are_rejected_with_their_line(tmp_path: Path) -> None:
         {"ligne": 3, "colonne": "idcar_200m"},
         {"ligne": 4, "colonne": "ind"},
     ]
+
+
+def test_french_numbers_and_unreadable_counts_in_a_csv_grid(tmp_path: Path) -> None:
+    """A grid re-saved by a French spreadsheet: "1 234,5" read; "12 hab." rejected with
+    its reason, never read as empty; every row accounted for."""
+    centre, _ = cell_at("73248")
+    hamlet, _ = cell_at("73248", north_m=1200)
+    path = tmp_path / "grille.csv"
+    path.write_text(
+        f"idcar_200m;ind;men;lcog_geo\n{centre};1\u202f234,5;500;73248\n{hamlet};12 hab.;5;73248\n",
+        encoding="utf-8",
+    )
+    result = read_filosofi(path, communes=["73248"])
+    assert result.cells["population"].tolist() == [1234.5]
+    [row] = result.rejections.frame().to_dict("records")
+    assert row["ligne"] == 3 and row["valeur"] == "12 hab."
+    assert row["raison"].startswith("nombre d'individus illisible : caractères autres")
+    assert result.rejections.rows_read == 2
+
+
+def test_a_workbook_renamed_as_a_grid_is_refused(tmp_path: Path) -> None:
+    corpus = Path(__file__).parents[1] / "data" / "mauvais" / "parquet-renomme.csv"
+    with pytest.raises(InputFileError, match="table Parquet"):
+        read_filosofi(corpus, communes=["73248"])

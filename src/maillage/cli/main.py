@@ -74,6 +74,30 @@ def territoire(
         print_territory(summary)
 
 
+def _report_files(summary: dict[str, Any], study: Any, folder: Path) -> None:
+    """Add the files read and the types without data to ``summary`` (and to the study's
+    resume.json); write rejets.csv in ``folder``."""
+    from maillage.services.catalogue import types_without_data
+    from maillage.sources.accounting import files_summary, write_rejects
+
+    rejects = write_rejects(study.sources, folder)
+    files = files_summary(study.sources)
+    added: dict[str, Any] = {
+        "fichiers_lus": files,
+        "rejets": str(rejects),
+        "types_sans_donnees": types_without_data(study.services, study.typology),
+    }
+    summary.update(added)
+    stored = folder / "resume.json"  # the study's copy of the summary says the same
+    if stored.exists():
+        written = json.loads(stored.read_text(encoding="utf-8"))
+        stored.write_text(
+            json.dumps({**written, **added}, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+    if any(item["rejetees"] for item in files):
+        click.echo(f"Lignes rejetées des fichiers lus : {rejects}", err=True)
+
+
 def _write_results(result: Any, services: Any, sortie: Path) -> Path:
     """The study folder with the diagnostic's tables and its exports."""
     from maillage.outputs.exports import write_exports
@@ -139,6 +163,7 @@ def diagnostic(
     result = study.diagnostic()
     folder = _write_results(result, study.services, sortie)
     summary = diagnostic_summary(result)
+    _report_files(summary, study, folder)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
@@ -193,6 +218,7 @@ def rapport(
     )
     paths = write_report(result, services, folder, extra_sections=sections, pdf=not sans_pdf)
     summary = diagnostic_summary(result)
+    _report_files(summary, study, folder)
     summary["fichiers"] = {
         "rapport_html": str(paths["html"]),
         **({"rapport_pdf": str(paths["pdf"])} if "pdf" in paths else {}),

@@ -101,6 +101,12 @@ _NETWORK_OPTIONS = [
         f"par défaut avec --reseau : {', '.join(WINTER_CLOSURES)}.",
     ),
     click.option(
+        "--forcer",
+        is_flag=True,
+        help="Calculer même si l'extrait --reseau ne couvre pas le territoire (moins de 90 % "
+        "des communes ou de 50 % des services à moins de 2 km d'une route).",
+    ),
+    click.option(
         "--seuils",
         default="7,15,20,30",
         show_default=True,
@@ -275,11 +281,15 @@ def load_study(
     niveau: str = "commune",
     use_cache: bool = True,
     execution: Any = None,
+    forcer: bool = False,
 ) -> Any:
     """The :class:`~maillage.study.Study` of the territory/source/network options.
 
     Files downloaded for the territory (``maillage telecharger``) are used and named on
     stderr: BPE, road network (unless ``--reseau``), population grid (``--niveau carreau``).
+    A road extract that does not cover the territory is refused unless ``forcer``
+    (:func:`~maillage.network.coverage.check_extract_coverage`); its coverage is said on
+    stderr.
     """
     from maillage.indicators.settings import DiagnosticSettings, Level
     from maillage.network.model import NetworkPair
@@ -302,7 +312,7 @@ def load_study(
             winter_closures=closures,
             on_parse=functools.partial(_announce_parse, Path(pbf)),
         )
-    return Study.load(
+    study = Study.load(
         territory,
         sources=user_sources + cached.sources,
         typology=typologie,
@@ -314,6 +324,28 @@ def load_study(
         execution=execution,
         origins=cached.origins,
     )
+    report_study_inputs(study, pbf=pbf, forcer=forcer)
+    return study
+
+
+def report_study_inputs(study: Any, *, pbf: Path | None, forcer: bool) -> None:
+    """Say on stderr what the user's files gave, and refuse a road extract that misses the
+    territory unless ``forcer`` (:func:`~maillage.network.coverage.check_extract_coverage`)."""
+    from maillage.network.model import RoadModel
+
+    if study.sources:
+        from maillage.sources.accounting import reading_lines
+
+        for line in reading_lines(study.sources):
+            click.echo(line, err=True)
+    if isinstance(study.network.summer, RoadModel):
+        from maillage.network.coverage import check_extract_coverage
+
+        coverage = check_extract_coverage(
+            study.network.summer.graph, study.territory, study.services, path=pbf, force=forcer
+        )
+        forced = "" if coverage.sufficient() else " (insuffisant : calcul forcé par --forcer)"
+        click.echo(f"Réseau routier : {coverage.describe()}{forced}.", err=True)
 
 
 def france_options(options: dict[str, Any]) -> dict[str, Any]:

@@ -88,8 +88,10 @@ def implanter(
 ) -> None:
     """Proposer où implanter TYPE (france-services, mairie, code BPE…) : sites existants
     gardés, population nouvellement à moins de --dans minutes."""
-    from maillage.outputs.french import method_label, notes_text
+    from maillage.outputs.french import method_label, note_text, notes_text
     from maillage.planning.siting import MODELS
+    from maillage.services.catalogue import no_data_note
+    from maillage.sources.accounting import files_summary
 
     model = MODEL_CHOICES[modele]
     if model != "set_covering" and new_sites is None:
@@ -154,7 +156,11 @@ def implanter(
         "communes_hors_d_atteinte": result.uncoverable,
         "secondes": round(result.seconds, 3),
         "notes": notes_text(result.notes),
+        "fichiers_lus": files_summary(study.sources),
+        "types_sans_donnees": [kind] if not len(existing_sites) else [],
     }
+    if not len(existing_sites):
+        summary["notes"].insert(0, note_text(no_data_note(kind, study.typology)))
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return
@@ -227,13 +233,25 @@ def _print_siting(summary: dict[str, Any]) -> None:
 @fail_on_errors
 def scenario(fichier: Path, sortie: Path | None, as_json: bool, **options: Any) -> None:
     """Appliquer le scénario FICHIER (TOML) et comparer le diagnostic avant et après."""
+    from maillage.outputs.french import note_text
     from maillage.outputs.scenario import scenario_summary, write_scenario
+    from maillage.services.catalogue import no_data_note, types_without_data
+    from maillage.sources.accounting import files_summary, write_rejects
 
     study = load_study(**options)
     result = study.scenario(fichier)
     summary = scenario_summary(result)
+    opened = sorted({item.type for item in result.scenario.open})
+    missing = types_without_data(study.services, study.typology, codes=opened)
+    summary["types_sans_donnees"] = [code for codes in missing.values() for code in codes]
+    summary["notes"] = [
+        *(note_text(no_data_note(c, study.typology)) for c in summary["types_sans_donnees"]),
+        *summary["notes"],
+    ]
+    summary["fichiers_lus"] = files_summary(study.sources)
     if sortie is not None:
         summary["dossier"] = str(write_scenario(result, sortie))
+        summary["rejets"] = str(write_rejects(study.sources, sortie))
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return

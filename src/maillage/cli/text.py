@@ -120,6 +120,13 @@ def print_diagnostic(summary: dict[str, Any], folder: Path) -> None:
             f"Bassins de services : accord avec les bassins de vie 2022 de l'INSEE "
             f"{summary['accord_bassins_de_vie']:.0%} (population)."
         )
+    missing = summary.get("types_sans_donnees") or {}
+    if missing:
+        echo("")
+        echo("Types sans aucune donnée (temps inconnus ; ajoutez un fichier avec --sources) :")
+        for family, codes in missing.items():
+            shown = ", ".join(codes[:8]) + (" …" if len(codes) > 8 else "")
+            echo(f"  {summary['libelles'].get(family, family)} : {len(codes)} type(s) ({shown})")
     echo("")
     echo(
         f"Résultats écrits dans {folder}/ (diagnostic.gpkg, diagnostic.xlsx, csv/, "

@@ -10,14 +10,16 @@ vintage, an internal mirror, a checksum.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from importlib import resources
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
+
+from maillage._config import read_toml, validate
 from maillage._errors import InputFileError, MaillageError
 
 #: Environment variable naming a user catalogue (same shape as the shipped one).
@@ -175,6 +177,47 @@ def shipped_catalogue_path() -> Path:
     return Path(str(resources.files("maillage.download") / "catalogue.toml"))
 
 
+_HEX = "^[0-9a-fA-F]{%d}$"
+_Format = Literal["csv", "gpkg", "pbf"]
+
+
+class _EntryTable(BaseModel):
+    """One table of a catalogue file; every key optional (a user file overrides some)."""
+
+    model_config = ConfigDict(extra="forbid")
+    titre: str | None = None
+    editeur: str | None = None
+    url: str | None = Field(default=None, pattern=r"^(https?|file)://")
+    url_md5: str | None = Field(default=None, pattern=r"^(https?|file)://")
+    fichier: str | None = Field(default=None, min_length=1)
+    archive: Literal["zip"] | None = None
+    contenu: list[_Format] | None = None
+    colonnes: list[str] = []
+    licence: str | None = None
+    millesime: str | int | None = None
+    sha256: str | None = Field(default=None, pattern=_HEX % 64)
+    md5: str | None = Field(default=None, pattern=_HEX % 32)
+    taille: int | None = Field(default=None, ge=0)
+    couverture: Literal["france", "region"] | None = None
+    motifs_import: list[str] = []
+    regions: dict[str, list[str]] = {}
+
+    @field_validator("contenu", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class _CatalogueFile(RootModel[dict[str, _EntryTable]]):
+    """A catalogue file: one table per dataset."""
+
+
+_CATALOGUE_FIX = (
+    "corrigez chaque clé citée (catalogue livré et clés commentées : "
+    "src/maillage/download/catalogue.toml ; docs/telechargement.md)"
+)
+
+
 def load_catalogue(path: str | PathLike[str] | None = None) -> Catalogue:
     """The shipped catalogue, with a user's overrides merged in.
 
@@ -187,8 +230,11 @@ def load_catalogue(path: str | PathLike[str] | None = None) -> Catalogue:
     Raises
     ------
     InputFileError
-        Unreadable TOML, or an entry without ``url``, ``fichier``, ``contenu``, ``licence``
-        or ``millesime``.
+        Missing or unreadable TOML (with its line).
+    ConfigError
+        Every problem of the user's file at once, each with its key and line: unknown
+        keys, wrong types, a checksum that is not hexadecimal, an unknown format, a new
+        entry without ``url``, ``fichier``, ``contenu``, ``licence`` or ``millesime``.
 
     Examples
     --------
@@ -199,19 +245,16 @@ def load_catalogue(path: str | PathLike[str] | None = None) -> Catalogue:
     ('rhone-alpes', 'corse', 101)
     """
     shipped = shipped_catalogue_path()
-    data = _read_toml(shipped)
+    text, data = read_toml(shipped, what="catalogue")
+    validate(_CatalogueFile, data, text=text, path=shipped, fix=_CATALOGUE_FIX)
     sources = [str(shipped)]
     user = path if path is not None else os.environ.get(CATALOGUE_ENV) or None
     if user is not None:
-        override = _read_toml(Path(user))
+        user_text, override = read_toml(Path(user), what="catalogue")
         sources.append(str(user))
         for key, table in override.items():
             if not isinstance(table, dict):
-                raise InputFileError(
-                    f"« {key} » n'est pas une table",
-                    path=str(user),
-                    fix=f"écrivez [{key}] puis les clés à remplacer",
-                )
+                continue  # reported by the validation below
             merged = dict(data.get(key, {}))
             for name, value in table.items():
                 if isinstance(value, dict) and isinstance(merged.get(name), dict):
@@ -219,6 +262,20 @@ def load_catalogue(path: str | PathLike[str] | None = None) -> Catalogue:
                 else:
                     merged[name] = value
             data[key] = merged
+        missing = [
+            ((key,), f"entrée nouvelle sans clé {', '.join(absent)} (obligatoires)")
+            for key, table in data.items()
+            if isinstance(table, dict)
+            and (absent := [name for name in _REQUIRED_KEYS if name not in table])
+        ]
+        validate(
+            _CatalogueFile,
+            override,
+            text=user_text,
+            path=str(user),
+            fix=_CATALOGUE_FIX,
+            extra_problems=missing,
+        )
     entries: dict[str, Entry] = {}
     regions: dict[str, str] = {}
     for key, table in data.items():
@@ -227,22 +284,6 @@ def load_catalogue(path: str | PathLike[str] | None = None) -> Catalogue:
             for code in codes:
                 regions[str(code)] = str(region)
     return Catalogue(entries=entries, regions=regions, source=tuple(sources))
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise InputFileError(
-            "catalogue introuvable", path=str(path), fix="vérifiez le chemin de --catalogue"
-        ) from None
-    except tomllib.TOMLDecodeError as err:
-        raise InputFileError(
-            f"catalogue TOML illisible ({err})",
-            path=str(path),
-            fix="corrigez la syntaxe (voir docs/telechargement.md)",
-        ) from None
 
 
 def _entry(key: str, table: Mapping[str, Any], *, path: str) -> Entry:

@@ -201,6 +201,14 @@ _TEMPLATES: dict[str, Callable[[Mapping[str, Any]], str]] = {
         f"Avec {p['sites']} site(s), commune(s) sans site accessible dans la table : "
         f"{', '.join(p['ids'])}."
     ),
+    "type_without_data": lambda p: (
+        f"Aucune donnée pour le type {p['type']}"
+        + (f" ({p['label']})" if p.get("label") else "")
+        + " : les sources lues n'en comptent aucun dans le territoire ni dans sa couronne ; "
+        "les temps d'accès à ce type sont inconnus et les sites proposés le sont comme si "
+        "aucun n'existait. Ajoutez un fichier qui en contient (--sources, ex. la BPE de "
+        "l'INSEE : maillage telecharger)."
+    ),
 }
 
 

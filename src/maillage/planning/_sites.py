@@ -136,23 +136,23 @@ def read_site_list(path: str | PathLike[str], services: gpd.GeoDataFrame) -> pd.
     InputFileError
         Unreadable file, missing columns, a bad row (named by its line).
     """
+    from maillage.sources._csv import field_limit
+    from maillage.sources._report import Rejections
+    from maillage.sources._sniff import read_text
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputFileError("fichier introuvable", path=path) from None
-    except UnicodeDecodeError:
-        raise InputFileError(
-            "encodage illisible", path=path, fix="enregistrez le fichier en UTF-8"
-        ) from None
+    # What the file really is (an Excel workbook renamed .csv, UTF-16...) is checked first.
+    text = read_text(path, rejections=Rejections(path))
     lines = text.splitlines()
     if not lines:
         raise InputFileError(
             "fichier vide", path=path, fix="une ligne d'en-tête puis un site par ligne"
         )
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    reader = csv.DictReader(lines, delimiter=delimiter)
-    header = [h.strip().lower() for h in reader.fieldnames or []]
+    with field_limit(len(text)):
+        reader = csv.DictReader(lines, delimiter=delimiter)
+        header = [h.strip().lower() for h in reader.fieldnames or []]
+        records = list(reader)
     if "commune" not in header and not {"lon", "lat"} <= set(header):
         raise InputFileError(
             "colonnes « commune » ou « lon » et « lat » absentes",
@@ -161,7 +161,7 @@ def read_site_list(path: str | PathLike[str], services: gpd.GeoDataFrame) -> pd.
             fix="ajoutez une colonne commune (code INSEE) ou les colonnes lon et lat (WGS84)",
         )
     rows = []
-    for number, raw in enumerate(reader, start=2):
+    for number, raw in enumerate(records, start=2):
         row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
         name = row.get("nom", "")
         capacity = _number(row.get("capacite", ""), path, number, "capacite")
@@ -220,15 +220,17 @@ def read_site_list(path: str | PathLike[str], services: gpd.GeoDataFrame) -> pd.
 
 
 def _number(value: str, path: Path, line: int, column: str) -> float | None:
+    from maillage.sources._numbers import parse_number
+
     if not value:
         return None
-    try:
-        return float(value.replace(",", "."))
-    except ValueError:
+    number = parse_number(value)
+    if isinstance(number, str):
         raise InputFileError(
-            f"« {value} » n'est pas un nombre",
+            f"« {value} » n'est pas un nombre ({number})",
             path=path,
             line=line,
             column=column,
-            fix="écrivez un nombre (virgule ou point décimal)",
-        ) from None
+            fix="écrivez un nombre (virgule ou point décimal, ex. 45,27 ou 1 200)",
+        )
+    return number

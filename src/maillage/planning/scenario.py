@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import tomllib
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -42,9 +41,11 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from shapely.geometry import Point
 
-from maillage._errors import InputFileError, MaillageError
+from maillage._config import key_lines, line_of, read_toml, validate
+from maillage._errors import ConfigError, InputFileError, MaillageError
 from maillage.indicators.diagnostic import Diagnostic, run_diagnostic
 from maillage.indicators.settings import DiagnosticSettings
 from maillage.network.model import Method, NetworkPair, RoadModel, TravelTimeModel
@@ -65,10 +66,6 @@ __all__ = [
     "read_scenario",
     "run_scenario",
 ]
-
-_TOP_KEYS = {"nom", "description", "fermer", "ouvrir", "fusionner", "routes"}
-_OPEN_KEYS = {"type", "commune", "lon", "lat", "nom", "heures_par_semaine", "horaires"}
-_MERGE_KEYS = {"services", "garder", "commune", "lon", "lat", "nom"}
 
 
 @dataclass(frozen=True)
@@ -129,15 +126,127 @@ def _line_of(text: str, value: str) -> int | None:
     return None
 
 
+class _Place(BaseModel):
+    """Where a service opens: a commune (its town hall) or WGS84 coordinates in it."""
+
+    model_config = ConfigDict(extra="forbid")
+    commune: str | int
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    nom: str = ""
+
+
+class _Open(_Place):
+    type: str
+    heures_par_semaine: float | None = Field(default=None, ge=0, le=168)
+    horaires: str | None = None
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str, info: ValidationInfo) -> str:
+        typology = (info.context or {}).get("typology")
+        if typology is not None:
+            try:
+                return resolve_service_type(value, typology)
+            except MaillageError as err:
+                raise ValueError(str(err)) from None
+        return value
+
+
+class _Merge(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    services: list[str | int] = Field(min_length=2)
+    garder: str | int | None = None
+    commune: str | int | None = None
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    nom: str = ""
+
+
+class _Roads(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fermer: list[str | int] = []
+
+
+class _ScenarioFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    nom: str | None = None
+    description: str = ""
+    fermer: list[str | int] = []
+    ouvrir: list[_Open] = []
+    fusionner: list[_Merge] = []
+    routes: _Roads = _Roads()
+
+    @field_validator("fermer", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("ouvrir", "fusionner", mode="before")
+    @classmethod
+    def _one_table(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict) else value
+
+
+_SCENARIO_FIX = "corrigez chaque clé citée (modèle commenté : exemples/scenario-maurienne.toml)"
+
+
+def _cross_problems(document: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Problems spanning several keys of a table: lon without lat, what a merge keeps."""
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    for table in ("ouvrir", "fusionner"):
+        entries = document.get(table, [])
+        entries = [entries] if isinstance(entries, dict) else entries
+        if not isinstance(entries, list):
+            continue
+        for number, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                continue
+            if ("lon" in entry) != ("lat" in entry):
+                problems.append(
+                    (
+                        (table, number, "lon" if "lon" in entry else "lat"),
+                        "lon et lat vont ensemble, en degrés WGS84 (ex. lon = 6.87, lat = 45.28)",
+                    )
+                )
+            if table == "fusionner":
+                problems += _merge_problems(entry, number)
+    return problems
+
+
+def _merge_problems(entry: dict[str, Any], number: int) -> list[tuple[tuple[str | int, ...], str]]:
+    keep, listed = entry.get("garder"), entry.get("services", [])
+    if keep is not None and isinstance(listed, list) and str(keep) not in map(str, listed):
+        return [
+            (
+                ("fusionner", number, "garder"),
+                f"« garder » ({keep}) n'est pas parmi les services fusionnés : gardez "
+                "l'un d'eux, ou donnez une commune (nouveau lieu)",
+            )
+        ]
+    if keep is None and "commune" not in entry:
+        return [
+            (
+                ("fusionner", number),
+                "indiquez « garder » (un des services) ou « commune » (nouveau lieu)",
+            )
+        ]
+    return []
+
+
 def read_scenario(path: str | PathLike[str], typology: Typology | None = None) -> Scenario:
     """Read and check a scenario file (``.toml``; ``.yaml``/``.yml`` with PyYAML).
 
-    Every problem names the file, the line where it can be found, and the fix.
+    The whole file is checked at once: every problem is listed with its key, the line
+    where it is written (TOML) and the fix.
 
     Raises
     ------
     InputFileError
-        Unreadable file, unknown keys, a missing or badly typed value, an unknown type.
+        Missing or unreadable file.
+    ConfigError
+        Unknown keys, missing or badly typed values, impossible coordinates, an unknown
+        service type: all of them, each with its key and line.
 
     Examples
     --------
@@ -146,241 +255,201 @@ def read_scenario(path: str | PathLike[str], typology: Typology | None = None) -
     >>> _ = (folder / "s.toml").write_text('nom = "essai"\\nfermer = ["fs:1570"]\\n')
     >>> read_scenario(folder / "s.toml").close
     ('fs:1570',)
+    >>> _ = (folder / "b.toml").write_text('fermr = ["fs:1570"]\\n[[ouvrir]]\\ntype = "x"\\n')
+    >>> read_scenario(folder / "b.toml")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    maillage._errors.ConfigError: ...b.toml : 3 problème(s) de configuration :
+      - ligne 1, clé « fermr » : clé inconnue (vouliez-vous dire « fermer » ?) ; ...
+      - ligne 2, clé « ouvrir[0].commune » : clé obligatoire absente
+      - ligne 3, clé « ouvrir[0].type » : ...
     """
     path = Path(path)
     typology = load_typology() if typology is None else typology
+    if path.suffix.lower() in {".yaml", ".yml"}:
+        text = _read_text(path)
+        document = _parse(text, path)
+    else:
+        text, document = read_toml(path, what="scénario")
+    checked = validate(
+        _ScenarioFile,
+        document,
+        text=text,
+        path=path,
+        fix=_SCENARIO_FIX,
+        context={"typology": typology},
+        extra_problems=_cross_problems(document),
+    )
+    lines = key_lines(text)
+    opened = tuple(
+        NewService(
+            type=entry.type,
+            commune=str(entry.commune),
+            name=entry.nom,
+            lon=entry.lon,
+            lat=entry.lat,
+            hours_per_week=entry.heures_par_semaine,
+            opening_hours=entry.horaires,
+        )
+        for entry in checked.ouvrir
+    )
+    merged = tuple(
+        Merge(
+            tuple(str(v) for v in entry.services),
+            str(entry.garder) if entry.garder is not None else None,
+            None
+            if entry.garder is not None
+            else NewService(
+                type="?",
+                commune=str(entry.commune),
+                name=entry.nom,
+                lon=entry.lon,
+                lat=entry.lat,
+            ),
+        )
+        for entry in checked.fusionner
+    )
+    close = tuple(str(v) for v in checked.fermer)
+    found = {
+        value: line
+        for value in [*close, *(s for m in merged for s in m.services)]
+        if (line := _line_of(text, value)) is not None
+    }
+    for table, count in (("ouvrir", len(opened)), ("fusionner", len(merged))):
+        for number in range(count):
+            line = line_of(lines, (table, number, "lon")) or line_of(lines, (table, number))
+            if line is not None:
+                found[f"{table}:{number}"] = line
+    return Scenario(
+        name=checked.nom if checked.nom is not None else path.stem,
+        description=checked.description,
+        close=close,
+        open=opened,
+        merge=merged,
+        close_roads=tuple(str(v) for v in checked.routes.fermer),
+        path=path,
+        lines=found,
+    )
+
+
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputFileError("fichier de scénario introuvable", path=path) from None
     except UnicodeDecodeError:
         raise InputFileError(
             "encodage illisible", path=path, fix="enregistrez-le en UTF-8"
         ) from None
-    document = _parse(text, path)
-    unknown = sorted(set(document) - _TOP_KEYS)
-    if unknown:
-        raise InputFileError(
-            f"clé(s) inconnue(s) : {', '.join(unknown)}",
-            path=path,
-            line=_key_line(text, unknown[0]),
-            fix=f"clés possibles : {', '.join(sorted(_TOP_KEYS))}",
-        )
-    name = document.get("nom", path.stem)
-    close = _strings(document.get("fermer", []), "fermer", text, path)
-    opened = []
-    for position, entry in enumerate(_tables(document.get("ouvrir", []), "ouvrir", text, path), 1):
-        opened.append(_new_service(entry, f"ouvrir n°{position}", text, path, typology))
-    merged = []
-    for position, entry in enumerate(
-        _tables(document.get("fusionner", []), "fusionner", text, path), 1
-    ):
-        where = f"fusionner n°{position}"
-        _check_keys(entry, _MERGE_KEYS, where, text, path)
-        services = _strings(entry.get("services", []), f"{where} : services", text, path)
-        if len(services) < 2:
-            raise InputFileError(
-                f"{where} : au moins deux services à fusionner",
-                path=path,
-                line=_key_line(text, "services"),
-                fix='services = ["id1", "id2"]',
-            )
-        keep = entry.get("garder")
-        place = None
-        if keep is not None and str(keep) not in services:
-            raise InputFileError(
-                f"{where} : « garder » ({keep}) n'est pas parmi les services fusionnés",
-                path=path,
-                line=_line_of(text, str(keep)),
-                fix="gardez l'un des services listés, ou donnez une commune",
-            )
-        if keep is None:
-            if "commune" not in entry:
-                raise InputFileError(
-                    f"{where} : indiquez « garder » (un des services) ou « commune » "
-                    "(nouveau lieu)",
-                    path=path,
-                    line=_line_of(text, services[0]),
-                )
-            place = _new_service(
-                {
-                    "type": "?",
-                    **{k: v for k, v in entry.items() if k in {"commune", "lon", "lat", "nom"}},
-                },
-                where,
-                text,
-                path,
-                None,
-            )
-        merged.append(Merge(tuple(services), str(keep) if keep is not None else None, place))
-    roads = document.get("routes", {})
-    if not isinstance(roads, dict) or set(roads) - {"fermer"}:
-        raise InputFileError(
-            "section [routes] : seule la clé « fermer » est possible",
-            path=path,
-            line=_key_line(text, "[routes]"),
-            fix='[routes]\nfermer = ["Col du Galibier"]',
-        )
-    close_roads = _strings(roads.get("fermer", []), "routes.fermer", text, path)
-    lines = {
-        value: line
-        for value in [*close, *(s for m in merged for s in m.services)]
-        if (line := _line_of(text, value)) is not None
-    }
-    return Scenario(
-        name=str(name),
-        description=str(document.get("description", "")),
-        close=tuple(close),
-        open=tuple(opened),
-        merge=tuple(merged),
-        close_roads=tuple(close_roads),
-        path=path,
-        lines=lines,
-    )
 
 
 def _parse(text: str, path: Path) -> dict[str, Any]:
-    if path.suffix.lower() in {".yaml", ".yml"}:
-        if importlib.util.find_spec("yaml") is None:
-            raise InputFileError(
-                "lecture YAML impossible : PyYAML n'est pas installé",
-                path=path,
-                fix="installez pyyaml ou écrivez le scénario en TOML",
-            )
-        import yaml
+    """A YAML scenario's document."""
+    if importlib.util.find_spec("yaml") is None:
+        raise InputFileError(
+            "lecture YAML impossible : PyYAML n'est pas installé",
+            path=path,
+            fix="installez pyyaml ou écrivez le scénario en TOML",
+        )
+    import yaml
 
-        try:
-            document = yaml.safe_load(text) or {}
-        except yaml.YAMLError as err:
-            line = getattr(getattr(err, "problem_mark", None), "line", None)
-            raise InputFileError(
-                "YAML illisible",
-                path=path,
-                line=line + 1 if line is not None else None,
-                fix="corrigez la syntaxe YAML à cet endroit",
-            ) from None
-    else:
-        try:
-            document = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as err:
-            raise InputFileError(
-                f"TOML illisible ({err})", path=path, fix="corrigez la syntaxe TOML à cet endroit"
-            ) from None
+    try:
+        document = yaml.safe_load(text) or {}
+    except yaml.YAMLError as err:
+        line = getattr(getattr(err, "problem_mark", None), "line", None)
+        raise InputFileError(
+            "YAML illisible",
+            path=path,
+            line=line + 1 if line is not None else None,
+            fix="corrigez la syntaxe YAML à cet endroit",
+        ) from None
     if not isinstance(document, dict):
         raise InputFileError("le scénario doit être une table de clés", path=path)
     return document
 
 
-def _key_line(text: str, key: str) -> int | None:
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if (
-            stripped.startswith(key)
-            or stripped.startswith(f"[{key}")
-            or stripped.startswith(f"[[{key}")
-        ):
-            return number
-    return None
+#: Farthest an opened site may lie from the point of the nearest commune of the territory
+#: or its ring (km). Commune points are a few km apart in metropolitan France; a site
+#: farther than this is outside the study, or its longitude and latitude are swapped.
+MAX_SITE_KM = 20.0
 
 
-def _strings(value: Any, where: str, text: str, path: Path) -> list[str]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
-        raise InputFileError(
-            f"« {where} » doit être une liste de textes",
-            path=path,
-            line=_key_line(text, where.split(".")[-1].split(" : ")[-1]),
-            fix=f'{where.split(".")[-1].split(" : ")[-1]} = ["…", "…"]',
-        )
-    return [str(v) for v in value]
+def check_site_coordinates(scenario: Scenario, territory: Territory) -> None:
+    """Check that every site the scenario opens at coordinates lies in the territory or ring.
 
+    A site farther than :data:`MAX_SITE_KM` from every commune point of the territory and
+    its ring is refused; when swapping its longitude and latitude would put it inside,
+    the message says they are swapped.
 
-def _tables(value: Any, key: str, text: str, path: Path) -> list[dict[str, Any]]:
-    if isinstance(value, dict):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise InputFileError(
-            f"« {key} » doit être une liste de tables",
-            path=path,
-            line=_key_line(text, key),
-            fix=f"une section [[{key}]] par changement",
-        )
-    return value
+    Raises
+    ------
+    ConfigError
+        Every misplaced site, with its line in the scenario file.
 
+    Examples
+    --------
+    >>> from maillage.territory.builtin import pays_de_maurienne
+    >>> t = pays_de_maurienne()
+    >>> check_site_coordinates(Scenario("ok", open=(NewService("A128", "73290", "x", 6.87,
+    ...     45.28),)), t)
+    >>> check_site_coordinates(Scenario("inversé", open=(NewService("A128", "73290", "x", 45.28,
+    ...     6.87),)), t)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    maillage._errors.ConfigError: scénario : configuration invalide :
+      - ouverture n°1 (x, commune 73290) : longitude et latitude inversées ...
+    ...
+    """
+    from maillage.network._osm import haversine_m
 
-def _check_keys(
-    entry: dict[str, Any], allowed: set[str], where: str, text: str, path: Path
-) -> None:
-    unknown = sorted(set(entry) - allowed)
-    if unknown:
-        raise InputFileError(
-            f"{where} : clé(s) inconnue(s) : {', '.join(unknown)}",
-            path=path,
-            line=_key_line(text, unknown[0]),
-            fix=f"clés possibles : {', '.join(sorted(allowed))}",
-        )
+    places = [(f"ouvrir:{n}", f"ouverture n°{n + 1}", s) for n, s in enumerate(scenario.open)]
+    places += [
+        (f"fusionner:{n}", f"fusion n°{n + 1}", m.place)
+        for n, m in enumerate(scenario.merge)
+        if m.place is not None
+    ]
+    communes = territory.all_communes()
+    lon = communes["lon"].to_numpy(dtype=float)
+    lat = communes["lat"].to_numpy(dtype=float)
+    problems: list[str] = []
+    lines: list[int | None] = []
+    for key, label, place in places:
+        if place.lon is None or place.lat is None:
+            continue
 
+        def nearest_km(x: float, y: float) -> float:
+            size = len(lon)
+            distance = haversine_m(np.full(size, x), np.full(size, y), lon, lat)
+            return float(np.nanmin(distance)) / 1000.0
 
-def _new_service(
-    entry: dict[str, Any], where: str, text: str, path: Path, typology: Typology | None
-) -> NewService:
-    _check_keys(entry, _OPEN_KEYS, where, text, path)
-    if typology is not None:
-        if "type" not in entry:
-            raise InputFileError(
-                f"{where} : « type » manquant",
-                path=path,
-                line=_key_line(text, "[[ouvrir"),
-                fix='type = "france-services" (ou un code BPE)',
+        if nearest_km(place.lon, place.lat) <= MAX_SITE_KM:
+            continue
+        where = f"{label} ({place.name or place.type}, commune {place.commune})"
+        if nearest_km(place.lat, place.lon) <= MAX_SITE_KM:
+            what = (
+                f"longitude et latitude inversées (lon = {place.lon:g}, lat = {place.lat:g} "
+                f"tombe hors du territoire ; lon = {place.lat:g}, lat = {place.lon:g} y serait) : "
+                "échangez les valeurs de lon et lat"
             )
-        try:
-            kind = resolve_service_type(str(entry["type"]), typology)
-        except MaillageError as err:
-            raise InputFileError(
-                f"{where} : {err}", path=path, line=_line_of(text, str(entry["type"]))
-            ) from None
-    else:
-        kind = str(entry["type"])
-    if "commune" not in entry:
-        raise InputFileError(
-            f"{where} : « commune » manquante (code INSEE)",
-            path=path,
-            line=_key_line(text, "[[ouvrir") if typology is not None else None,
-            fix='commune = "73290" : le service est placé à sa mairie sauf lon/lat',
+        else:
+            what = (
+                f"le point lon = {place.lon:g}, lat = {place.lat:g} est à plus de "
+                f"{MAX_SITE_KM:g} km de toute commune du territoire et de sa couronne : "
+                "vérifiez les coordonnées (degrés décimaux WGS84) ou la commune"
+            )
+        problems.append(f"{where} : {what}")
+        lines.append(scenario.lines.get(key))
+    if problems:
+        texts = [
+            f"ligne {line}, {text}" if line is not None else text
+            for line, text in zip(lines, problems, strict=True)
+        ]
+        raise ConfigError(
+            texts,
+            path=scenario.path if scenario.path is not None else "scénario",
+            fix="placez chaque site ouvert dans le territoire ou sa couronne",
+            lines=lines,
         )
-    lon, lat = entry.get("lon"), entry.get("lat")
-    if (lon is None) != (lat is None) or (
-        lon is not None
-        and not (
-            isinstance(lon, int | float)
-            and isinstance(lat, int | float)
-            and -180 <= lon <= 180
-            and -90 <= lat <= 90
-        )
-    ):
-        raise InputFileError(
-            f"{where} : coordonnées incomplètes ou impossibles",
-            path=path,
-            line=_key_line(text, "lon"),
-            fix="lon et lat ensemble, en degrés WGS84 (ex. lon = 6.87, lat = 45.28)",
-        )
-    hours = entry.get("heures_par_semaine")
-    if hours is not None and not isinstance(hours, int | float):
-        raise InputFileError(
-            f"{where} : « heures_par_semaine » doit être un nombre",
-            path=path,
-            line=_key_line(text, "heures_par_semaine"),
-        )
-    return NewService(
-        type=kind,
-        commune=str(entry["commune"]),
-        name=str(entry.get("nom", "")),
-        lon=float(lon) if lon is not None else None,
-        lat=float(lat) if lat is not None else None,
-        hours_per_week=float(hours) if hours is not None else None,
-        opening_hours=str(entry["horaires"]) if "horaires" in entry else None,
-    )
 
 
 def apply_scenario(
@@ -415,6 +484,7 @@ def apply_scenario(
     (1, ['fermeture'])
     """
     typology = load_typology() if typology is None else typology
+    check_site_coordinates(scenario, territory)
     known = set(services["service_id"].astype(str))
     referenced = [*scenario.close, *(s for m in scenario.merge for s in m.services)]
     missing = [s for s in dict.fromkeys(referenced) if s not in known]

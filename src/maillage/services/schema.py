@@ -64,12 +64,15 @@ class SourceResult:
         Problems that did not prevent use (encoding, separator, approximations).
     rows_read
         Records read from the file (accepted + rejected).
+    path
+        The file read (``None`` when not known).
     """
 
     services: gpd.GeoDataFrame
     rejected: pd.DataFrame
     warnings: list[Problem] = field(default_factory=list)
     rows_read: int = 0
+    path: str | None = None
 
 
 _SEASON_WORDS = {
@@ -126,6 +129,11 @@ def build_services(
     Returns
     -------
     SourceResult
+
+    Raises
+    ------
+    AccountingError
+        The rows read are not the accepted plus the rejected ones, each counted once.
     """
     frame = frame.copy()
     for column in SERVICE_COLUMNS:
@@ -159,6 +167,7 @@ def build_services(
     frame["lat"] = frame["lat"].astype(float)
     frame["capacity"] = pd.to_numeric(frame["capacity"], errors="coerce")
     frame["hours_per_week"] = pd.to_numeric(frame["hours_per_week"], errors="coerce")
+    rejections.check_balance(len(frame))
     services = gpd.GeoDataFrame(
         frame[SERVICE_COLUMNS].reset_index(drop=True),
         geometry=gpd.points_from_xy(frame["lon"], frame["lat"]),
@@ -169,4 +178,5 @@ def build_services(
         rejected=rejections.frame(),
         warnings=list(rejections.warnings),
         rows_read=rejections.rows_read,
+        path=str(rejections.path),
     )

@@ -11,15 +11,16 @@ by ``;`` must all hold) and Eurostat hospital ``eurostat`` facility types.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from maillage._errors import InputFileError
+from maillage._config import read_toml, validate
 
 DEFAULT_TYPOLOGY = Path(__file__).with_name("typologie.toml")
 
@@ -115,7 +116,11 @@ def load_typology(path: str | PathLike[str] | None = None) -> Typology:
     Raises
     ------
     InputFileError
-        Unreadable TOML, an unknown family or gamme, a duplicated code.
+        Missing or unreadable TOML (with its line).
+    ConfigError
+        Every problem of the file at once, each with its key and line: unknown or
+        missing keys, wrong value types, an OSM rule that is not ``clé=valeur``, an
+        unknown family or gamme, a duplicated code.
 
     Examples
     --------
@@ -128,55 +133,118 @@ def load_typology(path: str | PathLike[str] | None = None) -> Typology:
     return _load(Path(path) if path is not None else DEFAULT_TYPOLOGY)
 
 
+class _Family(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    libelle: str
+
+
+class _Type(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=1)
+    libelle: str
+    famille: str | None = None
+    gamme: str | None = None
+    anciens_codes: list[str] = []
+    osm: list[str] = []
+    eurostat: list[str] = []
+
+    @field_validator("osm")
+    @classmethod
+    def _osm_rules(cls, rules: list[str]) -> list[str]:
+        for rule in rules:
+            parts = [part.partition("=") for part in rule.split(";")]
+            if not all(key.strip() and sep and value.strip() for key, sep, value in parts):
+                raise ValueError(
+                    f"règle OpenStreetMap « {rule} » mal formée : écrivez « clé=valeur », "
+                    "plusieurs conditions séparées par « ; » (ex. « amenity=police;"
+                    "police=gendarmerie »)"
+                )
+        return rules
+
+
+class _TypologyFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: str | int | float
+    familles: dict[str, _Family]
+    gammes: dict[str, str] = {}
+    types: list[_Type] = Field(min_length=1)
+
+
+_TYPOLOGY_FIX = (
+    "corrigez chaque clé citée (modèle : src/maillage/services/typologie.toml, "
+    "documentation : docs/ ; la famille d'un type se donne par « famille = » dans son [[types]])"
+)
+
+
+def _cross_problems(document: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Problems spanning several keys: unknown family or gamme, duplicated code."""
+    families = document.get("familles", {})
+    gammes = document.get("gammes", {})
+    entries = document.get("types", [])
+    if not isinstance(families, dict) or not isinstance(gammes, dict):
+        return []
+    if not isinstance(entries, list):
+        return []
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    seen: dict[str, int] = {}
+    for position, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            continue
+        family, gamme, code = entry.get("famille"), entry.get("gamme"), entry.get("code")
+        if isinstance(family, str) and family not in families:
+            problems.append(
+                (
+                    ("types", position, "famille"),
+                    f"famille « {family} » inconnue ; familles : {', '.join(families)} "
+                    f"(ou ajoutez [familles.{family}])",
+                )
+            )
+        if isinstance(gamme, str) and gamme not in gammes:
+            problems.append(
+                (
+                    ("types", position, "gamme"),
+                    f"gamme « {gamme} » inconnue ; gammes : {', '.join(gammes)}",
+                )
+            )
+        if isinstance(code, str):
+            if code in seen:
+                problems.append(
+                    (
+                        ("types", position, "code"),
+                        f"code « {code} » en double (déjà en types[{seen[code]}]) : gardez une "
+                        "seule entrée [[types]] par code",
+                    )
+                )
+            seen.setdefault(code, position)
+    return problems
+
+
 @cache
 def _load(path: Path) -> Typology:
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputFileError("typologie introuvable", path=path) from None
-    except tomllib.TOMLDecodeError as err:
-        raise InputFileError(
-            f"TOML illisible ({err})", path=path, fix="corrigez la syntaxe TOML à cet endroit"
-        ) from None
-    families = {k: v["libelle"] for k, v in document.get("familles", {}).items()}
-    gammes = dict(document.get("gammes", {}))
-    rows = []
-    for position, entry in enumerate(document.get("types", []), start=1):
-        where = f"type n°{position} ({entry.get('code', '?')})"
-        family, gamme = entry.get("famille"), entry.get("gamme")
-        if "code" not in entry or "libelle" not in entry:
-            raise InputFileError(f"{where} : « code » et « libelle » sont obligatoires", path=path)
-        if family is not None and family not in families:
-            raise InputFileError(
-                f"{where} : famille « {family} » inconnue",
-                path=path,
-                fix=f"choisissez parmi {', '.join(families)} ou ajoutez [familles.{family}]",
-            )
-        if gamme is not None and gamme not in gammes:
-            raise InputFileError(
-                f"{where} : gamme « {gamme} » inconnue",
-                path=path,
-                fix=f"choisissez parmi {', '.join(gammes)}",
-            )
-        rows.append(
-            {
-                "type": entry["code"],
-                "label": entry["libelle"],
-                "family": family,
-                "gamme": gamme,
-                "old_codes": list(entry.get("anciens_codes", [])),
-                "osm": list(entry.get("osm", [])),
-                "eurostat": list(entry.get("eurostat", [])),
-            }
-        )
+    text, document = read_toml(path, what="typologie")
+    checked = validate(
+        _TypologyFile,
+        document,
+        text=text,
+        path=path,
+        fix=_TYPOLOGY_FIX,
+        extra_problems=_cross_problems(document),
+    )
+    families = {k: v.libelle for k, v in checked.familles.items()}
+    gammes = dict(checked.gammes)
+    rows = [
+        {
+            "type": entry.code,
+            "label": entry.libelle,
+            "family": entry.famille,
+            "gamme": entry.gamme,
+            "old_codes": list(entry.anciens_codes),
+            "osm": [";".join(p.strip() for p in rule.split(";")) for rule in entry.osm],
+            "eurostat": list(entry.eurostat),
+        }
+        for entry in checked.types
+    ]
     types = pd.DataFrame(rows)
-    duplicated = types["type"][types["type"].duplicated()]
-    if not duplicated.empty:
-        raise InputFileError(
-            f"code(s) en double : {', '.join(duplicated)}",
-            path=path,
-            fix="gardez une seule entrée [[types]] par code",
-        )
     for column in ("family", "gamme"):
         types[column] = types[column].astype("string")
-    return Typology(str(document.get("version", "?")), types, families, gammes)
+    return Typology(str(checked.version), types, families, gammes)

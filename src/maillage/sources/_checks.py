@@ -13,7 +13,11 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
+from maillage.sources._numbers import numbers_or_reject
 from maillage.sources._report import Rejections
+
+_FIX_WGS = "écrivez des degrés décimaux, ex. 45,2769 ou 45.2769 (sans unité ni symbole de degré)"
+_FIX_L93 = "écrivez des mètres, ex. 962512,6 ou 962 512,6 (sans unité)"
 
 #: WGS84 boxes (lon min, lat min, lon max, lat max) of France's territories.
 FRANCE_BOXES_WGS84: dict[str, tuple[float, float, float, float]] = {
@@ -91,15 +95,16 @@ def check_wgs84(
         Boolean mask of the rows that pass; ``frame[lon]`` and ``frame[lat]`` are
         converted to floats in place.
     """
-    x = _to_float(frame[lon])
-    y = _to_float(frame[lat])
+    x, bad_x = numbers_or_reject(frame, lon, rejections=rejections, what="longitude", fix=_FIX_WGS)
+    y, bad_y = numbers_or_reject(frame, lat, rejections=rejections, what="latitude", fix=_FIX_WGS)
+    unreadable = bad_x | bad_y
     frame[lon], frame[lat] = x, y
-    missing = x.isna() | y.isna()
+    missing = (x.isna() | y.isna()) & ~unreadable
     metres = ~missing & ((x.abs() > 180) | (y.abs() > 90))
     inside = pd.Series(in_france(x.to_numpy(), y.to_numpy()), index=frame.index)
     swapped_inside = pd.Series(in_france(y.to_numpy(), x.to_numpy()), index=frame.index)
-    swapped = ~missing & ~metres & ~inside & swapped_inside
-    outside = ~missing & ~metres & ~inside & ~swapped_inside
+    swapped = ~missing & ~unreadable & ~metres & ~inside & swapped_inside
+    outside = ~missing & ~unreadable & ~metres & ~inside & ~swapped_inside
 
     def both(mask: pd.Series) -> pd.Series:
         return _pair(frame, mask, lon, lat)
@@ -135,7 +140,7 @@ def check_wgs84(
             reason="coordonnées manquantes",
             fix="renseignez la longitude et la latitude",
         )
-    ok = ~(metres | swapped | outside)
+    ok = ~(metres | swapped | outside | unreadable)
     return ok if missing_ok else ok & ~missing
 
 
@@ -168,8 +173,10 @@ def projected_to_wgs84(
     >>> round(float(lon[0]), 3), round(float(lat[0]), 3), bool(ok[0])
     (6.354, 45.277, True)
     """
-    xs, ys = _to_float(frame[x]), _to_float(frame[y])
-    missing = xs.isna() | ys.isna()
+    xs, bad_x = numbers_or_reject(frame, x, rejections=rejections, what="coordonnée", fix=_FIX_L93)
+    ys, bad_y = numbers_or_reject(frame, y, rejections=rejections, what="coordonnée", fix=_FIX_L93)
+    unreadable = bad_x | bad_y
+    missing = (xs.isna() | ys.isna()) & ~unreadable
     lon = pd.Series(np.nan, index=frame.index)
     lat = pd.Series(np.nan, index=frame.index)
     degrees = ~missing & (xs.abs() <= 180) & (ys.abs() <= 90)
@@ -195,7 +202,7 @@ def projected_to_wgs84(
         reason="X et Y inversés (X ressemble à une ordonnée Lambert-93 et Y à une abscisse)",
         fix=f"échangez les colonnes « {x} » et « {y} »",
     )
-    todo = ~missing & ~degrees & ~swapped
+    todo = ~missing & ~degrees & ~swapped & ~unreadable
     for crs in pd.unique(crs_by_row[todo]):
         rows = todo & (crs_by_row == crs)
         transformer = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
@@ -209,7 +216,7 @@ def projected_to_wgs84(
         fix="vérifiez les coordonnées et leur système (Lambert-93 en métropole, UTM locale "
         "outre-mer)",
     )
-    return lon, lat, ~(degrees | swapped | outside)
+    return lon, lat, ~(degrees | swapped | outside | unreadable)
 
 
 def check_commune_codes(
@@ -291,8 +298,3 @@ def check_commune_codes(
 def _pair(frame: pd.DataFrame, mask: pd.Series, first: str, second: str) -> pd.Series:
     """The two coordinate texts of the masked rows, as ``"x ; y"`` for messages."""
     return frame.loc[mask, first].astype(str) + " ; " + frame.loc[mask, second].astype(str)
-
-
-def _to_float(values: pd.Series) -> pd.Series:
-    text = values.astype("string").str.strip().str.replace(",", ".", regex=False)
-    return pd.to_numeric(text, errors="coerce").astype(float)

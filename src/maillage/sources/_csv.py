@@ -6,10 +6,11 @@ any later check can name the line of the file a user opens in a text editor.
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import gzip
+import difflib
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from os import PathLike
 from pathlib import Path
 
@@ -17,48 +18,11 @@ import pandas as pd
 
 from maillage._errors import InputFileError
 from maillage.sources._report import Rejections
+from maillage.sources._sniff import decode_text, read_text
+
+__all__ = ["decode_text", "field_limit", "read_checked_csv", "suggest_column"]
 
 SEPARATOR_NAMES = {";": "point-virgule", ",": "virgule", "\t": "tabulation", "|": "barre verticale"}
-
-
-def _read_bytes(path: Path) -> bytes:
-    if not path.exists():
-        raise InputFileError(
-            "fichier introuvable", path=path, fix="vérifiez le chemin et le nom du fichier"
-        )
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    return raw
-
-
-def decode_text(raw: bytes, *, path: Path, rejections: Rejections) -> str:
-    """Decode ``raw`` as UTF-8, else as Windows-1252 with a warning naming the first bad line.
-
-    Examples
-    --------
-    >>> r = Rejections("x.csv")
-    >>> decode_text("Modane;Saint-Jean\\n".encode("cp1252"), path=Path("x.csv"), rejections=r)
-    'Modane;Saint-Jean\\n'
-    >>> decode_text("Bessans;Aussois\\nL\\u00e9ch\\u00e8re\\n".encode("cp1252"),
-    ...             path=Path("x.csv"), rejections=r)
-    'Bessans;Aussois\\nLéchère\\n'
-    >>> r.warnings[0].line
-    2
-    """
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start) + 1
-        rejections.warn(
-            "le fichier n'est pas encodé en UTF-8 ; il a été lu en Windows-1252 (Excel)",
-            line=line,
-            fix="enregistrez le fichier en « CSV UTF-8 » pour lever toute ambiguïté "
-            "sur les accents",
-        )
-        return raw.decode("cp1252", errors="replace")
 
 
 def _sniff_separator(header: str, expected: str) -> str:
@@ -77,6 +41,7 @@ def read_checked_csv(
     rejections: Rejections,
     fix_columns: str = "",
     upper_columns: bool = False,
+    known: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Read a delimited file into a DataFrame of strings with a ``line`` column.
 
@@ -97,6 +62,9 @@ def read_checked_csv(
     upper_columns
         Match column names case-insensitively and return them upper-case (INSEE's
         files changed case across vintages).
+    known
+        Other columns the caller may use: a duplicated one is refused, like a
+        duplicated required column (other duplicates are warned about, the first kept).
 
     Returns
     -------
@@ -104,14 +72,15 @@ def read_checked_csv(
         One row per record, every value a string (empty cells are ``NA``), plus
         ``line``: the physical line the record starts on (the header is line 1).
         Records with the wrong number of fields are rejected, never dropped silently.
+
+    Raises
+    ------
+    InputFileError
+        Missing, empty, non-text file (see :func:`~maillage.sources._sniff.read_text`),
+        header only, missing or duplicated used column (with the closest name found).
     """
     path = Path(path)
-    raw = _read_bytes(path)
-    if not raw.strip():
-        raise InputFileError(
-            "le fichier est vide", path=path, fix="exportez de nouveau le fichier depuis sa source"
-        )
-    text = decode_text(raw, path=path, rejections=rejections)
+    text = read_text(path, rejections=rejections)
     header_line = text.split("\n", 1)[0]
     sep = _sniff_separator(header_line, separator)
     if sep != separator:
@@ -121,47 +90,145 @@ def read_checked_csv(
             line=1,
             fix=f"utilisez le séparateur « {separator} » du format officiel",
         )
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    try:
-        header = next(reader)
-    except StopIteration:  # pragma: no cover - guarded by the emptiness check
-        raise InputFileError("le fichier est vide", path=path) from None
-    header = [h.strip() for h in header]
-    names = [h.upper() for h in header] if upper_columns else header
-    wanted = [c.upper() for c in required] if upper_columns else list(required)
-    missing = [c for c in wanted if c not in names]
-    if missing:
-        raise InputFileError(
-            f"colonne(s) manquante(s) : {', '.join(missing)} ; colonnes trouvées : "
-            f"{', '.join(names) or '(aucune)'}",
-            path=path,
-            line=1,
-            fix=fix_columns or f"ajoutez les colonnes {', '.join(missing)} en première ligne",
-        )
-    records: list[list[str]] = []
-    lines: list[int] = []
-    malformed = 0
-    start = reader.line_num + 1
-    for row in reader:
-        end = reader.line_num
-        if not row or (len(row) == 1 and not row[0].strip()):
+    with field_limit(len(text)):
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+        try:
+            header = next(reader)
+        except (StopIteration, csv.Error) as err:
+            raise InputFileError(
+                f"en-tête illisible ({err})",
+                path=path,
+                line=1,
+                fix="vérifiez les guillemets de la première ligne",
+            ) from None
+        header = [h.strip() for h in header]
+        names = [h.upper() for h in header] if upper_columns else header
+        wanted = [c.upper() for c in required] if upper_columns else list(required)
+        _check_header(names, wanted, known=known, path=path, rejections=rejections, fix=fix_columns)
+        records: list[list[str]] = []
+        lines: list[int] = []
+        malformed = 0
+        start = reader.line_num + 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as err:  # e.g. a quote left open at the end of the file
+                raise InputFileError(
+                    f"fichier CSV mal formé ({err})",
+                    path=path,
+                    line=start,
+                    fix="vérifiez les guillemets à partir de cette ligne",
+                ) from None
+            end = reader.line_num
+            if not row or (len(row) == 1 and not row[0].strip()):
+                start = end + 1
+                continue
+            if len(row) != len(names):
+                malformed += 1
+                rejections.reject(
+                    line=start,
+                    reason=f"{len(row)} champs au lieu de {len(names)}",
+                    value=sep.join(row)[:80],
+                    fix=f"vérifiez les guillemets et le séparateur « {sep} » sur cette ligne",
+                )
+            else:
+                records.append(row)
+                lines.append(start)
             start = end + 1
-            continue
-        if len(row) != len(names):
-            malformed += 1
-            rejections.reject(
-                line=start,
-                reason=f"{len(row)} champs au lieu de {len(names)}",
-                value=sep.join(row)[:80],
-                fix=f"vérifiez les guillemets et le séparateur « {sep} » sur cette ligne",
-            )
-        else:
-            records.append(row)
-            lines.append(start)
-        start = end + 1
-    frame = pd.DataFrame(records, columns=names, dtype="string")
-    frame = frame.apply(lambda s: s.str.strip()).replace("", pd.NA)
-    frame = frame.loc[:, ~pd.Index(frame.columns).duplicated()]
+    if not records and not malformed:
+        raise InputFileError(
+            "le fichier ne contient que sa ligne d'en-tête, aucune ligne de données",
+            path=path,
+            line=2,
+            fix="exportez de nouveau le fichier avec ses données",
+        )
+    frame = pd.DataFrame(records, dtype="string")
+    frame = frame.reindex(columns=range(len(names)))
+    frame = frame.apply(lambda s: s.astype("string").str.strip()).replace("", pd.NA)
+    first = ~pd.Index(names).duplicated()
+    frame = frame.loc[:, first]
+    frame.columns = [n for n, keep in zip(names, first, strict=True) if keep]
     frame["line"] = pd.array(lines, dtype="int64")
     rejections.rows_read += len(records) + malformed
     return frame
+
+
+@contextlib.contextmanager
+def field_limit(size: int) -> Iterator[None]:
+    """Let the csv module read a field as long as the whole text, then restore its limit.
+
+    Python's csv module refuses fields over 131,072 characters by default; a real file
+    (a long description, a pasted document) can hold one.
+    """
+    previous = csv.field_size_limit()
+    csv.field_size_limit(max(previous, size + 1))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def suggest_column(name: str, candidates: Sequence[str]) -> str | None:
+    """The known column closest to a misspelt ``name`` (difflib), if close enough.
+
+    Examples
+    --------
+    >>> suggest_column("lattitude", ["lon", "latitude", "type"])
+    'latitude'
+    >>> suggest_column("adresse", ["lon", "latitude", "type"]) is None
+    True
+    """
+    if len(name) < 4:
+        return None
+    lowered = {c.lower(): c for c in candidates if len(c) >= 4}
+    found = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.8)
+    return lowered[found[0]] if found else None
+
+
+def _check_header(
+    names: list[str],
+    required: list[str],
+    *,
+    known: Sequence[str],
+    path: Path,
+    rejections: Rejections,
+    fix: str,
+) -> None:
+    """Refuse missing or duplicated used columns, suggesting a close name; warn on the rest."""
+    positions: dict[str, list[int]] = {}
+    for number, name in enumerate(names, start=1):
+        positions.setdefault(name.lower(), []).append(number)
+    used = {c.lower() for c in [*required, *known]}
+    problems = []
+    for name, numbers in positions.items():
+        if len(numbers) < 2:
+            continue
+        where = " et ".join(str(n) for n in numbers)
+        label = names[numbers[0] - 1]
+        if name in used:
+            problems.append(f"colonne « {label} » en double (colonnes n° {where})")
+        else:
+            rejections.warn(
+                f"colonne « {label} » en double (colonnes n° {where}) : seule la première est lue",
+                line=1,
+                column=label,
+                fix="renommez ou supprimez les copies",
+            )
+    present = {n.lower() for n in names}
+    missing = [c for c in required if c.lower() not in present]
+    if missing:
+        problems.insert(0, f"colonne(s) manquante(s) : {', '.join(missing)}")
+    unknown = [n for n in names if n.lower() not in used]
+    for column in missing:
+        close = suggest_column(column, unknown)
+        if close:
+            problems.append(f"la colonne « {close} » est-elle « {column} » mal orthographiée ?")
+    if problems:
+        raise InputFileError(
+            " ; ".join(problems) + f" ; colonnes trouvées : {', '.join(names) or '(aucune)'}",
+            path=path,
+            line=1,
+            fix=fix or "renommez les colonnes en première ligne comme attendu, sans doublon",
+        )

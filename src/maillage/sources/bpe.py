@@ -131,15 +131,15 @@ def read_bpe(
     known = check_commune_codes(
         frame, column="DEPCOM", known=set(points["commune"]), rejections=rejections
     )
-    frame = frame.loc[known]
+    # Every check runs on every row, so that a rejected row lists all its reasons.
     types = resolve_types(frame, column="TYPEQU", typology=typology, rejections=rejections)
-    frame = frame.loc[types.notna()]
-    frame["__type"] = types[types.notna()]
     lon, lat, ok = projected_to_wgs84(
         frame, x="LAMBERT_X", y="LAMBERT_Y", crs_by_row=bpe_crs(frame), rejections=rejections
     )
-    frame = frame.loc[ok]
-    frame["__lon"], frame["__lat"] = lon[ok], lat[ok]
+    keep = known & types.notna() & ok
+    frame = frame.loc[keep].copy()
+    frame["__type"] = types[keep]
+    frame["__lon"], frame["__lat"] = lon[keep], lat[keep]
     frame["__position"] = "source"
     missing = frame["__lon"].isna() | frame["__lat"].isna()
     if missing.any():

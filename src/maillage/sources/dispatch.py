@@ -7,7 +7,6 @@ Formats: ``bpe`` (INSEE's BPE ensemble CSV), ``france-services`` (the ANCT list)
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 from maillage._errors import InputFileError
 from maillage.services.schema import SourceResult
 from maillage.services.typology import Typology
+from maillage.sources._sniff import read_head_text
 from maillage.sources.generic import GEO_SUFFIXES
 
 FORMATS = ("bpe", "france-services", "csv", "osm")
@@ -48,16 +48,9 @@ def guess_format(path: str | PathLike[str]) -> str:
 
 
 def _header(path: Path) -> str:
-    if not path.exists():
-        raise InputFileError(
-            "fichier introuvable", path=path, fix="vérifiez le chemin et le nom du fichier"
-        )
-    with path.open("rb") as handle:
-        raw = handle.read(65536)
-    if raw[:2] == b"\x1f\x8b":
-        with gzip.open(path, "rb") as handle:
-            raw = handle.read(65536)
-    return raw.split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff")
+    """The first line, decoded as the reader will (UTF-16 too); empty for a non-text file,
+    which the reader then refuses saying what it is."""
+    return read_head_text(path).split("\n", 1)[0]
 
 
 def read_service_file(

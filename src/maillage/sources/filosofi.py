@@ -32,7 +32,9 @@ import pandas as pd
 from pyproj import CRS, Transformer
 
 from maillage._errors import InputFileError
+from maillage.sources._numbers import numbers_or_reject, parse_numbers
 from maillage.sources._report import Rejections
+from maillage.sources._sniff import refuse_non_text
 
 #: Coordinate system of the grid (2019+ vintages).
 GRID_CRS = "EPSG:3035"
@@ -274,6 +276,7 @@ def _read_csv(uri: str, *, codes: list[str], shown: str) -> pd.DataFrame:
 
 
 def _read_csv_stream(source: object, head: bytes, *, codes: list[str], shown: str) -> pd.DataFrame:
+    refuse_non_text(head, path=shown)
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     header = text.splitlines()[0] if text else ""
     separator = max((";", ",", "\t"), key=header.count)
@@ -298,9 +301,9 @@ def _read_csv_stream(source: object, head: bytes, *, codes: list[str], shown: st
     if not parts:
         return pd.DataFrame(columns=["idcar_200m", "ind", "lcog_geo", "line"])
     table = pd.concat(parts, ignore_index=True)
-    for column in ("ind", "men", *AGE_BANDS):
+    for column in ("men", *AGE_BANDS):  # "ind" is parsed, and checked, with the cells
         if column in table:
-            table[column] = pd.to_numeric(table[column].str.replace(",", "."), errors="coerce")
+            table[column] = parse_numbers(table[column])[0]
     return table
 
 
@@ -353,8 +356,14 @@ def _cells(
             path=str(rejections.path),
             fix="utilisez la grille Filosofi 2019 ou suivante, en EPSG:3035",
         )
-    population = pd.to_numeric(raw["ind"], errors="coerce")
-    bad_ind = ~bad_id & ~(population >= 0)
+    population, unreadable = numbers_or_reject(
+        raw,
+        "ind",
+        rejections=rejections,
+        what="nombre d'individus",
+        fix="reprenez la ligne du fichier publié par l'INSEE",
+    )
+    bad_ind = ~bad_id & ~unreadable & ~(population >= 0)
     rejections.reject_rows(
         raw.loc[bad_ind, "line"],
         raw.loc[bad_ind, "ind"],
@@ -362,13 +371,16 @@ def _cells(
         reason="nombre d'individus manquant ou négatif",
         fix="reprenez la ligne du fichier publié par l'INSEE",
     )
-    ok = ~bad_id & ~bad_ind
+    ok = ~bad_id & ~bad_ind & ~unreadable
     raw, centre, population = raw[ok], centre[ok], population[ok]
     to_wgs84 = Transformer.from_crs(GRID_CRS, "EPSG:4326", always_xy=True)
     lon, lat = to_wgs84.transform(centre["x"].to_numpy(), centre["y"].to_numpy())
     points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), index=raw.index, crs="EPSG:4326")
     commune = _attach(raw, points, set(codes), polygons)
     keep = commune.notna()
+    # A cell listing a wanted commune but lying in another one is not the territory's:
+    # it is not counted as read (the SQL filter matched it on its list of communes).
+    rejections.rows_read -= int((~keep).sum())
     missing_bands = [c for c in AGE_BANDS if c not in raw]
     if missing_bands:
         rejections.warn(
@@ -388,6 +400,7 @@ def _cells(
         },
         index=raw.index,
     )[keep]
+    rejections.check_balance(len(table))
     return gpd.GeoDataFrame(
         table.reset_index(drop=True), geometry=points[keep].reset_index(drop=True)
     )

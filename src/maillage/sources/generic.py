@@ -44,7 +44,7 @@ from maillage.services.opening_hours import OpeningHoursError, WeeklyHours
 from maillage.services.schema import SERVICE_CRS, SourceResult, build_services
 from maillage.services.typology import Typology, load_typology
 from maillage.sources._checks import check_commune_codes, check_wgs84, projected_to_wgs84
-from maillage.sources._csv import read_checked_csv
+from maillage.sources._csv import read_checked_csv, suggest_column
 from maillage.sources._locate import nearest_commune
 from maillage.sources._report import Rejections
 
@@ -275,27 +275,123 @@ def _find(columns: list[str], field: str, mapping: Mapping[str, str]) -> str | N
     return None
 
 
+def _names(field: str, mapping: Mapping[str, str]) -> list[str]:
+    """The column names that may hold ``field``."""
+    if field in mapping:
+        return [mapping[field]]
+    return [DEFAULT_MAPPING[field], *ALIASES.get(field, ())]
+
+
+def _check_columns(
+    columns: list[str],
+    found: Mapping[str, str | None],
+    mapping: Mapping[str, str],
+    *,
+    path: Path,
+    line: int | None,
+    rejections: Rejections,
+) -> None:
+    """Refuse misspelt column names (``lattitude``), suggesting the field; list unknown ones."""
+    known = {n.lower() for field in DEFAULT_MAPPING for n in _names(field, mapping)}
+    unknown = [c for c in columns if c.lower() not in known]
+    misspelt = []
+    missing = [n for field, name in found.items() if name is None for n in _names(field, mapping)]
+    for column in unknown:
+        close = suggest_column(column, missing)
+        if close is not None:
+            misspelt.append((column, close))
+    if misspelt:
+        listed = " ; ".join(f"« {c} » → « {close} » ?" for c, close in misspelt)
+        fields = ",".join(
+            f"{next(f for f in DEFAULT_MAPPING if close in _names(f, mapping))}={c}"
+            for c, close in misspelt
+        )
+        raise InputFileError(
+            f"colonne(s) au nom inconnu, proche d'une colonne attendue : {listed} "
+            "(sans correction, leurs valeurs seraient ignorées)",
+            path=path,
+            line=line,
+            column=misspelt[0][0],
+            fix=f"renommez la colonne comme suggéré, ou donnez la correspondance "
+            f"(option --colonnes {fields})",
+        )
+    if unknown:
+        rejections.warn(
+            f"colonne(s) non utilisée(s) par maillage : {', '.join(unknown)}",
+            line=line,
+            fix="rien à faire si elles ne servent pas ; sinon renommez-les selon la "
+            "correspondance documentée (id, type, nom, commune, lon, lat, x, y, capacite, "
+            "horaires, saison)",
+        )
+
+
 def _read_table(
-    path: Path, *, separator: str | None, rejections: Rejections
+    path: Path,
+    *,
+    separator: str | None,
+    rejections: Rejections,
+    mapping: Mapping[str, str],
+    layer: str | None = None,
 ) -> tuple[pd.DataFrame, str | None]:
     """The file's attributes as strings with ``line``, and its CRS for a GIS file."""
     if path.suffix.lower() not in GEO_SUFFIXES:
+        known = [n for field in DEFAULT_MAPPING for n in _names(field, mapping)]
         frame = read_checked_csv(
-            path, separator=separator or ";", required=[], rejections=rejections
+            path, separator=separator or ";", required=[], rejections=rejections, known=known
         )
         return frame, None
     if not path.exists():
         raise InputFileError(
             "fichier introuvable", path=path, fix="vérifiez le chemin et le nom du fichier"
         )
+    layer = _single_layer(path, layer)
     try:
-        layer = gpd.read_file(path)
+        layer_frame = gpd.read_file(path, layer=layer)
     except Exception as err:  # pyogrio raises its own DataSourceError, etc.
         raise InputFileError(
             f"fichier géographique illisible ({err})",
             path=path,
             fix="ouvrez-le dans QGIS et exportez-le de nouveau en GeoJSON ou GeoPackage",
         ) from None
+    return _layer_table(layer_frame, path=path, rejections=rejections)
+
+
+def _single_layer(path: Path, layer: str | None) -> str | None:
+    """The layer to read: ``layer`` if the file has it, the only one, else a refusal."""
+    import pyogrio
+
+    try:
+        names = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+    except Exception as err:  # pyogrio's DataSourceError and friends
+        raise InputFileError(
+            f"fichier géographique illisible ({err})",
+            path=path,
+            fix="ouvrez-le dans QGIS et exportez-le de nouveau en GeoJSON ou GeoPackage",
+        ) from None
+    if layer is not None:
+        if layer not in names:
+            raise InputFileError(
+                f"couche « {layer} » absente ; couches du fichier : {', '.join(names)}",
+                path=path,
+                fix="choisissez l'une des couches listées",
+            )
+        return layer
+    if len(names) > 1:
+        raise InputFileError(
+            f"le fichier contient {len(names)} couches ({', '.join(names)}) : maillage n'en lit "
+            "qu'une à la fois, pour n'en perdre aucune en silence",
+            path=path,
+            fix="enregistrez chaque couche dans son propre fichier (QGIS : « Exporter > "
+            "Sauvegarder les entités sous ») et passez-les une à une, ou indiquez la couche "
+            "(read_generic(..., layer=NOM))",
+        )
+    return names[0] if names else None
+
+
+def _layer_table(
+    layer: gpd.GeoDataFrame, *, path: Path, rejections: Rejections
+) -> tuple[pd.DataFrame, str | None]:
+    """A GIS layer's attributes as strings, its points in WGS84 and the object numbers."""
     if layer.crs is None:
         raise InputFileError(
             "le fichier n'indique pas son système de coordonnées",
@@ -337,6 +433,7 @@ def read_generic(
     separator: str | None = None,
     crs: str | None = None,
     source: str | None = None,
+    layer: str | None = None,
 ) -> SourceResult:
     """Read a user's list of services (CSV, GeoJSON, GeoPackage) into the service schema.
 
@@ -361,6 +458,9 @@ def read_generic(
     source
         Name of the source, prefix of ``service_id`` (``<source>:<id>``); default the
         file name without its extension.
+    layer
+        For a GeoPackage with several layers: the one to read (a file with several
+        layers and no ``layer`` is refused with the list of its layers).
 
     Returns
     -------
@@ -374,7 +474,8 @@ def read_generic(
     ------
     InputFileError
         Unreadable or empty file, no ``type`` column, no location columns, ``x``/``y``
-        without ``crs``, a GIS file without coordinate system.
+        without ``crs``, a GIS file without coordinate system or with several layers, a
+        column whose name is close to an expected one (``lattitude``).
 
     Examples
     --------
@@ -399,9 +500,19 @@ def read_generic(
     typology = typology or load_typology()
     points = commune_points(communes)
     rejections = Rejections(path)
-    frame, layer_crs = _read_table(path, separator=separator, rejections=rejections)
+    frame, layer_crs = _read_table(
+        path, separator=separator, rejections=rejections, mapping=mapping, layer=layer
+    )
     columns = [c for c in frame.columns if c not in ("line", "__lon", "__lat")]
     found = {field: _find(columns, field, mapping) for field in DEFAULT_MAPPING}
+    _check_columns(
+        columns,
+        found,
+        mapping,
+        path=path,
+        line=1 if layer_crs is None else None,
+        rejections=rejections,
+    )
     for field, name in mapping.items():
         if found[field] is None:
             raise InputFileError(
@@ -421,15 +532,17 @@ def read_generic(
             fix="ajoutez une colonne « type » (code BPE 2025 ou étiquette OSM) ou indiquez "
             "son nom (option --colonnes type=VOTRE_COLONNE, ou mapping={'type': ...} en Python)",
         )
-    frame = _locate(frame, found, layer_crs=layer_crs, crs=crs, path=path, rejections=rejections)
-    frame = _finish_communes(frame, found, points=points, rejections=rejections)
-    types = resolve_types(
+    # The type is checked on every row, so that a rejected row lists all its reasons.
+    all_types = resolve_types(
         frame,
         column=found["type"] or "type",
         typology=typology,
         rejections=rejections,
         allow_osm=True,
     )
+    frame = _locate(frame, found, layer_crs=layer_crs, crs=crs, path=path, rejections=rejections)
+    frame = _finish_communes(frame, found, points=points, rejections=rejections)
+    types = all_types.loc[frame.index]
     frame = frame.loc[types.notna()]
     types = types[types.notna()]
     name = source or path.name.split(".")[0]

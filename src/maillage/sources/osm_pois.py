@@ -210,11 +210,13 @@ def read_osm_pois(
             "générique",
         )
     if not found.objects:
+        rejections.check_balance(0)
         return SourceResult(
             services=empty_services(),
             rejected=rejections.frame(),
             warnings=list(rejections.warnings),
             rows_read=rejections.rows_read,
+            path=str(rejections.path),
         )
     frame = pd.DataFrame(
         {

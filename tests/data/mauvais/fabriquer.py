@@ -1,0 +1,156 @@
+"""Write the corpus of bad files (``python tests/data/mauvais/fabriquer.py``).
+
+Each file is made from real rows (the first Savoie rows of ANCT's France Services list
+shipped with maillage, the BPE extract of ``tests/data/bpe``, the crèches of
+``tests/data/generic``) broken in one way, as a territory's staff would hand them over.
+The expected answer of each is in ``attendus.toml`` beside this script. Deterministic:
+running it again writes the same bytes (ZIP and Parquet timestamps are fixed).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import random
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from shapely.geometry import Point
+
+HERE = Path(__file__).parent
+ROOT = HERE.parents[2]
+FS = ROOT / "src/maillage/data/france-services/liste-france-services-2024-08-01.csv"
+BPE = ROOT / "tests/data/bpe/bpe-maurienne-extrait.csv"
+CRECHES = ROOT / "tests/data/generic/creches-maurienne.csv"
+_DATE = (2024, 1, 1, 0, 0, 0)
+
+
+def fs_rows(count: int = 4) -> tuple[list[str], list[dict[str, str]]]:
+    with FS.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        rows = [r for r in reader if r["insee_dep"] == "73"][:count]
+        return list(reader.fieldnames or []), rows
+
+
+def fs_text(fields: list[str], rows: list[dict[str, str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def zip_bytes(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(zipfile.ZipInfo(name, _DATE), data)
+    return buffer.getvalue()
+
+
+def main() -> None:
+    fields, rows = fs_rows()
+    text = fs_text(fields, rows)
+    bpe = BPE.read_text(encoding="utf-8")
+    bpe_header, *bpe_lines = bpe.splitlines()
+    creches = CRECHES.read_text(encoding="utf-8")
+
+    # Excel workbook renamed .csv (openpyxl writes a real .xlsx)
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for line in csv.reader(io.StringIO(text)):
+        sheet.append(line)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with zipfile.ZipFile(buffer) as source:  # rewrite with fixed dates: same bytes each run
+        members = {i.filename: source.read(i.filename) for i in source.infolist()}
+    (HERE / "excel-renomme.csv").write_bytes(zip_bytes(members))
+    # LibreOffice workbook: a ZIP whose first member is its mimetype
+    (HERE / "classeur-libreoffice.csv").write_bytes(
+        zip_bytes(
+            {
+                "mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+                "content.xml": b"<office:document-content/>",
+            }
+        )
+    )
+    # Excel 97-2003: an OLE2 compound file header, then sectors
+    (HERE / "excel-97.csv").write_bytes(
+        bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504) + text.encode("utf-16-le")
+    )
+    (HERE / "archive.csv").write_bytes(zip_bytes({"france-services.csv": text.encode()}))
+    table = pa.table({k: [r[k] for r in rows] for k in fields})
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    (HERE / "parquet-renomme.csv").write_bytes(sink.getvalue())
+    (HERE / "binaire.csv").write_bytes(random.Random(18).randbytes(4096))
+    # Text exports in UTF-16 (Excel's "Unicode text") and UTF-32, with and without BOM
+    (HERE / "texte-unicode-utf16.csv").write_bytes(text.encode("utf-16"))
+    (HERE / "utf16-sans-bom.csv").write_bytes(text.encode("utf-16-le"))
+    (HERE / "utf32.csv").write_bytes(text.encode("utf-32"))
+    # One 1 MB field (a pasted document in the name), gzip-compressed to stay small
+    long_name = "X" * 1_000_000
+    first = bpe_lines[0].split(";")
+    first[1] = long_name
+    (HERE / "champ-long.csv.gz").write_bytes(
+        gzip.compress(
+            "\n".join([bpe_header, ";".join(first), *bpe_lines[1:4]]).encode() + b"\n", mtime=0
+        )
+    )
+    # NUL byte and a control character inside a name
+    nul = [dict(r) for r in rows]
+    nul[1]["lib_fs"] = nul[1]["lib_fs"][:10] + "\x00" + nul[1]["lib_fs"][10:] + "\x07"
+    (HERE / "nul-dans-nom.csv").write_text(fs_text(fields, nul), encoding="utf-8")
+    # French numbers in the BPE's metre columns; the last row cannot be read
+    french = [bpe_header]
+    spellings = ["962 168,9", "962\u00a0393,4", "987\u202f662,8", "1.005.776,4"]
+    for line, x in zip(bpe_lines, spellings, strict=False):
+        parts = line.split(";")
+        parts[8] = x
+        french.append(";".join(parts))
+    parts = bpe_lines[len(spellings)].split(";")
+    parts[8] = "962 168 m"
+    french.append(";".join(parts))
+    (HERE / "nombres-francais.csv").write_text("\n".join(french) + "\n", encoding="utf-8")
+    # A France Services row with two defects: unknown commune and Lambert metres
+    two = [dict(r) for r in rows]
+    two[2]["insee_com"] = "73999"
+    two[2]["latitude"], two[2]["longitude"] = "6469703.8", "962168.9"
+    (HERE / "deux-defauts.csv").write_text(fs_text(fields, two), encoding="utf-8")
+    (HERE / "en-tete-seul.csv").write_text(text.splitlines()[0] + "\n", encoding="utf-8")
+    header, *lines = creches.splitlines()
+    (HERE / "colonne-double.csv").write_text(
+        "\n".join([header + ";type", *(line + ";D502" for line in lines)]) + "\n",
+        encoding="utf-8",
+    )
+    for name, wrong, right in [
+        ("lattitude.csv", "lattitude", "lat"),
+        ("capacte.csv", "capacte", "capacite"),
+        ("horaire.csv", "horaire", "horaires"),
+    ]:
+        (HERE / name).write_text(
+            creches.replace(f";{right};", f";{wrong};", 1).replace(f";{right}\n", f";{wrong}\n", 1),
+            encoding="utf-8",
+        )
+    # A GeoPackage with two layers: crèches and France Services
+    gpkg = HERE / "deux-couches.gpkg"
+    gpkg.unlink(missing_ok=True)
+    gpd.GeoDataFrame(
+        {"type": ["D502"], "nom": ["Les Marmottons"]}, geometry=[Point(6.3486, 45.2769)], crs=4326
+    ).to_file(gpkg, layer="creches")
+    gpd.GeoDataFrame(
+        {"type": ["A128"], "nom": ["France services Modane"]},
+        geometry=[Point(6.6655, 45.199)],
+        crs=4326,
+    ).to_file(gpkg, layer="france_services")
+
+
+if __name__ == "__main__":
+    main()
