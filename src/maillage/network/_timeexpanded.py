@@ -11,8 +11,8 @@ time. Edges: ride (departure → next arrival), stay on board (arrival → depar
 same call), board (waiting → departure where boarding is allowed), alight (arrival where
 alighting is allowed → first waiting node at or after the arrival plus the station's
 change time, or plus the walking time of a ``transfers.txt`` link to another station).
-Weights are seconds, so the Dijkstra distance from a source placed at the departure time
-is the journey's duration.
+Weights are seconds; a source node at time 0 is linked to the first waiting node at or
+after the departure at each source station, so Dijkstra distances are times of day.
 """
 
 from __future__ import annotations
@@ -116,15 +116,27 @@ class TimeExpandedGraph:
 
     def earliest_arrival(self, station: int, depart_s: float) -> npt.NDArray[np.float64]:
         """Earliest arrival (seconds) at every station, leaving ``station`` at ``depart_s``."""
+        return self.earliest_arrival_from([(station, depart_s)])
+
+    def earliest_arrival_from(self, sources: list[tuple[int, float]]) -> npt.NDArray[np.float64]:
+        """Earliest arrival at every station, being at each source station at its time.
+
+        The source node sits at time 0, so Dijkstra distances are times of day.
+        """
         import networkx as nx
 
         result = np.full(self.n_stations, np.inf)
-        result[station] = depart_s
-        first = self._first_wait(station, depart_s)
-        if first is None:
-            return np.asarray(result, dtype=np.float64)
         source = ("source",)
-        self.graph.add_edge(source, ("wait", station, first), weight=first - depart_s)
+        self.graph.add_node(source)
+        for station, time in sources:
+            result[station] = min(result[station], time)
+            first = self._first_wait(station, time)
+            if first is not None:
+                node = ("wait", station, first)
+                weight = min(
+                    first, self.graph.get_edge_data(source, node, {"weight": np.inf})["weight"]
+                )
+                self.graph.add_edge(source, node, weight=weight)
         try:
             distance = nx.single_source_dijkstra_path_length(self.graph, source, weight="weight")
         finally:
@@ -133,7 +145,7 @@ class TimeExpandedGraph:
         for target, events in self.arrivals.items():
             for node, _ in events:
                 if node in distance:
-                    by_vehicle[target] = min(by_vehicle[target], depart_s + distance[node])
+                    by_vehicle[target] = min(by_vehicle[target], distance[node])
         result = np.minimum(result, by_vehicle)
         for origin, links in self.footpaths.items():
             for other, seconds in links:

@@ -336,8 +336,8 @@ def _timetable(
             "station_id": stop_times["stop_id"].map(station_of).astype("string").to_numpy(),
             "arrival_s": arrival,
             "departure_s": departure,
-            "pickup": (stop_times["pickup_type"].fillna(0).astype(int) != 1).to_numpy(),
-            "drop_off": (stop_times["drop_off_type"].fillna(0).astype(int) != 1).to_numpy(),
+            "pickup": _allowed(stop_times, "pickup_type"),
+            "drop_off": _allowed(stop_times, "drop_off_type"),
         }
     )
     table["route_id"] = table["trip_id"].map(route_of).astype("string")
@@ -356,6 +356,13 @@ def _timetable(
             fix="corrigez stop_times.txt ou stops.txt pour que chaque stop_id existe",
         )
     return table.sort_values(["trip_id", "sequence"], kind="stable").reset_index(drop=True)
+
+
+def _allowed(stop_times: pd.DataFrame, column: str) -> np.ndarray:
+    """Boarding/alighting allowed unless the optional column says 1 (not available)."""
+    if column not in stop_times.columns:
+        return np.ones(len(stop_times), dtype=bool)
+    return np.asarray(pd.to_numeric(stop_times[column], errors="coerce").fillna(0) != 1)
 
 
 def _expand_frequencies(table: pd.DataFrame, frequencies: pd.DataFrame, path: Path) -> pd.DataFrame:
