@@ -282,12 +282,14 @@ def verifier(
 # Commands written in their own modules (one module per command family).
 from maillage.cli.download import telecharger  # noqa: E402
 from maillage.cli.planning import implanter, scenario  # noqa: E402
+from maillage.cli.transit import tournee  # noqa: E402
 from maillage.cli.web import web  # noqa: E402
 
 cli.add_command(telecharger)
 cli.add_command(web)
 cli.add_command(implanter)
 cli.add_command(scenario)
+cli.add_command(tournee)
 
 
 def main() -> None:
