@@ -340,7 +340,10 @@ class TransitModel:
                 out["depart"][o, int(group)] = np.nan
                 out["arrival"][o, int(group)] = np.nan
         out["seconds"][out["seconds"] > latest] = np.inf
-        out["service"][~np.isfinite(out["seconds"])] = -1
+        lost = ~np.isfinite(out["seconds"])
+        out["service"][lost] = -1
+        out["depart"][lost] = np.nan
+        out["arrival"][lost] = np.nan
         self._returns(out, access, egress)
         out["seconds"][~np.isfinite(out["seconds"])] = np.nan
         return out
