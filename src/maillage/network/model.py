@@ -22,13 +22,16 @@ outputs when rendering, not here.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
+from os import PathLike
 from typing import Protocol, runtime_checkable
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from maillage._errors import MaillageError
 from maillage.network.graph import RoadGraph
 from maillage.network.nearest import nearest_services, travel_time_matrix
 from maillage.network.snapping import DEFAULT_MAX_SNAP_M, OFFROAD_SPEED_KPH, snap_points
@@ -41,12 +44,22 @@ from maillage.network.straight_line import (
 
 __all__ = [
     "UNPLACED_REASONS",
+    "WINTER_CLOSURES",
     "Method",
     "NetworkPair",
     "RoadModel",
     "StraightLineModel",
     "TravelTimeModel",
 ]
+
+#: Mountain passes of the Maurienne closed in winter (OpenStreetMap names): the default
+#: winter closures of :meth:`NetworkPair.from_pbf`, those absent from the extract skipped.
+WINTER_CLOSURES = (
+    "Col du Galibier",
+    "Col de l'Iseran",
+    "Col de la Croix-de-Fer",
+    "Col du Mont-Cenis",
+)
 
 #: Reasons a model may give in :meth:`TravelTimeModel.unplaced`.
 UNPLACED_REASONS = ("too_far", "no_coordinates")
@@ -320,6 +333,16 @@ class StraightLineModel:
         """Points without coordinates (``no_coordinates``)."""
         return _no_coordinates(points, id_column)
 
+    def minutes(self, distance_m: float) -> float:
+        """The estimated minutes of a straight-line distance.
+
+        Examples
+        --------
+        >>> round(StraightLineModel().minutes(10_000.0), 2)
+        18.67
+        """
+        return distance_m * self.detour_coefficient * 60.0 / (self.speed_kph * 1000.0)
+
 
 @dataclass(frozen=True, eq=False)
 class NetworkPair:
@@ -362,3 +385,35 @@ class NetworkPair:
     def road(cls, graph: RoadGraph, winter_graph: RoadGraph | None = None) -> NetworkPair:
         """Road models on ``graph`` and, when given, on ``winter_graph``."""
         return cls(RoadModel(graph), None if winter_graph is None else RoadModel(winter_graph))
+
+    @classmethod
+    def from_pbf(
+        cls, path: str | PathLike[str], *, winter_closures: Sequence[str] | None = None
+    ) -> NetworkPair:
+        """Road models of an OpenStreetMap extract, the winter one without closed roads.
+
+        Parameters
+        ----------
+        path
+            The ``.osm.pbf`` extract (:func:`~maillage.network.graph.build_graph`, cached).
+        winter_closures
+            Roads closed in winter (name, ref or OSM id), each one required in the extract;
+            ``None``: the passes of :data:`WINTER_CLOSURES` present in the extract. No
+            closure: the summer roads serve in winter.
+        """
+        from maillage.network.graph import build_graph
+
+        graph = build_graph(path)
+        if winter_closures is None:
+            closed = [name for name in WINTER_CLOSURES if _has_way(graph, name)]
+        else:
+            closed = list(winter_closures)
+        return cls.road(graph, graph.without_ways(closed) if closed else None)
+
+
+def _has_way(graph: RoadGraph, name: str) -> bool:
+    try:
+        graph.without_ways([name])
+    except MaillageError:
+        return False
+    return True

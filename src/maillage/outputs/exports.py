@@ -23,6 +23,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from maillage.indicators.diagnostic import Diagnostic
+from maillage.outputs.french import method_label, notes_text
 from maillage.services.typology import load_typology
 from maillage.sources.communes import polygons_of
 
@@ -140,9 +141,9 @@ def _workbook(diagnostic: Diagnostic) -> Workbook:
     summary = book.active
     summary.title = "Territoire"
     summary.append([diagnostic.territory.name])
-    summary.append(["Méthode des temps", diagnostic.method])
+    summary.append(["Méthode des temps", method_label(diagnostic.method)])
     summary.append(["Population", int(diagnostic.communes["population"].sum())])
-    for note in diagnostic.notes:
+    for note in notes_text(diagnostic.notes):
         summary.append(["Note", note])
     summary["A1"].font = Font(bold=True, size=14)
     for family in sorted(set(diagnostic.family_times["family"])):

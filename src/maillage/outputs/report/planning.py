@@ -14,7 +14,7 @@ import pyogrio
 from matplotlib.figure import Figure as MplFigure
 
 from maillage.indicators.diagnostic import Diagnostic
-from maillage.network.graph import RoadGraph
+from maillage.outputs.french import method_label, notes_text
 from maillage.outputs.report import maps
 from maillage.outputs.report.content import (
     Figure,
@@ -23,10 +23,10 @@ from maillage.outputs.report.content import (
     french_number,
     french_percent,
 )
-from maillage.planning.scenario import ScenarioResult, read_scenario, run_scenario, write_scenario
+from maillage.planning.scenario import ScenarioResult
 from maillage.planning.siting import MODELS
-from maillage.planning.territory_siting import TerritorySiting, site_on_territory
-from maillage.services.typology import Typology, load_typology
+from maillage.planning.territory_siting import TerritorySiting
+from maillage.services.typology import load_typology
 
 #: Classes of a time change (minutes, after − before), from gain to loss.
 CHANGE_EDGES_MINUTES = (-5.0, -0.05, 0.05, 5.0)
@@ -79,7 +79,7 @@ def scenario_change_map(result: ScenarioResult, layers: maps.MapLayers) -> MplFi
         title=f"{result.scenario.name}\n{label} : écart de temps (été)",
         legend_title="Temps au plus proche",
         palette="RdYlBu_r",
-        note=f"Temps : {result.method}.",
+        note=f"Temps : {method_label(result.method)}.",
         markers=_change_markers(result),
     )
 
@@ -126,7 +126,7 @@ def scenario_section(result: ScenarioResult, layers: maps.MapLayers) -> ReportSe
         )
     for road in result.scenario.close_roads:
         section.paragraphs.append(f"Route fermée : {road}.")
-    section.paragraphs += result.notes
+    section.paragraphs += notes_text(result.notes)
     labels = _key_labels()
     access = result.access[
         (result.access["population_gaining"] > 0) | (result.access["population_losing"] > 0)
@@ -195,7 +195,7 @@ def siting_section(siting: TerritorySiting, layers: maps.MapLayers) -> ReportSec
         "Écart à l'optimum : "
         + (french_percent(result.gap, 2) if np.isfinite(result.gap) else "inconnu")
         + ".",
-        *result.notes,
+        *notes_text(result.notes),
     ]
     chosen = result.new_sites
     section.tables.append(
@@ -242,67 +242,46 @@ def siting_section(siting: TerritorySiting, layers: maps.MapLayers) -> ReportSec
 
 def planning_outputs(
     diagnostic: Diagnostic,
-    services: gpd.GeoDataFrame,
     folder: str | PathLike[str],
     *,
-    scenario_files: Sequence[str | PathLike[str]] = (),
-    sitings: Sequence[tuple[str, float, int]] = (),
-    graph: RoadGraph | None = None,
-    winter: RoadGraph | None = None,
-    typology: Typology | None = None,
+    scenarios: Sequence[ScenarioResult] = (),
+    sitings: Sequence[TerritorySiting] = (),
 ) -> tuple[list[ReportSection], dict[str, Path]]:
-    """Run scenarios and sitings on a computed diagnostic; their report sections and files.
+    """Files and report sections of scenarios and sitings already run on a diagnostic.
 
     Each scenario's tables, GeoPackage and map go to ``scenarios/<nom>/``
-    (:func:`~maillage.planning.scenario.write_scenario`); each siting's chosen sites to
+    (:func:`~maillage.outputs.scenario.write_scenario`); each siting's chosen sites to
     ``implantations.gpkg`` (layer ``<type>_<minutes>min``, Lambert-93) and
     ``csv/implantation_<type>_<minutes>min.csv``.
 
     Parameters
     ----------
-    diagnostic, services
-        The computed diagnostic (reused as the scenarios' "before") and its services.
+    diagnostic
+        The diagnostic (the scenarios' "before").
     folder
         The study folder.
-    scenario_files
-        Scenario TOML files.
+    scenarios
+        Results of :meth:`maillage.Study.scenario`.
     sitings
-        ``(type, minutes, sites)`` of maximal-covering sitings (town halls as candidates).
-    graph, winter, typology
-        The road graphs and typology the diagnostic used.
+        Results of :meth:`maillage.Study.site`.
     """
+    from maillage.outputs.scenario import write_scenario
+
     folder = Path(folder)
     layers = maps.map_layers(diagnostic.territory, diagnostic.communes)
     sections: list[ReportSection] = []
     files: dict[str, Path] = {}
-    for path in scenario_files:
-        plan = read_scenario(path, typology)
-        result = run_scenario(
-            plan,
-            diagnostic.territory,
-            services,
-            graph=graph,
-            winter_graph=winter,
-            typology=typology,
-            thresholds_minutes=diagnostic.thresholds_minutes,
-            before=diagnostic,
-        )
-        target = write_scenario(result, folder / "scenarios" / slug(plan.name))
-        files[f"scenario:{plan.name}"] = target
+    for result in scenarios:
+        name = result.scenario.name
+        files[f"scenario:{name}"] = write_scenario(result, folder / "scenarios" / slug(name))
         sections.append(scenario_section(result, layers))
-    for kind, minutes, count in sitings:
-        siting = site_on_territory(
-            diagnostic.territory,
-            services,
-            kind,
-            within_minutes=minutes,
-            new_sites=count,
-            graph=graph,
-            typology=typology,
-        )
+    for siting in sitings:
+        minutes = siting.result.within_minutes
         name = f"{slug(siting.service_type)}_{minutes:g}min"
         chosen = siting.result.sites.assign(
-            temps_trajet=diagnostic.method, seuil_minutes=minutes, type=siting.service_type
+            temps_trajet=method_label(diagnostic.method),
+            seuil_minutes=minutes,
+            type=siting.service_type,
         )
         chosen.to_csv(
             _csv_folder(folder) / f"implantation_{name}.csv",
