@@ -23,6 +23,7 @@ from maillage.cli.options import (
 )
 from maillage.cli.summary import territory_summary, verification_summary
 from maillage.cli.text import print_diagnostic, print_territory, print_verification
+from maillage.cli.transit import print_transit, run_transit, transit_options
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--aide", "--help"]})
@@ -120,6 +121,7 @@ def diagnostic_options(function: Callable[..., None]) -> Callable[..., None]:
     default=None,
     help="Répartir le calcul par département (par défaut dès plusieurs départements).",
 )
+@transit_options
 @fail_on_errors
 def diagnostic(
     sortie: Path,
@@ -127,6 +129,9 @@ def diagnostic(
     france: bool,
     scheduler: str | None,
     partitions: bool | None,
+    transports: Path | None,
+    jour: str | None,
+    depart: str,
     **options: Any,
 ) -> None:
     """Établir le diagnostic : temps d'accès, seuils, horaires, saisons, bassins, enjeux."""
@@ -139,10 +144,15 @@ def diagnostic(
     result = study.diagnostic()
     folder = _write_results(result, study.services, sortie)
     summary = diagnostic_summary(result)
+    block = run_transit(study, folder, transports=transports, jour=jour, depart=depart)
+    if block is not None:
+        summary["transports_en_commun"] = block
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         print_diagnostic(summary, folder)
+        if block is not None:
+            print_transit(block, result.communes.set_index("origin_id")["name"].to_dict())
 
 
 @cli.command("rapport")

@@ -1,4 +1,5 @@
-"""``maillage tournee``: the tour of an itinerant service (public transport options later)."""
+"""``maillage tournee`` (tour of an itinerant service) and the ``--transports`` options of
+``maillage diagnostic`` (access without a car)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ import click
 
 from maillage._errors import MaillageError
 from maillage.cli.options import (
+    _with_options,
     fail_on_errors,
-    load_inputs,
+    load_study,
     network_options,
     source_options,
     split_codes,
     territory_options,
 )
+from maillage.outputs.french import method_label
 
 _DURATION = re.compile(r"^\s*(?:(\d+(?:[.,]\d+)?)\s*h)?\s*(?:(\d+)\s*(?:min|m)?)?\s*$")
 
@@ -59,7 +62,7 @@ def _int(value: float) -> str:
 )
 @click.option("--debut", default="09:00", show_default=True, help="Heure du premier arrêt.")
 @click.option(
-    "--jour",
+    "--jour-semaine",
     "jour_semaine",
     default="Tu",
     show_default=True,
@@ -112,31 +115,13 @@ def tournee(
     Choisit les arrêts et leur ordre pour un véhicule sur une journée, en maximisant la
     population qui gagne un service à moins de --seuil minutes.
     """
-    from maillage.network.model import RoadModel, StraightLineModel
-    from maillage.planning._sites import as_points, resolve_service_type, town_halls
-    from maillage.planning.tour import design_tour, tour_scenario_toml
+    from maillage.planning.tour import tour_scenario_toml
 
-    study = load_inputs(**options)
-    kind = resolve_service_type(type_service, study.typology)
-    territory = study.territory
-    codes = split_codes(candidats) or territory.codes
-    unknown = sorted(set(codes) - set(territory.codes))
-    if unknown:
-        raise MaillageError(
-            f"Communes candidates hors du territoire : {', '.join(unknown)}. Correction : "
-            "donnez des codes INSEE de communes du territoire (--candidats)."
-        )
-    halls = as_points(town_halls(study.services, codes)).rename(columns={"name": "hall"})
-    names = territory.communes.set_index("commune")["name"]
-    halls["name"] = halls["commune"].map(names)
-    model = StraightLineModel() if study.graph is None else RoadModel(study.graph)
-    tour = design_tour(
-        territory.communes,
-        study.services,
-        halls,
-        model,
-        service_type=kind,
+    study = load_study(**options)
+    tour = study.tour(
+        type_service,
         stops=arrets,
+        candidates=split_codes(candidats),
         budget_minutes=parse_duration(duree_max),
         stop_minutes=parse_duration(duree_arret),
         threshold_minutes=seuil,
@@ -145,6 +130,7 @@ def tournee(
         depot=depot,
         max_candidates=max_candidats,
     )
+    kind = tour.service_type
     if scenario_path is not None:
         scenario_path.write_text(tour_scenario_toml(tour), encoding="utf-8")
     summary = {
@@ -161,7 +147,7 @@ def tournee(
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
         return
-    label = "route" if study.graph is not None else "vol d'oiseau (estimation)"
+    label = method_label(study.network.method)
     click.echo(
         f"Tournée {kind} : {len(tour.stops)} arrêts, temps {label}, "
         f"population gagnée {_int(tour.population_gained)}"
@@ -175,3 +161,80 @@ def tournee(
         )
     if scenario_path is not None:
         click.echo(f"Scénario : {scenario_path}")
+
+
+_TRANSIT_OPTIONS = [
+    click.option(
+        "--transports",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Flux GTFS (.zip) : accès sans voiture, transports en commun et marche.",
+    ),
+    click.option(
+        "--jour",
+        default=None,
+        help="Jour des horaires, AAAA-MM-JJ (par défaut le premier mardi du flux).",
+    ),
+    click.option(
+        "--depart",
+        default="07:00-09:00",
+        show_default=True,
+        help="Plage de départ HH:MM-HH:MM (le meilleur départ de la plage compte).",
+    ),
+]
+
+#: ``--transports``, ``--jour``, ``--depart`` of ``maillage diagnostic``.
+transit_options = _with_options(_TRANSIT_OPTIONS)
+
+#: Margin (degrees) around the territory and its ring for the trips kept from the feed.
+_MARGIN_DEGREES = 0.3
+
+
+def run_transit(
+    study: Any, folder: Path, *, transports: Path | None, jour: str | None, depart: str
+) -> dict[str, Any] | None:
+    """Compute and write the indicators without a car; their JSON block (``None``: no feed)."""
+    if transports is None:
+        return None
+    from maillage.indicators.transit import transit_summary, write_transit
+    from maillage.network.transit import TransitModel, parse_window
+    from maillage.sources.gtfs import read_gtfs
+
+    parse_window(depart)
+    points = study.territory.all_communes()
+    west, south, east, north = points.to_crs(4326).total_bounds
+    feed = read_gtfs(
+        transports,
+        day=jour,
+        bounds=(
+            west - _MARGIN_DEGREES,
+            south - _MARGIN_DEGREES,
+            east + _MARGIN_DEGREES,
+            north + _MARGIN_DEGREES,
+        ),
+    )
+    # Walking along the study's road graph when it has one, else straight line × detour.
+    model = TransitModel(feed, graph=getattr(study.network.summer, "graph", None), window=depart)
+    result = study.transit(model)
+    write_transit(result, folder)
+    return transit_summary(result)
+
+
+def print_transit(block: dict[str, Any], names: dict[str, str]) -> None:
+    """Say the ``transports_en_commun`` block in French."""
+    walk = "le long des routes" if block["marche"] == "road" else "à vol d'oiseau × 1,4"
+    click.echo(
+        f"\nSans voiture ({block['flux']}, {block['jour']}, départ {block['depart']}, "
+        f"marche {walk}) :"
+    )
+    for family, values in block["familles"].items():
+        beyond = values["population_sans_acces"]
+        click.echo(
+            f"  {family} : sans accès en 30/45/60 min : "
+            + " / ".join(_int(beyond[k] or 0) for k in beyond)
+            + " hab."
+        )
+    key = next(k for k in block if k.startswith("communes_a_moins_de_"))
+    for kind, codes in block[key].items():
+        listed = ", ".join(names.get(code, code) for code in codes)
+        click.echo(f"  {kind} à moins de 60 min : {len(codes)} commune(s) : {listed}")
