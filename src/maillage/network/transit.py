@@ -80,7 +80,7 @@ def parse_window(text: str) -> tuple[float, float]:
     --------
     >>> parse_window("07:00-09:00")
     (25200.0, 32400.0)
-    >>> parse_window("9h30-10h")
+    >>> parse_window("9h30-10h")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     maillage._errors.MaillageError: Heure « 10h » illisible. Correction : écrivez-la HH:MM ...
