@@ -28,7 +28,7 @@ service ``stay_minutes`` after arriving and home before ``return_before``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -184,7 +184,6 @@ class TransitModel:
     max_journey_minutes: float = 180.0
     stay_minutes: float = 30.0
     return_before: str = "23:59"
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def method(self) -> Method:
