@@ -107,3 +107,23 @@ def test_cli_day_outside_the_feed(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "hors de la période de validité du flux" in result.output
+
+
+def test_report_section_sans_voiture(result) -> None:  # type: ignore[no-untyped-def]
+    from maillage.outputs.report import maps
+    from maillage.outputs.report.transit import transit_section
+
+    study, access = result
+    layers = maps.map_layers(study.territory, territory_origins(study.territory))
+    section = transit_section(access, layers)
+    families = sorted(access.families["family"].unique())
+    assert [f.id for f in section.figures] == [f"carte-sans-voiture-{f}" for f in families]
+    assert all(f.png.startswith(b"\x89PNG") for f in section.figures)
+    assert "vol d'oiseau" in (section.warning or "")
+    (table,) = section.tables
+    soins = access.access[
+        (access.access["niveau"] == "territoire") & (access.access["family"] == "soins")
+    ].iloc[0]
+    row = next(r for r in table.rows if r[0] == "Accès aux soins")
+    expected = f"{soins['population_sans_acces_60min']:,.0f}".replace(",", "\u202f")
+    assert row[3].split(" (")[0].replace("\u00a0", "\u202f") == expected

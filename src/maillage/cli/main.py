@@ -23,7 +23,12 @@ from maillage.cli.options import (
 )
 from maillage.cli.summary import territory_summary, verification_summary
 from maillage.cli.text import print_diagnostic, print_territory, print_verification
-from maillage.cli.transit import print_transit, run_transit, transit_options
+from maillage.cli.transit import (
+    print_transit,
+    run_transit,
+    transit_options,
+    transit_report_section,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--aide", "--help"]})
@@ -135,6 +140,7 @@ def diagnostic(
     **options: Any,
 ) -> None:
     """Établir le diagnostic : temps d'accès, seuils, horaires, saisons, bassins, enjeux."""
+    from maillage.indicators.transit import transit_summary
     from maillage.outputs.study import diagnostic_summary
     from maillage.scale.run import Execution
 
@@ -144,7 +150,8 @@ def diagnostic(
     result = study.diagnostic()
     folder = _write_results(result, study.services, sortie)
     summary = diagnostic_summary(result)
-    block = run_transit(study, folder, transports=transports, jour=jour, depart=depart)
+    transit = run_transit(study, folder, transports=transports, jour=jour, depart=depart)
+    block = None if transit is None else transit_summary(transit)
     if block is not None:
         summary["transports_en_commun"] = block
     if as_json:
@@ -173,6 +180,7 @@ def diagnostic(
     help="Implantation à ajouter au rapport, ex. france-services:20:2 (couverture "
     "maximale, mairies candidates) ; répétable.",
 )
+@transit_options
 @fail_on_errors
 def rapport(
     sortie: Path,
@@ -180,6 +188,9 @@ def rapport(
     sans_pdf: bool,
     scenario_files: tuple[Path, ...],
     sitings: tuple[str, ...],
+    transports: Path | None,
+    jour: str | None,
+    depart: str,
     **options: Any,
 ) -> None:
     """Établir le diagnostic et son rapport : rapport.html, rapport.pdf et les exports."""
@@ -201,8 +212,15 @@ def rapport(
     sections, planning_files = planning_outputs(
         result, folder, scenarios=scenarios, sitings=sitings_done
     )
+    transit = run_transit(study, folder, transports=transports, jour=jour, depart=depart)
+    if transit is not None:
+        sections.append(transit_report_section(result, transit))
     paths = write_report(result, services, folder, extra_sections=sections, pdf=not sans_pdf)
     summary = diagnostic_summary(result)
+    if transit is not None:
+        from maillage.indicators.transit import transit_summary
+
+        summary["transports_en_commun"] = transit_summary(transit)
     summary["fichiers"] = {
         "rapport_html": str(paths["html"]),
         **({"rapport_pdf": str(paths["pdf"])} if "pdf" in paths else {}),

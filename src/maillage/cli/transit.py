@@ -192,11 +192,15 @@ _MARGIN_DEGREES = 0.3
 
 def run_transit(
     study: Any, folder: Path, *, transports: Path | None, jour: str | None, depart: str
-) -> dict[str, Any] | None:
-    """Compute and write the indicators without a car; their JSON block (``None``: no feed)."""
+) -> Any:
+    """Compute and write the indicators without a car (``None``: no feed given).
+
+    Returns the :class:`~maillage.indicators.transit.TransitAccess`; its JSON block is
+    :func:`~maillage.indicators.transit.transit_summary`.
+    """
     if transports is None:
         return None
-    from maillage.indicators.transit import transit_summary, write_transit
+    from maillage.indicators.transit import write_transit
     from maillage.network.transit import TransitModel, parse_window
     from maillage.sources.gtfs import read_gtfs
 
@@ -217,7 +221,15 @@ def run_transit(
     model = TransitModel(feed, graph=getattr(study.network.summer, "graph", None), window=depart)
     result = study.transit(model)
     write_transit(result, folder)
-    return transit_summary(result)
+    return result
+
+
+def transit_report_section(diagnostic: Any, result: Any) -> Any:
+    """The report's "sans voiture" section of :func:`run_transit`'s result."""
+    from maillage.outputs.report import maps
+    from maillage.outputs.report.transit import transit_section
+
+    return transit_section(result, maps.map_layers(diagnostic.territory, diagnostic.communes))
 
 
 def print_transit(block: dict[str, Any], names: dict[str, str]) -> None:
