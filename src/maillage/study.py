@@ -25,9 +25,12 @@ import pandas as pd
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.indicators.settings import DiagnosticSettings
 from maillage.network.coverage import Coverage
+from maillage.indicators.transit import TransitAccess
 from maillage.network.model import NetworkPair
+from maillage.network.transit import TransitModel
 from maillage.planning.scenario import Scenario, ScenarioResult, read_scenario, run_scenario
 from maillage.planning.territory_siting import TerritorySiting, site_on_territory
+from maillage.planning.tour import Tour
 from maillage.scale.run import Execution, run
 from maillage.services.schema import SourceResult
 from maillage.services.typology import Typology, load_typology
@@ -263,3 +266,57 @@ level=<Level.COMMUNE: 'commune'>, comparison=True)
         if not isinstance(self.network.summer, RoadModel):
             return None
         return extract_coverage(self.network.summer.graph, self.territory, self.services)
+    def transit(self, model: TransitModel) -> TransitAccess:
+        """Access without a car: public transport + walking, beside the study's car times.
+
+        ``model``: a :class:`~maillage.network.transit.TransitModel` (GTFS feed, day,
+        departure window); see :func:`~maillage.indicators.transit.transit_access`.
+        """
+        from maillage.indicators.diagnostic import territory_origins
+        from maillage.indicators.transit import transit_access
+
+        return transit_access(
+            territory_origins(self.territory),
+            self.services,
+            model,
+            car=self.network.summer,
+            typology=self.typology,
+        )
+
+    def tour(
+        self,
+        service_type: str,
+        *,
+        stops: int,
+        candidates: Sequence[str] | None = None,
+        **options: Any,
+    ) -> Tour:
+        """The tour of an itinerant service of a type: stops among the communes' town halls.
+
+        ``candidates``: INSEE codes (every commune of the territory by default); ``options``
+        are those of :func:`~maillage.planning.tour.design_tour` (budget, stop time,
+        threshold, start, weekday, depot...). Times are the study's summer model.
+        """
+        from maillage._errors import MaillageError
+        from maillage.planning._sites import as_points, resolve_service_type, town_halls
+        from maillage.planning.tour import design_tour
+
+        codes = list(candidates) if candidates else self.territory.codes
+        unknown = sorted(set(codes) - set(self.territory.codes))
+        if unknown:
+            raise MaillageError(
+                f"Communes candidates hors du territoire : {', '.join(unknown)}. Correction : "
+                "donnez des codes INSEE de communes du territoire."
+            )
+        halls = as_points(town_halls(self.services, codes))
+        names = self.territory.communes.set_index("commune")["name"]
+        halls["name"] = halls["commune"].map(names)
+        return design_tour(
+            self.territory.communes,
+            self.services,
+            halls,
+            self.network.summer,
+            service_type=resolve_service_type(service_type, self.typology),
+            stops=stops,
+            **options,
+        )

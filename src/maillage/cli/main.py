@@ -23,6 +23,12 @@ from maillage.cli.options import (
 )
 from maillage.cli.summary import territory_summary, verification_summary
 from maillage.cli.text import print_diagnostic, print_territory, print_verification
+from maillage.cli.transit import (
+    print_transit,
+    run_transit,
+    transit_options,
+    transit_report_section,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--aide", "--help"]})
@@ -144,6 +150,7 @@ def diagnostic_options(function: Callable[..., None]) -> Callable[..., None]:
     default=None,
     help="Répartir le calcul par département (par défaut dès plusieurs départements).",
 )
+@transit_options
 @fail_on_errors
 def diagnostic(
     sortie: Path,
@@ -151,9 +158,13 @@ def diagnostic(
     france: bool,
     scheduler: str | None,
     partitions: bool | None,
+    transports: Path | None,
+    jour: str | None,
+    depart: str,
     **options: Any,
 ) -> None:
     """Établir le diagnostic : temps d'accès, seuils, horaires, saisons, bassins, enjeux."""
+    from maillage.indicators.transit import transit_summary
     from maillage.outputs.study import diagnostic_summary
     from maillage.scale.run import Execution
 
@@ -164,10 +175,16 @@ def diagnostic(
     folder = _write_results(result, study.services, sortie)
     summary = diagnostic_summary(result)
     _report_files(summary, study, folder)
+    transit = run_transit(study, folder, transports=transports, jour=jour, depart=depart)
+    block = None if transit is None else transit_summary(transit)
+    if block is not None:
+        summary["transports_en_commun"] = block
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         print_diagnostic(summary, folder)
+        if block is not None:
+            print_transit(block, result.communes.set_index("origin_id")["name"].to_dict())
 
 
 @cli.command("rapport")
@@ -188,6 +205,7 @@ def diagnostic(
     help="Implantation à ajouter au rapport, ex. france-services:20:2 (couverture "
     "maximale, mairies candidates) ; répétable.",
 )
+@transit_options
 @fail_on_errors
 def rapport(
     sortie: Path,
@@ -195,6 +213,9 @@ def rapport(
     sans_pdf: bool,
     scenario_files: tuple[Path, ...],
     sitings: tuple[str, ...],
+    transports: Path | None,
+    jour: str | None,
+    depart: str,
     **options: Any,
 ) -> None:
     """Établir le diagnostic et son rapport : rapport.html, rapport.pdf et les exports."""
@@ -216,9 +237,16 @@ def rapport(
     sections, planning_files = planning_outputs(
         result, folder, scenarios=scenarios, sitings=sitings_done
     )
+    transit = run_transit(study, folder, transports=transports, jour=jour, depart=depart)
+    if transit is not None:
+        sections.append(transit_report_section(result, transit))
     paths = write_report(result, services, folder, extra_sections=sections, pdf=not sans_pdf)
     summary = diagnostic_summary(result)
     _report_files(summary, study, folder)
+    if transit is not None:
+        from maillage.indicators.transit import transit_summary
+
+        summary["transports_en_commun"] = transit_summary(transit)
     summary["fichiers"] = {
         "rapport_html": str(paths["html"]),
         **({"rapport_pdf": str(paths["pdf"])} if "pdf" in paths else {}),
@@ -297,12 +325,14 @@ def verifier(
 # Commands written in their own modules (one module per command family).
 from maillage.cli.download import telecharger  # noqa: E402
 from maillage.cli.planning import implanter, scenario  # noqa: E402
+from maillage.cli.transit import tournee  # noqa: E402
 from maillage.cli.web import web  # noqa: E402
 
 cli.add_command(telecharger)
 cli.add_command(web)
 cli.add_command(implanter)
 cli.add_command(scenario)
+cli.add_command(tournee)
 
 
 def main() -> None:

@@ -1,0 +1,252 @@
+"""``maillage tournee`` (tour of an itinerant service) and the ``--transports`` options of
+``maillage diagnostic`` (access without a car)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import click
+
+from maillage._errors import MaillageError
+from maillage.cli.options import (
+    _with_options,
+    fail_on_errors,
+    load_study,
+    network_options,
+    source_options,
+    split_codes,
+    territory_options,
+)
+from maillage.outputs.french import method_label
+
+_DURATION = re.compile(r"^\s*(?:(\d+(?:[.,]\d+)?)\s*h)?\s*(?:(\d+)\s*(?:min|m)?)?\s*$")
+
+
+def parse_duration(text: str) -> float:
+    """``"8h"``, ``"7h30"``, ``"90min"``, ``"45"`` → minutes.
+
+    Examples
+    --------
+    >>> parse_duration("8h"), parse_duration("7h30"), parse_duration("90min"), parse_duration("45")
+    (480.0, 450.0, 90.0, 45.0)
+    """
+    match = _DURATION.match(text)
+    if not text.strip() or match is None or not any(match.groups()):
+        raise MaillageError(
+            f"Durée « {text} » illisible. Correction : écrivez-la 8h, 7h30 ou 90min."
+        )
+    hours = float((match.group(1) or "0").replace(",", "."))
+    return hours * 60.0 + float(match.group(2) or 0)
+
+
+def _int(value: float) -> str:
+    return f"{value:,.0f}".replace(",", "\u202f")
+
+
+@click.command("tournee")
+@click.argument("type_service", metavar="TYPE")
+@click.option("--arrets", type=int, required=True, help="Nombre d'arrêts de la tournée.")
+@click.option(
+    "--duree-max", default="8h", show_default=True, help="Durée de la journée (route + arrêts)."
+)
+@click.option("--duree-arret", default="1h", show_default=True, help="Durée de chaque arrêt.")
+@click.option(
+    "--seuil",
+    type=float,
+    default=20.0,
+    show_default=True,
+    help="Minutes : une commune gagne l'accès si un arrêt est à moins de ce temps.",
+)
+@click.option("--debut", default="09:00", show_default=True, help="Heure du premier arrêt.")
+@click.option(
+    "--jour-semaine",
+    "jour_semaine",
+    default="Tu",
+    show_default=True,
+    type=click.Choice(["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]),
+    help="Jour de la tournée (syntaxe OpenStreetMap), pour les horaires du scénario.",
+)
+@click.option("--depot", default=None, help="Commune (code INSEE) où le véhicule est garé.")
+@click.option(
+    "--candidats",
+    "candidats",
+    multiple=True,
+    help="Codes INSEE des communes candidates (virgules) ; par défaut toutes celles du territoire.",
+)
+@click.option(
+    "--max-candidats",
+    type=int,
+    default=30,
+    show_default=True,
+    help="Au-delà, présélection heuristique (l'écart à une borne est donné).",
+)
+@click.option(
+    "--scenario",
+    "scenario_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Enregistrer la tournée comme scénario TOML (maillage scenario).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Écrire le résultat en JSON.")
+@territory_options
+@source_options
+@network_options
+@fail_on_errors
+def tournee(
+    type_service: str,
+    arrets: int,
+    duree_max: str,
+    duree_arret: str,
+    seuil: float,
+    debut: str,
+    jour_semaine: str,
+    depot: str | None,
+    candidats: tuple[str, ...],
+    max_candidats: int,
+    scenario_path: Path | None,
+    as_json: bool,
+    **options: Any,
+) -> None:
+    """Concevoir la tournée d'un service itinérant (bus France Services, médecin…).
+
+    Choisit les arrêts et leur ordre pour un véhicule sur une journée, en maximisant la
+    population qui gagne un service à moins de --seuil minutes.
+    """
+    from maillage.planning.tour import tour_scenario_toml
+
+    study = load_study(**options)
+    tour = study.tour(
+        type_service,
+        stops=arrets,
+        candidates=split_codes(candidats),
+        budget_minutes=parse_duration(duree_max),
+        stop_minutes=parse_duration(duree_arret),
+        threshold_minutes=seuil,
+        start=debut,
+        weekday=jour_semaine,
+        depot=depot,
+        max_candidates=max_candidats,
+    )
+    kind = tour.service_type
+    if scenario_path is not None:
+        scenario_path.write_text(tour_scenario_toml(tour), encoding="utf-8")
+    summary = {
+        "type": kind,
+        "population_gagnee": tour.population_gained,
+        "borne": tour.bound,
+        "ecart": tour.gap,
+        "exacte": tour.exact,
+        "methode": tour.method,
+        "parametres": tour.parameters,
+        "arrets": tour.stops.to_dict("records"),
+        "communes_gagnantes": tour.gains.to_dict("records"),
+    }
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+        return
+    label = method_label(study.network.method)
+    click.echo(
+        f"Tournée {kind} : {len(tour.stops)} arrêts, temps {label}, "
+        f"population gagnée {_int(tour.population_gained)}"
+        + ("" if tour.exact else f" (borne {_int(tour.bound)}, écart {tour.gap:.1%})")
+    )
+    click.echo(f"Méthode : {tour.method}")
+    for stop in tour.stops.itertuples(index=False):
+        click.echo(
+            f"  {stop.ordre}. {stop.arrivee}-{stop.depart}  {stop.nom} ({stop.commune})"
+            f"  +{_int(stop.population_gagnee)} hab."
+        )
+    if scenario_path is not None:
+        click.echo(f"Scénario : {scenario_path}")
+
+
+_TRANSIT_OPTIONS = [
+    click.option(
+        "--transports",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Flux GTFS (.zip) : accès sans voiture, transports en commun et marche.",
+    ),
+    click.option(
+        "--jour",
+        default=None,
+        help="Jour des horaires, AAAA-MM-JJ (par défaut le premier mardi du flux).",
+    ),
+    click.option(
+        "--depart",
+        default="07:00-09:00",
+        show_default=True,
+        help="Plage de départ HH:MM-HH:MM (le meilleur départ de la plage compte).",
+    ),
+]
+
+#: ``--transports``, ``--jour``, ``--depart`` of ``maillage diagnostic``.
+transit_options = _with_options(_TRANSIT_OPTIONS)
+
+#: Margin (degrees) around the territory and its ring for the trips kept from the feed.
+_MARGIN_DEGREES = 0.3
+
+
+def run_transit(
+    study: Any, folder: Path, *, transports: Path | None, jour: str | None, depart: str
+) -> Any:
+    """Compute and write the indicators without a car (``None``: no feed given).
+
+    Returns the :class:`~maillage.indicators.transit.TransitAccess`; its JSON block is
+    :func:`~maillage.indicators.transit.transit_summary`.
+    """
+    if transports is None:
+        return None
+    from maillage.indicators.transit import write_transit
+    from maillage.network.transit import TransitModel, parse_window
+    from maillage.sources.gtfs import read_gtfs
+
+    parse_window(depart)
+    points = study.territory.all_communes()
+    west, south, east, north = points.to_crs(4326).total_bounds
+    feed = read_gtfs(
+        transports,
+        day=jour,
+        bounds=(
+            west - _MARGIN_DEGREES,
+            south - _MARGIN_DEGREES,
+            east + _MARGIN_DEGREES,
+            north + _MARGIN_DEGREES,
+        ),
+    )
+    # Walking along the study's road graph when it has one, else straight line × detour.
+    model = TransitModel(feed, graph=getattr(study.network.summer, "graph", None), window=depart)
+    result = study.transit(model)
+    write_transit(result, folder)
+    return result
+
+
+def transit_report_section(diagnostic: Any, result: Any) -> Any:
+    """The report's "sans voiture" section of :func:`run_transit`'s result."""
+    from maillage.outputs.report import maps
+    from maillage.outputs.report.transit import transit_section
+
+    return transit_section(result, maps.map_layers(diagnostic.territory, diagnostic.communes))
+
+
+def print_transit(block: dict[str, Any], names: dict[str, str]) -> None:
+    """Say the ``transports_en_commun`` block in French."""
+    walk = "le long des routes" if block["marche"] == "road" else "à vol d'oiseau × 1,4"
+    click.echo(
+        f"\nSans voiture ({block['flux']}, {block['jour']}, départ {block['depart']}, "
+        f"marche {walk}) :"
+    )
+    for family, values in block["familles"].items():
+        beyond = values["population_sans_acces"]
+        click.echo(
+            f"  {family} : sans accès en 30/45/60 min : "
+            + " / ".join(_int(beyond[k] or 0) for k in beyond)
+            + " hab."
+        )
+    key = next(k for k in block if k.startswith("communes_a_moins_de_"))
+    for kind, codes in block[key].items():
+        listed = ", ".join(names.get(code, code) for code in codes)
+        click.echo(f"  {kind} à moins de 60 min : {len(codes)} commune(s) : {listed}")

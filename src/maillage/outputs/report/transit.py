@@ -1,0 +1,89 @@
+"""The report's "sans voiture" section: access by public transport and walking."""
+
+from __future__ import annotations
+
+from maillage.indicators.transit import TransitAccess
+from maillage.outputs.report import maps
+from maillage.outputs.report.content import (
+    Figure,
+    ReportSection,
+    Table,
+    french_number,
+    french_percent,
+)
+from maillage.services.typology import load_typology
+
+__all__ = ["transit_section"]
+
+
+def transit_section(result: TransitAccess, layers: maps.MapLayers) -> ReportSection:
+    """Maps of the time by public transport per family, and the population without access.
+
+    Communes without access (no station within walking distance, or more than 3 h) are
+    drawn as "no data".
+    """
+    settings = result.settings
+    section = ReportSection("sans-voiture", "Sans voiture : transports en commun et marche")
+    section.paragraphs.append(
+        f"Horaires du flux {settings['flux']}, le {settings['jour']}, départ entre "
+        f"{settings['depart'].replace('-', ' et ')} (le meilleur départ de la plage compte) ; "
+        f"marche à 4,5 km/h, au plus {settings['marche_max_minutes']:g} min à chaque bout."
+    )
+    if settings["marche"] == "straight_line":
+        section.warning = (
+            "Marche estimée à vol d'oiseau × 1,4 (aucun réseau routier donné) : donnez "
+            "--reseau pour marcher le long des routes."
+        )
+    labels = load_typology().family_labels
+    thresholds = settings["seuils_minutes"]
+    for family, part in result.families.groupby("family"):
+        label = labels.get(str(family), str(family))
+        minutes = part.set_index("origin_id")["minutes"]
+        classes, class_labels = maps.time_classes(minutes, thresholds)
+        figure = maps.class_map(
+            layers,
+            minutes,
+            classes,
+            class_labels,
+            title=f"{label} : sans voiture",
+            legend_title="Transports en commun + marche",
+        )
+        section.figures.append(
+            Figure(
+                maps.figure_png(figure),
+                f"Temps au service le plus proche ({label.lower()}) en transports en commun "
+                "et à pied ; en gris, pas d'accès.",
+                f"carte-sans-voiture-{family}",
+            )
+        )
+    territory = result.access[result.access["niveau"] == "territoire"]
+    rows = []
+    for row in territory.itertuples(index=False):
+        values = row._asdict()
+        rows.append(
+            [
+                labels.get(str(row.family), str(row.family)),
+                *(
+                    f"{french_number(values[f'population_sans_acces_{t:g}min'])} "
+                    f"({french_percent(values[f'part_sans_acces_{t:g}min'])})"
+                    for t in thresholds
+                ),
+                french_number(row.mediane_minutes, 1),
+                french_number(row.ecart_median_minutes, 1),
+            ]
+        )
+    section.tables.append(
+        Table(
+            "table-sans-voiture",
+            "Population sans accès en transports en commun, par seuil",
+            [
+                "Famille",
+                *(f"sans accès en {t:g} min" for t in thresholds),
+                "médiane (min)",
+                "écart médian avec la voiture (min)",
+            ],
+            rows,
+            [False, *([True] * len(thresholds)), True, True],
+        )
+    )
+    return section

@@ -1,0 +1,106 @@
+"""Itinerant services: TOML stops, ANCT's mobile France Services, hours within reach."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+
+from maillage._errors import InputFileError
+from maillage.network.model import StraightLineModel
+from maillage.services.catalogue import builtin_services
+from maillage.services.itinerant import (
+    itinerant_access,
+    itinerant_from_france_services,
+    read_itinerant,
+)
+from maillage.sources.france_services import MOBILE_FORMATS
+
+# Stops at real town halls of Haute Maurienne; the hours are invented for the test.
+TOML = """
+[[itinerant]]
+nom = "France services itinérante de Haute Maurienne"
+type = "france-services"
+
+[[itinerant.arrets]]
+commune = "73290"
+horaires = "Tu 09:00-12:00; Th 14:00-16:00"
+
+[[itinerant.arrets]]
+commune = "73040"
+heures_par_semaine = 2
+"""
+
+
+def test_mobile_france_services_are_read_as_itinerant(raw_france_services) -> None:  # type: ignore[no-untyped-def]
+    stops = itinerant_from_france_services(builtin_services("france_services"))
+    raw = {
+        "fs:" + row["id_fs"] for row in raw_france_services if row["format_fs"] in MOBILE_FORMATS
+    }
+    assert set(stops["service_id"]) <= raw
+    assert len(stops) >= 0.95 * len(raw) > 100  # a few rows of the list are rejected
+    assert (stops["itinerant_id"] == stops["service_id"]).all()
+
+
+def test_toml_stops_at_town_halls(tmp_path: Path) -> None:
+    path = tmp_path / "bus.toml"
+    path.write_text(TOML, encoding="utf-8")
+    stops = read_itinerant(path)
+    assert stops["hours_per_week"].tolist() == [5.0, 2.0]
+    halls = builtin_services("mairies").set_index("commune")
+    for stop in stops.itertuples():
+        hall = halls.loc[stop.commune]
+        assert (stop.geometry.x, stop.geometry.y) == (hall["lon"], hall["lat"])
+
+
+HEAD = '[[itinerant]]\ntype = "A128"\n[[itinerant.arrets]]\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        (
+            '[[itinerant]]\nnom = "x"\n[[itinerant.arrets]]\ncommune = "73290"\n',
+            "« type » manquant",
+            1,
+        ),
+        (
+            '[[itinerant]]\ntype = "A128"\n[[itinerant.arrets]]\nheures_par_semaine = 2\n',
+            "ni commune ni lon/lat",
+            3,
+        ),
+        (
+            HEAD + 'commune = "73290"\nhoraires = "mardi matin"\n',
+            "illisibles",
+            5,
+        ),
+        (
+            HEAD + 'commune = "73999"\nheures_par_semaine = 1\n',
+            "sans mairie connue",
+            4,
+        ),
+    ],
+)
+def test_toml_errors_name_the_line(tmp_path: Path, text: str, message: str, line: int) -> None:
+    path = tmp_path / "bus.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputFileError, match=message) as error:
+        read_itinerant(path)
+    assert error.value.line == line
+
+
+def test_hours_within_reach_equal_a_direct_count(tmp_path: Path, maurienne) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "bus.toml"
+    path.write_text(TOML, encoding="utf-8")
+    stops = read_itinerant(path)
+    origins = maurienne.communes.rename(columns={"commune": "origin_id"})
+    table = itinerant_access(origins, stops, StraightLineModel(), threshold_minutes=20)
+    # Direct: Lambert-93 distances × 1.4 at 45 km/h, each stop's hours added when within 20 min.
+    a = origins.to_crs(2154).geometry
+    b = gpd.GeoSeries(stops.geometry, crs=4326).to_crs(2154)
+    minutes = np.array([[p.distance(q) * 1.4 / 45000 * 60 for q in b] for p in a])
+    expected = (minutes <= 20) @ stops["hours_per_week"].to_numpy()
+    assert table["heures_par_semaine"].to_numpy() == pytest.approx(expected)
+    assert 0 < int((table["heures_par_semaine"] > 0).sum()) < len(origins)
