@@ -24,8 +24,8 @@ import pandas as pd
 
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.indicators.settings import DiagnosticSettings
-from maillage.network.coverage import Coverage
 from maillage.indicators.transit import TransitAccess
+from maillage.network.coverage import Coverage
 from maillage.network.model import NetworkPair
 from maillage.network.transit import TransitModel
 from maillage.planning.scenario import Scenario, ScenarioResult, read_scenario, run_scenario
@@ -266,6 +266,7 @@ level=<Level.COMMUNE: 'commune'>, comparison=True)
         if not isinstance(self.network.summer, RoadModel):
             return None
         return extract_coverage(self.network.summer.graph, self.territory, self.services)
+
     def transit(self, model: TransitModel) -> TransitAccess:
         """Access without a car: public transport + walking, beside the study's car times.
 
