@@ -20,6 +20,7 @@ import pandas as pd
 from maillage._data import data_path
 from maillage._progress import progress
 from maillage.indicators.access import weighted_median
+from maillage.indicators.classes import ENJEU_CLASSES, ENJEU_CRITERIA, enjeu_class_codes
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.network.straight_line import METHOD as STRAIGHT_LINE
 from maillage.outputs.report import maps
@@ -579,21 +580,22 @@ def enjeux_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSect
     section = ReportSection("enjeux", "Territoires à enjeux")
     enjeux = diagnostic.enjeux
     section.paragraphs.append(
-        "Communes où l'accès est le plus difficile et le besoin le plus fort : score croisant "
-        "les temps d'accès par famille et la part des publics concernés (personnes âgées, "
-        "enfants), classé en cinq niveaux."
+        "Communes où l'accès est le plus difficile et le besoin le plus fort. Chaque commune "
+        f"est classée en {len(ENJEU_CLASSES)} niveaux selon des critères fixes, famille par "
+        "famille, au regard du seuil de temps de la famille : "
+        + " ; ".join(f"enjeu {c} : {ENJEU_CRITERIA[c]}" for c in reversed(ENJEU_CLASSES))
+        + ". Le score, qui croise les temps d'accès et la part des publics concernés "
+        "(personnes âgées, jeunes), ordonne les communes."
     )
-    order = ["très fort", "fort", "moyen", "faible", "très faible"]
-    present = [c for c in order if c in set(enjeux["classe"])]
-    classes = enjeux.set_index("origin_id")["classe"].map({c: i for i, c in enumerate(present)})
+    levels = enjeux.set_index("origin_id")["classe"]
     figure = maps.class_map(
         layers,
         enjeux.set_index("origin_id")["score"],
-        classes.astype(float),
-        [f"enjeu {c}" for c in present],
+        enjeu_class_codes(levels),
+        [f"enjeu {c}" for c in ENJEU_CLASSES],
         title="Territoires à enjeux",
         legend_title="Niveau d'enjeu",
-        palette="YlOrRd_r",
+        palette="YlOrRd",
         note=_method_note(diagnostic),
     )
     section.figures.append(

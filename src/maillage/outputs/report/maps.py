@@ -13,7 +13,6 @@ neighbours), communes are drawn as circles sized by population, and the map says
 from __future__ import annotations
 
 import io
-import itertools
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
+from maillage.indicators.classes import time_classes as time_classes  # the same classes
 from maillage.sources.communes import polygons_of, read_commune_polygons
 from maillage.territory.territory import Territory
 
@@ -135,30 +135,6 @@ def map_layers(territory: Territory, communes: gpd.GeoDataFrame, *, towns: int =
     return MapLayers(frame.reset_index(drop=True), context, epci, labels, has_polygons)
 
 
-def time_classes(
-    values: pd.Series, thresholds_minutes: Sequence[float]
-) -> tuple[pd.Series, list[str]]:
-    """Class of each time by the report's thresholds, and the legend's labels.
-
-    Classes are ``[0, t1[, [t1, t2[ … [tn, ∞[`` (a time equal to a threshold is beyond it,
-    as in the access indicators); NaN stays NaN.
-
-    Examples
-    --------
-    >>> classes, labels = time_classes(pd.Series([3.0, 7.0, 40.0, np.nan]), [7, 15])
-    >>> classes.tolist(), labels
-    ([0.0, 1.0, 2.0, nan], ['moins de 7 min', '7 à 15 min', '15 min et plus'])
-    """
-    edges = sorted(float(t) for t in thresholds_minutes)
-    labels = [f"moins de {edges[0]:g} min"]
-    labels += [f"{low:g} à {high:g} min" for low, high in itertools.pairwise(edges)]
-    labels.append(f"{edges[-1]:g} min et plus")
-    classes = pd.Series(
-        np.searchsorted(edges, values.to_numpy(float), side="right"), index=values.index
-    )
-    return classes.astype(float).where(values.notna()), labels
-
-
 def quantile_classes(values: pd.Series, *, k: int = 5) -> tuple[pd.Series, list[str]]:
     """Natural-breaks classes (Fisher–Jenks, :mod:`mapclassify`) with French labels.
 
@@ -209,6 +185,7 @@ def class_map(
     handles: list[Artist] = [
         Patch(facecolor=colours[i], edgecolor="#555555", label=f"{label} ({counts[i]})")
         for i, label in enumerate(labels)
+        if counts[i]  # the legend names the classes on the map, no more
     ]
     if np.isnan(by_commune).any():
         handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#555555", label="sans donnée"))
