@@ -77,9 +77,11 @@ def test_remote_and_older_communes_rank_first(sites, population, proxy_nearest) 
     # "fort", whatever the commune's rank.
     within = scores["raisons"] == "accès dans les seuils"
     assert set(scores.loc[within, "classe"]) == {"faible"}
-    assert (scores.loc[scores["raisons"].str.startswith("loin"), "classe"]).isin(
-        ["fort", "très fort"]
-    ).all()
+    assert (
+        (scores.loc[scores["raisons"].str.startswith("loin"), "classe"])
+        .isin(["fort", "très fort"])
+        .all()
+    )
     assert set(scores["classe"]) == {"faible", "modéré", "fort", "très fort"}
     assert sorted(scores["rank"])[0] == 1
 

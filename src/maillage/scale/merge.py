@@ -250,6 +250,7 @@ def merge_partitions(
         hours_within_minutes=hours_within_minutes,
         notes=notes,
         comparison=comparison,
+        graph=graph,
     )
     result.notes.append(
         f"Calcul réparti en {len(results)} partitions (couronne de services par partition) ; "

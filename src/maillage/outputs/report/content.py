@@ -20,6 +20,7 @@ import pandas as pd
 from maillage._data import data_path
 from maillage._progress import progress
 from maillage.indicators.access import weighted_median
+from maillage.indicators.bassins import agreement_rate
 from maillage.indicators.classes import ENJEU_CLASSES, ENJEU_CRITERIA, enjeu_class_codes
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.network.straight_line import METHOD as STRAIGHT_LINE
@@ -528,28 +529,34 @@ def bassins_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSec
         section.warning = "Bassins de services non calculés (aucun service de gamme)."
         return section
     names = _commune_names(diagnostic)
-    categories = bassins.set_index("origin_id")["bassin"].astype(str)
-    labels = {code: f"Pôle : {names.get(code, code)}" for code in set(categories)}
+    categories = bassins.set_index("origin_id")["bassin"].dropna().astype(str)
+    labels = {code: f"Bassin de {names.get(code, code)}" for code in set(categories)}
     figure = maps.category_map(
         layers,
         categories,
         labels,
         title="Bassins de services",
-        legend_title="Bassin (commune pôle)",
+        legend_title="Bassin (nommé d'après son pôle)",
         note=_method_note(diagnostic),
     )
     section.figures.append(
         Figure(
             maps.figure_png(figure),
-            "Chaque commune est rattachée au pôle où ses habitants trouvent au plus vite le "
-            "plus de services.",
+            "Chaque commune est rattachée au pôle de services qu'elle atteint le plus vite, "
+            "de proche en proche par des communes voisines du même bassin : chaque bassin "
+            "est d'un seul tenant autour de son pôle.",
             "carte-bassins",
         )
     )
     if not np.isnan(diagnostic.bassin_agreement):
+        zones = diagnostic.communes.set_index("origin_id")["bassin_vie"]
+        communes_rate = agreement_rate(categories, zones.reindex(categories.index))
         section.paragraphs.append(
-            f"Ces bassins coïncident à {french_percent(diagnostic.bassin_agreement, 0)} (part "
-            "des communes) avec les bassins de vie 2022 de l'INSEE."
+            "Accord avec les bassins de vie 2022 de l'INSEE (chaque bassin étant apparié au "
+            "bassin de vie qui en réunit le plus d'habitants) : "
+            f"{french_percent(diagnostic.bassin_agreement, 0)} de la population et "
+            f"{french_percent(communes_rate, 0)} des communes sont dans le bassin de vie "
+            "apparié à leur bassin de services."
         )
     section.paragraphs += [n for n in diagnostic.notes if n.startswith("Bassins")]
     frame = diagnostic.communes[["origin_id", "population"]].merge(bassins, on="origin_id")
@@ -560,16 +567,17 @@ def bassins_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSec
         Table(
             "bassins-poles",
             "Bassins de services et leur pôle",
-            ["Pôle", "Communes", "Population"],
+            ["Bassin", "Pôle (code commune)", "Communes", "Population"],
             [
                 [
-                    str(names.get(code, code)),
+                    labels[str(code)],
+                    str(code),
                     french_number(row.communes),
                     french_number(row.population),
                 ]
                 for code, row in grouped.sort_values("population", ascending=False).iterrows()
             ],
-            [False, True, True],
+            [False, False, True, True],
         )
     )
     return section

@@ -229,12 +229,12 @@ def category_map(
 ) -> Figure:
     """Communes coloured by category (``categories`` indexed by ``origin_id``).
 
-    Neighbouring categories get different colours (greedy colouring of the adjacency of
-    the categories' areas, Okabe–Ito palette).
+    Every category gets its own colour (Okabe–Ito first), so that the legend reads
+    without ambiguity.
     """
     figure, ax = _frame(layers)
     by_commune = categories.reindex(layers.communes["origin_id"])
-    colour_of = _colouring(layers, by_commune)
+    colour_of = _colouring(by_commune)
     facecolours = [
         NO_DATA_COLOUR if pd.isna(c) else colour_of[str(c)] for c in by_commune.to_numpy()
     ]
@@ -368,25 +368,13 @@ def _north_arrow(ax: Axes) -> None:
     )
 
 
-def _colouring(layers: MapLayers, by_commune: pd.Series) -> dict[str, str]:
-    """Greedy colouring: each category gets the first colour its near neighbours don't use."""
-    frame = layers.communes.assign(category=by_commune.to_numpy()).dropna(subset=["category"])
-    frame["category"] = frame["category"].astype(str)
-    areas = frame.dissolve(by="category")["geometry"]
-    if not layers.polygons:
-        areas = areas.convex_hull
-    # Categories closer than 5 % of the map's extent count as neighbours: two areas of
-    # one colour that nearly touch would read as one.
-    minx, miny, maxx, maxy = layers.communes.total_bounds
-    near_m = 0.05 * max(maxx - minx, maxy - miny, 1.0)
-    order = frame["category"].value_counts().index
-    colours: dict[str, str] = {}
-    for category in order:
-        touching = areas.index[areas.distance(areas[category]) < near_m]
-        used = {colours[c] for c in touching if c in colours}
-        free = [c for c in OKABE_ITO if c not in used]
-        colours[category] = free[0] if free else OKABE_ITO[len(colours) % len(OKABE_ITO)]
-    return colours
+def _colouring(by_commune: pd.Series) -> dict[str, str]:
+    """One distinct colour per category (largest first): Okabe–Ito, then ColorBrewer's
+    Paired and tab20 when there are more categories than Okabe–Ito has colours."""
+    order = by_commune.dropna().astype(str).value_counts().index
+    extra = [to_hex(c) for name in ("Paired", "tab20") for c in colormaps[name].colors]  # type: ignore[attr-defined]
+    palette = list(dict.fromkeys([*OKABE_ITO, *extra]))
+    return {category: palette[i % len(palette)] for i, category in enumerate(order)}
 
 
 def _fr(value: float) -> str:
