@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from maillage import __version__
+from maillage.cli.french import FrenchGroup
 from maillage.cli.options import (
     builtin_territory_option,
     fail_on_errors,
@@ -25,7 +26,7 @@ from maillage.cli.summary import territory_summary, verification_summary
 from maillage.cli.text import print_diagnostic, print_territory, print_verification
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--aide", "--help"]})
+@click.group(cls=FrenchGroup, context_settings={"help_option_names": ["-h", "--aide", "--help"]})
 @click.version_option(__version__, "--version", message="maillage %(version)s")
 def cli() -> None:
     """maillage : diagnostic et schéma de services à la population.
