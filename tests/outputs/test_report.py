@@ -23,7 +23,9 @@ from PIL import Image
 
 from maillage.cli.main import cli
 from maillage.outputs.report.content import french_number, french_percent
-from maillage.services.typology import FAMILIES
+from maillage.services.typology import FAMILIES, load_typology
+
+LABELS = load_typology().family_labels
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SECTIONS = [
@@ -209,13 +211,13 @@ def test_report_figures_equal_the_exports(study) -> None:
         assert territory[0] == "Pays de Maurienne"
         row = access[
             (access["niveau"] == "territoire")
-            & (access["family"] == family)
-            & (access["saison"] == "ete")
+            & (access["famille"] == LABELS[family])
+            & (access["saison"] == "été")
         ].iloc[0]
         for t in (7, 15, 20, 30):
             column = header.index(f"Hab. à {t} min ou plus")
-            assert territory[column] == french_number(row[f"population_beyond_{t}min"])
-            assert territory[column + 1] == french_percent(row[f"share_beyond_{t}min"])
+            assert territory[column] == french_number(row[f"population_a_{t}_min_ou_plus"])
+            assert territory[column + 1] == french_percent(row[f"part_a_{t}_min_ou_plus"])
         assert territory[2] == french_number(summary["familles"][family]["mediane_minutes"], 1)
         # E2SFCA per EPCI, recomputed from the workbook's commune rows.
         sheet = book[
@@ -226,7 +228,7 @@ def test_report_figures_equal_the_exports(study) -> None:
         epci_names = {r[1]: r[0] for r in tables["territoire-epci"][1:]}
         for line in tables[f"e2sfca-{family}"][1:]:
             code = next(c for c, name in epci_names.items() if name == line[0])
-            part = frame[frame["EPCI (SIREN)"] == code]
+            part = frame[frame["SIREN de l'EPCI"] == code]
             expected = np.average(
                 part["Offre pour 10 000 hab. (E2SFCA)"].astype(float),
                 weights=part["Population"].astype(float),
@@ -236,7 +238,7 @@ def test_report_figures_equal_the_exports(study) -> None:
     enjeux = list(book["Territoires à enjeux"].values)[1:16]
     report = tables["enjeux-communes"][1:]
     assert [r[1] for r in report] == [r[2] for r in enjeux]
-    assert [r[3] for r in report] == [french_number(r[3], 2) for r in enjeux]
+    assert [r[3] for r in report] == [french_number(r[5], 2) for r in enjeux]
     # The territory's population is the sum of its communes.
     assert summary["population"] == 42_946
     populations = [int(r[3].replace("\u202f", "")) for r in tables["territoire-epci"][1:]]
@@ -260,6 +262,15 @@ def test_geopackage_and_workbook_have_the_documented_layers_and_sheets(study) ->
     book = openpyxl.load_workbook(folder / "diagnostic.xlsx")
     xlsx_part = doc.split("### `diagnostic.xlsx`")[1]
     sheets = re.findall(r"`([^`]+)`", xlsx_part.split("En-têtes")[0])
-    expected = ["Territoire", "Services publics et emploi", "Accès aux soins"]
-    assert all(name in sheets for name in [*expected, "Territoires à enjeux"])
-    assert book.sheetnames == [*expected, "Territoires à enjeux"]
+    expected = [
+        "Territoire",
+        "Services publics et emploi",
+        "Accès aux soins",
+        "Intercommunalités",
+        "Bassins de services",
+        "Territoires à enjeux",
+        "Comparaison",
+        "Dictionnaire des données",
+    ]
+    assert all(name in sheets for name in expected)
+    assert book.sheetnames == expected

@@ -177,7 +177,7 @@ def class_map(
     (services closed or opened by a scenario, sites proposed...).
     """
     figure, ax = _frame(layers)
-    colours = colormaps[palette](np.linspace(0.12, 0.92, len(labels)))
+    colours = class_colours(palette, len(labels))
     by_commune = classes.reindex(layers.communes["origin_id"]).to_numpy(float)
     facecolours = [NO_DATA_COLOUR if np.isnan(c) else to_hex(colours[int(c)]) for c in by_commune]
     _draw_communes(ax, layers, facecolours)
@@ -234,7 +234,7 @@ def category_map(
     """
     figure, ax = _frame(layers)
     by_commune = categories.reindex(layers.communes["origin_id"])
-    colour_of = _colouring(by_commune)
+    colour_of = category_colours(by_commune)
     facecolours = [
         NO_DATA_COLOUR if pd.isna(c) else colour_of[str(c)] for c in by_commune.to_numpy()
     ]
@@ -368,7 +368,18 @@ def _north_arrow(ax: Axes) -> None:
     )
 
 
-def _colouring(by_commune: pd.Series) -> dict[str, str]:
+def class_colours(palette: str, count: int) -> list[str]:
+    """The colours of ``count`` ordered classes in a sequential palette (maps, QGIS styles).
+
+    Examples
+    --------
+    >>> class_colours("YlOrRd", 2)
+    ['#ffeea3', '#a60026']
+    """
+    return [to_hex(c) for c in colormaps[palette](np.linspace(0.12, 0.92, count))]
+
+
+def category_colours(by_commune: pd.Series) -> dict[str, str]:
     """One distinct colour per category (largest first): Okabe–Ito, then ColorBrewer's
     Paired and tab20 when there are more categories than Okabe–Ito has colours."""
     order = by_commune.dropna().astype(str).value_counts().index
