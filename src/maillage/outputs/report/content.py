@@ -18,32 +18,18 @@ import numpy as np
 import pandas as pd
 
 from maillage._data import data_path
-from maillage._progress import progress
 from maillage.indicators.access import weighted_median
 from maillage.indicators.bassins import agreement_rate
 from maillage.indicators.classes import ENJEU_CLASSES, ENJEU_CRITERIA, enjeu_class_codes
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.network.straight_line import METHOD as STRAIGHT_LINE
+from maillage.outputs.french import plural
 from maillage.outputs.report import maps
 from maillage.services.typology import FAMILIES, load_typology
 from maillage.sources.communes import read_departements, read_epci
 
 #: The radius of the opening-hours indicators (as in :func:`run_diagnostic`'s default).
 HOURS_WITHIN_MINUTES = 20.0
-
-
-@dataclass
-class Figure:
-    """A map or chart of the report: PNG bytes and a caption."""
-
-    png: bytes
-    caption: str
-    id: str
-
-    @property
-    def data_uri(self) -> str:
-        """The PNG as a ``data:`` URI, so the HTML stands alone."""
-        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
 
 @dataclass
@@ -55,6 +41,69 @@ class Table:
     headers: list[str]
     rows: list[list[str]]
     numeric: list[bool] = field(default_factory=list)
+
+
+@dataclass
+class Figure:
+    """A map or chart of the report: PNG bytes and a caption.
+
+    ``legend`` and ``classes``: for a classed map, its legend's entries and the classes
+    its communes are drawn in (:func:`maps.map_key`), written beside the image so that
+    a reader (or a test) can compare them with the table of the classes.
+    """
+
+    png: bytes
+    caption: str
+    id: str
+    legend: list[str] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
+    key_table: Table | None = None
+
+    @property
+    def data_uri(self) -> str:
+        """The PNG as a ``data:`` URI, so the HTML stands alone."""
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+def map_figure(
+    figure: maps.MatplotlibFigure, caption: str, id: str, key_table: Table | None = None
+) -> Figure:
+    """A drawn map as a report figure: its PNG, caption, legend, classes drawn and the
+    table of its classes."""
+    legend, classes = maps.map_key(figure)
+    return Figure(maps.figure_png(figure), caption, id, legend, classes, key_table)
+
+
+def class_table(
+    id: str,
+    caption: str,
+    classes: pd.Series,
+    labels: Sequence[str],
+    population: pd.Series,
+    *,
+    no_data_label: str = maps.NO_DATA_LABEL,
+) -> Table:
+    """Communes and inhabitants in each class of a map, the classes its legend names.
+
+    ``classes``: class number (or label) of each commune, by ``origin_id``; NaN: no data.
+    """
+    codes = classes.reindex(population.index)
+    rows = []
+    for position, label in enumerate(labels):
+        members = codes == (position if pd.api.types.is_numeric_dtype(codes) else label)
+        if members.any():
+            rows.append(
+                [label, french_number(members.sum()), french_number(population[members].sum())]
+            )
+    if codes.isna().any():
+        rows.append(
+            [
+                no_data_label,
+                french_number(codes.isna().sum()),
+                french_number(population[codes.isna()].sum()),
+            ]
+        )
+    return Table(id, caption, ["Classe", "Communes", "Habitants"], rows, [False, True, True])
 
 
 @dataclass
@@ -73,6 +122,12 @@ class ReportSection:
         Maps and tables, in order.
     warning
         A highlighted warning paragraph (straight-line estimate, missing data).
+    kind
+        ``"partie"`` (flows on from the previous section), ``"page"`` (starts a page:
+        the synthèse, each fiche intercommunale, the method).
+    findings
+        The synthèse's findings: text, and the id and name of the map or table that
+        shows it (its page is printed beside it).
     """
 
     id: str
@@ -81,6 +136,8 @@ class ReportSection:
     figures: list[Figure] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     warning: str | None = None
+    kind: str = "partie"
+    findings: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def french_number(value: object, decimals: int = 0) -> str:
@@ -104,42 +161,6 @@ def french_percent(share: object, decimals: int = 1) -> str:
     """A share in [0, 1] as a French percentage: ``8,7 %``."""
     number = french_number(100 * float(share), decimals)  # type: ignore[arg-type]
     return number if number == "–" else f"{number}\u00a0%"
-
-
-def build_sections(
-    diagnostic: Diagnostic,
-    services: gpd.GeoDataFrame,
-    *,
-    extra_sections: Sequence[ReportSection] = (),
-) -> list[ReportSection]:
-    """Every section of the report, in reading order.
-
-    Parameters
-    ----------
-    diagnostic
-        The computed diagnostic.
-    services
-        The services it used (counted per family and source).
-    extra_sections
-        Sections of scenarios or siting, placed before the method.
-    """
-    layers = maps.map_layers(diagnostic.territory, diagnostic.communes)
-    sections = [territory_section(diagnostic, services, layers)]
-    labels = load_typology().family_labels
-    families = progress(FAMILIES, description="Rapport : cartes par famille", unit="famille")
-    sections += [
-        family_section(diagnostic, services, layers, family, labels.get(family, family))
-        for family in families
-    ]
-    sections += [
-        hours_section(diagnostic),
-        seasons_section(diagnostic),
-        bassins_section(diagnostic, layers),
-        enjeux_section(diagnostic, layers),
-        *extra_sections,
-        method_section(diagnostic, services),
-    ]
-    return sections
 
 
 def straight_line_warning(diagnostic: Diagnostic) -> str | None:
@@ -277,12 +298,20 @@ def family_section(
         legend_title="Temps d'accès (communes)",
         note=_method_note(diagnostic),
     )
+    population = diagnostic.communes.set_index("origin_id")["population"]
     section.figures.append(
-        Figure(
-            maps.figure_png(figure),
+        map_figure(
+            figure,
             f"Temps d'accès au service le plus proche ({label.lower()}), depuis le centre de "
             "chaque commune.",
             f"carte-temps-{family}",
+            class_table(
+                f"classes-temps-{family}",
+                "Communes et habitants par classe de temps",
+                classes,
+                class_labels,
+                population,
+            ),
         )
     )
     section.tables.append(threshold_table(diagnostic, family))
@@ -304,12 +333,19 @@ def family_section(
             note=_method_note(diagnostic),
         )
         section.figures.append(
-            Figure(
-                maps.figure_png(figure),
+            map_figure(
+                figure,
                 "Accessibilité potentielle localisée (E2SFCA, comme l'APL de la DREES) : "
                 "services accessibles pour 10 000 habitants, en tenant compte de la demande "
                 "concurrente.",
                 f"carte-e2sfca-{family}",
+                class_table(
+                    f"classes-e2sfca-{family}",
+                    "Communes et habitants par classe d'offre",
+                    classes,
+                    class_labels,
+                    population,
+                ),
             )
         )
         section.tables.append(e2sfca_table(diagnostic, family))
@@ -539,13 +575,21 @@ def bassins_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSec
         legend_title="Bassin (nommé d'après son pôle)",
         note=_method_note(diagnostic),
     )
+    population = diagnostic.communes.set_index("origin_id")["population"]
     section.figures.append(
-        Figure(
-            maps.figure_png(figure),
+        map_figure(
+            figure,
             "Chaque commune est rattachée au pôle de services qu'elle atteint le plus vite, "
             "de proche en proche par des communes voisines du même bassin : chaque bassin "
             "est d'un seul tenant autour de son pôle.",
             "carte-bassins",
+            class_table(
+                "classes-bassins",
+                "Communes et habitants par bassin",
+                categories.map(labels),
+                list(categories.map(labels).value_counts().index),  # the legend's order
+                population,
+            ),
         )
     )
     if not np.isnan(diagnostic.bassin_agreement):
@@ -606,8 +650,20 @@ def enjeux_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSect
         palette="YlOrRd",
         note=_method_note(diagnostic),
     )
+    population = diagnostic.communes.set_index("origin_id")["population"]
     section.figures.append(
-        Figure(maps.figure_png(figure), "Niveau d'enjeu de chaque commune.", "carte-enjeux")
+        map_figure(
+            figure,
+            "Niveau d'enjeu de chaque commune.",
+            "carte-enjeux",
+            class_table(
+                "classes-enjeux",
+                "Communes et habitants par niveau d'enjeu",
+                levels.map(lambda c: f"enjeu {c}"),
+                [f"enjeu {c}" for c in ENJEU_CLASSES],
+                population,
+            ),
+        )
     )
     names = _commune_names(diagnostic)
     population = diagnostic.communes.set_index("origin_id")["population"]
@@ -746,6 +802,6 @@ def context_summary(diagnostic: Diagnostic) -> dict[str, Any]:
         "territoire": diagnostic.territory.name,
         "methode": diagnostic.method,
         "date": dt.date.today().strftime("%d/%m/%Y"),
-        "population": french_number(diagnostic.communes["population"].sum()),
-        "communes": len(diagnostic.communes),
+        "population": plural(diagnostic.communes["population"].sum(), "habitant"),
+        "communes": plural(len(diagnostic.communes), "commune"),
     }

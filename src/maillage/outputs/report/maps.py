@@ -13,7 +13,9 @@ neighbours), communes are drawn as circles sized by population, and the map says
 from __future__ import annotations
 
 import io
+import re
 import warnings
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,6 +36,7 @@ from maillage.sources.communes import polygons_of, read_commune_polygons
 from maillage.territory.territory import Territory
 
 LAMBERT93 = "EPSG:2154"
+MatplotlibFigure = Figure
 #: Okabe & Ito (2008) qualitative palette, safe for colour-vision deficiencies.
 OKABE_ITO = (
     "#E69F00",
@@ -50,6 +53,9 @@ TIME_PALETTE = "YlOrRd"
 #: Sequential palette of supply indicators (higher is better: dark = more supply).
 SUPPLY_PALETTE = "YlGnBu"
 NO_DATA_COLOUR = "#d9d9d9"
+NO_DATA_LABEL = "sans donnée"
+#: What each map's legend names and which of its classes the communes are drawn in.
+_KEYS: weakref.WeakKeyDictionary[Figure, tuple[list[str], list[str]]] = weakref.WeakKeyDictionary()
 CONTEXT_COLOUR = "#f2f2f2"
 
 
@@ -170,25 +176,30 @@ def class_map(
     palette: str = TIME_PALETTE,
     note: str | None = None,
     markers: Sequence[Marker] = (),
+    no_data_label: str = NO_DATA_LABEL,
+    compact: bool = False,
 ) -> Figure:
     """A classed choropleth of communes (``values``/``classes`` indexed by ``origin_id``).
 
     ``markers`` are points drawn over the communes, each group with its legend entry
     (services closed or opened by a scenario, sites proposed...).
     """
-    figure, ax = _frame(layers)
+    figure, ax = _frame(layers, compact=compact)
     colours = class_colours(palette, len(labels))
     by_commune = classes.reindex(layers.communes["origin_id"]).to_numpy(float)
     facecolours = [NO_DATA_COLOUR if np.isnan(c) else to_hex(colours[int(c)]) for c in by_commune]
     _draw_communes(ax, layers, facecolours)
     counts = np.bincount(by_commune[~np.isnan(by_commune)].astype(int), minlength=len(labels))
+    label_of = {to_hex(colours[i]): label for i, label in enumerate(labels)}
+    label_of[NO_DATA_COLOUR] = no_data_label
+    drawn = [label_of[c] for c in dict.fromkeys(facecolours)]
     handles: list[Artist] = [
         Patch(facecolor=colours[i], edgecolor="#555555", label=f"{label} ({counts[i]})")
         for i, label in enumerate(labels)
         if counts[i]  # the legend names the classes on the map, no more
     ]
     if np.isnan(by_commune).any():
-        handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#555555", label="sans donnée"))
+        handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#555555", label=no_data_label))
     for marker in markers:
         if len(marker.points):
             points = marker.points.to_crs(LAMBERT93)
@@ -215,7 +226,22 @@ def class_map(
                 )
             )
     _finish(figure, ax, layers, title, legend_title, handles, note)
+    order = [*labels, no_data_label]
+    _KEYS[figure] = (
+        [str(h.get_label()) for h in handles if not isinstance(h, Line2D)],
+        sorted(drawn, key=order.index),
+    )
     return figure
+
+
+def map_key(figure: Figure) -> tuple[list[str], list[str]]:
+    """A map's legend entries (counts left out) and the classes its communes are drawn in.
+
+    Read off the drawn map: the legend's texts and the colours given to the communes.
+    Empty for a figure that is not a classed map of this module.
+    """
+    legend, drawn = _KEYS.get(figure, ([], []))
+    return [re.sub(r" \(\d+\)$", "", text) for text in legend], drawn
 
 
 def category_map(
@@ -244,6 +270,9 @@ def category_map(
         Patch(facecolor=colour_of[c], edgecolor="#555555", label=labels.get(c, c)) for c in order
     ]
     _finish(figure, ax, layers, title, legend_title, handles, note)
+    category_of = {colour: labels.get(c, c) for c, colour in colour_of.items()}
+    drawn = [category_of[c] for c in dict.fromkeys(facecolours) if c in category_of]
+    _KEYS[figure] = ([str(h.get_label()) for h in handles], drawn)
     return figure
 
 
@@ -254,11 +283,14 @@ def figure_png(figure: Figure, *, dpi: int = 130) -> bytes:
     return buffer.getvalue()
 
 
-def _frame(layers: MapLayers) -> tuple[Figure, Axes]:
+def _frame(layers: MapLayers, *, compact: bool = False) -> tuple[Figure, Axes]:
     minx, miny, maxx, maxy = layers.communes.total_bounds
     # Room for the map at its aspect ratio beside the legend, plus the notes below.
-    height_in = float(np.clip(7.2 * 0.68 * (maxy - miny) / max(maxx - minx, 1.0) + 1.1, 4.0, 9.5))
-    figure = Figure(figsize=(7.2, height_in))
+    width_in = 6.0 if compact else 7.2
+    height_in = float(
+        np.clip(width_in * 0.68 * (maxy - miny) / max(maxx - minx, 1.0) + 1.1, 3.5, 9.5)
+    )
+    figure = Figure(figsize=(width_in, height_in))
     ax = figure.add_subplot()
     ax.set_axis_off()
     ax.set_aspect("equal")
