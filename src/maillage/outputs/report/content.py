@@ -23,6 +23,7 @@ from maillage.indicators.bassins import agreement_rate
 from maillage.indicators.classes import ENJEU_CLASSES, ENJEU_CRITERIA, enjeu_class_codes
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.network.straight_line import METHOD as STRAIGHT_LINE
+from maillage.outputs import french
 from maillage.outputs.french import plural
 from maillage.outputs.report import maps
 from maillage.services.typology import FAMILIES, load_typology
@@ -141,26 +142,19 @@ class ReportSection:
 
 
 def french_number(value: object, decimals: int = 0) -> str:
-    """A number the French way: thin spaces between thousands, decimal comma.
+    """A number the French way in the report's tables (``–`` when unknown).
 
     Examples
     --------
     >>> french_number(42946), french_number(3.389, 1), french_number(float("nan"))
     ('42\\u202f946', '3,4', '–')
     """
-    if value is None or value is pd.NA:
-        return "–"
-    number = float(value)  # type: ignore[arg-type]
-    if np.isnan(number):
-        return "–"
-    text = f"{number:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
-    return "0" if text in ("-0", "-0,0") else text
+    return french.number(value, decimals, unknown="–")
 
 
 def french_percent(share: object, decimals: int = 1) -> str:
-    """A share in [0, 1] as a French percentage: ``8,7 %``."""
-    number = french_number(100 * float(share), decimals)  # type: ignore[arg-type]
-    return number if number == "–" else f"{number}\u00a0%"
+    """A share in [0, 1] as a French percentage: ``8,7 %`` (``–`` when unknown)."""
+    return french.percent(share, decimals, unknown="–")
 
 
 def straight_line_warning(diagnostic: Diagnostic) -> str | None:
@@ -181,8 +175,9 @@ def territory_section(
     communes = diagnostic.communes
     population = int(communes["population"].sum())
     paragraphs = [
-        f"{diagnostic.territory.name} : {french_number(population)} habitants "
-        f"dans {len(communes)} communes et {communes['epci'].nunique()} intercommunalités."
+        f"{diagnostic.territory.name} : {plural(population, 'habitant')} dans "
+        f"{plural(len(communes), 'commune')} et "
+        f"{plural(communes['epci'].nunique(), 'intercommunalité')}."
     ]
     if layers.polygons:
         area_km2 = float(layers.communes.area.sum()) / 1e6
@@ -193,7 +188,7 @@ def territory_section(
     season = communes["population_saison"].sum()
     paragraphs.append(
         f"Population de pointe en saison touristique (résidences secondaires comprises) : "
-        f"{french_number(season)} personnes, {french_number(season / population, 1)} fois "
+        f"{plural(season, 'personne')}, {french_number(season / population, 1)} fois "
         "la population résidente."
     )
     epci_names = read_epci().set_index("epci")["name"]
@@ -282,12 +277,12 @@ def family_section(
     thresholds = diagnostic.thresholds_minutes
     classes, class_labels = maps.time_classes(minutes, thresholds)
     territory = access_rows(diagnostic, family).iloc[0]
+    last = max(thresholds)
     section.paragraphs.append(
         f"Temps médian au service le plus proche : {french_number(territory['median_minutes'], 1)} "
         f"min (moyenne {french_number(territory['mean_minutes'], 1)} min, pondérée par la "
-        f"population). {french_number(territory[f'population_beyond_{max(thresholds):g}min'])} "
-        f"habitants ({french_percent(territory[f'share_beyond_{max(thresholds):g}min'])}) sont à "
-        f"{max(thresholds):g} minutes ou plus."
+        f"population). {plural(territory[f'population_beyond_{last:g}min'], 'habitant')} "
+        f"({french_percent(territory[f'share_beyond_{last:g}min'])}) à {last:g} minutes ou plus."
     )
     figure = maps.class_map(
         layers,

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure as MplFigure
 
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.network.graph import RoadGraph
+from maillage.outputs.french import plural
 from maillage.outputs.report import maps
 from maillage.outputs.report.content import (
     Figure,
@@ -186,8 +187,8 @@ def siting_section(siting: TerritorySiting, layers: maps.MapLayers) -> ReportSec
             if result.method == "exact"
             else "heuristique gloutonne"
         )
-        + f". {len(siting.existing)} site(s) existant(s) gardé(s), {len(siting.candidates)} "
-        "candidat(s).",
+        + f". {plural(len(siting.existing), 'site existant gardé', 'sites existants gardés')}, "
+        f"{plural(len(siting.candidates), 'candidat')}.",
         f"Habitants à moins de {within:g} min : {french_number(result.population_covered_before)} "
         f"avant, {french_number(result.population_covered_after)} après, sur "
         f"{french_number(result.population_total)} "
