@@ -57,3 +57,15 @@ ENGLISH_WORDS = re.compile(
 def english_words() -> re.Pattern[str]:
     """The English words searched in every French deliverable (report, CLI, exports)."""
     return ENGLISH_WORDS
+
+
+@pytest.fixture(scope="session")
+def france_diagnostic():  # type: ignore[no-untyped-def]
+    """``maillage diagnostic --france`` through the API: every commune, partitioned on Dask.
+
+    About 1 min and 1.4 GB on 2 cores; shared by the scale and the reference tests.
+    """
+    from maillage.study import Study
+    from maillage.territory.spec import TerritorySpec
+
+    return Study.load(TerritorySpec.france()).diagnostic()

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from maillage.indicators.diagnostic import run_diagnostic
+from maillage.outputs.french import notes_text
 from maillage.services.catalogue import territory_services
 from maillage.sources.filosofi import read_filosofi
 from maillage.territory.builtin import pays_de_maurienne
@@ -36,4 +37,4 @@ def test_grid_and_commune_levels_have_the_same_population(
     assert by_cell.cells["population"].sum() == by_commune.communes["population"].sum()
     assert by_commune.cells is None
     # Where people live changes the share beyond a threshold, not the totals.
-    assert any("carreau de 200 m" in note for note in by_cell.notes)
+    assert any("carreau de 200 m" in note for note in notes_text(by_cell.notes))

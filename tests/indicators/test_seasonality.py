@@ -15,6 +15,7 @@ import pytest
 
 from maillage.indicators.diagnostic import run_diagnostic
 from maillage.network.graph import build_graph
+from maillage.network.model import NetworkPair
 from maillage.network.snapping import SnapWarning, snap_points
 from maillage.services.catalogue import territory_services
 from maillage.territory.territory import select_territory
@@ -32,7 +33,7 @@ def test_closed_way_changes_only_routes_that_used_it(tmp_path) -> None:
         network.add_edge(row.source, row.target, minutes=row.minutes, way=row.way_id)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SnapWarning)
-        summer = run_diagnostic(territory, services, graph=graph)
+        summer = run_diagnostic(territory, services, network=NetworkPair.road(graph))
         origin_nodes = snap_points(graph, summer.communes, id_column="origin_id")
         service_nodes = snap_points(graph, services, id_column="service_id")
     origin_nodes = origin_nodes.set_index("origin_id")["node"]
@@ -65,7 +66,7 @@ def test_closed_way_changes_only_routes_that_used_it(tmp_path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SnapWarning)
         both = run_diagnostic(
-            territory, services, graph=graph, winter_graph=graph.without_ways([closed])
+            territory, services, network=NetworkPair.road(graph, graph.without_ways([closed]))
         )
     table = both.family_times.pivot_table(
         index=["origin_id", "family"], columns="saison", values="minutes"

@@ -10,12 +10,14 @@ import pandas as pd
 import pytest
 
 from maillage._errors import InputFileError
+from maillage.notes import Note
+from maillage.outputs.french import notes_text
+from maillage.outputs.scenario import write_scenario
 from maillage.planning.scenario import (
     Scenario,
     apply_scenario,
     read_scenario,
     run_scenario,
-    write_scenario,
 )
 
 EXAMPLE = Path(__file__).parents[2] / "exemples" / "scenario-maurienne.toml"
@@ -92,7 +94,11 @@ def test_the_example_scenario_reads_applies_and_writes(  # type: ignore[no-untyp
     assert opened["family"] == "social_emploi"
     assert len(after) == len(maurienne_services) - 2 + 1
     result = run_scenario(scenario, maurienne, maurienne_services, before=before)
-    assert any("Col du Galibier" in note and "vol d'oiseau" in note for note in result.notes)
+    assert (
+        Note("road_closures_not_applied", {"roads": ["Col du Galibier"], "method": "straight_line"})
+        in result.notes
+    )
+    assert any("Col du Galibier" in t and "vol d'oiseau" in t for t in notes_text(result.notes))
     folder = write_scenario(result, tmp_path / "sortie")
     assert {"scenario_acces.parquet", "scenario_communes.csv", "scenario.gpkg"} <= {
         p.name for p in folder.iterdir()

@@ -32,7 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from maillage.indicators.classes import ENJEU_CLASSES, time_class_labels
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.outputs.dictionary import dictionary, field_name, french_table, with_names
-from maillage.outputs.french import UNKNOWN
+from maillage.outputs.french import UNKNOWN, method_label, notes_text
 from maillage.outputs.qgis_styles import (
     OPEN_END,
     Style,
@@ -442,11 +442,11 @@ def _workbook(
     assert isinstance(summary, Worksheet)
     summary.title = "Territoire"
     summary.append([diagnostic.territory.name])
-    summary.append(["Méthode des temps", diagnostic.method])
+    summary.append(["Méthode des temps", method_label(diagnostic.method)])
     summary.append(["Population", int(diagnostic.communes["population"].sum())])
     summary.append(["Communes", len(diagnostic.communes)])
     summary.append(["Intercommunalités", int(diagnostic.communes["epci"].nunique())])
-    for note in diagnostic.notes:
+    for note in notes_text(diagnostic.notes):
         summary.append(["Note", note])
     summary["A1"].font = Font(bold=True, size=14)
     for family in [f for f in FAMILIES if f in set(diagnostic.family_times["family"])]:

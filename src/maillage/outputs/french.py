@@ -1,7 +1,10 @@
-"""French typography for every deliverable: numbers, percentages, quotes, plurals, hours.
+"""French for every deliverable: typography, and the French words of the library's codes.
 
-The report, the exports and the command line say figures the French way (Imprimerie
-nationale's *Lexique des règles typographiques*):
+Computation layers return numbers and codes (:class:`~maillage.network.model.Method`,
+``"ete"``, :class:`~maillage.notes.Note`); the exports, the report, the command line and
+the web app say them in French with the functions of this module, and nowhere else.
+
+Typography (Imprimerie nationale's *Lexique des règles typographiques*):
 
 * thousands separated by a narrow no-break space (U+202F), decimal comma: ``42 946``,
   ``3,4``;
@@ -15,7 +18,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
+from maillage.network.model import Method
+from maillage.notes import Note
 from maillage.services.opening_hours import WeeklyHours
 
 #: Narrow no-break space (thousands, before ``;:!?%`` and inside « »).
@@ -224,3 +231,155 @@ def opening_hours_text(osm: object) -> str:
         return opening_hours(WeeklyHours.from_osm(str(osm)))
     except ValueError:
         return str(osm)
+
+
+#: French label of each travel-time method (the ``methode`` of the exports).
+METHOD_LABELS = {
+    Method.ROAD: "réseau routier",
+    Method.STRAIGHT_LINE: "vol d'oiseau",
+    Method.TRANSIT: "transports en commun",
+}
+#: Noun, plural and agreement of the points a note is about.
+_WHAT = {
+    "origins": ("origine", "origines", "rattachée", "rattachées"),
+    "services": ("service", "services", "rattaché", "rattachés"),
+}
+
+
+def method_label(method: Method | str) -> str:
+    """The French label of a method (``Method`` or its value).
+
+    Examples
+    --------
+    >>> method_label(Method.STRAIGHT_LINE), method_label("road")
+    ("vol d'oiseau", 'réseau routier')
+    """
+    return METHOD_LABELS[Method(method)]
+
+
+def _ids(params: Mapping[str, Any], more: str = " …") -> str:
+    ids = [str(code) for code in params.get("ids", [])]
+    return ", ".join(ids) + (more if int(params.get("count", len(ids))) > len(ids) else "")
+
+
+def _unplaced(p: Mapping[str, Any]) -> str:
+    count = int(p["count"])
+    noun, nouns, agreed, agreed_plural = _WHAT.get(
+        str(p["what"]), (str(p["what"]), str(p["what"]), "rattaché", "rattachés")
+    )
+    points = plural(count, noun, nouns)
+    if p["reason"] == "too_far":
+        far = f"à plus de {number(p['max_snap_m'])} m de" if "max_snap_m" in p else "loin de"
+        return (
+            f"{points} {far} toute route, non {agreed if count < 2 else agreed_plural} au "
+            f"réseau : {_ids(p)}. Correction : vérifiez leurs coordonnées ; si l'écart est "
+            "réel, leurs temps ne peuvent pas être calculés par la route."
+        )
+    return (
+        f"{points} sans coordonnées ({_ids(p, '…')}) : aucun temps n'est calculé depuis ou "
+        "vers ces points."
+    )
+
+
+def _grid(p: Mapping[str, Any]) -> str:
+    return (
+        f"Diagnostic au carreau de 200 m (Filosofi) : {p['cells']} carreaux habités, "
+        f"{p['communes']} communes ({p['communes_without_cell']} sans carreau, prises à leur "
+        "point) ; population des carreaux recalée sur la population municipale de chaque "
+        "commune ; temps par commune = moyenne des carreaux pondérée par la population."
+    )
+
+
+def _uncoverable(p: Mapping[str, Any]) -> str:
+    limit = (
+        "dans la table" if p["model"] == "p_median" else f"à moins de {p['within_minutes']:g} min"
+    )
+    count = int(p["count"])
+    return (
+        f"{plural(count, 'commune')} qu'aucun site candidat ou existant ne dessert {limit}, "
+        f"{'laissée' if count < 2 else 'laissées'} hors du modèle : {', '.join(p['ids'])} "
+        f"({plural(p['population'], 'habitant')})."
+    )
+
+
+_TEMPLATES: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "straight_line": lambda p: (
+        "Temps estimés à vol d'oiseau (distance × coefficient de détour, à vitesse moyenne) "
+        "faute de réseau routier : indiquez un extrait OpenStreetMap avec --reseau pour des "
+        "temps par la route."
+    ),
+    "winter": lambda p: (
+        "Hiver : population de pointe (résidents + résidences secondaires × "
+        f"{p['beds_per_secondary_residence']:g} lits)"
+        + ("" if p["winter_model"] else " ; routes de l'été (aucune fermeture appliquée)")
+        + "."
+    ),
+    "unplaced": _unplaced,
+    "unknown_population": lambda p: (
+        f"{plural(p['count'], 'origine')} sans population connue ({_ids(p, ', …')}) : "
+        "comptées pour 0 habitant dans les moyennes, médianes et parts ; leurs temps figurent "
+        "dans les tables."
+    ),
+    "grid": _grid,
+    "bassins_without_intermediate": lambda p: (
+        "Bassins de services délimités sans la gamme intermédiaire de l'INSEE (pas de BPE) : "
+        f"sur les équipements disponibles ({', '.join(p['types'])})."
+    ),
+    "bassins_not_contiguous": lambda p: (
+        "Bassins de services : pôle le plus rapide de chaque commune, sans contrainte de "
+        "contiguïté (contours des communes non fournis pour ce territoire)."
+    ),
+    "bassins_not_delineated": lambda p: (
+        "Bassins de services non délimités : aucun équipement hors mairies (ajoutez la BPE "
+        "avec --sources)."
+    ),
+    "communes_without_coordinates": lambda p: (
+        f"{plural(p['count'], 'commune')} sans coordonnées dans le COG, sans temps d'accès : "
+        f"{', '.join(p['ids'])}."
+    ),
+    "partitioned": lambda p: (
+        f"Calcul réparti en {p['partitions']} partitions (couronne de services par partition) "
+        f"; {p['recomputed']} temps au-delà de la garantie d'une partition recalculés sur "
+        "l'ensemble des services."
+    ),
+    "road_closures_not_applied": lambda p: (
+        f"Fermetures de routes non appliquées ({', '.join(p['roads'])}) : "
+        + (
+            "temps estimés à vol d'oiseau, sans réseau routier. Indiquez un extrait "
+            "OpenStreetMap avec --reseau."
+            if p["method"] == Method.STRAIGHT_LINE.value
+            else f"les temps « {method_label(p['method'])} » n'ont pas de routes à fermer."
+        )
+    ),
+    "empty_scenario": lambda p: "Scénario sans changement : les chiffres sont ceux du diagnostic.",
+    "straight_line_before_after": lambda p: (
+        "Temps estimés à vol d'oiseau (distance × 1,4 à 45 km/h), avant comme après."
+    ),
+    "uncoverable": _uncoverable,
+    "p_median_unreached": lambda p: (
+        f"Avec {plural(p['sites'], 'site')}, communes sans site accessible dans la table : "
+        f"{', '.join(p['ids'])}."
+    ),
+}
+
+
+def note_text(note: Note) -> str:
+    """A note as a French sentence.
+
+    Examples
+    --------
+    >>> note_text(Note("unknown_population", {"count": 1, "ids": ["97601"]}))[:39]
+    '1 origine sans population connue (97601'
+    >>> note_text(Note("straight_line"))[:26]
+    "Temps estimés à vol d'oise"
+    """
+    template = _TEMPLATES.get(note.code)
+    if template is None:
+        details = ", ".join(f"{key} = {value}" for key, value in note.params.items())
+        return f"{note.code}" + (f" ({details})" if details else "") + "."
+    return template(note.params)
+
+
+def notes_text(notes: Iterable[Note]) -> list[str]:
+    """Every note as a French sentence, in order."""
+    return [note_text(note) for note in notes]

@@ -22,9 +22,9 @@ from maillage.indicators.access import weighted_median
 from maillage.indicators.bassins import agreement_rate
 from maillage.indicators.classes import ENJEU_CLASSES, ENJEU_CRITERIA, enjeu_class_codes
 from maillage.indicators.diagnostic import Diagnostic
-from maillage.network.straight_line import METHOD as STRAIGHT_LINE
+from maillage.network.model import Method
 from maillage.outputs import french
-from maillage.outputs.french import plural
+from maillage.outputs.french import method_label, note_text, notes_text, plural
 from maillage.outputs.report import maps
 from maillage.services.typology import FAMILIES, load_typology
 from maillage.sources.communes import read_departements, read_epci
@@ -159,7 +159,7 @@ def french_percent(share: object, decimals: int = 1) -> str:
 
 def straight_line_warning(diagnostic: Diagnostic) -> str | None:
     """The warning every page with times carries when they are straight-line estimates."""
-    if diagnostic.method != STRAIGHT_LINE:
+    if diagnostic.method is not Method.STRAIGHT_LINE:
         return None
     return (
         "Temps estimés à vol d'oiseau (distance × coefficient de détour, à vitesse moyenne), "
@@ -496,7 +496,7 @@ def seasons_section(diagnostic: Diagnostic) -> ReportSection:
     if "hiver" not in seasons:
         section.warning = "Pas de calcul d'hiver pour ce diagnostic."
         return section
-    section.paragraphs += [n for n in diagnostic.notes if n.startswith("Hiver")]
+    section.paragraphs += [note_text(n) for n in diagnostic.notes if n.code == "winter"]
     body = []
     for family in [f for f in FAMILIES if f in set(access["family"])]:
         rows = access[access["family"] == family].set_index("saison")
@@ -597,7 +597,7 @@ def bassins_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSec
             f"{french_percent(communes_rate, 0)} des communes sont dans le bassin de vie "
             "apparié à leur bassin de services."
         )
-    section.paragraphs += [n for n in diagnostic.notes if n.startswith("Bassins")]
+    section.paragraphs += [note_text(n) for n in diagnostic.notes if n.code.startswith("bassins")]
     frame = diagnostic.communes[["origin_id", "population"]].merge(bassins, on="origin_id")
     grouped = frame.groupby("bassin").agg(
         communes=("origin_id", "size"), population=("population", "sum")
@@ -708,16 +708,16 @@ def method_section(diagnostic: Diagnostic, services: gpd.GeoDataFrame) -> Report
     section = ReportSection("methode", "Méthode et sources")
     section.warning = straight_line_warning(diagnostic)
     section.paragraphs += [
-        f"Temps de trajet : {diagnostic.method}. Origine : le centre de chaque commune, "
-        "pondéré par sa population (recensement) ; destination : le service le plus proche "
-        "de chaque type, y compris dans les communes voisines (couronne de "
+        f"Temps de trajet : {method_label(diagnostic.method)}. Origine : le centre de chaque "
+        "commune, pondéré par sa population (recensement) ; destination : le service le plus "
+        "proche de chaque type, y compris dans les communes voisines (couronne de "
         f"{diagnostic.territory.buffer_km:g} km).",
         "Seuils : " + ", ".join(f"{t:g} min" for t in diagnostic.thresholds_minutes) + ".",
         "Offre rapportée à la demande : E2SFCA (Luo et Qi, 2009), méthode de l'accessibilité "
         "potentielle localisée (APL) de la DREES, demande pondérée par la tranche d'âge "
         "servie par chaque famille.",
         f"Typologie des services : version {load_typology().version}.",
-        *diagnostic.notes,
+        *notes_text(diagnostic.notes),
         f"Rapport établi le {dt.date.today().strftime('%d/%m/%Y')} avec maillage.",
     ]
     used = set(services["source"]) if "source" in services else set()
@@ -777,7 +777,7 @@ def _provenance() -> dict[str, dict[str, str]]:
 
 
 def _method_note(diagnostic: Diagnostic) -> str:
-    if diagnostic.method == STRAIGHT_LINE:
+    if diagnostic.method is Method.STRAIGHT_LINE:
         return "Temps estimés à vol d'oiseau (pas de réseau routier)."
     return "Temps par la route (OpenStreetMap)."
 
@@ -795,7 +795,7 @@ def context_summary(diagnostic: Diagnostic) -> dict[str, Any]:
     """Title-page facts: territory, method, date."""
     return {
         "territoire": diagnostic.territory.name,
-        "methode": diagnostic.method,
+        "methode": method_label(diagnostic.method),
         "date": dt.date.today().strftime("%d/%m/%Y"),
         "population": plural(diagnostic.communes["population"].sum(), "habitant"),
         "communes": plural(len(diagnostic.communes), "commune"),
