@@ -33,19 +33,19 @@ from maillage.indicators.classes import ENJEU_CLASSES, time_class_labels
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.outputs.dictionary import dictionary, field_name, french_table, with_names
 from maillage.outputs.french import UNKNOWN, method_label, notes_text
+from maillage.outputs.palettes import (
+    OKABE_ITO,
+    SUPPLY_PALETTE,
+    TIME_PALETTE,
+    category_colours,
+    class_colours,
+)
 from maillage.outputs.qgis_styles import (
     OPEN_END,
     Style,
     categorized_qml,
     graduated_qml,
     write_layer_styles,
-)
-from maillage.outputs.report.maps import (
-    OKABE_ITO,
-    SUPPLY_PALETTE,
-    TIME_PALETTE,
-    category_colours,
-    class_colours,
 )
 from maillage.services.typology import FAMILIES, load_typology
 from maillage.sources.communes import polygons_of, read_epci

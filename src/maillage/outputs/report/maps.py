@@ -23,7 +23,7 @@ import geopandas as gpd
 import mapclassify
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps, patheffects
+from matplotlib import patheffects
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
@@ -32,26 +32,26 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from maillage.indicators.classes import time_classes as time_classes  # the same classes
+from maillage.outputs.palettes import (
+    OKABE_ITO as OKABE_ITO,
+)
+from maillage.outputs.palettes import (
+    SUPPLY_PALETTE as SUPPLY_PALETTE,
+)
+from maillage.outputs.palettes import (
+    TIME_PALETTE as TIME_PALETTE,
+)
+from maillage.outputs.palettes import (
+    category_colours as category_colours,
+)
+from maillage.outputs.palettes import (
+    class_colours as class_colours,
+)
 from maillage.sources.communes import polygons_of, read_commune_polygons
 from maillage.territory.territory import Territory
 
 LAMBERT93 = "EPSG:2154"
 MatplotlibFigure = Figure
-#: Okabe & Ito (2008) qualitative palette, safe for colour-vision deficiencies.
-OKABE_ITO = (
-    "#E69F00",
-    "#56B4E9",
-    "#009E73",
-    "#F0E442",
-    "#0072B2",
-    "#D55E00",
-    "#CC79A7",
-    "#999999",
-)
-#: Sequential palette of travel times (ColorBrewer, colour-blind safe).
-TIME_PALETTE = "YlOrRd"
-#: Sequential palette of supply indicators (higher is better: dark = more supply).
-SUPPLY_PALETTE = "YlGnBu"
 NO_DATA_COLOUR = "#d9d9d9"
 NO_DATA_LABEL = "sans donnée"
 #: What each map's legend names and which of its classes the communes are drawn in.
@@ -398,26 +398,6 @@ def _north_arrow(ax: Axes) -> None:
         fontweight="bold",
         arrowprops={"facecolor": "black", "width": 3.5, "headwidth": 10, "headlength": 9},
     )
-
-
-def class_colours(palette: str, count: int) -> list[str]:
-    """The colours of ``count`` ordered classes in a sequential palette (maps, QGIS styles).
-
-    Examples
-    --------
-    >>> class_colours("YlOrRd", 2)
-    ['#ffeea3', '#a60026']
-    """
-    return [to_hex(c) for c in colormaps[palette](np.linspace(0.12, 0.92, count))]
-
-
-def category_colours(by_commune: pd.Series) -> dict[str, str]:
-    """One distinct colour per category (largest first): Okabe–Ito, then ColorBrewer's
-    Paired and tab20 when there are more categories than Okabe–Ito has colours."""
-    order = by_commune.dropna().astype(str).value_counts().index
-    extra = [to_hex(c) for name in ("Paired", "tab20") for c in colormaps[name].colors]  # type: ignore[attr-defined]
-    palette = list(dict.fromkeys([*OKABE_ITO, *extra]))
-    return {category: palette[i % len(palette)] for i, category in enumerate(order)}
 
 
 def _fr(value: float) -> str:
