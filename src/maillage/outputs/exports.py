@@ -141,6 +141,9 @@ def write_exports(
     styles["services"] = _families_style(points)
     csv_folder = folder / "csv"
     csv_folder.mkdir(exist_ok=True)
+    french_table(pd.DataFrame(points.drop(columns="geometry")), names).to_csv(
+        csv_folder / "services.csv", sep=";", decimal=",", index=False, encoding="utf-8-sig"
+    )
     tables = exported_tables(diagnostic)
     for layer, table in tables.items():
         if table.empty:

@@ -419,7 +419,7 @@ def read_generic(
             line=1 if layer_crs is None else None,
             column=DEFAULT_MAPPING["type"],
             fix="ajoutez une colonne « type » (code BPE 2025 ou étiquette OSM) ou indiquez "
-            "son nom (option --colonnes type=VOTRE_COLONNE, ou mapping={'type': ...} en Python)",
+            "son nom (option --colonnes type=VOTRE_COLONNE)",
         )
     frame = _locate(frame, found, layer_crs=layer_crs, crs=crs, path=path, rejections=rejections)
     frame = _finish_communes(frame, found, points=points, rejections=rejections)
