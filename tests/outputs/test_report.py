@@ -178,7 +178,7 @@ def test_pdf_pages_show_the_sections_and_maps(study, tmp_path) -> None:
     pdf = folder / "rapport.pdf"
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page-*.png"))
-    assert len(pages) >= len(SECTIONS)
+    assert len(pages) >= 10  # the sections flow; the synthèse and each fiche have a page
     assert all(_not_blank(page, min_colours=2) for page in pages)
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
