@@ -132,7 +132,8 @@ def _plain_reasons(part: pd.DataFrame) -> str:
 def _plain_level(part: pd.DataFrame) -> str:
     """The level of one commune, read off the criteria table of the classes module."""
     needy_band = part["family"].map(NEED_BAND).notna() & part["needy"]
-    if (part["far"] & needy_band).any():
+    very_far = part["minutes"].isna() | (part["minutes"] > 2 * part["threshold"])
+    if (part["far"] & needy_band).any() or very_far.any():
         return "très fort"
     if part["far"].any():
         return "fort"

@@ -10,9 +10,10 @@ map that the legend or the text does not name.
   family against the family's time threshold :math:`T_f` and the need of the commune:
 
   ============  ==============================================================
-  très fort     beyond :math:`T_f` (or no service reachable) for a family whose
-                public is over-represented (65+ for care and home services,
-                0–19 for youth and early childhood, share above the territory's)
+  très fort     beyond :math:`2 T_f` (or no service reachable) for a family, or
+                beyond :math:`T_f` for a family whose public is over-represented
+                (65+ for care and home services, 0–19 for youth and early
+                childhood, share above the territory's)
   fort          beyond :math:`T_f` for at least one family
   modéré        past half of :math:`T_f` for at least one family
   faible        within half of every :math:`T_f`
@@ -33,8 +34,8 @@ ENJEU_CLASSES: tuple[str, ...] = ("faible", "modéré", "fort", "très fort")
 NEAR_LIMIT = 0.5
 #: The criterion of each level, in French, for legends, text and the data dictionary.
 ENJEU_CRITERIA: dict[str, str] = {
-    "très fort": "au-delà du seuil pour une famille dont le public (âgés ou jeunes) est "
-    "plus présent que dans le territoire",
+    "très fort": "au-delà du double du seuil de temps pour une famille, ou au-delà du seuil "
+    "pour une famille dont le public (âgés ou jeunes) est plus présent que dans le territoire",
     "fort": "au-delà du seuil de temps pour au moins une famille",
     "modéré": "au-delà de la moitié du seuil de temps pour au moins une famille",
     "faible": "en deçà de la moitié du seuil pour toutes les familles",
@@ -42,7 +43,10 @@ ENJEU_CRITERIA: dict[str, str] = {
 
 
 def enjeu_class(*, far_and_needy: bool, far: bool, near: bool) -> str:
-    """The enjeux level of a commune from its three criteria (see the module's table).
+    """The enjeux level of a commune from its criteria (see the module's table).
+
+    ``far_and_needy``: beyond twice a family's threshold (or no service), or beyond the
+    threshold of a family whose public is over-represented.
 
     Examples
     --------

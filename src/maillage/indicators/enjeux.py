@@ -18,8 +18,9 @@ with :math:`s_{c,f}` the share of the age band that needs family :math:`f` most
 (65+ for care and home services, 0–19 for youth and early childhood, the whole population
 for public services: ratio 1) and :math:`w_f = 0.5`. Communes are ranked by score. Their
 level (:data:`maillage.indicators.classes.ENJEU_CLASSES`) rests on absolute criteria, not
-on the rank: beyond a family's threshold where its public is over-represented (très fort),
-beyond a threshold (fort), past half of one (modéré), else faible. Each commune's reasons
+on the rank: beyond twice a family's threshold, or beyond it where its public is
+over-represented (très fort), beyond a threshold (fort), past half of one (modéré), else
+faible. Each commune's reasons
 list the families where it is beyond the threshold, with the need when it is above the
 territory's ("loin des soins et population âgée"), or, when it is within every threshold,
 those where it is past half of it.
@@ -112,7 +113,10 @@ def enjeux_scores(
     result = pd.concat([scores, reasons], axis=1).reset_index()
     result["rank"] = result["score"].rank(ascending=False, method="min").astype(int)
     table["near"] = table["minutes"] >= NEAR_LIMIT * table["threshold"]
-    table["far_and_needy"] = table["far"] & table["needy"] & table["family"].map(NEED_BAND).notna()
+    very_far = table["minutes"].isna() | (table["minutes"] > CAP * table["threshold"])
+    table["far_and_needy"] = very_far | (
+        table["far"] & table["needy"] & table["family"].map(NEED_BAND).notna()
+    )
     criteria = table.groupby("origin_id")[["far_and_needy", "far", "near"]].any()
     levels = pd.Series(
         [
