@@ -13,7 +13,7 @@ import pandas as pd
 from maillage.indicators.classes import ENJEU_CLASSES, enjeu_class_codes
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.outputs.exports import epci_sheet
-from maillage.outputs.french import number, percent, plural
+from maillage.outputs.french import minutes, number, percent, plural
 from maillage.outputs.report import maps
 from maillage.outputs.report.content import (
     ReportSection,
@@ -101,8 +101,8 @@ def _figures_table(diagnostic: Diagnostic, row: pd.Series, code: str) -> Table:
         body.append(
             [
                 f"{label} : temps médian",
-                f"{number(row[median], 1)} min",
-                f"{number(territory['median_minutes'], 1)} min",
+                minutes(row[median], 1),
+                minutes(territory["median_minutes"], 1),
             ]
         )
         body.append(
