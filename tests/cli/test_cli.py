@@ -141,7 +141,7 @@ def test_diagnostic_with_a_road_network_reports_unreachable_points(tmp_path) -> 
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["methode"] == "réseau routier"
-    assert any("06104" in note and "2000 m" in note for note in summary["notes"])
+    assert any("06104" in note and "2\u202f000 m" in note for note in summary["notes"])
 
 
 def test_diagnostic_thresholds_are_configurable(tmp_path) -> None:
