@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import re
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,22 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> No
     """Tests never read the user's cache (downloads, graphs): one fresh cache per session."""
     root = tmp_path_factory.getbasetemp() / "maillage-cache"
     monkeypatch.setenv("MAILLAGE_CACHE", str(root))
+
+
+#: English words that must not reach a French user (issue 17's list, click's words, and
+#: "code" where English puts it: after its noun, "INSEE code"). Case-sensitive where
+#: the French word exists in lower case ("code BPE", "Options").
+ENGLISH_WORDS = re.compile(
+    r"\b(name|names|hospitals?|mean|share|beyond|True|False|Show|Error|Invalid|Usage|"
+    r"Commands|Missing|required|default|No such|Try|Did you mean|Aborted|"
+    r"(?:INSEE|SIREN|commune|postal|EPCI|service|BPE) codes?)\b"
+)
+
+
+@pytest.fixture(scope="session")
+def english_words() -> re.Pattern[str]:
+    """The English words searched in every French deliverable (report, CLI, exports)."""
+    return ENGLISH_WORDS
 
 
 @pytest.fixture(scope="session")

@@ -105,7 +105,7 @@ def test_diagnostic_on_the_builtin_maurienne_writes_the_study(tmp_path, maurienn
     layers = [layer for layer, _ in pyogrio.list_layers(tmp_path / "diagnostic.gpkg")]
     assert layers[0] == "communes"
     communes = pyogrio.read_dataframe(tmp_path / "diagnostic.gpkg", layer="communes")
-    assert sorted(communes["origin_id"]) == sorted(maurienne.codes)
+    assert sorted(communes["code_commune"]) == sorted(maurienne.codes)
     assert communes.crs.to_epsg() == 2154
     # On equal terms (built-in sources, straight line), the comparison's territory row
     # equals the diagnostic: the 30 km ring holds every nearest service.
@@ -118,7 +118,7 @@ def test_diagnostic_on_the_builtin_maurienne_writes_the_study(tmp_path, maurienn
     assert len(supply_demand) == 53 * supply_demand["family"].nunique()
     assert (supply_demand["accessibility_per_10000"] >= 0).all()
     # The summary's figure is the population of the communes beyond 30 minutes.
-    beyond = communes.loc[communes["minutes_soins_ete"] > 30, "population"].sum()
+    beyond = communes.loc[communes["temps_soins_ete_min"] > 30, "population"].sum()
     assert care["population_au_dela"]["30"] == beyond
 
 
@@ -145,9 +145,9 @@ def test_diagnostic_with_a_road_network_reports_unreachable_points(tmp_path) -> 
     assert "calcul forcé par --forcer" in result.stderr
     summary = json.loads(result.stdout)
     assert summary["methode"] == "réseau routier"
-    assert any("06104" in note and "2000 m" in note for note in summary["notes"])
     # the first reading of the extract says how long it takes (stderr, not the JSON)
     assert "Lecture du réseau monaco-2019-09-30.osm.pbf" in result.stderr
+    assert any("06104" in note and "2\u202f000 m" in note for note in summary["notes"])
 
 
 def test_diagnostic_thresholds_are_configurable(tmp_path) -> None:
@@ -182,12 +182,16 @@ def test_diagnostic_exports_for_gis_and_elus(tmp_path) -> None:
         "Territoire",
         "Services publics et emploi",
         "Accès aux soins",
+        "Intercommunalités",
+        "Bassins de services",
         "Territoires à enjeux",
+        "Comparaison",
+        "Dictionnaire des données",
     ]
     rows = list(book["Accès aux soins"].iter_rows(values_only=True))
     assert rows[0][:2] == ("Code commune", "Commune")
-    sheet = {row[0]: row[4] for row in rows[1:]}
-    expected = communes.set_index("origin_id")["minutes_soins_ete"]
+    sheet = {row[0]: row[5] for row in rows[1:]}
+    expected = communes.set_index("code_commune")["temps_soins_ete_min"]
     assert set(sheet) == set(expected.index)
     for code, minutes in sheet.items():
         assert minutes == pytest.approx(expected[code], rel=1e-12)  # Excel keeps 15 digits
@@ -196,8 +200,8 @@ def test_diagnostic_exports_for_gis_and_elus(tmp_path) -> None:
         sep=";",
         decimal=",",
         encoding="utf-8-sig",
-        dtype={"origin_id": str},
+        dtype={"code_commune": str},
     )
-    assert csv["origin_id"].tolist() == [
+    assert csv["code_commune"].tolist() == [
         r[1] for r in book["Territoires à enjeux"].iter_rows(min_row=2, values_only=True)
     ]

@@ -14,7 +14,6 @@ from maillage.indicators.access import nearest_by_family
 from maillage.indicators.bassins import agreement_rate, catchments, delineate_bassins
 from maillage.indicators.enjeux import (
     CAP,
-    CLASSES,
     FAMILY_LABEL,
     NEAR_LIMIT,
     NEED_BAND,
@@ -74,6 +73,15 @@ def test_remote_and_older_communes_rank_first(sites, population, proxy_nearest) 
     assert scores.loc["73047", "rank"] < scores.loc["73248", "rank"]
     assert "loin des soins" in scores.loc["73047", "raisons"]
     assert scores.loc["73248", "raisons"] == "accès dans les seuils"
+    # Levels follow the stated criteria, not the rank: within every threshold is never
+    # "fort", whatever the commune's rank.
+    within = scores["raisons"] == "accès dans les seuils"
+    assert set(scores.loc[within, "classe"]) == {"faible"}
+    assert (
+        (scores.loc[scores["raisons"].str.startswith("loin"), "classe"])
+        .isin(["fort", "très fort"])
+        .all()
+    )
     assert set(scores["classe"]) == {"faible", "modéré", "fort", "très fort"}
     assert sorted(scores["rank"])[0] == 1
 
@@ -107,7 +115,7 @@ def _plain_reasons(part: pd.DataFrame) -> str:
         text = f"loin {FAMILY_LABEL.get(row.family, row.family)} ({minutes})"
         band = NEED_BAND.get(row.family)
         if band and row.needy:
-            text += f" ET {NEED_LABEL[band]}"
+            text += f" et {NEED_LABEL[band]}"
         texts.append(text)
     if texts:
         return " ; ".join(texts)
@@ -115,10 +123,23 @@ def _plain_reasons(part: pd.DataFrame) -> str:
     if len(near_limit):
         return "proche des seuils : " + " ; ".join(
             f"{row.minutes:.0f} min {FAMILY_LABEL.get(row.family, row.family)}"
-            + (f" ET {NEED_LABEL[b]}" if (b := NEED_BAND.get(row.family)) and row.needy else "")
+            + (f" et {NEED_LABEL[b]}" if (b := NEED_BAND.get(row.family)) and row.needy else "")
             for row in near_limit.itertuples()
         )
     return "accès dans les seuils"
+
+
+def _plain_level(part: pd.DataFrame) -> str:
+    """The level of one commune, read off the criteria table of the classes module."""
+    needy_band = part["family"].map(NEED_BAND).notna() & part["needy"]
+    very_far = part["minutes"].isna() | (part["minutes"] > 2 * part["threshold"])
+    if (part["far"] & needy_band).any() or very_far.any():
+        return "très fort"
+    if part["far"].any():
+        return "fort"
+    if (part["minutes"] >= part["threshold"] / 2).any():
+        return "modéré"
+    return "faible"
 
 
 def _plain_enjeux(
@@ -141,10 +162,9 @@ def _plain_enjeux(
     reasons = table.groupby("origin_id").apply(_plain_reasons, include_groups=False)
     result = pd.concat([scores, reasons.rename("raisons")], axis=1).reset_index()
     result["rank"] = result["score"].rank(ascending=False, method="min").astype(int)
-    quantiles = result["score"].rank(pct=True, method="average")
-    result["classe"] = pd.cut(
-        quantiles, [0, 0.25, 0.5, 0.75, 1.0], labels=CLASSES, include_lowest=True
-    ).astype(str)
+    result["classe"] = result["origin_id"].map(
+        table.groupby("origin_id").apply(_plain_level, include_groups=False)
+    )
     return result.sort_values(["rank", "origin_id"])[
         ["origin_id", "score", "rank", "classe", "raisons"]
     ].reset_index(drop=True)
@@ -161,4 +181,4 @@ def test_reasons_as_written_commune_by_commune(real_diagnostics, thresholds) -> 
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
     kinds = got["raisons"].str.extract(r"^(loin|proche|accès)")[0]
     assert set(kinds) == {"loin", "proche", "accès"}
-    assert got["raisons"].str.contains("ET population âgée").any()
+    assert got["raisons"].str.contains("et population âgée").any()

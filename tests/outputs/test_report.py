@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html.parser
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -23,10 +24,16 @@ from PIL import Image
 
 from maillage.cli.main import cli
 from maillage.outputs.report.content import french_number, french_percent
-from maillage.services.typology import FAMILIES
+from maillage.services.typology import FAMILIES, load_typology
+
+LABELS = load_typology().family_labels
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+#: The five communautés de communes of the built-in territory (SIREN), one fiche each.
+EPCI = ["200070340", "200070464", "247300361", "247300452", "247300676"]
 SECTIONS = [
+    "synthese",
+    *[f"fiche-{code}" for code in EPCI],
     "territoire",
     *[f"famille-{family}" for family in FAMILIES],
     "horaires",
@@ -42,6 +49,7 @@ MAPS = [
     *[f"carte-e2sfca-{f}" for f in FAMILIES_WITH_DATA],
     "carte-bassins",
     "carte-enjeux",
+    *[f"carte-fiche-{code}" for code in EPCI],
 ]
 
 
@@ -170,7 +178,7 @@ def test_pdf_pages_show_the_sections_and_maps(study, tmp_path) -> None:
     pdf = folder / "rapport.pdf"
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page-*.png"))
-    assert len(pages) >= len(SECTIONS)
+    assert len(pages) >= 10  # the sections flow; the synthèse and each fiche have a page
     assert all(_not_blank(page, min_colours=2) for page in pages)
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
@@ -209,13 +217,13 @@ def test_report_figures_equal_the_exports(study) -> None:
         assert territory[0] == "Pays de Maurienne"
         row = access[
             (access["niveau"] == "territoire")
-            & (access["family"] == family)
-            & (access["saison"] == "ete")
+            & (access["famille"] == LABELS[family])
+            & (access["saison"] == "été")
         ].iloc[0]
         for t in (7, 15, 20, 30):
             column = header.index(f"Hab. à {t} min ou plus")
-            assert territory[column] == french_number(row[f"population_beyond_{t}min"])
-            assert territory[column + 1] == french_percent(row[f"share_beyond_{t}min"])
+            assert territory[column] == french_number(row[f"population_a_{t}_min_ou_plus"])
+            assert territory[column + 1] == french_percent(row[f"part_a_{t}_min_ou_plus"])
         assert territory[2] == french_number(summary["familles"][family]["mediane_minutes"], 1)
         # E2SFCA per EPCI, recomputed from the workbook's commune rows.
         sheet = book[
@@ -226,7 +234,7 @@ def test_report_figures_equal_the_exports(study) -> None:
         epci_names = {r[1]: r[0] for r in tables["territoire-epci"][1:]}
         for line in tables[f"e2sfca-{family}"][1:]:
             code = next(c for c, name in epci_names.items() if name == line[0])
-            part = frame[frame["EPCI (SIREN)"] == code]
+            part = frame[frame["SIREN de l'EPCI"] == code]
             expected = np.average(
                 part["Offre pour 10 000 hab. (E2SFCA)"].astype(float),
                 weights=part["Population"].astype(float),
@@ -236,7 +244,7 @@ def test_report_figures_equal_the_exports(study) -> None:
     enjeux = list(book["Territoires à enjeux"].values)[1:16]
     report = tables["enjeux-communes"][1:]
     assert [r[1] for r in report] == [r[2] for r in enjeux]
-    assert [r[3] for r in report] == [french_number(r[3], 2) for r in enjeux]
+    assert [r[3] for r in report] == [french_number(r[5], 2) for r in enjeux]
     # The territory's population is the sum of its communes.
     assert summary["population"] == 42_946
     populations = [int(r[3].replace("\u202f", "")) for r in tables["territoire-epci"][1:]]
@@ -260,6 +268,169 @@ def test_geopackage_and_workbook_have_the_documented_layers_and_sheets(study) ->
     book = openpyxl.load_workbook(folder / "diagnostic.xlsx")
     xlsx_part = doc.split("### `diagnostic.xlsx`")[1]
     sheets = re.findall(r"`([^`]+)`", xlsx_part.split("En-têtes")[0])
-    expected = ["Territoire", "Services publics et emploi", "Accès aux soins"]
-    assert all(name in sheets for name in [*expected, "Territoires à enjeux"])
-    assert book.sheetnames == [*expected, "Territoires à enjeux"]
+    expected = [
+        "Territoire",
+        "Services publics et emploi",
+        "Accès aux soins",
+        "Intercommunalités",
+        "Bassins de services",
+        "Territoires à enjeux",
+        "Comparaison",
+        "Dictionnaire des données",
+    ]
+    assert all(name in sheets for name in expected)
+    assert book.sheetnames == expected
+
+
+def _page_texts(pdf: Path) -> list[str]:
+    """The text of every page (pdftotext, page by page)."""
+    count = int(
+        re.search(
+            r"Pages:\s+(\d+)",
+            subprocess.run(
+                ["pdfinfo", str(pdf)], check=True, capture_output=True, text=True
+            ).stdout,
+        ).group(1)  # type: ignore[union-attr]
+    )
+    return [
+        subprocess.run(
+            ["pdftotext", "-layout", "-f", str(i), "-l", str(i), str(pdf), "-"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        for i in range(1, count + 1)
+    ]
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils absent")
+def test_no_page_more_than_two_thirds_empty_and_numbered(study, tmp_path) -> None:
+    """Every page rendered to an image: the content (ink between the page margins, the
+    footer line left out) reaches at least a third of the page's height; every page
+    carries its number."""
+    folder, _ = study
+    pdf = folder / "rapport.pdf"
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "p")], check=True)
+    pages = sorted(tmp_path.glob("p-*.png"))
+    texts = _page_texts(pdf)
+    assert len(pages) == len(texts) >= 10
+    for number, path in enumerate(pages, start=1):
+        grey = np.asarray(Image.open(path).convert("L"))
+        height = grey.shape[0]
+        top, bottom = round(height * 16 / 297), round(height * (297 - 18) / 297)
+        inked = np.flatnonzero((grey[top:bottom] < 235).any(axis=1))
+        filled = (inked.max() + 1) / (bottom - top) if len(inked) else 0.0
+        assert filled >= 1 / 3, (number, round(filled, 2))
+        assert f"page {number} sur {len(pages)}" in texts[number - 1], number
+
+
+def test_table_of_contents_pages_match(study) -> None:
+    folder, _ = study
+    texts = _page_texts(folder / "rapport.pdf")
+    entries = re.findall(r"^\s*(\S.*?)\s*\.{3,}\s*(\d+)\s*$", texts[0], flags=re.MULTILINE)
+    parser = _Headings()
+    parser.feed((folder / "rapport.html").read_text(encoding="utf-8"))
+    assert [h[:12] for h in parser.headings] == [t[:12] for t, _ in entries]
+    assert len(entries) == len(SECTIONS)
+    for title, page in entries:
+        start = " ".join(title.split()[:4])
+        assert start in " ".join(texts[int(page) - 1].split()), (title, page)
+    # The synthèse's references give the page of their map or table too.
+    refs = re.findall(r"→ (.+?), p\. (\d+)", " ".join(texts[1].split()))
+    assert len(refs) >= 5
+    for _, page in refs:
+        assert int(page) <= len(texts)
+
+
+class _Headings(html.parser.HTMLParser):
+    """The section headings (h2 of the sections) of the report, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headings: list[str] = []
+        self._in: bool = False
+        self._section = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "section":
+            self._section = True
+        elif tag == "h2" and self._section:
+            self._in = True
+            self.headings.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h2":
+            self._in = False
+            self._section = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in:
+            self.headings[-1] += data
+
+
+class _Figures(html.parser.HTMLParser):
+    """Each map's legend and drawn classes (data attributes) and its classes table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.figures: dict[str, tuple[list[str], list[str]]] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "figure":
+            split = lambda v: [x for x in (v or "").split("|") if x]  # noqa: E731
+            self.figures[found["id"] or ""] = (
+                split(found.get("data-legende")),
+                split(found.get("data-classes")),
+            )
+
+
+def test_each_legend_names_the_classes_on_its_map_and_in_its_table(study) -> None:
+    folder, _ = study
+    parser = _Figures()
+    parser.feed((folder / "rapport.html").read_text(encoding="utf-8"))
+    tables = _tables(folder)
+    classed = {k: v for k, v in parser.figures.items() if v[0]}
+    assert {"carte-enjeux", "carte-bassins", "carte-temps-soins"} <= set(classed)
+    for figure, (legend, drawn) in classed.items():
+        assert set(legend) == set(drawn), figure
+        key = tables[figure.replace("carte-", "classes-", 1)]
+        assert [row[0] for row in key[1:]] == legend, figure
+        # The counts of the legend's table add up to the territory.
+        assert sum(int(row[1].replace("\u202f", "")) for row in key[1:]) == 53
+    enjeux = {row[4] for row in tables["enjeux-communes"][1:]}
+    assert {f"enjeu {c}" for c in enjeux} <= set(classed["carte-enjeux"][0])
+
+
+def test_report_cli_and_exports_have_no_english(study, english_words) -> None:  # type: ignore[no-untyped-def]
+    folder, _ = study
+    text = "\n".join(_page_texts(folder / "rapport.pdf"))
+    html_text = re.sub(r"<[^>]+>", " ", (folder / "rapport.html").read_text(encoding="utf-8"))
+    html_text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html_text)
+    for source in (text, html_text):
+        found = sorted({m.group(0) for m in english_words.finditer(source)})
+        assert not found, found
+        assert not re.search(r"(?<!\d)0 habitants", " ".join(source.split()))
+        assert "True" not in source and "False" not in source
+
+
+def test_epci_fiches_show_the_figures_of_the_exports(study) -> None:
+    """The five fiches, their figures equal to the workbook's Intercommunalités sheet."""
+    folder, _ = study
+    tables = _tables(folder)
+    book = openpyxl.load_workbook(folder / "diagnostic.xlsx")
+    rows = list(book["Intercommunalités"].values)
+    header, body = rows[0], rows[1:]
+    assert sorted(str(r[0]) for r in body) == EPCI
+    for row in body:
+        record = dict(zip(header, row, strict=True))
+        fiche = tables[f"fiche-chiffres-{record['SIREN']}"]
+        cells = {line[0]: line[1] for line in fiche[1:]}
+        for family in ("Services publics sociaux et de l'emploi", "Accès aux soins"):
+            median = record[f"{family} : temps médian (min)"]
+            assert cells[f"{family} : temps médian"] == f"{french_number(median, 1)}\u00a0min"
+            share = record[f"{family} : part à 30 min ou plus"]
+            assert cells[f"{family} : habitants à 30 min ou plus"] == french_percent(share, 1)
+        communes = tables[f"fiche-communes-{record['SIREN']}"][1:]
+        assert len(communes) == record["Communes"]
+        assert sum(int(r[1].replace("\u202f", "")) for r in communes) == record["Population"]

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from maillage import __version__
+from maillage.cli.french import FrenchGroup
 from maillage.cli.options import (
     builtin_territory_option,
     fail_on_errors,
@@ -31,7 +32,7 @@ from maillage.cli.transit import (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--aide", "--help"]})
+@click.group(cls=FrenchGroup, context_settings={"help_option_names": ["-h", "--aide", "--help"]})
 @click.version_option(__version__, "--version", message="maillage %(version)s")
 def cli() -> None:
     """maillage : diagnostic et schéma de services à la population.

@@ -16,6 +16,7 @@ from maillage.cli.options import (
     source_options,
     territory_options,
 )
+from maillage.outputs.french import minutes, plural
 
 #: French model names of the command line → models of :mod:`maillage.planning.siting`.
 MODEL_CHOICES = {
@@ -284,13 +285,14 @@ def _print_scenario(summary: dict[str, Any], typology: Any) -> None:
     if moved:
         click.echo("Communes dont le temps change (été, par type de service) :")
         for row in sorted(moved, key=lambda c: -abs(c["ecart_minutes"] or 0))[:15]:
-            before = "—" if row["minutes_avant"] is None else f"{row['minutes_avant']:.1f}"
-            after = "—" if row["minutes_apres"] is None else f"{row['minutes_apres']:.1f}"
+            before = minutes(row["minutes_avant"], 1, unknown="inaccessible")
+            after = minutes(row["minutes_apres"], 1, unknown="inaccessible")
             click.echo(
-                f"  {row['nom']} ({labels.get(row['cle'], row['cle'])}) : {before} → {after} min"
+                f"  {row['nom']} ({labels.get(row['cle'], row['cle'])}) : {before} → {after}"
             )
         if len(moved) > 15:
-            click.echo(f"  … {len(moved) - 15} autre(s) (--json ou --sortie pour tout voir)")
+            rest = plural(len(moved) - 15, "autre commune")
+            click.echo(f"  … {rest} (--json ou --sortie pour tout voir)")
     if "dossier" in summary:
         click.echo(f"Tables, couche GPKG et carte : {summary['dossier']}")
     for note in summary["notes"]:

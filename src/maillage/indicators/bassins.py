@@ -2,16 +2,28 @@
 
 * :func:`catchments` — for one type or family, the communes whose nearest service is at
   each pole (the commune hosting the service), with their population.
-* :func:`delineate_bassins` — each commune is attached to the pole commune where it finds
-  the largest number of the equipment types of a range (INSEE's *bassins de vie* attach
-  communes to the pole where inhabitants find most of the intermediate-range
-  equipment); :func:`agreement_rate` compares the result with another zoning (e.g. the
-  INSEE bassins de vie 2022).
+* :func:`delineate_bassins` — the attraction of each commune: the pole commune where it
+  finds the largest number of the equipment types of a range (INSEE's *bassins de vie*
+  attach communes to the pole where inhabitants find most of the intermediate-range
+  equipment). The communes so chosen are the **poles** (:func:`select_poles`).
+* :func:`contiguous_bassins` — the bassins themselves: each commune joins the pole it
+  reaches fastest by road (or the straight-line estimate) *through a chain of adjacent
+  communes of the same bassin*, so that every bassin is one piece around its pole
+  (competitive region growing on the communes' adjacency, in order of travel time to
+  the pole). :func:`commune_adjacency` reads that adjacency off the commune polygons.
+* :func:`agreement_rate` compares the result with another zoning (e.g. the INSEE bassins
+  de vie 2022), as a share of the population or of the communes.
 """
 
 from __future__ import annotations
 
+import heapq
+import math
+from collections.abc import Mapping, Sequence
+
+import geopandas as gpd
 import pandas as pd
+import shapely
 
 
 def catchments(
@@ -129,3 +141,167 @@ def agreement_rate(
     twin = totals.drop_duplicates("ours").set_index("ours")["theirs"]
     agree = frame["ours"].map(twin) == frame["theirs"]
     return float(frame.loc[agree, "w"].sum() / frame["w"].sum())
+
+
+def select_poles(attraction: pd.DataFrame) -> list[str]:
+    """The pole communes: every commune chosen as attraction by some commune (sorted).
+
+    ``attraction`` is the output of :func:`delineate_bassins`.
+
+    Examples
+    --------
+    >>> select_poles(pd.DataFrame({"origin_id": ["a", "b", "c"], "bassin": ["P", "Q", "P"]}))
+    ['P', 'Q']
+    """
+    return sorted(set(attraction["bassin"].dropna().astype(str)))
+
+
+def commune_adjacency(polygons: gpd.GeoSeries) -> dict[str, list[str]]:
+    """Which communes share a border (a line, not a single point): ``code → neighbours``.
+
+    ``polygons`` is indexed by commune code.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> squares = gpd.GeoSeries([box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 1, 3, 2)],
+    ...                         index=["a", "b", "c"])
+    >>> commune_adjacency(squares)
+    {'a': ['b'], 'b': ['a'], 'c': []}
+    """
+    codes = [str(c) for c in polygons.index]
+    geometries = polygons.to_numpy()
+    left, right = polygons.sindex.query(geometries, predicate="intersects")
+    neighbours: dict[str, list[str]] = {code: [] for code in codes}
+    pairs = [(i, j) for i, j in zip(left.tolist(), right.tolist(), strict=True) if i < j]
+    if pairs:
+        first, second = (list(x) for x in zip(*pairs, strict=True))
+        shared = shapely.intersection(
+            shapely.boundary(geometries[first]), shapely.boundary(geometries[second])
+        )
+        for i, j, length in zip(first, second, shapely.length(shared).tolist(), strict=True):
+            if length > 0:
+                neighbours[codes[i]].append(codes[j])
+                neighbours[codes[j]].append(codes[i])
+    return {code: sorted(found) for code, found in neighbours.items()}
+
+
+def edge_communes(polygons: gpd.GeoSeries) -> set[str]:
+    """The communes on the outer edge of the union of ``polygons`` (indexed by code).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> grid = gpd.GeoSeries([box(x, y, x + 1, y + 1) for x in range(3) for y in range(3)],
+    ...                      index=[f"{x}{y}" for x in range(3) for y in range(3)])
+    >>> sorted(grid.index.difference(sorted(edge_communes(grid))))
+    ['11']
+    """
+    outline = shapely.boundary(shapely.union_all(polygons.to_numpy()))
+    touching = shapely.length(shapely.intersection(polygons.boundary.to_numpy(), outline))
+    return {str(c) for c, length in zip(polygons.index, touching.tolist(), strict=True) if length}
+
+
+def contiguous_bassins(
+    pole_minutes: pd.DataFrame,
+    adjacency: Mapping[str, Sequence[str]] | None,
+    *,
+    edge: set[str] | None = None,
+) -> pd.DataFrame:
+    """Attach each origin to a pole, fastest first, through adjacent origins of its bassin.
+
+    Competitive region growing: every pole starts from its own commune when it is an
+    origin, else from the edge origin that reaches it fastest (a pole outside the
+    territory enters by one gateway); the pending (origin, pole) pair with the smallest
+    travel time to the pole is settled first, then the origin's neighbours become
+    candidates of that pole. A bassin is thus one connected piece containing its pole
+    (or its gateway), and an origin gets the pole it reaches fastest unless a faster pole's
+    bassin never reaches it. Origins unreachable from every pole within the times given
+    join the bassin of a neighbour.
+
+    Parameters
+    ----------
+    pole_minutes
+        ``origin_id, pole, minutes``: travel time from each origin to each pole (missing
+        pairs: beyond reach).
+    adjacency
+        Neighbours of each origin (:func:`commune_adjacency`); ``None`` (no polygons):
+        every origin simply gets its fastest pole.
+    edge
+        The origins on the territory's outer edge (gateways of the outside poles);
+        ``None``: every origin.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``origin_id, bassin`` (the pole commune), ``minutes`` (to that pole, NaN if
+        beyond reach) and ``pole_rank`` (1 = the fastest among the poles that have a
+        bassin).
+
+    Examples
+    --------
+    A row of four communes a–b–c–d; poles at a and d; c is nearer to a as the crow
+    flies (3 min against 4) but reaches a only through b, which is d's:
+
+    >>> t = pd.DataFrame({"origin_id": list("aabbccdd"), "pole": list("adadadad"),
+    ...                   "minutes": [0, 9, 5, 4, 3, 4, 9, 0]})
+    >>> adjacency = {"a": ["b"], "b": ["a", "c"], "c": ["b", "d"], "d": ["c"]}
+    >>> contiguous_bassins(t, adjacency).to_dict("list")
+    {'origin_id': ['a', 'b', 'c', 'd'], 'bassin': ['a', 'd', 'd', 'd'],
+     'minutes': [0.0, 4.0, 4.0, 0.0], 'pole_rank': [1, 1, 2, 1]}
+    """
+    table = pole_minutes.dropna(subset=["minutes"]).astype({"origin_id": str, "pole": str})
+    times: dict[tuple[str, str], float] = {
+        (o, p): float(m)
+        for o, p, m in zip(table["origin_id"], table["pole"], table["minutes"], strict=True)
+    }
+    origins = sorted(set(pole_minutes["origin_id"].astype(str)))
+    poles = sorted(set(pole_minutes["pole"].astype(str)))
+    fastest = (
+        table.sort_values(["origin_id", "minutes", "pole"])
+        .drop_duplicates("origin_id")
+        .set_index("origin_id")["pole"]
+    )
+    assigned: dict[str, str] = {}
+    if adjacency is None:
+        assigned = {o: str(fastest[o]) for o in origins if o in fastest.index}
+    else:
+        inside = set(origins)
+        gates = inside if edge is None else edge & inside
+        at_gates = table[table["origin_id"].isin(gates) & ~table["pole"].isin(inside)]
+        gateway = at_gates.sort_values(["pole", "minutes", "origin_id"]).drop_duplicates("pole")
+        heap: list[tuple[float, str, str]] = [(0.0, p, p) for p in poles if p in inside]
+        heap += [
+            (float(m), o, p)
+            for o, p, m in zip(
+                gateway["origin_id"], gateway["pole"], gateway["minutes"], strict=True
+            )
+        ]
+        heapq.heapify(heap)
+        while heap:
+            _, origin, pole = heapq.heappop(heap)
+            if origin in assigned:
+                continue
+            assigned[origin] = pole
+            for neighbour in adjacency.get(origin, ()):
+                if neighbour not in assigned and neighbour in adjacency:
+                    key = times.get((neighbour, pole), math.inf)
+                    heapq.heappush(heap, (key, neighbour, pole))
+        for origin in origins:  # isolated origins (an island, an enclave cut off)
+            if origin not in assigned and origin in fastest.index:
+                assigned[origin] = str(fastest[origin])
+    result = pd.DataFrame({"origin_id": origins})
+    result["bassin"] = result["origin_id"].map(assigned)
+    result["minutes"] = [
+        times.get((o, p), math.nan) if isinstance(p, str) else math.nan
+        for o, p in zip(result["origin_id"], result["bassin"], strict=True)
+    ]
+    # Rank of the pole among the poles of a bassin the origin reaches (1 = the fastest).
+    table = table[table["pole"].isin(set(result["bassin"].dropna()))]
+    faster = table.merge(result, on="origin_id", suffixes=("", "_own"))
+    faster = faster[faster["minutes"] < faster["minutes_own"]].groupby("origin_id").size()
+    counted = table.groupby("origin_id").size()
+    result["pole_rank"] = (1 + result["origin_id"].map(faster).fillna(0)).where(
+        result["minutes"].notna(), result["origin_id"].map(counted).fillna(0) + 1
+    )
+    return result.astype({"minutes": float, "pole_rank": int})

@@ -19,7 +19,15 @@ from maillage.indicators.access import (
     nearest_by_family,
     services_per_10000,
 )
-from maillage.indicators.bassins import agreement_rate, catchments, delineate_bassins
+from maillage.indicators.bassins import (
+    agreement_rate,
+    catchments,
+    commune_adjacency,
+    contiguous_bassins,
+    delineate_bassins,
+    edge_communes,
+    select_poles,
+)
 from maillage.indicators.e2sfca import e2sfca
 from maillage.indicators.enjeux import enjeux_by_zone, enjeux_scores
 from maillage.indicators.opening import hours_access
@@ -29,6 +37,7 @@ from maillage.network.model import Method, NetworkPair, StraightLineModel, Trave
 from maillage.notes import Note
 from maillage.schema import SUMMER, TERRITORY, WINTER
 from maillage.services.typology import TOWN_HALL_TYPE, Typology, load_typology
+from maillage.sources.communes import polygons_of
 from maillage.sources.population import population_by_commune
 from maillage.territory.territory import Territory
 
@@ -208,6 +217,7 @@ def run_diagnostic(
         settings=settings,
         notes=notes,
         communes=None if cells is None else communes,
+        model=network.summer,
     )
 
 
@@ -321,6 +331,7 @@ def assemble_diagnostic(
     settings: DiagnosticSettings,
     notes: list[Note],
     communes: gpd.GeoDataFrame | None = None,
+    model: TravelTimeModel | None = None,
 ) -> Diagnostic:
     """Every indicator of the diagnostic from the travel times already computed.
 
@@ -345,6 +356,9 @@ def assemble_diagnostic(
         The notes so far (a new list, completed, goes to the result).
     communes
         With grid-cell origins: the communes the commune-level tables aggregate to.
+    model
+        The summer travel-time model of the times, for the times from the communes to the
+        poles of the bassins de services (the straight-line estimate when ``None``).
     """
     notes = list(notes)
     thresholds_minutes = settings.thresholds_minutes
@@ -406,15 +420,18 @@ def assemble_diagnostic(
                     {"types": sorted(str(t) for t in summer_types["type"].unique())},
                 )
             )
-    bassins = (
-        delineate_bassins(summer_types, services)
-        if len(summer_types)
-        else pd.DataFrame(columns=["origin_id", "bassin", "types_at_pole", "types"])
+    bassins = delineated_bassins(
+        territory,
+        origins,
+        summer_types,
+        services,
+        model=StraightLineModel() if model is None else model,
+        notes=notes,
     )
     agreement = float("nan")
     if len(bassins):
         zones = population.set_index("origin_id")
-        ours = bassins.set_index("origin_id")["bassin"]
+        ours = bassins.set_index("origin_id")["bassin"].dropna()
         agreement = agreement_rate(
             ours, zones.loc[ours.index, "bassin_vie"], weights=zones.loc[ours.index, "population"]
         )
@@ -442,6 +459,67 @@ def assemble_diagnostic(
         bassin_agreement=agreement,
         notes=notes,
         cells=cells,
+    )
+
+
+#: How far the bassins' poles are looked for (travel time from a commune to a pole).
+POLE_CUTOFF_MINUTES = 120.0
+
+
+def delineated_bassins(
+    territory: Territory,
+    communes: gpd.GeoDataFrame,
+    nearest_types: pd.DataFrame,
+    services: gpd.GeoDataFrame,
+    *,
+    model: TravelTimeModel,
+    notes: list[Note],
+) -> pd.DataFrame:
+    """Bassins de services of the territory's communes, one contiguous piece per pole.
+
+    Poles: the communes where some commune finds most of its nearest equipment types
+    (:func:`~maillage.indicators.bassins.select_poles`). Each commune then joins the
+    pole it reaches fastest (times between the commune points of the COG, with ``model``)
+    through adjacent communes of the same bassin
+    (:func:`~maillage.indicators.bassins.contiguous_bassins`, on the shipped commune
+    polygons; without polygons, the fastest pole, said in ``notes``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``origin_id, bassin, minutes, pole_rank`` (empty without equipment).
+    """
+    columns = ["origin_id", "bassin", "minutes", "pole_rank"]
+    if nearest_types.empty:
+        return pd.DataFrame(columns=columns)
+    poles = select_poles(delineate_bassins(nearest_types, services))
+    places = pd.concat([territory.communes, territory.buffer], ignore_index=True)
+    places = places[places["commune"].isin(poles)].drop_duplicates("commune")
+    sites = gpd.GeoDataFrame(
+        {"service_id": places["commune"].to_numpy()},
+        geometry=gpd.points_from_xy(places["lon"], places["lat"]),
+        crs="EPSG:4326",
+    )
+    points = communes[["origin_id", "geometry"]]
+    times = model.matrix(points, sites, cutoff_minutes=POLE_CUTOFF_MINUTES)
+    codes = communes["origin_id"].astype(str).tolist()
+    shapes = polygons_of(codes)
+    if shapes is None:
+        notes.append(Note("bassins_not_contiguous"))
+    bassins = contiguous_bassins(
+        times.rename(columns={"service_id": "pole"}).assign(
+            origin_id=lambda t: t["origin_id"].astype(str)
+        ),
+        None if shapes is None else commune_adjacency(shapes.to_crs("EPSG:2154")),
+        edge=None if shapes is None else edge_communes(shapes.to_crs("EPSG:2154")),
+    )
+    missing = sorted(set(codes) - set(bassins["origin_id"]))
+    return (
+        pd.concat(
+            [bassins, pd.DataFrame({"origin_id": missing, "bassin": pd.NA})], ignore_index=True
+        )[columns]
+        if missing
+        else bassins[columns]
     )
 
 

@@ -16,10 +16,14 @@ The composite score of a commune combines, with documented weights:
 
 with :math:`s_{c,f}` the share of the age band that needs family :math:`f` most
 (65+ for care and home services, 0–19 for youth and early childhood, the whole population
-for public services: ratio 1) and :math:`w_f = 0.5`. Communes are ranked by score and put
-in classes by quantiles; each commune's reasons list the families where it is beyond the
-threshold and whose need is above the territory's ("loin des soins ET population âgée"),
-or, when it is within every threshold, those where it is past half of it.
+for public services: ratio 1) and :math:`w_f = 0.5`. Communes are ranked by score. Their
+level (:data:`maillage.indicators.classes.ENJEU_CLASSES`) rests on absolute criteria, not
+on the rank: beyond twice a family's threshold, or beyond it where its public is
+over-represented (très fort), beyond a threshold (fort), past half of one (modéré), else
+faible. Each commune's reasons
+list the families where it is beyond the threshold, with the need when it is above the
+territory's ("loin des soins et population âgée"), or, when it is within every threshold,
+those where it is past half of it.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+
+from maillage.indicators.classes import ENJEU_CLASSES, NEAR_LIMIT, enjeu_class
 
 #: Which age band expresses the need for each family (None: the whole population).
 NEED_BAND: dict[str, str | None] = {
@@ -51,9 +57,7 @@ FAMILY_LABEL = {
 }
 NEED_WEIGHT = 0.5
 CAP = 2.0
-#: Share of a threshold beyond which a commune is said to be "close to the threshold".
-NEAR_LIMIT = 0.5
-CLASSES = ["faible", "modéré", "fort", "très fort"]
+CLASSES = list(ENJEU_CLASSES)
 
 
 def enjeux_scores(
@@ -77,8 +81,9 @@ def enjeux_scores(
     Returns
     -------
     pandas.DataFrame
-        ``origin_id, score, rank`` (1 = most at stake), ``classe`` (quartiles:
-        faible, modéré, fort, très fort) and ``raisons`` (French text).
+        ``origin_id, score, rank`` (1 = most at stake), ``classe`` (faible, modéré,
+        fort, très fort: the criteria of :mod:`maillage.indicators.classes`) and
+        ``raisons`` (French text).
 
     Examples
     --------
@@ -88,7 +93,7 @@ def enjeux_scores(
     >>> e = enjeux_scores(t, p)
     >>> row = e.set_index("origin_id").loc["a"]
     >>> int(row["rank"]), row["classe"], row["raisons"]
-    (1, 'très fort', 'loin des soins (45 min) ET population âgée')
+    (1, 'très fort', 'loin des soins (45 min) et population âgée')
     """
     thresholds = dict(thresholds_minutes or {})
     table = family_times.merge(population, on="origin_id", how="left")
@@ -107,10 +112,23 @@ def enjeux_scores(
     reasons = _reasons(table)
     result = pd.concat([scores, reasons], axis=1).reset_index()
     result["rank"] = result["score"].rank(ascending=False, method="min").astype(int)
-    quantiles = result["score"].rank(pct=True, method="average")
-    result["classe"] = pd.cut(
-        quantiles, [0, 0.25, 0.5, 0.75, 1.0], labels=CLASSES, include_lowest=True
-    ).astype(str)
+    table["near"] = table["minutes"] >= NEAR_LIMIT * table["threshold"]
+    very_far = table["minutes"].isna() | (table["minutes"] > CAP * table["threshold"])
+    table["far_and_needy"] = very_far | (
+        table["far"] & table["needy"] & table["family"].map(NEED_BAND).notna()
+    )
+    criteria = table.groupby("origin_id")[["far_and_needy", "far", "near"]].any()
+    levels = pd.Series(
+        [
+            enjeu_class(far_and_needy=a, far=b, near=c)
+            for a, b, c in zip(
+                criteria["far_and_needy"], criteria["far"], criteria["near"], strict=True
+            )
+        ],
+        index=criteria.index,
+        name="classe",
+    )
+    result = result.join(levels, on="origin_id")
     return result.sort_values(["rank", "origin_id"])[
         ["origin_id", "score", "rank", "classe", "raisons"]
     ].reset_index(drop=True)
@@ -134,8 +152,8 @@ def _reasons(table: pd.DataFrame) -> pd.Series:
     ...                   "minutes": [20.0, np.nan, 40.0, 2.0], "threshold": 30.0,
     ...                   "far": [False, True, True, False], "needy": [True, False, True, True]})
     >>> _reasons(t).to_dict()
-    {'a': 'loin des soins (inaccessible) ; loin des soins (40 min) ET population âgée',
-     'b': 'proche des seuils : 20 min des soins ET population âgée'}
+    {'a': 'loin des soins (inaccessible) ; loin des soins (40 min) et population âgée',
+     'b': 'proche des seuils : 20 min des soins et population âgée'}
     """
     codes, origins = pd.factorize(table["origin_id"], sort=True)
     minutes = table["minutes"].to_numpy(dtype=float)
@@ -154,7 +172,7 @@ def _reasons(table: pd.DataFrame) -> pd.Series:
         if not (is_far or is_near):
             continue
         band = NEED_BAND.get(family)
-        need = f" ET {NEED_LABEL[band]}" if band and needy else ""
+        need = f" et {NEED_LABEL[band]}" if band and needy else ""
         label = FAMILY_LABEL.get(family, family)
         if is_far:
             when = "inaccessible" if math.isnan(time) else f"{time:.0f} min"

@@ -1,12 +1,23 @@
-"""The French words of the library's codes: methods, seasons, notes.
+"""French for every deliverable: typography, and the French words of the library's codes.
 
-Computation layers return codes (:class:`~maillage.network.model.Method`, ``"ete"``,
-:class:`~maillage.notes.Note`); the exports, the report, the command line and the web app
-say them in French with the functions of this module, and nowhere else.
+Computation layers return numbers and codes (:class:`~maillage.network.model.Method`,
+``"ete"``, :class:`~maillage.notes.Note`); the exports, the report, the command line and
+the web app say them in French with the functions of this module, and nowhere else.
+
+Typography (Imprimerie nationale's *Lexique des règles typographiques*):
+
+* thousands separated by a narrow no-break space (U+202F), decimal comma: ``42 946``,
+  ``3,4``;
+* a no-break space before ``%``, ``:``, ``;``, ``?``, ``!`` and inside « guillemets »;
+* 0 and 1 take the singular: ``0 habitant``, ``1 habitant``, ``2 habitants``;
+* unknown values are said ``non renseigné``, never 0 nor *False*;
+* opening hours as ``lun.–ven. 9 h–12 h et 14 h–17 h, sam. 9 h–12 h``.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -15,15 +26,215 @@ import pandas as pd
 from maillage.network.model import Method
 from maillage.notes import Note
 from maillage.schema import SUMMER, TERRITORY, WINTER
+from maillage.services.opening_hours import WeeklyHours
 
-__all__ = [
-    "METHOD_LABELS",
-    "SEASON_LABELS",
-    "export_table",
-    "method_label",
-    "note_text",
-    "notes_text",
-]
+#: Narrow no-break space (thousands, before ``;:!?%`` and inside « »).
+NNBSP = "\u202f"
+#: How an unknown value is written.
+UNKNOWN = "non renseigné"
+#: Abbreviated weekdays (Monday first).
+DAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
+
+
+def is_unknown(value: object) -> bool:
+    """Whether ``value`` is missing (None, NA, NaN).
+
+    Examples
+    --------
+    >>> is_unknown(None), is_unknown(float("nan")), is_unknown(0)
+    (True, True, False)
+    """
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN and pandas.NA
+    except TypeError:
+        return True
+
+
+def number(value: object, decimals: int = 0, *, unknown: str = UNKNOWN) -> str:
+    """A number the French way: narrow no-break spaces between thousands, decimal comma.
+
+    Examples
+    --------
+    >>> number(42946), number(3.389, 1), number(float("nan")), number(-0.01, 1)
+    ('42\\u202f946', '3,4', 'non renseigné', '0,0')
+    """
+    if is_unknown(value):
+        return unknown
+    figure = float(value)  # type: ignore[arg-type]
+    if math.isinf(figure):
+        return "infini"
+    text = f"{figure:,.{decimals}f}".replace(",", NNBSP).replace(".", ",")
+    return text[1:] if re.fullmatch(r"-0(,0*)?", text) else text
+
+
+def percent(share: object, decimals: int = 0, *, unknown: str = UNKNOWN) -> str:
+    """A share in [0, 1] as a French percentage: ``93 %``, ``8,7 %``.
+
+    Examples
+    --------
+    >>> percent(0.9346), percent(0.0871, 1), percent(None)
+    ('93\\u202f%', '8,7\\u202f%', 'non renseigné')
+    """
+    if is_unknown(share):
+        return unknown
+    return f"{number(100 * float(share), decimals)}{NNBSP}%"  # type: ignore[arg-type]
+
+
+def minutes(value: object, decimals: int = 0, *, unknown: str = UNKNOWN) -> str:
+    """A duration in minutes: ``34 min``, ``4,8 min``; unreachable is ``inaccessible``.
+
+    Examples
+    --------
+    >>> minutes(4.83, 1), minutes(float("inf")), minutes(None)
+    ('4,8\\xa0min', 'inaccessible', 'non renseigné')
+    """
+    if is_unknown(value):
+        return unknown
+    if math.isinf(float(value)):  # type: ignore[arg-type]
+        return "inaccessible"
+    return f"{number(value, decimals)}\u00a0min"
+
+
+def quote(text: str) -> str:
+    """French quotation marks with narrow no-break spaces: « text ».
+
+    Examples
+    --------
+    >>> quote("Bessans")
+    '«\\u202fBessans\\u202f»'
+    """
+    return f"«{NNBSP}{text}{NNBSP}»"
+
+
+def plural(count: object, singular: str, plural_form: str | None = None) -> str:
+    """A count and its noun, singular for 0 and 1 as French grammar wants.
+
+    Examples
+    --------
+    >>> plural(0, "habitant"), plural(1, "commune"), plural(42946, "habitant")
+    ('0 habitant', '1 commune', '42\\u202f946 habitants')
+    >>> plural(3, "bassin de vie", "bassins de vie")
+    '3 bassins de vie'
+    """
+    if is_unknown(count):
+        return f"{UNKNOWN} ({singular})"
+    amount = float(count)  # type: ignore[arg-type]
+    word = singular if abs(amount) < 2 else (plural_form or _plural(singular))
+    decimals = 0 if amount == int(amount) else 1
+    return f"{number(amount, decimals)} {word}"
+
+
+def _plural(word: str) -> str:
+    """Plural of a noun and its adjectives, up to a complement (``bassin de vie``).
+
+    Examples
+    --------
+    >>> _plural("service public"), _plural("hôpital"), _plural("bassin de vie")
+    ('services publics', 'hôpitaux', 'bassins de vie')
+    """
+    words: list[str] = []
+    complement = False
+    for part in word.split(" "):
+        complement = complement or part in ("de", "d'", "du", "des", "à")
+        if complement or part.endswith(("s", "x", "z")):
+            words.append(part)
+        else:
+            words.append(part[:-2] + "aux" if part.endswith("al") else part + "s")
+    return " ".join(words)
+
+
+def yes_no(value: object) -> str:
+    """``oui``, ``non``, or ``non renseigné`` when unknown (never *True*/*False*).
+
+    Examples
+    --------
+    >>> yes_no(True), yes_no(False), yes_no(None)
+    ('oui', 'non', 'non renseigné')
+    """
+    if is_unknown(value):
+        return UNKNOWN
+    return "oui" if bool(value) else "non"
+
+
+def spaces(text: str) -> str:
+    """Put the French no-break spaces before ``: ; ! ? %`` (replacing ordinary ones).
+
+    Examples
+    --------
+    >>> spaces("Population : 42 ; part 93 %")
+    'Population\\xa0: 42\\u202f; part 93\\u202f%'
+    """
+    text = re.sub(r"\s+:", "\u00a0:", text)
+    return re.sub(r"\s+([;!?%])", NNBSP + r"\1", text)
+
+
+def clock(minute_of_day: int) -> str:
+    """A time of day the French way: ``9 h``, ``13 h 30``.
+
+    Examples
+    --------
+    >>> clock(9 * 60), clock(13 * 60 + 30), clock(24 * 60)
+    ('9\\xa0h', '13\\xa0h\\xa030', '24\\xa0h')
+    """
+    hours, rest = divmod(minute_of_day, 60)
+    return f"{hours}\u00a0h" + (f"\u00a0{rest:02d}" if rest else "")
+
+
+def opening_hours(hours: WeeklyHours | None) -> str:
+    """Opening hours in French, consecutive identical days grouped.
+
+    Examples
+    --------
+    >>> h = WeeklyHours.from_osm("Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:00-12:00")
+    >>> opening_hours(h).replace("\\u00a0", " ")
+    'lun.–ven. 9 h–12 h et 14 h–17 h, sam. 9 h–12 h'
+    >>> opening_hours(WeeklyHours.from_osm("Mo-Fr 08:30-12:00,13:30-17:00")).replace("\\u00a0", " ")
+    'lun.–ven. 8 h 30–12 h et 13 h 30–17 h'
+    >>> opening_hours(None), opening_hours(WeeklyHours(()))
+    ('non renseigné', 'fermé')
+    """
+    if hours is None:
+        return UNKNOWN
+    if not hours.intervals:
+        return "fermé"
+    per_day: dict[int, str] = {}
+    for day, start, end in hours.intervals:
+        text = f"{clock(start)}–{clock(end)}"
+        per_day[day] = f"{per_day[day]} et {text}" if day in per_day else text
+    rules: list[str] = []
+    day = 0
+    while day < 7:
+        if day not in per_day:
+            day += 1
+            continue
+        last = day
+        while last + 1 < 7 and per_day.get(last + 1) == per_day[day]:
+            last += 1
+        days = DAYS[day] if last == day else f"{DAYS[day]}–{DAYS[last]}"
+        rules.append(f"{days} {per_day[day]}")
+        day = last + 1
+    return ", ".join(rules)
+
+
+def opening_hours_text(osm: object) -> str:
+    """Opening hours stored in OpenStreetMap syntax (service tables), said in French.
+
+    Examples
+    --------
+    >>> opening_hours_text("Mo-Fr 09:00-12:00; We 14:00-16:00").replace("\\u00a0", " ")
+    'lun.–mar. 9 h–12 h, mer. 14 h–16 h, jeu.–ven. 9 h–12 h'
+    >>> opening_hours_text(None)
+    'non renseigné'
+    """
+    if is_unknown(osm) or not str(osm).strip():
+        return UNKNOWN
+    try:
+        return opening_hours(WeeklyHours.from_osm(str(osm)))
+    except ValueError:
+        return str(osm)
+
 
 #: French label of each travel-time method (the ``methode`` of the exports).
 METHOD_LABELS = {
@@ -31,7 +242,11 @@ METHOD_LABELS = {
     Method.STRAIGHT_LINE: "vol d'oiseau",
     Method.TRANSIT: "transports en commun",
 }
-_WHAT = {"origins": "origine(s)", "services": "service(s)"}
+#: Noun, plural and agreement of the points a note is about.
+_WHAT = {
+    "origins": ("origine", "origines", "rattachée", "rattachées"),
+    "services": ("service", "services", "rattaché", "rattachés"),
+}
 
 #: French words of the seasons, in sentences and table cells.
 SEASON_LABELS = {SUMMER: "été", WINTER: "hiver"}
@@ -115,17 +330,21 @@ def _ids(params: Mapping[str, Any], more: str = " …") -> str:
 
 
 def _unplaced(p: Mapping[str, Any]) -> str:
-    what = _WHAT.get(str(p["what"]), str(p["what"]))
+    count = int(p["count"])
+    noun, nouns, agreed, agreed_plural = _WHAT.get(
+        str(p["what"]), (str(p["what"]), str(p["what"]), "rattaché", "rattachés")
+    )
+    points = plural(count, noun, nouns)
     if p["reason"] == "too_far":
-        far = f"à plus de {p['max_snap_m']:.0f} m de" if "max_snap_m" in p else "loin de"
+        far = f"à plus de {number(p['max_snap_m'])} m de" if "max_snap_m" in p else "loin de"
         return (
-            f"{p['count']} {what} {far} toute route, non rattaché(s) au réseau : "
-            f"{_ids(p)}. Correction : vérifiez leurs coordonnées, ou augmentez max_snap_m si "
-            "l'écart est réel."
+            f"{points} {far} toute route, non {agreed if count < 2 else agreed_plural} au "
+            f"réseau : {_ids(p)}. Correction : vérifiez leurs coordonnées ; si l'écart est "
+            "réel, leurs temps ne peuvent pas être calculés par la route."
         )
     return (
-        f"{p['count']} {what} sans coordonnées ({_ids(p, '…')}) : aucun temps n'est calculé "
-        "depuis ou vers ces points."
+        f"{points} sans coordonnées ({_ids(p, '…')}) : aucun temps n'est calculé depuis ou "
+        "vers ces points."
     )
 
 
@@ -142,9 +361,11 @@ def _uncoverable(p: Mapping[str, Any]) -> str:
     limit = (
         "dans la table" if p["model"] == "p_median" else f"à moins de {p['within_minutes']:g} min"
     )
+    count = int(p["count"])
     return (
-        f"{p['count']} commune(s) qu'aucun site candidat ou existant ne dessert {limit}, "
-        f"laissée(s) hors du modèle : {', '.join(p['ids'])} ({p['population']:g} habitants)."
+        f"{plural(count, 'commune')} qu'aucun site candidat ou existant ne dessert {limit}, "
+        f"{'laissée' if count < 2 else 'laissées'} hors du modèle : {', '.join(p['ids'])} "
+        f"({plural(p['population'], 'habitant')})."
     )
 
 
@@ -162,20 +383,25 @@ _TEMPLATES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     ),
     "unplaced": _unplaced,
     "unknown_population": lambda p: (
-        f"{p['count']} origine(s) sans population connue ({_ids(p, ', …')}) : comptée(s) pour "
-        "0 habitant dans les moyennes, médianes et parts ; leurs temps figurent dans les tables."
+        f"{plural(p['count'], 'origine')} sans population connue ({_ids(p, ', …')}) : "
+        "comptées pour 0 habitant dans les moyennes, médianes et parts ; leurs temps figurent "
+        "dans les tables."
     ),
     "grid": _grid,
     "bassins_without_intermediate": lambda p: (
         "Bassins de services délimités sans la gamme intermédiaire de l'INSEE (pas de BPE) : "
         f"sur les équipements disponibles ({', '.join(p['types'])})."
     ),
+    "bassins_not_contiguous": lambda p: (
+        "Bassins de services : pôle le plus rapide de chaque commune, sans contrainte de "
+        "contiguïté (contours des communes non fournis pour ce territoire)."
+    ),
     "bassins_not_delineated": lambda p: (
         "Bassins de services non délimités : aucun équipement hors mairies (ajoutez la BPE "
         "avec --sources)."
     ),
     "communes_without_coordinates": lambda p: (
-        f"{p['count']} commune(s) sans coordonnées dans le COG, sans temps d'accès : "
+        f"{plural(p['count'], 'commune')} sans coordonnées dans le COG, sans temps d'accès : "
         f"{', '.join(p['ids'])}."
     ),
     "partitioned": lambda p: (
@@ -198,7 +424,7 @@ _TEMPLATES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     ),
     "uncoverable": _uncoverable,
     "p_median_unreached": lambda p: (
-        f"Avec {p['sites']} site(s), commune(s) sans site accessible dans la table : "
+        f"Avec {plural(p['sites'], 'site')}, communes sans site accessible dans la table : "
         f"{', '.join(p['ids'])}."
     ),
     "type_without_data": lambda p: (
@@ -217,8 +443,8 @@ def note_text(note: Note) -> str:
 
     Examples
     --------
-    >>> note_text(Note("unknown_population", {"count": 1, "ids": ["97601"]}))[:42]
-    '1 origine(s) sans population connue (97601'
+    >>> note_text(Note("unknown_population", {"count": 1, "ids": ["97601"]}))[:39]
+    '1 origine sans population connue (97601'
     >>> note_text(Note("straight_line"))[:26]
     "Temps estimés à vol d'oise"
     """

@@ -495,7 +495,7 @@ def apply_scenario(
             path=where,
             line=scenario.lines.get(missing[0]),
             fix="reprenez l'identifiant (service_id) d'un service du territoire ou de sa "
-            "couronne, ex. dans services.csv du dossier d'étude",
+            "couronne, colonne identifiant_service de csv/services.csv du dossier d'étude",
         )
     closed = set(scenario.close)
     new: list[NewService] = list(scenario.open)

