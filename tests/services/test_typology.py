@@ -56,7 +56,8 @@ def test_a_user_typology_with_an_unknown_family_is_refused(tmp_path) -> None:
     )
     with pytest.raises(
         InputFileError,
-        match=r"typo\.toml : type n°1 \(D265\) : famille "
-        r"« sante » inconnue\. Correction : choisissez parmi soins",
-    ):
+        match=r"typo\.toml : configuration invalide :\n  - ligne 7, clé « types\[0\]\.famille » "
+        r": famille « sante » inconnue ; familles : soins",
+    ) as caught:
         load_typology(path)
+    assert caught.value.line == 7

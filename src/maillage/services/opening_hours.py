@@ -111,6 +111,8 @@ class WeeklyHours:
             blocks = json.loads(text)
         except json.JSONDecodeError as err:
             raise OpeningHoursError(f"JSON illisible ({err.msg})") from None
+        if not isinstance(blocks, list):
+            raise OpeningHoursError(f"liste de plages attendue, pas {text!r}")
         intervals: list[tuple[int, int, int]] = []
         for block in blocks:
             try:
@@ -118,12 +120,15 @@ class WeeklyHours:
                 d0 = FRENCH_DAYS.index(first.strip().lower())
                 # An empty last day means a single day (seen in the Annuaire's data).
                 d1 = FRENCH_DAYS.index(last.strip().lower()) if last.strip() else d0
-            except ValueError:
-                raise OpeningHoursError(f"jours illisibles : {block!r}") from None
-            days = range(d0, d1 + 1) if d1 >= d0 else [*range(d0, 7), *range(0, d1 + 1)]
-            for day in days:
-                for start, end in ranges:
-                    intervals.append((day, _minutes(start), _minutes(end)))
+                days = range(d0, d1 + 1) if d1 >= d0 else [*range(d0, 7), *range(0, d1 + 1)]
+                for day in days:
+                    for start, end in ranges:
+                        intervals.append((day, _minutes(start), _minutes(end)))
+            except OpeningHoursError:
+                raise
+            except (ValueError, TypeError, AttributeError):
+                # a block that is not [first day, last day, [[open, close]...]]
+                raise OpeningHoursError(f"plage illisible : {block!r}") from None
         return cls.from_intervals(intervals)
 
     @classmethod

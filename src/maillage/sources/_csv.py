@@ -144,12 +144,15 @@ def read_checked_csv(
             line=2,
             fix="exportez de nouveau le fichier avec ses données",
         )
-    frame = pd.DataFrame(records, dtype="string")
-    frame = frame.reindex(columns=range(len(names)))
-    frame = frame.apply(lambda s: s.astype("string").str.strip()).replace("", pd.NA)
     first = ~pd.Index(names).duplicated()
-    frame = frame.loc[:, first]
-    frame.columns = [n for n, keep in zip(names, first, strict=True) if keep]
+    frame = pd.DataFrame(
+        {
+            name: pd.Series([row[position] for row in records], dtype="string").str.strip()
+            for position, (name, keep) in enumerate(zip(names, first, strict=True))
+            if keep
+        },
+        index=pd.RangeIndex(len(records)),
+    ).replace("", pd.NA)
     frame["line"] = pd.array(lines, dtype="int64")
     rejections.rows_read += len(records) + malformed
     return frame
