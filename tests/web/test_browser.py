@@ -192,6 +192,7 @@ def test_inhabitant_then_staff(walk: Walk) -> None:
     page.get_by_label("Première année").select_option("2027")
     page.get_by_label("Dernière année").select_option("2029")
     page.get_by_label("Mutualisation").check()
+    page.get_by_label("Visible dans le programme public").check()
     page.get_by_role("button", name="Enregistrer l'action").click()
     expect(
         page.get_by_text("Action « Maison de santé pluriprofessionnelle » créée.")

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
+from django.forms.renderers import DjangoTemplates
 
 from maillage.services.typology import FAMILIES
 from maillage.web.models import (
@@ -24,6 +25,12 @@ from maillage.web.models import (
     Indicator,
     SurveyResponse,
 )
+
+
+class FormRenderer(DjangoTemplates):
+    """Every field in its own block, label above the input (checkbox: box then label)."""
+
+    field_template_name = "web/champ.html"
 
 
 def territory_communes() -> QuerySet[Commune]:
@@ -161,6 +168,8 @@ class ContributionForm(forms.ModelForm):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         self.fields["commune"].queryset = territory_communes()  # type: ignore[attr-defined]
         self.fields["family"].choices = [("", "— Aucune en particulier —"), *FAMILY_CHOICES]  # type: ignore[attr-defined]
+        # A radio group has no empty choice: nothing is checked until the visitor chooses.
+        self.fields["kind"].choices = Contribution.KINDS  # type: ignore[attr-defined]
         for name in ("name", "email", "phone"):
             self.fields[name].widget.attrs["autocomplete"] = {
                 "name": "name",
@@ -267,8 +276,8 @@ class SurveyImportForm(forms.Form):
     )
     file = forms.FileField(
         label="Fichier CSV",
-        help_text="CSV UTF-8 (ou Windows-1252), séparateur « ; » ou « , », 2 Mo au plus ; "
-        "colonnes décrites ci-dessous.",
+        help_text="CSV UTF-8 (ou Windows-1252, UTF-16), séparateur « ; », « , » ou "
+        "tabulation, 2 Mo au plus ; colonnes décrites ci-dessous.",
     )
 
     def clean_file(self) -> Any:

@@ -21,6 +21,7 @@ import pyogrio
 from django.db import transaction
 
 from maillage._errors import MaillageError
+from maillage.web.hours import is_missing_text, tristate
 from maillage.web.models import (
     FAMILY_LABELS,
     Commune,
@@ -138,7 +139,7 @@ def _clean(value: Any) -> Any:
 
 def _text(value: Any) -> str:
     value = _clean(value)
-    return "" if value is None else str(value)
+    return "" if is_missing_text(value) else str(value)
 
 
 def _load_communes(communes: pd.DataFrame, services: pd.DataFrame) -> int:
@@ -222,7 +223,7 @@ def _load_services(services: pd.DataFrame) -> int:
                 address=_text(row.address)[:300],
                 opening_hours=_text(row.opening_hours)[:500],
                 hours_per_week=None if hours is None else float(hours),
-                open_saturday=None if saturday is None else bool(saturday),
+                open_saturday=tristate(saturday),
                 source=_text(row.source),
                 x_m=float(row.x_m),
                 y_m=float(row.y_m),

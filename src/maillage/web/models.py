@@ -199,6 +199,26 @@ class Measurement(models.Model):
         ]
 
 
+class SurveyImport(models.Model):
+    """One imported CSV file of answers: a file (by its SHA-256) is imported once."""
+
+    sha256 = models.CharField("empreinte SHA-256", max_length=64, unique=True)
+    filename = models.CharField("fichier", max_length=255)
+    source = models.CharField("origine", max_length=20)
+    rows_read = models.PositiveIntegerField("lignes lues", default=0)
+    accepted = models.PositiveIntegerField("réponses acceptées", default=0)
+    blank_lines = models.PositiveIntegerField("lignes vides", default=0)
+    imported_at = models.DateTimeField("importé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "import de réponses"
+        verbose_name_plural = "imports de réponses"
+        ordering = ["-imported_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.accepted} réponses)"
+
+
 class SurveyResponse(models.Model):
     """One anonymous answer to the satisfaction survey (web, paper or LimeSurvey)."""
 
@@ -208,6 +228,14 @@ class SurveyResponse(models.Model):
     )
     age_band = models.CharField("tranche d'âge", max_length=10, choices=AGE_BANDS)
     source = models.CharField("origine", max_length=20, choices=SOURCES, default="web")
+    imported_from = models.ForeignKey(
+        SurveyImport,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="responses",
+        verbose_name="import",
+    )
     created_at = models.DateTimeField("reçue le", auto_now_add=True)
 
     class Meta:
@@ -358,8 +386,8 @@ class Action(models.Model):
     status = models.CharField("état", max_length=20, choices=STATUSES, default="prevue")
     public = models.BooleanField(
         "visible dans le programme public",
-        default=True,
-        help_text="Décochez pour garder l'action en projet, réservée à l'équipe.",
+        default=False,
+        help_text="Cochez pour publier l'action ; sinon elle reste en projet, réservée à l'équipe.",
     )
     indicators = models.ManyToManyField(
         Indicator, through="ActionIndicator", blank=True, verbose_name="indicateurs"
@@ -424,6 +452,7 @@ __all__ = [
     "Service",
     "Study",
     "SurveyAnswer",
+    "SurveyImport",
     "SurveyResponse",
     "Theme",
 ]

@@ -8,6 +8,7 @@ user without the right gets 403.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -38,6 +39,7 @@ from maillage.web.models import (
 )
 from maillage.web.results import survey_results
 from maillage.web.survey_import import import_survey_csv
+from maillage.web.templatetags.maillage_tags import valeur
 from maillage.web.views import evaluation_rows, latest_study
 
 
@@ -227,17 +229,31 @@ def survey_import(request: HttpRequest) -> HttpResponseBase:
     """Import paper or LimeSurvey answers (CSV)."""
     form = SurveyImportForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
+    summary = ""
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        result = import_survey_csv(upload.read(), source=form.cleaned_data["source"])
+        result = import_survey_csv(
+            upload.read(), source=form.cleaned_data["source"], filename=str(upload.name)
+        )
         if not result.errors:
-            messages.success(request, f"{result.saved} réponse(s) importée(s).")
+            messages.success(request, f"{result.saved} réponse(s) importée(s). {result.summary()}")
             return redirect("web:staff_survey")
         errors = result.errors
+        summary = (
+            f"{result.summary()} Rien n'a été importé : corrigez le fichier puis importez-le "
+            "de nouveau."
+            if result.read
+            else ""
+        )
     return render(
         request,
         "web/equipe/enquete_import.html",
-        {"form": form, "errors": errors[:50], "more_errors": max(0, len(errors) - 50)},
+        {
+            "form": form,
+            "errors": errors[:50],
+            "more_errors": max(0, len(errors) - 50),
+            "summary": summary,
+        },
     )
 
 
@@ -320,7 +336,28 @@ def _indicator_choices(request: HttpRequest, action: Action) -> Any:
     family = str(request.GET.get("famille", action.family))
     if family not in FAMILIES:
         family = action.family
-    return level, family, Indicator.objects.filter(level=level, family=family).order_by("label")
+    return level, family, Indicator.objects.filter(level=level, family=family)
+
+
+def indicator_sort_key(indicator: Indicator) -> tuple[Any, ...]:
+    """Zone, season, then the measure in reading order: median, then thresholds by value.
+
+    Sorting labels as text put "30 min" before "7 min".
+    """
+    match = re.search(r"_(\d+(?:\.\d+)?)min$", indicator.measure)
+    threshold = float(match.group(1)) if match else -1.0
+    kind = (
+        0
+        if indicator.measure.startswith("median")
+        else (1 if indicator.measure.startswith("population") else 2)
+    )
+    return (indicator.zone_label, indicator.season, threshold, kind, indicator.label)
+
+
+def sorted_indicator_choices(indicators: Any) -> list[tuple[Any, str]]:
+    """``(pk, label)`` choices in :func:`indicator_sort_key` order, after the empty one."""
+    ordered = sorted(indicators, key=indicator_sort_key)
+    return [("", "---------"), *((i.pk, i.label) for i in ordered)]
 
 
 @login_required
@@ -332,6 +369,8 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     form = ActionIndicatorForm(
         request.POST or None, indicators=Indicator.objects.all() if request.POST else indicators
     )
+    if not request.POST:
+        form.fields["indicator"].choices = sorted_indicator_choices(indicators)
     if request.method == "POST":
         if not request.user.has_perm("maillage_web.add_actionindicator"):
             return render(request, "web/403.html", status=403)
@@ -402,8 +441,9 @@ def _action_rows() -> list[list[Any]]:
     for action in Action.objects.prefetch_related("themes").order_by("pk"):
         indicators = []
         for row in evaluation_rows(action):
-            baseline = row["baseline"].value if row["baseline"] else None
-            latest = row["latest"].value if row["latest"] else None
+            unit = row["indicator"].unit
+            baseline = valeur(row["baseline"].value if row["baseline"] else None, unit)
+            latest = valeur(row["latest"].value if row["latest"] else None, unit)
             indicators.append(f"{row['indicator'].label} : {baseline} → {latest}")
         rows.append(
             [

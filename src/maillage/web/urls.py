@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.contrib.staticfiles.views import serve
 from django.urls import include, path, re_path
 
@@ -59,7 +60,33 @@ admin.site.site_header = "maillage — administration"
 admin.site.site_title = "maillage"
 admin.site.index_title = "Schéma de services"
 
+# Password reset (link on the sign-in page): the e-mail goes through EMAIL_BACKEND (SMTP
+# when MAILLAGE_SMTP_HOST is set, else a file in <data>/courriels/).
+password_patterns = [
+    path(
+        "admin/mot-de-passe-oublie/",
+        auth_views.PasswordResetView.as_view(),
+        name="admin_password_reset",
+    ),
+    path(
+        "admin/mot-de-passe-oublie/envoye/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "reinitialiser/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reinitialiser/termine/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+]
+
 urlpatterns = [
+    *password_patterns,
     path("admin/", admin.site.urls),
     path("", include((web_patterns, "web"))),
     # Static files (the app's and the admin's, found in the installed apps) served by the

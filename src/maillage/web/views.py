@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
@@ -36,8 +35,11 @@ from maillage.web.models import (
     SurveyResponse,
 )
 from maillage.web.ratelimit import rate_limited
+from maillage.web.search import matches
 
 SEASON_LABELS = {"ete": "été", "hiver": "hiver (pointe saisonnière)"}
+#: Who may enter paper questionnaires through the survey form, without rate limit.
+PAPER_SURVEY_PERMISSION = "maillage_web.add_surveyresponse"
 #: Classes of the maps (minutes), shared with ``static/maillage/carte.js``.
 TIME_CLASSES = [(0, 7), (7, 15), (15, 20), (20, 30), (30, None)]
 #: Fields of a service in the directory.
@@ -312,20 +314,19 @@ def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryForm(request.GET or None)
     services = Service.objects.all()
     commune: Commune | None = None
+    query = ""
     if form.is_valid():
         commune = form.cleaned_data.get("commune")
         family = form.cleaned_data.get("family")
         query = str(form.cleaned_data.get("q") or "").strip()
         if family:
             services = services.filter(family=family)
-        if query:
-            services = services.filter(
-                Q(name__icontains=query)
-                | Q(type_label__icontains=query)
-                | Q(commune__name__icontains=query)
-            )
     rows = []
     for service in services.values(*DIRECTORY_FIELDS):
+        if query and not matches(
+            query, service["name"], service["type_label"], service["commune__name"]
+        ):
+            continue
         service["family_label"] = FAMILY_LABELS.get(service["family"], service["family"])
         rows.append(
             {
@@ -369,16 +370,21 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@rate_limited("enquete")
+@rate_limited("enquete", exempt_perm=PAPER_SURVEY_PERMISSION)
 def survey(request: HttpRequest) -> HttpResponseBase:
-    """The anonymous satisfaction survey."""
+    """The anonymous satisfaction survey.
+
+    Staff allowed to enter answers (:data:`PAPER_SURVEY_PERMISSION`) type paper
+    questionnaires through the same form: not rate-limited, stored as ``papier``.
+    """
     form = SurveyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        paper = request.user.has_perm(PAPER_SURVEY_PERMISSION)
         with transaction.atomic():
             response = SurveyResponse.objects.create(
                 commune=form.cleaned_data["commune"],
                 age_band=form.cleaned_data["age_band"],
-                source="web",
+                source="papier" if paper else "web",
             )
             SurveyAnswer.objects.bulk_create(
                 [SurveyAnswer(response=response, **answer) for answer in form.answers()]
@@ -473,8 +479,16 @@ def programme_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def personal_data(request: HttpRequest) -> HttpResponse:
-    """Notice on personal data (GDPR)."""
-    return render(request, "web/donnees_personnelles.html")
+    """Notice on personal data (GDPR): controller, contact, retention."""
+    return render(
+        request,
+        "web/donnees_personnelles.html",
+        {
+            "controller": settings.MAILLAGE_CONTROLLER,
+            "contact": settings.MAILLAGE_GDPR_CONTACT,
+            "retention_years": settings.MAILLAGE_RETENTION_YEARS,
+        },
+    )
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:
