@@ -65,10 +65,13 @@ def loaded(study_folder: Path) -> None:
 class Walk:
     """A page with console watching and checked screenshots."""
 
-    def __init__(self, page: Any, base: str, shots: Path) -> None:
+    def __init__(
+        self, page: Any, base: str, shots: Path, viewport: dict[str, int] | None = None
+    ) -> None:
         self.page = page
         self.base = base
         self.shots = shots
+        self.viewport = viewport or VIEWPORT
         self.errors: list[str] = []
         page.set_default_timeout(10_000)
         page.on(
@@ -100,7 +103,7 @@ class Walk:
         path = self.shots / f"{name}.png"
         self.page.screenshot(path=str(path))
         image = Image.open(path).convert("RGB")
-        assert image.size == (VIEWPORT["width"], VIEWPORT["height"]), name
+        assert image.size == (self.viewport["width"], self.viewport["height"]), name
         histogram = image.resize((320, 225)).convert("L").histogram()
         non_white = sum(histogram[:235]) / sum(histogram)
         colours = image.getcolors(maxcolors=1 << 20) or []
@@ -237,3 +240,86 @@ def test_keyboard_skip_link_and_focus(walk: Walk) -> None:
     tag = page.evaluate("document.activeElement.tagName + ':' + document.activeElement.type")
     assert tag in {"INPUT:radio", "A:undefined"}
     walk.shot("clavier", "Contribuer au schéma de services")
+
+
+PHONE = {"width": 375, "height": 812}
+PUBLIC_PAGES = [
+    "/",
+    "/services/",
+    "/services/?commune=73040&family=soins",
+    "/enquete/",
+    "/contribuer/",
+    "/initiatives/",
+    "/programme/",
+    "/communes/73248/",
+    "/donnees-personnelles/",
+    "/accessibilite/",
+]
+STAFF_PAGES = [
+    "/equipe/",
+    "/equipe/contributions/",
+    "/equipe/enquete/",
+    "/equipe/enquete/import/",
+    "/equipe/programme/",
+    "/equipe/programme/nouvelle/",
+    "/equipe/donnees-personnelles/",
+]
+#: Form pages whose labels must sit above their fields on a desktop screen.
+FORM_PAGES = ["/contribuer/", "/enquete/", "/equipe/programme/nouvelle/"]
+
+OVERFLOW_JS = "document.documentElement.scrollWidth - window.innerWidth"
+#: For each label tied to a text field, select or text area: label bottom minus field top
+#: (<= 0: the label is above its field) and horizontal offset of their left edges.
+LABELS_JS = """() => [...document.querySelectorAll('main label[for]')].flatMap(label => {
+  const field = document.getElementById(label.htmlFor);
+  if (!field || !['SELECT', 'TEXTAREA'].includes(field.tagName) &&
+      !(field.tagName === 'INPUT' && ['text', 'email', 'tel', 'number', 'password']
+        .includes(field.type))) return [];
+  const a = label.getBoundingClientRect(), b = field.getBoundingClientRect();
+  return [[label.textContent.trim(), a.bottom - b.top, Math.abs(a.left - b.left)]];
+})"""
+
+
+def _sign_in_admin(page: Any, base: str) -> None:
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user("mise-en-page", password="Mise-en-page-9", is_staff=True)
+    user.groups.add(Group.objects.get(name="Administrateur"))
+    page.goto(base + "/admin/login/?next=/equipe/")
+    page.locator("#id_username").fill("mise-en-page")
+    page.locator("#id_password").fill("Mise-en-page-9")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/equipe/")
+
+
+def test_no_horizontal_scroll_on_a_phone_and_labels_above_fields(
+    browser: Any, live_server: Any, loaded: None, tmp_path: Path
+) -> None:
+    phone = browser.new_context(viewport=PHONE, locale="fr-FR")
+    walk = Walk(phone.new_page(), live_server.url, tmp_path, PHONE)
+    _sign_in_admin(walk.page, walk.base)
+    too_wide = {}
+    for path in PUBLIC_PAGES + STAFF_PAGES:
+        walk.go(path)
+        overflow = walk.page.evaluate(OVERFLOW_JS)
+        if overflow > 0:
+            too_wide[path] = overflow
+    walk.go("/")
+    walk.shot("375-accueil", "Diagnostic de l'accès aux services")
+    walk.go("/programme/")
+    walk.shot("375-programme", "Programme d'actions")
+    phone.close()
+    assert not too_wide, f"pages plus larges que 375 px (px de trop) : {too_wide}"
+    desktop = browser.new_context(viewport=VIEWPORT, locale="fr-FR")
+    wide = Walk(desktop.new_page(), live_server.url, tmp_path)
+    _sign_in_admin(wide.page, wide.base)
+    for path in FORM_PAGES:
+        wide.go(path)
+        placements = wide.page.evaluate(LABELS_JS)
+        assert placements, path
+        misplaced = [p for p in placements if p[1] > 1 or p[2] > 2]
+        assert not misplaced, (path, misplaced)
+    wide.go("/contribuer/")
+    assert wide.page.locator("input[type=radio]:checked").count() == 0
+    wide.shot("1280-contribuer", "Contribuer au schéma de services")
+    desktop.close()
