@@ -283,8 +283,9 @@ LABELS_JS = """() => [...document.querySelectorAll('main label[for]')].flatMap(l
 def _sign_in_admin(page: Any, base: str) -> None:
     from django.contrib.auth.models import Group, User
 
-    user = User.objects.create_user("mise-en-page", password="Mise-en-page-9", is_staff=True)
-    user.groups.add(Group.objects.get(name="Administrateur"))
+    if not User.objects.filter(username="mise-en-page").exists():
+        user = User.objects.create_user("mise-en-page", password="Mise-en-page-9", is_staff=True)
+        user.groups.add(Group.objects.get(name="Administrateur"))
     page.goto(base + "/admin/login/?next=/equipe/")
     page.locator("#id_username").fill("mise-en-page")
     page.locator("#id_password").fill("Mise-en-page-9")

@@ -75,7 +75,7 @@ def french_hours(osm: str) -> str:
     'lun.–ven. 9 h–12 h, 14 h–17 h 30 ; sam. 9 h–12 h'
     >>> french_hours("Mo 08:15-12:00; We 08:15-12:00").replace("\\xa0", " ")
     'lun. 8 h 15–12 h ; mer. 8 h 15–12 h'
-    >>> french_hours("24/7")
+    >>> french_hours("24/7").replace("\xa0", " ")
     'tous les jours, 24 h sur 24'
     """
     if is_missing_text(osm):

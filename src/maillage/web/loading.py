@@ -143,7 +143,12 @@ def _text(value: Any) -> str:
 
 
 def _load_communes(communes: pd.DataFrame, services: pd.DataFrame) -> int:
-    from maillage.sources.communes import read_commune_polygons, read_communes, read_epci
+    from maillage.sources.communes import (
+        read_commune_polygons,
+        read_communes,
+        read_epci,
+        zoning_labels,
+    )
 
     codes = set(communes["origin_id"].astype(str)) | set(services["commune"].astype(str))
     france = read_communes().set_index("commune")
@@ -154,18 +159,22 @@ def _load_communes(communes: pd.DataFrame, services: pd.DataFrame) -> int:
     outlines = json.loads(polygons.geometry.simplify(0.0008).to_json(drop_id=True))["features"]
     outline_by_code = dict(zip(polygons.index, (f["geometry"] for f in outlines), strict=True))
     epci_names = read_epci().set_index("epci")["name"]
+    bassin_names = zoning_labels("bassin_vie")
     territory = communes.set_index("origin_id")
     rows = []
     for code, row in france.iterrows():
         inside = code in territory.index
         info = territory.loc[code] if inside else None
         epci = _text(row["epci"])
+        bassin = _text(row.get("bassin_vie"))
         rows.append(
             Commune(
                 code=code,
                 name=str(row["name"]),
                 epci=epci,
                 epci_name=_text(epci_names.get(epci)),
+                bassin=bassin,
+                bassin_name=_text(bassin_names.get(bassin)),
                 in_territory=inside,
                 population=int(_clean(row["population"]) or 0),
                 x_m=float(points.geometry[code].x),
@@ -186,6 +195,8 @@ def _load_communes(communes: pd.DataFrame, services: pd.DataFrame) -> int:
             "name",
             "epci",
             "epci_name",
+            "bassin",
+            "bassin_name",
             "in_territory",
             "population",
             "x_m",

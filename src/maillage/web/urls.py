@@ -7,7 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.staticfiles.views import serve
 from django.urls import include, path, re_path
 
-from maillage.web import staff, views
+from maillage.web import accountability, participation, staff, views
 
 web_patterns = [
     path("", views.home, name="home"),
@@ -16,11 +16,17 @@ web_patterns = [
     path("services/", views.directory, name="directory"),
     path("enquete/", views.survey, name="survey"),
     path("enquete/merci/", views.survey_thanks, name="survey_thanks"),
+    path("enquete/resultats/", views.survey_public_results, name="survey_results"),
     path("contribuer/", views.contribute, name="contribute"),
     path("contribuer/merci/", views.contribute_thanks, name="contribute_thanks"),
-    path("initiatives/", views.initiatives, name="initiatives"),
+    path("initiatives/", participation.initiatives, name="initiatives"),
+    path("initiatives/<int:pk>/", participation.contribution_detail, name="initiative"),
+    path("initiatives/<int:pk>/soutenir/", participation.support, name="initiative_support"),
+    path("initiatives/<int:pk>/commenter/", participation.comment, name="initiative_comment"),
     path("programme/", views.programme, name="programme"),
     path("programme/<int:pk>/", views.programme_action, name="programme_action"),
+    path("programme/programme.csv", accountability.programme_csv, name="programme_csv"),
+    path("api/programme.json", accountability.programme_json, name="programme_json"),
     path("donnees-personnelles/", views.personal_data, name="personal_data"),
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("equipe/", staff.staff_home, name="staff_home"),
@@ -39,8 +45,10 @@ web_patterns = [
     ),
     path("equipe/enquete/", staff.survey_results_view, name="staff_survey"),
     path("equipe/enquete/import/", staff.survey_import, name="staff_survey_import"),
+    path("equipe/enquete/questions/", staff.survey_questions, name="staff_survey_questions"),
     path("equipe/enquete/export.csv", staff.survey_export, name="staff_survey_export"),
     path("equipe/programme/", staff.programme, name="staff_programme"),
+    path("equipe/remesurer/", staff.remeasure, name="staff_remeasure"),
     path("equipe/programme/nouvelle/", staff.action_create, name="staff_action_create"),
     path("equipe/programme/<int:pk>/", staff.action_detail, name="staff_action"),
     path("equipe/programme/<int:pk>/modifier/", staff.action_edit, name="staff_action_edit"),

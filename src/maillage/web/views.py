@@ -27,7 +27,6 @@ from maillage.web.models import (
     Action,
     Commune,
     CommuneTime,
-    Contribution,
     Measurement,
     Service,
     Study,
@@ -418,17 +417,6 @@ def contribute_thanks(request: HttpRequest) -> HttpResponse:
     return render(request, "web/merci.html", {"what": "contribution"})
 
 
-def initiatives(request: HttpRequest) -> HttpResponse:
-    """Published contributions: title, nature, commune and message only."""
-    published = (
-        Contribution.objects.filter(status="publiee")
-        .select_related("commune")
-        .only("kind", "title", "message", "family", "commune__name", "created_at")
-    )
-    page = Paginator(published, 20).get_page(request.GET.get("page"))
-    return render(request, "web/initiatives.html", {"page": page})
-
-
 def evaluation_rows(action: Action) -> list[dict[str, Any]]:
     rows = []
     for link in action.links.select_related("indicator"):
@@ -474,8 +462,27 @@ def programme_action(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "web/action.html",
-        {"action": action, "evaluation": evaluation_rows(action), "staff_view": False},
+        {
+            "action": action,
+            "evaluation": evaluation_rows(action),
+            "staff_view": False,
+            **follow_up_context(action),
+        },
     )
+
+
+def follow_up_context(action: Action) -> dict[str, Any]:
+    """Progress, milestones, financing plan and history of an action (for its pages)."""
+    from django.utils import timezone
+
+    from maillage.web.accountability import financing_table
+
+    return {
+        "milestones": list(action.milestones.all()),
+        "financing": financing_table(action),
+        "changes": list(action.changes.select_related("user")[:50]),
+        "today": timezone.localdate(),
+    }
 
 
 def personal_data(request: HttpRequest) -> HttpResponse:
@@ -509,3 +516,28 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """French 404 page."""
     return render(request, "web/404.html", status=404)
+
+
+@cache_control(max_age=60)
+def survey_public_results(request: HttpRequest) -> HttpResponse:
+    """Public survey results: one family, by EPCI and by bassin de vie, weighted."""
+    from maillage.web.analysis import MIN_CELL, design_effect, family_results, survey_weights
+
+    family = str(request.GET.get("famille", "soins"))
+    if family not in FAMILIES:
+        family = "soins"
+    weights = survey_weights()
+    return render(
+        request,
+        "web/enquete_resultats.html",
+        {
+            "family": family,
+            "family_label": FAMILY_LABELS[family],
+            "family_choices": [(f, FAMILY_LABELS[f]) for f in FAMILIES],
+            "by_epci": family_results(family, "epci", weights),
+            "by_bassin": family_results(family, "bassin", weights),
+            "weights": weights,
+            "design_effect": design_effect(weights),
+            "min_cell": MIN_CELL,
+        },
+    )

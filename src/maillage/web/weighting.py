@@ -107,10 +107,15 @@ def rake(
                 f"Catégorie(s) sans population dans la marge « {name} » : {', '.join(unknown)}."
             )
         codes[name] = np.array([index[c] for c in categories[name]], dtype=np.int64)
-        target = np.array([float(margins[name][label]) for label in labels])
         seen = np.bincount(codes[name], minlength=len(labels)) > 0
         empty.extend((name, label) for label, ok in zip(labels, seen, strict=True) if not ok)
-        target = np.where(seen, target, 0.0)
+        target = np.array(
+            [
+                float(margins[name][label]) if ok else 0.0
+                for label, ok in zip(labels, seen, strict=True)
+            ],
+            dtype=np.float64,
+        )
         if total is None:  # the first margin's population: the others are scaled to it
             total = float(sum(margins[name].values()))
         targets[name] = target * (total / target.sum()) if target.sum() > 0 else target
@@ -120,16 +125,18 @@ def rake(
     for iteration in range(1, max_iterations + 1):  # noqa: B007 - read after the loop
         for name in names:
             current = np.bincount(codes[name], weights=weights, minlength=targets[name].size)
-            factor = np.divide(
-                targets[name], current, out=np.ones_like(current), where=current > 0
-            )
+            factor = np.divide(targets[name], current, out=np.ones_like(current), where=current > 0)
             weights = weights * factor[codes[name]]
         gaps = [
-            np.abs(
-                np.bincount(codes[name], weights=weights, minlength=targets[name].size)
-                - targets[name]
-            ).max()
-            / max(targets[name].max(), 1e-300)
+            float(
+                np.max(
+                    np.abs(
+                        np.bincount(codes[name], weights=weights, minlength=targets[name].size)
+                        - targets[name]
+                    )
+                )
+            )
+            / max(float(np.max(targets[name])), 1e-300)
             for name in names
         ]
         if max(gaps) <= tolerance:
