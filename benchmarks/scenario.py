@@ -110,7 +110,8 @@ def builtin_territory() -> dict[str, Any]:
         }
         print(
             f"territoire intégré, {family}: {len(chosen)} services, "
-            f"fermeture {close_s * 1e3:.2f} ms ({change.size} communes), ouverture {open_s * 1e3:.2f} ms ({opened.size}), "
+            f"fermeture {close_s * 1e3:.2f} ms ({change.size} communes), "
+            f"ouverture {open_s * 1e3:.2f} ms ({opened.size}), "
             f"recalcul complet {full_s * 1e3:.1f} ms — identiques"
         )
     return out
