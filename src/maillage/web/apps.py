@@ -47,6 +47,8 @@ ROLES: dict[str, list[str]] = {
         "view_surveyfamilysetting",
         "change_surveyfamilysetting",
         "add_surveyfamilysetting",
+        "view_workshopscenario",
+        "add_workshopscenario",
     ],
     "Lecteur": [
         "view_study",
@@ -63,6 +65,7 @@ ROLES: dict[str, list[str]] = {
         "view_actionfunding",
         "view_actionchange",
         "view_surveyfamilysetting",
+        "view_workshopscenario",
     ],
 }
 

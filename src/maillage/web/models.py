@@ -573,6 +573,41 @@ class ActionChange(models.Model):
         ordering = ["-at", "-pk"]
 
 
+class WorkshopScenario(models.Model):
+    """A variant tried in the workshop (services closed, opened, moved), saved to be
+    discussed again or attached to the action it supports."""
+
+    name = models.CharField("nom du scénario", max_length=200)
+    family = models.CharField("famille", max_length=30, choices=FAMILY_CHOICES)
+    operations = models.JSONField("changements", default=list)
+    summary = models.JSONField("effet", default=dict)
+    action = models.ForeignKey(
+        Action,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="scenarios",
+        verbose_name="action",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="par",
+    )
+    created_at = models.DateTimeField("le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "scénario de l'atelier"
+        verbose_name_plural = "scénarios de l'atelier"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 __all__ = [
     "AGE_BANDS",
     "FAMILY_CHOICES",
@@ -595,4 +630,5 @@ __all__ = [
     "SurveyImport",
     "SurveyResponse",
     "Theme",
+    "WorkshopScenario",
 ]

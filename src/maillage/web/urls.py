@@ -7,7 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.staticfiles.views import serve
 from django.urls import include, path, re_path
 
-from maillage.web import accountability, participation, staff, views
+from maillage.web import accountability, participation, staff, views, workshop
 
 web_patterns = [
     path("", views.home, name="home"),
@@ -49,6 +49,8 @@ web_patterns = [
     path("equipe/enquete/export.csv", staff.survey_export, name="staff_survey_export"),
     path("equipe/programme/", staff.programme, name="staff_programme"),
     path("equipe/remesurer/", staff.remeasure, name="staff_remeasure"),
+    path("equipe/atelier/", workshop.workshop, name="workshop"),
+    path("equipe/atelier/communes.geojson", workshop.workshop_geojson, name="workshop_geojson"),
     path("equipe/programme/nouvelle/", staff.action_create, name="staff_action_create"),
     path("equipe/programme/<int:pk>/", staff.action_detail, name="staff_action"),
     path("equipe/programme/<int:pk>/modifier/", staff.action_edit, name="staff_action_edit"),
