@@ -21,7 +21,7 @@ from pathlib import Path
 def _binaries() -> Path:
     found = shutil.which("initdb")
     if found:
-        return Path(found).parent
+        return Path(found).resolve().parent
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
     if not candidates:
         raise RuntimeError("PostgreSQL absent (initdb introuvable) : apt-get install postgresql")
@@ -74,6 +74,16 @@ def throwaway_postgres() -> Iterator[str]:
             str(folder / "log"),
             "-w",
             "start",
+        )
+        run(
+            str(binaries / "createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-U",
+            "maillage",
+            "maillage",
         )
         yield f"postgres://maillage@127.0.0.1:{port}/maillage"
     finally:
