@@ -199,7 +199,7 @@ def test_remeasure_from_the_staff_page(client_as: Any, study_folder: Any, tmp_pa
         if path.is_file():
             (folder / path.name).write_bytes(path.read_bytes())
     access = pd.read_parquet(folder / "access.parquet")
-    access.loc[access["niveau"] == "territoire", "median_minutes"] = 9.5
+    access.loc[access["level"] == "territory", "median_minutes"] = 9.5
     access.to_parquet(folder / "access.parquet", index=False)
     assert (
         client_as("editeur").post("/equipe/remesurer/", {"dossier": str(folder)}).status_code == 403
