@@ -37,7 +37,8 @@ import numpy.typing as npt
 
 from maillage.network import _incremental_kernels as kernels
 from maillage.network.graph import RoadGraph
-from maillage.network.straight_line import DETOUR_COEFFICIENT, STRAIGHT_LINE_SPEED_KPH
+from maillage.network.model import StraightLineModel
+from maillage.network.straight_line import _minutes as straight_line_minutes
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -297,6 +298,9 @@ class IncrementalStraightLine:
     ----------
     origins_xy, services_xy
         Metric coordinates (Lambert-93 in France), shape ``(n, 2)``.
+    model
+        Detour coefficient and speed (:class:`maillage.network.model.StraightLineModel`,
+        the diagnostic's defaults when ``None``).
 
     Examples
     --------
@@ -315,15 +319,16 @@ class IncrementalStraightLine:
         self,
         origins_xy: Sequence[Sequence[float]] | FloatArray,
         services_xy: Sequence[Sequence[float]] | FloatArray,
+        model: StraightLineModel | None = None,
     ) -> None:
+        self.model = model or StraightLineModel()
         self.origins = np.asarray(origins_xy, dtype=np.float64).reshape(-1, 2)
         self.services = np.asarray(services_xy, dtype=np.float64).reshape(-1, 2)
         self.service_open = np.ones(len(self.services), dtype=np.bool_)
         self._dist, self._label = self._nearest(np.arange(len(self.origins)))
 
-    @staticmethod
-    def _to_minutes(metres: FloatArray) -> FloatArray:
-        return metres * DETOUR_COEFFICIENT * 60.0 / (STRAIGHT_LINE_SPEED_KPH * 1000.0)
+    def _to_minutes(self, metres: FloatArray) -> FloatArray:
+        return straight_line_minutes(metres, self.model.detour_coefficient, self.model.speed_kph)
 
     def _nearest(self, rows: IntArray) -> tuple[FloatArray, IntArray]:
         open_ = np.flatnonzero(self.service_open)
