@@ -50,6 +50,8 @@ class Command(BaseCommand):
             )
             return
         count = expired.update(name="", email="", phone="", consent=False)
-        self.stdout.write(
-            f"Coordonnées effacées de {count} contribution(s) reçue(s) il y a plus de {years} ans."
-        )
+        if count or int(options.get("verbosity", 1)) > 0:
+            self.stdout.write(
+                f"Coordonnées effacées de {count} contribution(s) reçue(s) il y a plus de "
+                f"{years} ans."
+            )
