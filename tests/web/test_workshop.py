@@ -91,7 +91,13 @@ def test_close_open_move_and_save(client_as: Any) -> None:
         year_end=2027,
     )
     editor.post(
-        URL, {"famille": "soins", "quoi": "enregistrer", "name": "MSP Bessans", "action": action.pk}
+        URL,
+        {
+            "famille": "soins",
+            "quoi": "enregistrer",
+            "scenario_name": "MSP Bessans",
+            "action": action.pk,
+        },
     )
     scenario = WorkshopScenario.objects.get()
     assert scenario.action == action and len(scenario.operations) == 2
@@ -131,6 +137,6 @@ def test_roles_on_the_workshop(client_as: Any) -> None:
     assert Client().get(URL).status_code == 302
     viewer = client_as("lecteur")
     assert viewer.get(URL).status_code == 200
-    response = viewer.post(URL, {"famille": "soins", "quoi": "enregistrer", "name": "x"})
+    response = viewer.post(URL, {"famille": "soins", "quoi": "enregistrer", "scenario_name": "x"})
     assert response.status_code == 403
     assert not WorkshopScenario.objects.exists()

@@ -190,7 +190,7 @@ class OpenForm(forms.Form):
 class SaveForm(forms.Form):
     """Save the variant as a scenario, attached to an action."""
 
-    name = forms.CharField(label="Nom du scénario", max_length=200)
+    scenario_name = forms.CharField(label="Nom du scénario", max_length=200)
     action = forms.ModelChoiceField(
         queryset=Action.objects.none(), label="Action (facultatif)", required=False
     )
@@ -305,7 +305,7 @@ def _post(request: HttpRequest, family: str, operations: list[dict[str, Any]]) -
         if form.is_valid() and operations:
             variant = build_variant(family, operations)
             scenario = WorkshopScenario.objects.create(
-                name=form.cleaned_data["name"],
+                name=form.cleaned_data["scenario_name"],
                 family=family,
                 operations=operations,
                 summary=compare(variant, _thresholds()),
