@@ -65,10 +65,13 @@ def loaded(study_folder: Path) -> None:
 class Walk:
     """A page with console watching and checked screenshots."""
 
-    def __init__(self, page: Any, base: str, shots: Path) -> None:
+    def __init__(
+        self, page: Any, base: str, shots: Path, viewport: dict[str, int] | None = None
+    ) -> None:
         self.page = page
         self.base = base
         self.shots = shots
+        self.viewport = viewport or VIEWPORT
         self.errors: list[str] = []
         page.set_default_timeout(10_000)
         page.on(
@@ -100,7 +103,7 @@ class Walk:
         path = self.shots / f"{name}.png"
         self.page.screenshot(path=str(path))
         image = Image.open(path).convert("RGB")
-        assert image.size == (VIEWPORT["width"], VIEWPORT["height"]), name
+        assert image.size == (self.viewport["width"], self.viewport["height"]), name
         histogram = image.resize((320, 225)).convert("L").histogram()
         non_white = sum(histogram[:235]) / sum(histogram)
         colours = image.getcolors(maxcolors=1 << 20) or []
@@ -192,6 +195,7 @@ def test_inhabitant_then_staff(walk: Walk) -> None:
     page.get_by_label("Première année").select_option("2027")
     page.get_by_label("Dernière année").select_option("2029")
     page.get_by_label("Mutualisation").check()
+    page.get_by_label("Visible dans le programme public").check()
     page.get_by_role("button", name="Enregistrer l'action").click()
     expect(
         page.get_by_text("Action « Maison de santé pluriprofessionnelle » créée.")
@@ -236,3 +240,198 @@ def test_keyboard_skip_link_and_focus(walk: Walk) -> None:
     tag = page.evaluate("document.activeElement.tagName + ':' + document.activeElement.type")
     assert tag in {"INPUT:radio", "A:undefined"}
     walk.shot("clavier", "Contribuer au schéma de services")
+
+
+PHONE = {"width": 375, "height": 812}
+PUBLIC_PAGES = [
+    "/",
+    "/services/",
+    "/services/?commune=73040&family=soins",
+    "/enquete/",
+    "/contribuer/",
+    "/initiatives/",
+    "/programme/",
+    "/communes/73248/",
+    "/donnees-personnelles/",
+    "/accessibilite/",
+]
+STAFF_PAGES = [
+    "/equipe/",
+    "/equipe/contributions/",
+    "/equipe/enquete/",
+    "/equipe/enquete/import/",
+    "/equipe/programme/",
+    "/equipe/programme/nouvelle/",
+    "/equipe/donnees-personnelles/",
+]
+#: Form pages whose labels must sit above their fields on a desktop screen.
+FORM_PAGES = ["/contribuer/", "/enquete/", "/equipe/programme/nouvelle/"]
+
+OVERFLOW_JS = "document.documentElement.scrollWidth - window.innerWidth"
+#: For each label tied to a text field, select or text area: label bottom minus field top
+#: (<= 0: the label is above its field) and horizontal offset of their left edges.
+LABELS_JS = """() => [...document.querySelectorAll('main label[for]')].flatMap(label => {
+  const field = document.getElementById(label.htmlFor);
+  if (!field || !['SELECT', 'TEXTAREA'].includes(field.tagName) &&
+      !(field.tagName === 'INPUT' && ['text', 'email', 'tel', 'number', 'password']
+        .includes(field.type))) return [];
+  const a = label.getBoundingClientRect(), b = field.getBoundingClientRect();
+  return [[label.textContent.trim(), a.bottom - b.top, Math.abs(a.left - b.left)]];
+})"""
+
+
+def _sign_in_admin(page: Any, base: str) -> None:
+    from django.contrib.auth.models import Group, User
+
+    if not User.objects.filter(username="mise-en-page").exists():
+        user = User.objects.create_user("mise-en-page", password="Mise-en-page-9", is_staff=True)
+        user.groups.add(Group.objects.get(name="Administrateur"))
+    page.goto(base + "/admin/login/?next=/equipe/")
+    page.locator("#id_username").fill("mise-en-page")
+    page.locator("#id_password").fill("Mise-en-page-9")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/equipe/")
+
+
+def test_no_horizontal_scroll_on_a_phone_and_labels_above_fields(
+    browser: Any, live_server: Any, loaded: None, tmp_path: Path
+) -> None:
+    phone = browser.new_context(viewport=PHONE, locale="fr-FR")
+    walk = Walk(phone.new_page(), live_server.url, tmp_path, PHONE)
+    _sign_in_admin(walk.page, walk.base)
+    too_wide = {}
+    for path in PUBLIC_PAGES + STAFF_PAGES:
+        walk.go(path)
+        overflow = walk.page.evaluate(OVERFLOW_JS)
+        if overflow > 0:
+            too_wide[path] = overflow
+    walk.go("/")
+    walk.shot("375-accueil", "Diagnostic de l'accès aux services")
+    walk.go("/programme/")
+    walk.shot("375-programme", "Programme d'actions")
+    phone.close()
+    assert not too_wide, f"pages plus larges que 375 px (px de trop) : {too_wide}"
+    desktop = browser.new_context(viewport=VIEWPORT, locale="fr-FR")
+    wide = Walk(desktop.new_page(), live_server.url, tmp_path)
+    _sign_in_admin(wide.page, wide.base)
+    for path in FORM_PAGES:
+        wide.go(path)
+        placements = wide.page.evaluate(LABELS_JS)
+        assert placements, path
+        misplaced = [p for p in placements if p[1] > 1 or p[2] > 2]
+        assert not misplaced, (path, misplaced)
+    wide.go("/contribuer/")
+    assert wide.page.locator("input[type=radio]:checked").count() == 0
+    wide.shot("1280-contribuer", "Contribuer au schéma de services")
+    desktop.close()
+
+
+def _no_page_scroll(walk: Walk) -> None:
+    overflow = walk.page.evaluate(OVERFLOW_JS)
+    assert overflow <= 0, f"{walk.page.url} : {overflow} px de trop"
+
+
+def _labels_above(walk: Walk) -> None:
+    misplaced = [p for p in walk.page.evaluate(LABELS_JS) if p[1] > 1 or p[2] > 2]
+    assert not misplaced, (walk.page.url, misplaced)
+
+
+@pytest.mark.parametrize("viewport", [VIEWPORT, PHONE], ids=["1280", "375"])
+def test_participation_accountability_results_and_workshop(
+    browser: Any, live_server: Any, loaded: None, tmp_path: Path, viewport: dict[str, int]
+) -> None:
+    from maillage.web.models import Action, Contribution, SurveyAnswer, SurveyResponse
+
+    expect = playwright_api.expect
+    width = viewport["width"]
+    context = browser.new_context(viewport=viewport, locale="fr-FR")
+    walk = Walk(context.new_page(), live_server.url, tmp_path, viewport)
+    page = walk.page
+    # An inhabitant contributes.
+    walk.go("/contribuer/")
+    page.get_by_role("radio", name="Une initiative innovante à signaler").check()
+    page.get_by_label("Titre").fill("Covoiturage vers l'hôpital")
+    page.get_by_label("Votre message").fill("Un groupe de voisins s'organise à Bessans.")
+    page.get_by_label("Commune concernée (facultatif)").select_option(label="Bessans")
+    page.get_by_role("button", name="Envoyer ma contribution").click()
+    expect(page.get_by_text("Votre contribution a bien été reçue")).to_be_visible()
+    item = Contribution.objects.get(title="Covoiturage vers l'hôpital")
+    item.status = "publiee"  # moderation is walked in test_inhabitant_then_staff
+    item.save()
+    # Another visitor supports and comments it, from the map page.
+    walk.go("/initiatives/")
+    expect(page.locator("#carte-contributions[data-chargee=oui]")).to_be_attached()
+    _no_page_scroll(walk)
+    page.get_by_role("link", name="Covoiturage vers l'hôpital").click()
+    page.get_by_role("button", name="Je soutiens cette contribution").click()
+    expect(page.get_by_text("votre soutien est compté")).to_be_visible()
+    page.get_by_label("Votre commentaire").fill("Bonne idée, je peux conduire le mardi.")
+    page.get_by_role("button", name="Publier mon commentaire").click()
+    walk.shot(f"{width}-20-contribution-soutenue", "1 soutien", "Bonne idée")
+    _no_page_scroll(walk)
+    if width > 400:
+        _labels_above(walk)
+    # The team answers and links the action it became.
+    action = Action.objects.create(
+        title="Covoiturage solidaire",
+        family="soins",
+        level="intercommunal",
+        porteur="CC Haute Maurienne Vanoise",
+        year_start=2026,
+        year_end=2028,
+        public=True,
+        progress_percent=35,
+        status="en_cours",
+    )
+    action.milestones.create(title="Lancement", due_on="2026-03-01", done_on="2026-03-15")
+    action.milestones.create(title="Bilan", due_on="2027-06-30")
+    action.fundings.create(funder="Département", year=2026, amount_eur=20000)
+    action.fundings.create(funder="CC Haute Maurienne Vanoise", year=2027, amount_eur=15000)
+    staff = browser.new_context(viewport=viewport, locale="fr-FR")
+    team = Walk(staff.new_page(), live_server.url, tmp_path, viewport)
+    _sign_in_admin(team.page, team.base)
+    team.go(f"/equipe/contributions/{item.pk}/")
+    team.page.get_by_label("Réponse officielle (publiée sous la contribution)").fill(
+        "Retenue : le covoiturage solidaire entre au programme."
+    )
+    team.page.get_by_label("Devenue l'action (facultatif)").select_option(
+        label="Covoiturage solidaire"
+    )
+    team.page.get_by_role("button", name="Enregistrer la réponse").click()
+    expect(team.page.get_by_text("Réponse officielle et action liée enregistrées")).to_be_visible()
+    walk.go(f"/initiatives/{item.pk}/")
+    walk.shot(f"{width}-21-reponse-officielle", "Retenue : le covoiturage", "Covoiturage solidaire")
+    # Accountability: the public action page and the open data.
+    page.get_by_role("link", name="« Covoiturage solidaire »").click()
+    walk.shot(f"{width}-22-suivi-action", "Jalons", "Plan de financement", "Lancement")
+    _no_page_scroll(walk)
+    assert page.locator("progress.avancement").get_attribute("value") == "35"
+    # Survey results (weighted, small cells suppressed).
+    for index in range(7):
+        response = SurveyResponse.objects.create(
+            commune_id="73248", age_band=["20-39", "40-59", "60-74", "75+"][index % 4]
+        )
+        SurveyAnswer.objects.create(
+            response=response, family="soins", satisfaction=2 + index % 2, distance_felt="loin"
+        )
+    walk.go("/enquete/resultats/?famille=soins")
+    walk.shot(f"{width}-23-resultats-enquete", "par intercommunalité", "par bassin de vie")
+    _no_page_scroll(walk)
+    # The workshop: a closure then an opening, before/after within the page.
+    team.go("/equipe/atelier/?famille=soins")
+    expect(team.page.locator("#carte-apres[data-chargee=oui]")).to_be_attached()
+    team.page.locator("#services-atelier button.danger").first.click()
+    expect(team.page.locator("#changements li")).to_have_count(1)
+    expect(team.page.locator("#dernier-calcul")).to_contain_text("ms")
+    team.page.get_by_label("Commune").select_option(label="Bessans")
+    team.page.get_by_label("Nom du nouveau service").fill("Maison de santé de Bessans")
+    team.page.get_by_role("button", name="Ouvrir ici").click()
+    expect(team.page.locator("#changements li")).to_have_count(2)
+    expect(team.page.locator("#communes-changees")).to_contain_text("Bessans")
+    expect(team.page.locator("#carte-apres[data-chargee=oui]")).to_be_attached()
+    team.shot(f"{width}-24-atelier", "Avant / après", "Communes qui changent de classe")
+    _no_page_scroll(team)
+    if width > 400:
+        _labels_above(team)
+    staff.close()
+    context.close()

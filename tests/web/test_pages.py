@@ -97,8 +97,10 @@ def test_directory_search_by_commune_family_and_name() -> None:
     )
     modane = client.get("/services/", {"q": "Mairie de Modane"}).context["page"].object_list
     assert modane[0]["service"]["opening_hours"]
+    from maillage.web.hours import french_hours
+
     assert (
-        modane[0]["service"]["opening_hours"]
+        french_hours(modane[0]["service"]["opening_hours"])
         in client.get("/services/", {"q": "Mairie de Modane"}).content.decode()
     )
 
@@ -246,6 +248,7 @@ def test_re_measure_updates_the_evaluation(study_folder: Path, tmp_path: Path) -
         porteur="Pays",
         year_start=2026,
         year_end=2027,
+        public=True,
     )
     ActionIndicator.objects.create(action=action, indicator=indicator)
     folder = tmp_path / "etude2"

@@ -129,7 +129,7 @@ def test_web_suite_on_postgresql(postgres_url: str, study_folder: Path) -> None:
         env=environment,
         capture_output=True,
         text=True,
-        timeout=400,
+        timeout=1200,
     )
     assert child.returncode == 0, child.stdout[-6000:] + child.stderr[-3000:]
     assert " passed" in child.stdout and "failed" not in child.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from maillage.web.login import ThrottledAuthenticationForm
 from maillage.web.models import (
     Action,
     ActionIndicator,
@@ -18,6 +19,9 @@ from maillage.web.models import (
     SurveyResponse,
     Theme,
 )
+
+#: Contact fields of a contribution, reserved to who may manage personal data.
+PERSONAL_FIELDS = ("name", "email", "phone")
 
 
 @admin.register(Study)
@@ -84,14 +88,34 @@ class ContributionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ["status", "kind"]
     search_fields = ["title", "message"]
 
+    def lookup_allowed(self, lookup, value, request=None):  # type: ignore[no-untyped-def]
+        """No filter on name, e-mail or telephone for users without the right.
+
+        Otherwise ``?email__startswith=jeanne`` would tell an editor, by the count of
+        results, what a contributor's address is.
+        """
+        field = lookup.split("__", 1)[0]
+        if field in PERSONAL_FIELDS and (
+            request is None or not request.user.has_perm("maillage_web.manage_personal_data")
+        ):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_search_fields(self, request):  # type: ignore[no-untyped-def]
+        """Administrators may search contact details too; editors only the text."""
+        if request.user.has_perm("maillage_web.manage_personal_data"):
+            return [*self.search_fields, *PERSONAL_FIELDS]
+        return self.search_fields
+
     def get_exclude(self, request, obj=None):  # type: ignore[no-untyped-def]
         """Hide name, e-mail and telephone from users without the right."""
         if request.user.has_perm("maillage_web.manage_personal_data"):
             return []
-        return ["name", "email", "phone"]
+        return list(PERSONAL_FIELDS)
 
 
 admin.site.register(Theme)
+admin.site.login_form = ThrottledAuthenticationForm
 
 
 class ActionIndicatorInline(admin.TabularInline):  # type: ignore[type-arg]

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
+from django.forms.renderers import DjangoTemplates
 
 from maillage.services.typology import FAMILIES
 from maillage.web.models import (
@@ -18,12 +19,21 @@ from maillage.web.models import (
     SATISFACTION_CHOICES,
     USE_CHOICES,
     Action,
+    ActionFunding,
     ActionIndicator,
+    ActionMilestone,
     Commune,
     Contribution,
     Indicator,
+    SurveyFamilySetting,
     SurveyResponse,
 )
+
+
+class FormRenderer(DjangoTemplates):
+    """Every field in its own block, label above the input (checkbox: box then label)."""
+
+    field_template_name = "web/champ.html"
 
 
 def territory_communes() -> QuerySet[Commune]:
@@ -54,7 +64,16 @@ class SurveyForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["commune"].queryset = territory_communes()  # type: ignore[attr-defined]
-        for family in FAMILIES:
+        settings_by_family = {s.family: s for s in SurveyFamilySetting.objects.all()}
+        self.families = [
+            f for f in FAMILIES if f not in settings_by_family or settings_by_family[f].enabled
+        ]
+        self.extra_questions = {
+            f: settings_by_family[f].extra_question
+            for f in self.families
+            if f in settings_by_family and settings_by_family[f].extra_question
+        }
+        for family in self.families:
             label = FAMILY_LABELS[family]
             self.fields[f"{family}_use"] = forms.ChoiceField(
                 label=f"À quelle fréquence utilisez-vous ces services ({label.lower()}) ?",
@@ -82,6 +101,14 @@ class SurveyForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 2}),
                 help_text="1 000 caractères au plus. N'indiquez ni nom ni coordonnées.",
             )
+            if family in self.extra_questions:
+                self.fields[f"{family}_extra"] = forms.CharField(
+                    label=self.extra_questions[family],
+                    max_length=1000,
+                    required=False,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                    help_text="Facultatif, 1 000 caractères au plus.",
+                )
 
     def family_groups(self) -> list[tuple[str, str, list[forms.BoundField]]]:
         """``(family, label, bound fields)`` per family, for one fieldset each."""
@@ -89,24 +116,30 @@ class SurveyForm(forms.Form):
             (
                 family,
                 FAMILY_LABELS[family],
-                [self[f"{family}_{part}"] for part in ("use", "satisfaction", "distance", "needs")],
+                [
+                    self[f"{family}_{part}"]
+                    for part in ("use", "satisfaction", "distance", "needs", "extra")
+                    if f"{family}_{part}" in self.fields
+                ],
             )
-            for family in FAMILIES
+            for family in self.families
         ]
 
     def answers(self) -> list[dict[str, Any]]:
         """The answered families: ``family, use, satisfaction, distance_felt, unmet_needs``."""
         data = self.cleaned_data
         rows = []
-        for family in FAMILIES:
+        for family in self.families:
             row = {
                 "family": family,
                 "use": data.get(f"{family}_use") or "",
                 "satisfaction": data.get(f"{family}_satisfaction") or None,
                 "distance_felt": data.get(f"{family}_distance") or "",
                 "unmet_needs": (data.get(f"{family}_needs") or "").strip(),
+                "extra_answer": (data.get(f"{family}_extra") or "").strip(),
             }
-            if any(row[key] for key in ("use", "satisfaction", "distance_felt", "unmet_needs")):
+            keys = ("use", "satisfaction", "distance_felt", "unmet_needs", "extra_answer")
+            if any(row[key] for key in keys):
                 rows.append(row)
         return rows
 
@@ -161,6 +194,8 @@ class ContributionForm(forms.ModelForm):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         self.fields["commune"].queryset = territory_communes()  # type: ignore[attr-defined]
         self.fields["family"].choices = [("", "— Aucune en particulier —"), *FAMILY_CHOICES]  # type: ignore[attr-defined]
+        # A radio group has no empty choice: nothing is checked until the visitor chooses.
+        self.fields["kind"].choices = Contribution.KINDS  # type: ignore[attr-defined]
         for name in ("name", "email", "phone"):
             self.fields[name].widget.attrs["autocomplete"] = {
                 "name": "name",
@@ -186,6 +221,67 @@ class ContributionForm(forms.ModelForm):  # type: ignore[type-arg]
                 "Cochez le consentement pour que nous gardions vos coordonnées, ou effacez-les.",
             )
         return cleaned
+
+
+class CommentForm(forms.Form):
+    """A public comment on a published contribution."""
+
+    author = forms.CharField(
+        label="Signature (facultatif)",
+        max_length=80,
+        required=False,
+        help_text="Publiée avec le commentaire : un prénom ou un pseudonyme suffit.",
+    )
+    message = forms.CharField(
+        label="Votre commentaire",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="2 000 caractères au plus. N'y mettez ni courriel ni téléphone.",
+    )
+
+
+class AnswerForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The team's official answer to a contribution, and the action it became."""
+
+    class Meta:
+        model = Contribution
+        fields = ["official_answer", "action"]
+        widgets = {"official_answer": forms.Textarea(attrs={"rows": 5})}
+        labels = {
+            "official_answer": "Réponse officielle (publiée sous la contribution)",
+            "action": "Devenue l'action (facultatif)",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].queryset = Action.objects.order_by("title")  # type: ignore[attr-defined]
+        self.fields["action"].empty_label = "— Aucune —"  # type: ignore[attr-defined]
+
+
+class MilestoneForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A milestone of an action."""
+
+    class Meta:
+        model = ActionMilestone
+        fields = ["title", "due_on", "done_on"]
+        widgets = {
+            "due_on": forms.DateInput(attrs={"type": "date"}),
+            "done_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+
+class FundingForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A line of an action's financing plan."""
+
+    class Meta:
+        model = ActionFunding
+        fields = ["funder", "year", "amount_eur"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["year"] = forms.TypedChoiceField(
+            label="Année", choices=_year_choices(), coerce=int
+        )
 
 
 class ModerationForm(forms.Form):
@@ -227,6 +323,7 @@ class ActionForm(forms.ModelForm):  # type: ignore[type-arg]
             "year_end",
             "mutualisation",
             "status",
+            "progress_percent",
             "public",
         ]
         widgets = {
@@ -243,6 +340,11 @@ class ActionForm(forms.ModelForm):  # type: ignore[type-arg]
                 choices=_year_choices(),
                 coerce=int,
             )
+        self.fields["progress_percent"].required = False
+
+    def clean_progress_percent(self) -> int:
+        """0 % when left empty."""
+        return int(self.cleaned_data.get("progress_percent") or 0)
 
 
 class ActionIndicatorForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -267,8 +369,8 @@ class SurveyImportForm(forms.Form):
     )
     file = forms.FileField(
         label="Fichier CSV",
-        help_text="CSV UTF-8 (ou Windows-1252), séparateur « ; » ou « , », 2 Mo au plus ; "
-        "colonnes décrites ci-dessous.",
+        help_text="CSV UTF-8 (ou Windows-1252, UTF-16), séparateur « ; », « , » ou "
+        "tabulation, 2 Mo au plus ; colonnes décrites ci-dessous.",
     )
 
     def clean_file(self) -> Any:
@@ -313,3 +415,11 @@ class PersonalDataForm(forms.Form):
     """Find a contributor's data by e-mail (right of access and erasure)."""
 
     email = forms.EmailField(label="Courriel du contributeur")
+
+
+class FamilySettingForm(forms.ModelForm):  # type: ignore[type-arg]
+    """What the survey asks about one family."""
+
+    class Meta:
+        model = SurveyFamilySetting
+        fields = ["enabled", "extra_question"]

@@ -4,6 +4,11 @@ Each load is a :class:`~maillage.web.models.Study`: the first is the diagnostic'
 baseline, later loads of a re-computed folder are re-measures of the same indicators
 (matched by code), so the action programme shows baseline and latest value side by side.
 Communes and services are replaced by the folder's (upsert by code / identifier).
+
+The tables are read with the Study API (:func:`maillage.outputs.study.read_study`, which
+checks the folder and names what is missing) and stored in the exports' French codes
+(:func:`maillage.outputs.french.export_table`); the directory's services come from the
+folder's GeoPackage (``services`` layer), which the diagnostic does not hold.
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ import geopandas as gpd
 import pandas as pd
 from django.db import transaction
 
-from maillage._errors import MaillageError
 from maillage.outputs.french import export_table
+from maillage.outputs.study import diagnostic_summary, read_study
+from maillage.web.hours import is_missing_text, tristate
 from maillage.web.models import (
     FAMILY_LABELS,
     Commune,
@@ -33,7 +39,6 @@ from maillage.web.models import (
 )
 
 LAMBERT93 = "EPSG:2154"
-REQUIRED_FILES = ("resume.json", "communes.parquet", "access.parquet", "family_times.parquet")
 SEASON_LABELS = {"ete": "été", "hiver": "hiver"}
 LEVEL_LABELS = {
     "territoire": "territoire",
@@ -56,23 +61,12 @@ class LoadReport:
 
 
 def study_fingerprint(folder: Path) -> str:
-    """SHA-256 of the files that define a measure (summary, communes, access, times)."""
+    """SHA-256 of what defines a measure: the study's facts and every table file."""
     digest = hashlib.sha256()
-    for name in REQUIRED_FILES:
-        digest.update((folder / name).read_bytes())
+    for path in sorted([folder / "etude.json", *folder.glob("*.parquet")]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-def check_study_folder(folder: str | PathLike[str]) -> Path:
-    """The folder as a path, or a French error naming the missing file and the fix."""
-    path = Path(folder)
-    missing = [name for name in REQUIRED_FILES if not (path / name).is_file()]
-    if missing:
-        raise MaillageError(
-            f"Dossier d'étude incomplet : {path} (manque {', '.join(missing)}). Correction : "
-            f"lancez « maillage diagnostic --sortie {path} » puis rechargez-le."
-        )
-    return path
 
 
 def load_study(folder: str | PathLike[str], *, force: bool = False) -> LoadReport:
@@ -89,16 +83,19 @@ def load_study(folder: str | PathLike[str], *, force: bool = False) -> LoadRepor
     -------
     LoadReport
     """
-    path = check_study_folder(folder)
+    path = Path(folder)
+    diagnostic = read_study(path)  # a French error names what is missing
     fingerprint = study_fingerprint(path)
     latest = Study.objects.order_by("-loaded_at", "-pk").first()
     if latest is not None and latest.fingerprint == fingerprint and not force:
         return LoadReport(latest, False, Commune.objects.count(), Service.objects.count(), 0)
-    summary = json.loads((path / "resume.json").read_text(encoding="utf-8"))
-    communes = pd.read_parquet(path / "communes.parquet")
+    summary = diagnostic_summary(diagnostic)
+    communes = diagnostic.communes[["origin_id", "name"]].merge(
+        export_table(diagnostic.enjeux), on="origin_id", how="left"
+    )
     # The web app stores the exports' French codes (saison ete/hiver, niveau territoire...).
-    access = export_table(pd.read_parquet(path / "access.parquet"))
-    family_times = export_table(pd.read_parquet(path / "family_times.parquet"))
+    access = export_table(diagnostic.access)
+    family_times = export_table(diagnostic.family_times)
     services = _services(path)
     with transaction.atomic():
         study = Study.objects.create(
@@ -140,11 +137,16 @@ def _clean(value: Any) -> Any:
 
 def _text(value: Any) -> str:
     value = _clean(value)
-    return "" if value is None else str(value)
+    return "" if is_missing_text(value) else str(value)
 
 
 def _load_communes(communes: pd.DataFrame, services: pd.DataFrame) -> int:
-    from maillage.sources.communes import read_commune_polygons, read_communes, read_epci
+    from maillage.sources.communes import (
+        read_commune_polygons,
+        read_communes,
+        read_epci,
+        zoning_labels,
+    )
 
     codes = set(communes["origin_id"].astype(str)) | set(services["commune"].astype(str))
     france = read_communes().set_index("commune")
@@ -155,18 +157,22 @@ def _load_communes(communes: pd.DataFrame, services: pd.DataFrame) -> int:
     outlines = json.loads(polygons.geometry.simplify(0.0008).to_json(drop_id=True))["features"]
     outline_by_code = dict(zip(polygons.index, (f["geometry"] for f in outlines), strict=True))
     epci_names = read_epci().set_index("epci")["name"]
+    bassin_names = zoning_labels("bassin_vie")
     territory = communes.set_index("origin_id")
     rows = []
     for code, row in france.iterrows():
         inside = code in territory.index
         info = territory.loc[code] if inside else None
         epci = _text(row["epci"])
+        bassin = _text(row.get("bassin_vie"))
         rows.append(
             Commune(
                 code=code,
                 name=str(row["name"]),
                 epci=epci,
                 epci_name=_text(epci_names.get(epci)),
+                bassin=bassin,
+                bassin_name=_text(bassin_names.get(bassin)),
                 in_territory=inside,
                 population=int(_clean(row["population"]) or 0),
                 x_m=float(points.geometry[code].x),
@@ -187,6 +193,8 @@ def _load_communes(communes: pd.DataFrame, services: pd.DataFrame) -> int:
             "name",
             "epci",
             "epci_name",
+            "bassin",
+            "bassin_name",
             "in_territory",
             "population",
             "x_m",
@@ -224,7 +232,7 @@ def _load_services(services: pd.DataFrame) -> int:
                 address=_text(row.address)[:300],
                 opening_hours=_text(row.opening_hours)[:500],
                 hours_per_week=None if hours is None else float(hours),
-                open_saturday=None if saturday is None else bool(saturday),
+                open_saturday=tristate(saturday),
                 source=_text(row.source),
                 x_m=float(row.x_m),
                 y_m=float(row.y_m),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from maillage.services.typology import FAMILIES
@@ -88,6 +88,8 @@ class Commune(models.Model):
     name = models.CharField("nom", max_length=200)
     epci = models.CharField("EPCI (SIREN)", max_length=9, blank=True, db_index=True)
     epci_name = models.CharField("intercommunalité", max_length=200, blank=True)
+    bassin = models.CharField("bassin de vie (code)", max_length=9, blank=True, db_index=True)
+    bassin_name = models.CharField("bassin de vie", max_length=200, blank=True)
     in_territory = models.BooleanField("dans le territoire", default=True)
     population = models.PositiveIntegerField("population", default=0)
     x_m = models.FloatField("X Lambert-93 (m)")
@@ -199,6 +201,48 @@ class Measurement(models.Model):
         ]
 
 
+class SurveyFamilySetting(models.Model):
+    """What the survey asks about one family: asked or not, and a question of the team's own."""
+
+    family = models.CharField("famille", max_length=30, choices=FAMILY_CHOICES, unique=True)
+    enabled = models.BooleanField("posée dans l'enquête", default=True)
+    extra_question = models.CharField(
+        "question propre (facultatif)",
+        max_length=300,
+        blank=True,
+        help_text="Une question ouverte de plus pour cette famille, ex. « Utiliseriez-vous "
+        "une téléconsultation en pharmacie ? »",
+    )
+
+    class Meta:
+        verbose_name = "questions d'une famille"
+        verbose_name_plural = "questions par famille"
+        ordering = ["family"]
+
+    def __str__(self) -> str:
+        return FAMILY_LABELS.get(self.family, self.family)
+
+
+class SurveyImport(models.Model):
+    """One imported CSV file of answers: a file (by its SHA-256) is imported once."""
+
+    sha256 = models.CharField("empreinte SHA-256", max_length=64, unique=True)
+    filename = models.CharField("fichier", max_length=255)
+    source = models.CharField("origine", max_length=20)
+    rows_read = models.PositiveIntegerField("lignes lues", default=0)
+    accepted = models.PositiveIntegerField("réponses acceptées", default=0)
+    blank_lines = models.PositiveIntegerField("lignes vides", default=0)
+    imported_at = models.DateTimeField("importé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "import de réponses"
+        verbose_name_plural = "imports de réponses"
+        ordering = ["-imported_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.accepted} réponses)"
+
+
 class SurveyResponse(models.Model):
     """One anonymous answer to the satisfaction survey (web, paper or LimeSurvey)."""
 
@@ -208,6 +252,14 @@ class SurveyResponse(models.Model):
     )
     age_band = models.CharField("tranche d'âge", max_length=10, choices=AGE_BANDS)
     source = models.CharField("origine", max_length=20, choices=SOURCES, default="web")
+    imported_from = models.ForeignKey(
+        SurveyImport,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="responses",
+        verbose_name="import",
+    )
     created_at = models.DateTimeField("reçue le", auto_now_add=True)
 
     class Meta:
@@ -233,6 +285,7 @@ class SurveyAnswer(models.Model):
         "distance ressentie", max_length=20, choices=DISTANCE_CHOICES, blank=True
     )
     unmet_needs = models.TextField("besoins non couverts", max_length=1000, blank=True)
+    extra_answer = models.TextField("réponse à la question propre", max_length=1000, blank=True)
 
     class Meta:
         verbose_name = "réponse par famille"
@@ -282,6 +335,16 @@ class Contribution(models.Model):
         verbose_name="modérée par",
     )
     moderated_at = models.DateTimeField("modérée le", null=True, blank=True)
+    official_answer = models.TextField("réponse officielle", max_length=4000, blank=True)
+    answered_at = models.DateTimeField("répondue le", null=True, blank=True)
+    action = models.ForeignKey(
+        "Action",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contributions",
+        verbose_name="devenue l'action",
+    )
     created_at = models.DateTimeField("reçue le", auto_now_add=True)
 
     class Meta:
@@ -299,6 +362,46 @@ class Contribution(models.Model):
     def has_personal_data(self) -> bool:
         """Whether a name, an e-mail or a telephone is kept."""
         return bool(self.name or self.email or self.phone)
+
+
+class ContributionSupport(models.Model):
+    """One visitor's support of a published contribution (one per browser, anonymous).
+
+    ``voter`` is a hash of a random identifier kept in the visitor's session: no account,
+    no address kept.
+    """
+
+    contribution = models.ForeignKey(
+        Contribution, on_delete=models.CASCADE, related_name="supports"
+    )
+    voter = models.CharField("soutien (empreinte)", max_length=64)
+    created_at = models.DateTimeField("le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "soutien"
+        constraints = [
+            models.UniqueConstraint(fields=["contribution", "voter"], name="unique_support")
+        ]
+
+
+class ContributionComment(models.Model):
+    """A public comment on a published contribution (editors may hide it)."""
+
+    STATUSES = [("publie", "Publié"), ("masque", "Masqué par la modération")]
+    contribution = models.ForeignKey(
+        Contribution, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.CharField("signature (facultatif)", max_length=80, blank=True)
+    message = models.TextField("commentaire", max_length=2000)
+    status = models.CharField("statut", max_length=10, choices=STATUSES, default="publie")
+    created_at = models.DateTimeField("le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "commentaire"
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.message[:60]
 
 
 class Theme(models.Model):
@@ -356,10 +459,13 @@ class Action(models.Model):
     year_end = models.PositiveSmallIntegerField("dernière année")
     mutualisation = models.BooleanField("mutualisation", default=False)
     status = models.CharField("état", max_length=20, choices=STATUSES, default="prevue")
+    progress_percent = models.PositiveSmallIntegerField(
+        "avancement (%)", default=0, validators=[MaxValueValidator(100)]
+    )
     public = models.BooleanField(
         "visible dans le programme public",
-        default=True,
-        help_text="Décochez pour garder l'action en projet, réservée à l'équipe.",
+        default=False,
+        help_text="Cochez pour publier l'action ; sinon elle reste en projet, réservée à l'équipe.",
     )
     indicators = models.ManyToManyField(
         Indicator, through="ActionIndicator", blank=True, verbose_name="indicateurs"
@@ -411,19 +517,118 @@ class ActionIndicator(models.Model):
         ]
 
 
+class ActionMilestone(models.Model):
+    """A milestone of an action: planned date, and the date it was reached."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField("jalon", max_length=200)
+    due_on = models.DateField("date prévue")
+    done_on = models.DateField("atteint le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "jalon"
+        ordering = ["due_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ActionFunding(models.Model):
+    """One line of an action's financing plan: a funder's amount in a year."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="fundings")
+    funder = models.CharField("financeur", max_length=200)
+    year = models.PositiveSmallIntegerField("année")
+    amount_eur = models.DecimalField(
+        "montant (€)", max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        verbose_name = "ligne du plan de financement"
+        verbose_name_plural = "plan de financement"
+        ordering = ["year", "funder"]
+
+    def __str__(self) -> str:
+        return f"{self.funder} {self.year}"
+
+
+class ActionChange(models.Model):
+    """One saved change of an action (who, when, which fields from what to what)."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField("le", auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="par",
+    )
+    summary = models.TextField("modifications")
+
+    class Meta:
+        verbose_name = "modification d'une action"
+        verbose_name_plural = "historique des actions"
+        ordering = ["-at", "-pk"]
+
+
+class WorkshopScenario(models.Model):
+    """A variant tried in the workshop (services closed, opened, moved), saved to be
+    discussed again or attached to the action it supports."""
+
+    name = models.CharField("nom du scénario", max_length=200)
+    family = models.CharField("famille", max_length=30, choices=FAMILY_CHOICES)
+    operations = models.JSONField("changements", default=list)
+    summary = models.JSONField("effet", default=dict)
+    action = models.ForeignKey(
+        Action,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="scenarios",
+        verbose_name="action",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="par",
+    )
+    created_at = models.DateTimeField("le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "scénario de l'atelier"
+        verbose_name_plural = "scénarios de l'atelier"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 __all__ = [
     "AGE_BANDS",
     "FAMILY_CHOICES",
     "Action",
+    "ActionChange",
+    "ActionFunding",
     "ActionIndicator",
+    "ActionMilestone",
     "Commune",
     "CommuneTime",
     "Contribution",
+    "ContributionComment",
+    "ContributionSupport",
     "Indicator",
     "Measurement",
     "Service",
     "Study",
     "SurveyAnswer",
+    "SurveyFamilySetting",
+    "SurveyImport",
     "SurveyResponse",
     "Theme",
+    "WorkshopScenario",
 ]

@@ -29,7 +29,9 @@ def client_key(request: HttpRequest) -> str:
     return hashlib.sha256(address.encode()).hexdigest()[:32]
 
 
-def rate_limited(scope: str, *, limit: tuple[int, int] | None = None) -> Callable[[View], View]:
+def rate_limited(
+    scope: str, *, limit: tuple[int, int] | None = None, exempt_perm: str | None = None
+) -> Callable[[View], View]:
     """Limit ``POST`` requests to the view per client: ``limit = (count, seconds)``.
 
     Parameters
@@ -38,12 +40,18 @@ def rate_limited(scope: str, *, limit: tuple[int, int] | None = None) -> Callabl
         Name of the counter (one per form).
     limit
         ``(count, seconds)``; ``settings.MAILLAGE_RATE_LIMIT`` when ``None``.
+    exempt_perm
+        A permission whose holders are never limited (staff entering paper surveys at a
+        France Services desk).
     """
 
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
             if request.method != "POST":
+                return view(request, *args, **kwargs)
+            user = getattr(request, "user", None)
+            if exempt_perm and user is not None and user.has_perm(exempt_perm):
                 return view(request, *args, **kwargs)
             count, seconds = limit or settings.MAILLAGE_RATE_LIMIT
             window = int(time.time() // seconds)

@@ -14,6 +14,7 @@ import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 SETTINGS = "maillage.web.settings"
 
@@ -28,8 +29,41 @@ def configure(data_dir: Path | None = None) -> Path:
 
     django.setup()
     data: Path = settings.DATA_DIR
-    data.mkdir(parents=True, exist_ok=True)
+    make_private(data, settings.DATABASES["default"])
     return data
+
+
+def make_private(data_dir: Path, database: dict[str, Any]) -> None:
+    """The data folder ``0700`` and the SQLite file (and its journals) ``0600``.
+
+    The database holds contributors' contact details and password hashes: other local
+    users must not read it. The file is created empty with mode ``0600`` before Django
+    opens it (SQLite keeps the mode of an existing file).
+
+    Examples
+    --------
+    >>> import tempfile, stat
+    >>> folder = Path(tempfile.mkdtemp()) / "web"
+    >>> make_private(folder, {"ENGINE": "django.db.backends.sqlite3",
+    ...                       "NAME": folder / "maillage.sqlite3"})
+    >>> oct(stat.S_IMODE(folder.stat().st_mode)), oct(stat.S_IMODE(
+    ...     (folder / "maillage.sqlite3").stat().st_mode))
+    ('0o700', '0o600')
+    """
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if data_dir.stat().st_uid == os.getuid():
+        data_dir.chmod(0o700)
+    if not str(database.get("ENGINE", "")).endswith("sqlite3"):
+        return
+    name = str(database.get("NAME", ""))
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.touch(mode=0o600, exist_ok=True)
+    for file in (path, *(path.with_name(path.name + s) for s in ("-journal", "-wal", "-shm"))):
+        if file.exists():
+            file.chmod(0o600)
 
 
 def builtin_study(folder: Path, echo: Callable[[str], None] = print) -> Path:
@@ -80,6 +114,7 @@ def prepare(
         folder = builtin_study(data / "etude", echo)
     call_command("migrate", interactive=False, verbosity=0)
     call_command("charger_etude", str(folder))
+    call_command("purger_donnees", verbosity=0)
     ensure_admin(data, echo)
     return folder
 
@@ -110,5 +145,6 @@ def serve(host: str, port: int, *, threads: int = 8, echo: Callable[[str], None]
         connection_limit=1000,
         backlog=2048,
         channel_timeout=60,
+        max_request_body_size=int(settings.MAILLAGE_MAX_REQUEST_BYTES),
         ident="maillage",
     )

@@ -18,6 +18,24 @@ MAILLAGE_PROGRAMME_DEBUT
     First year of the 6-year action programme (default 2026).
 MAILLAGE_LIMITE_FORMULAIRES
     Submissions of each public form allowed per client and hour (default 20).
+MAILLAGE_HTTPS
+    ``1`` behind an HTTPS reverse proxy: trust its ``X-Forwarded-Proto`` header, secure
+    cookies, HSTS, redirect to HTTPS (``manage.py check --deploy`` is then clean).
+MAILLAGE_CSRF_TRUSTED_ORIGINS
+    Comma-separated origins trusted for forms (default with ``MAILLAGE_HTTPS``:
+    ``https://<host>`` for each allowed host).
+MAILLAGE_HSTS_SECONDS, MAILLAGE_HSTS_PRELOAD
+    HSTS duration with ``MAILLAGE_HTTPS`` (default 31536000, one year); ``1`` to ask
+    browsers' preload list (binds the whole domain).
+MAILLAGE_LOGIN_ECHECS
+    Failed sign-ins per user name and address before a 15-minute lock (default 5).
+MAILLAGE_RESPONSABLE, MAILLAGE_CONTACT_RGPD
+    Data controller and GDPR contact named in the personal-data notice.
+MAILLAGE_CONSERVATION_ANS
+    Years contributors' contact details are kept (default 3; ``purger_donnees``).
+MAILLAGE_SMTP_HOST (and _PORT, _USER, _PASSWORD), MAILLAGE_COURRIEL_EXPEDITEUR
+    SMTP server for password-reset e-mails; without it the e-mails are written as files
+    in ``<data>/courriels/``.
 """
 
 from __future__ import annotations
@@ -82,7 +100,7 @@ def _secret_key(data_dir: Path) -> str:
         return from_env
     path = data_dir / "secret_key"
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
     return path.read_text(encoding="utf-8").strip()
@@ -108,6 +126,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "maillage.web.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "maillage.web.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -181,6 +200,72 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 #: Uploaded CSV files above this are refused with a message (bytes).
 MAILLAGE_MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAILLAGE_MAX_UPLOAD_BYTES
+#: Whole request bodies above this (3 MiB) are refused with a French 413 page, before any
+#: file part is read; waitress is given the same limit by ``maillage web``.
+MAILLAGE_MAX_REQUEST_BYTES = 3 * 1024 * 1024
+#: Uploads never go to temporary files: in memory, and cut off past the limit.
+FILE_UPLOAD_HANDLERS = ["maillage.web.middleware.LimitedUploadHandler"]
+
+# HTTPS behind a reverse proxy (MAILLAGE_HTTPS=1).
+HTTPS = os.environ.get("MAILLAGE_HTTPS") == "1"
+CSRF_TRUSTED_ORIGINS = [
+    origin.strip()
+    for origin in os.environ.get("MAILLAGE_CSRF_TRUSTED_ORIGINS", "").split(",")
+    if origin.strip()
+]
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("MAILLAGE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Preloading binds the whole domain: only on request (MAILLAGE_HSTS_PRELOAD=1).
+    SECURE_HSTS_PRELOAD = os.environ.get("MAILLAGE_HSTS_PRELOAD") == "1"
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    if not CSRF_TRUSTED_ORIGINS:
+        CSRF_TRUSTED_ORIGINS = [f"https://{host}" for host in ALLOWED_HOSTS if host != "*"]
+
+#: Failed sign-ins per (user name, address) before the account is locked for that address:
+#: (count, seconds).
+MAILLAGE_LOGIN_LIMIT = (int(os.environ.get("MAILLAGE_LOGIN_ECHECS", "5")), 900)
+
+# GDPR notice and retention.
+MAILLAGE_CONTROLLER = os.environ.get(
+    "MAILLAGE_RESPONSABLE", "la structure porteuse du schéma (à renseigner : MAILLAGE_RESPONSABLE)"
+)
+MAILLAGE_GDPR_CONTACT = os.environ.get(
+    "MAILLAGE_CONTACT_RGPD", "le délégué à la protection des données de cette structure"
+)
+MAILLAGE_RETENTION_YEARS = int(os.environ.get("MAILLAGE_CONSERVATION_ANS", "3"))
+
+# E-mail (password reset): SMTP when configured, else files in <data>/courriels/.
+DEFAULT_FROM_EMAIL = os.environ.get("MAILLAGE_COURRIEL_EXPEDITEUR", "maillage@localhost")
+if os.environ.get("MAILLAGE_SMTP_HOST"):
+    _port = int(os.environ.get("MAILLAGE_SMTP_PORT", "587"))
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["MAILLAGE_SMTP_HOST"],
+                "port": _port,
+                "username": os.environ.get("MAILLAGE_SMTP_USER", ""),
+                "password": os.environ.get("MAILLAGE_SMTP_PASSWORD", ""),
+                "use_tls": _port == 587,
+            },
+        }
+    }
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(DATA_DIR / "courriels")},
+        }
+    }
+PASSWORD_RESET_TIMEOUT = 3600 * 24
+
+FORM_RENDERER = "maillage.web.forms.FormRenderer"
 
 MAILLAGE_PROGRAMME_START = int(os.environ.get("MAILLAGE_PROGRAMME_DEBUT", "2026"))
 #: Public form submissions allowed per client and per window: (count, seconds).

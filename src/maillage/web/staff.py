@@ -8,6 +8,7 @@ user without the right gets 403.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -19,10 +20,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from maillage.services.typology import FAMILIES
+from maillage.web.accountability import record_change
 from maillage.web.exports import csv_response, xlsx_response
 from maillage.web.forms import (
     ActionForm,
     ActionIndicatorForm,
+    AnswerForm,
+    FundingForm,
+    MilestoneForm,
     ModerationForm,
     PersonalDataForm,
     SurveyImportForm,
@@ -30,15 +35,18 @@ from maillage.web.forms import (
 from maillage.web.models import (
     FAMILY_LABELS,
     Action,
+    ActionChange,
     ActionIndicator,
     Contribution,
     Indicator,
+    Study,
     SurveyAnswer,
     SurveyResponse,
 )
 from maillage.web.results import survey_results
 from maillage.web.survey_import import import_survey_csv
-from maillage.web.views import evaluation_rows, latest_study
+from maillage.web.templatetags.maillage_tags import euros, valeur
+from maillage.web.views import evaluation_rows, follow_up_context, latest_study
 
 
 def _perm(codename: str) -> Any:
@@ -87,12 +95,15 @@ def contributions(request: HttpRequest) -> HttpResponse:
 @login_required
 @_perm("moderate_contribution")
 def contribution(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """One contribution and its moderation."""
+    """One contribution: moderation, official answer and linked action, its comments."""
     item = get_object_or_404(Contribution.objects.select_related("commune"), pk=pk)
+    what = request.POST.get("quoi", "moderation") if request.method == "POST" else ""
     form = ModerationForm(
-        request.POST or None, initial={"decision": item.status, "note": item.moderation_note}
+        request.POST if what == "moderation" else None,
+        initial={"decision": item.status, "note": item.moderation_note},
     )
-    if request.method == "POST" and form.is_valid():
+    answer = AnswerForm(request.POST if what == "reponse" else None, instance=item)
+    if what == "moderation" and form.is_valid():
         item.status = form.cleaned_data["decision"]
         item.moderation_note = form.cleaned_data["note"]
         item.moderated_by = request.user  # type: ignore[assignment]
@@ -100,12 +111,27 @@ def contribution(request: HttpRequest, pk: int) -> HttpResponseBase:
         item.save()
         messages.success(request, f"Contribution « {item.title} » : {item.get_status_display()}.")
         return redirect("web:staff_contributions")
+    if what == "reponse" and answer.is_valid():
+        answered = answer.save(commit=False)
+        answered.answered_at = timezone.now() if answered.official_answer else None
+        answered.save()
+        messages.success(request, "Réponse officielle et action liée enregistrées.")
+        return redirect("web:staff_contribution", pk=item.pk)
+    if what == "commentaire":
+        comment = get_object_or_404(item.comments, pk=int(request.POST.get("commentaire", 0)))
+        comment.status = "masque" if comment.status == "publie" else "publie"
+        comment.save(update_fields=["status"])
+        messages.success(request, f"Commentaire {comment.get_status_display().lower()}.")
+        return redirect("web:staff_contribution", pk=item.pk)
     return render(
         request,
         "web/equipe/contribution.html",
         {
             "item": item,
             "form": form,
+            "answer": answer,
+            "comments": item.comments.all(),
+            "supports": item.supports.count(),
             "can_see_personal": request.user.has_perm("maillage_web.manage_personal_data"),
         },
     )
@@ -227,17 +253,31 @@ def survey_import(request: HttpRequest) -> HttpResponseBase:
     """Import paper or LimeSurvey answers (CSV)."""
     form = SurveyImportForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
+    summary = ""
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        result = import_survey_csv(upload.read(), source=form.cleaned_data["source"])
+        result = import_survey_csv(
+            upload.read(), source=form.cleaned_data["source"], filename=str(upload.name)
+        )
         if not result.errors:
-            messages.success(request, f"{result.saved} réponse(s) importée(s).")
+            messages.success(request, f"{result.saved} réponse(s) importée(s). {result.summary()}")
             return redirect("web:staff_survey")
         errors = result.errors
+        summary = (
+            f"{result.summary()} Rien n'a été importé : corrigez le fichier puis importez-le "
+            "de nouveau."
+            if result.read
+            else ""
+        )
     return render(
         request,
         "web/equipe/enquete_import.html",
-        {"form": form, "errors": errors[:50], "more_errors": max(0, len(errors) - 50)},
+        {
+            "form": form,
+            "errors": errors[:50],
+            "more_errors": max(0, len(errors) - 50),
+            "summary": summary,
+        },
     )
 
 
@@ -308,6 +348,7 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponseBase:
     form = ActionForm(request.POST or None, instance=action)
     if request.method == "POST" and form.is_valid():
         form.save()
+        record_change(action, form, request.user)
         messages.success(request, f"Action « {action.title} » enregistrée.")
         return redirect("web:staff_action", pk=action.pk)
     return render(request, "web/equipe/action_form.html", {"form": form, "action": action})
@@ -320,7 +361,28 @@ def _indicator_choices(request: HttpRequest, action: Action) -> Any:
     family = str(request.GET.get("famille", action.family))
     if family not in FAMILIES:
         family = action.family
-    return level, family, Indicator.objects.filter(level=level, family=family).order_by("label")
+    return level, family, Indicator.objects.filter(level=level, family=family)
+
+
+def indicator_sort_key(indicator: Indicator) -> tuple[Any, ...]:
+    """Zone, season, then the measure in reading order: median, then thresholds by value.
+
+    Sorting labels as text put "30 min" before "7 min".
+    """
+    match = re.search(r"_(\d+(?:\.\d+)?)min$", indicator.measure)
+    threshold = float(match.group(1)) if match else -1.0
+    kind = (
+        0
+        if indicator.measure.startswith("median")
+        else (1 if indicator.measure.startswith("population") else 2)
+    )
+    return (indicator.zone_label, indicator.season, threshold, kind, indicator.label)
+
+
+def sorted_indicator_choices(indicators: Any) -> list[tuple[Any, str]]:
+    """``(pk, label)`` choices in :func:`indicator_sort_key` order, after the empty one."""
+    ordered = sorted(indicators, key=indicator_sort_key)
+    return [("", "---------"), *((i.pk, i.label) for i in ordered)]
 
 
 @login_required
@@ -328,10 +390,17 @@ def _indicator_choices(request: HttpRequest, action: Action) -> Any:
 def action_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     """An action, its indicators (baseline, latest measure) and the form to link one."""
     action = get_object_or_404(Action.objects.prefetch_related("themes"), pk=pk)
+    what = str(request.POST.get("quoi", "")) if request.method == "POST" else ""
+    milestone_form = MilestoneForm(request.POST if what == "jalon" else None)
+    funding_form = FundingForm(request.POST if what == "financement" else None)
+    if what:
+        return _follow_up_post(request, action, what, milestone_form, funding_form)
     level, family, indicators = _indicator_choices(request, action)
     form = ActionIndicatorForm(
         request.POST or None, indicators=Indicator.objects.all() if request.POST else indicators
     )
+    if not request.POST:
+        form.fields["indicator"].choices = sorted_indicator_choices(indicators)
     if request.method == "POST":
         if not request.user.has_perm("maillage_web.add_actionindicator"):
             return render(request, "web/403.html", status=403)
@@ -362,8 +431,51 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
             ],
             "family_choices": [(f, FAMILY_LABELS[f]) for f in FAMILIES],
             "staff_view": True,
+            "show_authors": True,
+            "milestone_form": milestone_form,
+            "funding_form": funding_form,
+            **follow_up_context(action),
         },
     )
+
+
+def _follow_up_post(
+    request: HttpRequest,
+    action: Action,
+    what: str,
+    milestone_form: MilestoneForm,
+    funding_form: FundingForm,
+) -> HttpResponseBase:
+    """Add a milestone or a financing line, or mark a milestone reached (with history)."""
+    needed = {
+        "jalon": "add_actionmilestone",
+        "jalon_atteint": "change_actionmilestone",
+        "financement": "add_actionfunding",
+    }.get(what)
+    if needed is None or not request.user.has_perm(f"maillage_web.{needed}"):
+        return render(request, "web/403.html", status=403)
+    user = request.user if request.user.is_authenticated else None
+    if what == "jalon_atteint":
+        milestone = get_object_or_404(action.milestones, pk=int(request.POST.get("jalon", 0)))
+        milestone.done_on = timezone.localdate()
+        milestone.save(update_fields=["done_on"])
+        summary = f"Jalon atteint : {milestone.title} ({milestone.done_on:%d/%m/%Y})"
+    elif what == "jalon" and milestone_form.is_valid():
+        milestone = milestone_form.save(commit=False)
+        milestone.action = action
+        milestone.save()
+        summary = f"Jalon ajouté : {milestone.title}, prévu le {milestone.due_on:%d/%m/%Y}"
+    elif what == "financement" and funding_form.is_valid():
+        line = funding_form.save(commit=False)
+        line.action = action
+        line.save()
+        summary = f"Financement ajouté : {line.funder}, {line.year}, {euros(line.amount_eur)}"
+    else:
+        messages.error(request, "Formulaire incomplet : rien n'a été ajouté.")
+        return redirect("web:staff_action", pk=action.pk)
+    ActionChange.objects.create(action=action, user=user, summary=summary)
+    messages.success(request, summary + ".")
+    return redirect("web:staff_action", pk=action.pk)
 
 
 @login_required
@@ -402,8 +514,9 @@ def _action_rows() -> list[list[Any]]:
     for action in Action.objects.prefetch_related("themes").order_by("pk"):
         indicators = []
         for row in evaluation_rows(action):
-            baseline = row["baseline"].value if row["baseline"] else None
-            latest = row["latest"].value if row["latest"] else None
+            unit = row["indicator"].unit
+            baseline = valeur(row["baseline"].value if row["baseline"] else None, unit)
+            latest = valeur(row["latest"].value if row["latest"] else None, unit)
             indicators.append(f"{row['indicator'].label} : {baseline} → {latest}")
         rows.append(
             [
@@ -437,3 +550,61 @@ def programme_export(request: HttpRequest, fmt: str) -> HttpResponse:
             "programme-actions.xlsx", "Programme d'actions", ACTION_HEADERS, _action_rows()
         )
     return csv_response("programme-actions.csv", ACTION_HEADERS, _action_rows())
+
+
+@login_required
+@_perm("add_study")
+def remeasure(request: HttpRequest) -> HttpResponseBase:
+    """Load a recomputed study folder as a new measure of every indicator.
+
+    The folder is one written by ``maillage diagnostic --sortie`` (by default the one
+    last loaded, recomputed in place); a folder identical to the latest measure is not
+    loaded twice.
+    """
+    from maillage._errors import MaillageError
+    from maillage.web.loading import load_study
+
+    study = latest_study()
+    folder = str(request.POST.get("dossier") or (study.path if study else "")).strip()
+    if request.method == "POST":
+        try:
+            report = load_study(folder)
+        except MaillageError as error:
+            messages.error(request, str(error))
+        else:
+            if report.created:
+                messages.success(
+                    request,
+                    f"Nouvelle mesure chargée : {report.indicators} indicateurs remesurés "
+                    f"({report.study.method}).",
+                )
+            else:
+                messages.info(
+                    request, "Ce dossier est identique à la dernière mesure : rien à remesurer."
+                )
+        return redirect("web:staff_remeasure")
+    return render(
+        request,
+        "web/equipe/remesurer.html",
+        {"folder": folder, "studies": Study.objects.order_by("-loaded_at")[:20]},
+    )
+
+
+@login_required
+@_perm("change_surveyfamilysetting")
+def survey_questions(request: HttpRequest) -> HttpResponseBase:
+    """Which families the survey asks about, and each family's own question."""
+    from django.forms import modelformset_factory
+
+    from maillage.web.forms import FamilySettingForm
+    from maillage.web.models import SurveyFamilySetting
+
+    for family in FAMILIES:
+        SurveyFamilySetting.objects.get_or_create(family=family)
+    formset_class = modelformset_factory(SurveyFamilySetting, form=FamilySettingForm, extra=0)
+    formset = formset_class(request.POST or None, queryset=SurveyFamilySetting.objects.all())
+    if request.method == "POST" and formset.is_valid():
+        formset.save()
+        messages.success(request, "Questions de l'enquête enregistrées.")
+        return redirect("web:staff_survey_questions")
+    return render(request, "web/equipe/enquete_questions.html", {"formset": formset})

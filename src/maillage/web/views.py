@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
@@ -28,7 +27,6 @@ from maillage.web.models import (
     Action,
     Commune,
     CommuneTime,
-    Contribution,
     Measurement,
     Service,
     Study,
@@ -36,8 +34,11 @@ from maillage.web.models import (
     SurveyResponse,
 )
 from maillage.web.ratelimit import rate_limited
+from maillage.web.search import matches
 
 SEASON_LABELS = {"ete": "été", "hiver": "hiver (pointe saisonnière)"}
+#: Who may enter paper questionnaires through the survey form, without rate limit.
+PAPER_SURVEY_PERMISSION = "maillage_web.add_surveyresponse"
 #: Classes of the maps (minutes), shared with ``static/maillage/carte.js``.
 TIME_CLASSES = [(0, 7), (7, 15), (15, 20), (20, 30), (30, None)]
 #: Fields of a service in the directory.
@@ -312,20 +313,19 @@ def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryForm(request.GET or None)
     services = Service.objects.all()
     commune: Commune | None = None
+    query = ""
     if form.is_valid():
         commune = form.cleaned_data.get("commune")
         family = form.cleaned_data.get("family")
         query = str(form.cleaned_data.get("q") or "").strip()
         if family:
             services = services.filter(family=family)
-        if query:
-            services = services.filter(
-                Q(name__icontains=query)
-                | Q(type_label__icontains=query)
-                | Q(commune__name__icontains=query)
-            )
     rows = []
     for service in services.values(*DIRECTORY_FIELDS):
+        if query and not matches(
+            query, service["name"], service["type_label"], service["commune__name"]
+        ):
+            continue
         service["family_label"] = FAMILY_LABELS.get(service["family"], service["family"])
         rows.append(
             {
@@ -369,16 +369,21 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@rate_limited("enquete")
+@rate_limited("enquete", exempt_perm=PAPER_SURVEY_PERMISSION)
 def survey(request: HttpRequest) -> HttpResponseBase:
-    """The anonymous satisfaction survey."""
+    """The anonymous satisfaction survey.
+
+    Staff allowed to enter answers (:data:`PAPER_SURVEY_PERMISSION`) type paper
+    questionnaires through the same form: not rate-limited, stored as ``papier``.
+    """
     form = SurveyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        paper = request.user.has_perm(PAPER_SURVEY_PERMISSION)
         with transaction.atomic():
             response = SurveyResponse.objects.create(
                 commune=form.cleaned_data["commune"],
                 age_band=form.cleaned_data["age_band"],
-                source="web",
+                source="papier" if paper else "web",
             )
             SurveyAnswer.objects.bulk_create(
                 [SurveyAnswer(response=response, **answer) for answer in form.answers()]
@@ -410,17 +415,6 @@ def contribute(request: HttpRequest) -> HttpResponseBase:
 def contribute_thanks(request: HttpRequest) -> HttpResponse:
     """Thanks after a contribution."""
     return render(request, "web/merci.html", {"what": "contribution"})
-
-
-def initiatives(request: HttpRequest) -> HttpResponse:
-    """Published contributions: title, nature, commune and message only."""
-    published = (
-        Contribution.objects.filter(status="publiee")
-        .select_related("commune")
-        .only("kind", "title", "message", "family", "commune__name", "created_at")
-    )
-    page = Paginator(published, 20).get_page(request.GET.get("page"))
-    return render(request, "web/initiatives.html", {"page": page})
 
 
 def evaluation_rows(action: Action) -> list[dict[str, Any]]:
@@ -468,13 +462,40 @@ def programme_action(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "web/action.html",
-        {"action": action, "evaluation": evaluation_rows(action), "staff_view": False},
+        {
+            "action": action,
+            "evaluation": evaluation_rows(action),
+            "staff_view": False,
+            **follow_up_context(action),
+        },
     )
 
 
+def follow_up_context(action: Action) -> dict[str, Any]:
+    """Progress, milestones, financing plan and history of an action (for its pages)."""
+    from django.utils import timezone
+
+    from maillage.web.accountability import financing_table
+
+    return {
+        "milestones": list(action.milestones.all()),
+        "financing": financing_table(action),
+        "changes": list(action.changes.select_related("user")[:50]),
+        "today": timezone.localdate(),
+    }
+
+
 def personal_data(request: HttpRequest) -> HttpResponse:
-    """Notice on personal data (GDPR)."""
-    return render(request, "web/donnees_personnelles.html")
+    """Notice on personal data (GDPR): controller, contact, retention."""
+    return render(
+        request,
+        "web/donnees_personnelles.html",
+        {
+            "controller": settings.MAILLAGE_CONTROLLER,
+            "contact": settings.MAILLAGE_GDPR_CONTACT,
+            "retention_years": settings.MAILLAGE_RETENTION_YEARS,
+        },
+    )
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:
@@ -495,3 +516,28 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """French 404 page."""
     return render(request, "web/404.html", status=404)
+
+
+@cache_control(max_age=60)
+def survey_public_results(request: HttpRequest) -> HttpResponse:
+    """Public survey results: one family, by EPCI and by bassin de vie, weighted."""
+    from maillage.web.analysis import MIN_CELL, design_effect, family_results, survey_weights
+
+    family = str(request.GET.get("famille", "soins"))
+    if family not in FAMILIES:
+        family = "soins"
+    weights = survey_weights()
+    return render(
+        request,
+        "web/enquete_resultats.html",
+        {
+            "family": family,
+            "family_label": FAMILY_LABELS[family],
+            "family_choices": [(f, FAMILY_LABELS[f]) for f in FAMILIES],
+            "by_epci": family_results(family, "epci", weights),
+            "by_bassin": family_results(family, "bassin", weights),
+            "weights": weights,
+            "design_effect": design_effect(weights),
+            "min_cell": MIN_CELL,
+        },
+    )

@@ -7,6 +7,8 @@ from typing import Any
 
 from django import template
 
+from maillage.web.hours import french_hours
+
 register = template.Library()
 NARROW_NBSP = "\u202f"
 
@@ -83,3 +85,19 @@ def euros(value: Any) -> str:
     if _missing(value):
         return "—"
     return f"{entier(value)}\u00a0€"
+
+
+@register.filter
+def horaires(value: Any) -> str:
+    """OpenStreetMap hours in French (``lun.–ven. 9 h–12 h``)."""
+    return french_hours(value)
+
+
+@register.filter
+def samedi(value: Any) -> str:
+    """``ouvert le samedi``, ``fermé le samedi`` or ``samedi : non renseigné``."""
+    if value is True:
+        return "ouvert le samedi"
+    if value is False:
+        return "fermé le samedi"
+    return "samedi : non renseigné"
