@@ -19,6 +19,7 @@ from maillage.cli.options import (
     level_option,
     load_study,
     network_options,
+    quiet_libraries,
     source_options,
     territory_options,
 )
@@ -225,6 +226,7 @@ def rapport(
     from maillage.outputs.study import diagnostic_summary
     from maillage.scale.run import Execution
 
+    quiet_libraries()
     requests = [_siting_request(spec) for spec in sitings]
     study = load_study(**options, execution=Execution(partitions=False))
     result = study.diagnostic()

@@ -376,3 +376,34 @@ def france_options(options: dict[str, Any]) -> dict[str, Any]:
         )
     spec = TerritorySpec.france(name=options.get("nom"))
     return {**options, "departements": (",".join(spec.departements),), "nom": spec.name}
+
+
+def quiet_libraries() -> None:
+    """What the command line does to keep its output clean (the library never does it).
+
+    WeasyPrint logs every unsupported CSS property at WARNING: its loggers (and
+    fontTools') are set to ERROR. HiGHS prints a banner on the C-level standard output at
+    its first use in a process, which would spoil ``--json``: a first solver instance is
+    made here with file descriptor 1 sent to ``/dev/null``.
+    """
+    import logging
+    import os
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    try:
+        import highspy
+    except ImportError:  # no solver: nothing prints
+        return
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no file descriptor 1 (embedded interpreter)
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs()  # type: ignore[no-untyped-call,unused-ignore]
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)

@@ -13,6 +13,7 @@ from maillage.cli.options import (
     fail_on_errors,
     load_study,
     network_options,
+    quiet_libraries,
     source_options,
     territory_options,
 )
@@ -97,6 +98,7 @@ def implanter(
     model = MODEL_CHOICES[modele]
     if model != "set_covering" and new_sites is None:
         raise click.BadParameter("indiquez le nombre de sites à ouvrir", param_hint="--sites")
+    quiet_libraries()
     study = load_study(**options)
     territory = study.territory
     siting = study.site(

@@ -200,6 +200,16 @@ def read_study(folder: str | PathLike[str]) -> Diagnostic:
     MaillageError
         The folder lacks a file, or was written by a version of maillage without
         ``etude.json``.
+
+    Examples
+    --------
+    A round trip is shown in :func:`write_study`; a folder without a study says what to do:
+
+    >>> try:
+    ...     read_study("/nulle/part")
+    ... except MaillageError as err:
+    ...     print(str(err).split("Correction : ")[1])
+    relancez « maillage diagnostic --sortie /nulle/part »
     """
     folder = Path(folder)
     needed = ["etude.json", "origins.parquet", *(f"{name}.parquet" for name in TABLES)]

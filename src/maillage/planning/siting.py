@@ -32,13 +32,9 @@ population assigned / covered, and one row per origin.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import sys
 import time
-import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -442,25 +438,6 @@ def _dense(costs: pd.DataFrame, origin_ids: list[str], site_ids: list[str]) -> n
     return cost
 
 
-@contextlib.contextmanager
-def _quiet_stdout() -> Iterator[None]:
-    """Silence the C-level banner HiGHS prints on standard output (it would spoil --json)."""
-    with contextlib.suppress(Exception):
-        sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # no file descriptor 1 (embedded interpreter)
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def default_solver() -> Any:
     """``pulp.HiGHS(msg=False)`` (HiGHS through highspy)."""
     import pulp
@@ -485,44 +462,40 @@ def _solve_exact(
     solver = default_solver() if solver is None else solver
     predefined = fixed.astype(np.int64) if fixed.any() else None
     finite = np.isfinite(cost)
-    with warnings.catch_warnings():
-        # PuLP 3 announces its 4.0 API on every variable spopt creates.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        if model == "max_covering":
-            assert new_sites is not None
-            problem: Any = MCLP.from_cost_matrix(
-                np.where(finite, cost, np.inf),
-                weights,
-                service_radius=within_minutes,
-                p_facilities=int(new_sites + fixed.sum()),
-                predefined_facilities_arr=predefined,
-            )
-        elif model == "set_covering":
-            problem = LSCP.from_cost_matrix(
-                np.where(finite, cost, np.inf),
-                service_radius=within_minutes,
-                predefined_facilities_arr=predefined,
-                demand_quantity_arr=weights if capacities is not None else None,
-                facility_capacity_arr=capacities,
-            )
-        else:
-            assert new_sites is not None
-            penalty = _PENALTY_FACTOR * max(1.0, float(cost[finite].max()) if finite.any() else 1.0)
-            problem = PMedian.from_cost_matrix(
-                np.where(finite, cost, penalty),
-                weights,
-                p_facilities=int(new_sites + fixed.sum()),
-                predefined_facilities_arr=predefined,
-                facility_capacities=capacities,
-            )
-        try:
-            with _quiet_stdout():
-                problem.solve(solver, results=False)
-        except Exception as err:  # spopt raises on infeasible / unbounded models
-            raise MaillageError(
-                f"le modèle « {MODELS[model]} » n'a pas de solution ({err}). Correction : "
-                "ajoutez des candidats, augmentez le seuil ou les capacités"
-            ) from None
+    if model == "max_covering":
+        assert new_sites is not None
+        problem: Any = MCLP.from_cost_matrix(
+            np.where(finite, cost, np.inf),
+            weights,
+            service_radius=within_minutes,
+            p_facilities=int(new_sites + fixed.sum()),
+            predefined_facilities_arr=predefined,
+        )
+    elif model == "set_covering":
+        problem = LSCP.from_cost_matrix(
+            np.where(finite, cost, np.inf),
+            service_radius=within_minutes,
+            predefined_facilities_arr=predefined,
+            demand_quantity_arr=weights if capacities is not None else None,
+            facility_capacity_arr=capacities,
+        )
+    else:
+        assert new_sites is not None
+        penalty = _PENALTY_FACTOR * max(1.0, float(cost[finite].max()) if finite.any() else 1.0)
+        problem = PMedian.from_cost_matrix(
+            np.where(finite, cost, penalty),
+            weights,
+            p_facilities=int(new_sites + fixed.sum()),
+            predefined_facilities_arr=predefined,
+            facility_capacities=capacities,
+        )
+    try:
+        problem.solve(solver, results=False)
+    except Exception as err:  # spopt raises on infeasible / unbounded models
+        raise MaillageError(
+            f"le modèle « {MODELS[model]} » n'a pas de solution ({err}). Correction : "
+            "ajoutez des candidats, augmentez le seuil ou les capacités"
+        ) from None
     status = pulp.LpStatus[problem.problem.status]
     if status != "Optimal":
         raise MaillageError(

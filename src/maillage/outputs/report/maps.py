@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import re
-import warnings
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -154,10 +153,7 @@ def quantile_classes(values: pd.Series, *, k: int = 5) -> tuple[pd.Series, list[
     """
     present = values.dropna()
     k = max(1, min(k, present.nunique()))
-    with warnings.catch_warnings():
-        # mapclassify suggests numba for speed; a commune table is small enough without.
-        warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
-        scheme = mapclassify.FisherJenks(present.to_numpy(float), k=k)
+    scheme = mapclassify.FisherJenks(present.to_numpy(float), k=k)
     classes = pd.Series(np.nan, index=values.index)
     classes[present.index] = scheme.yb.astype(float)
     lows = [float(present.min()), *scheme.bins[:-1]]

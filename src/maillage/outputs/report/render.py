@@ -6,7 +6,6 @@ The HTML works offline: styles are inline and every map is a PNG embedded as a
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from importlib.resources import files
 from os import PathLike
@@ -106,10 +105,8 @@ def write_report(
     if pdf:
         import weasyprint
 
-        # WeasyPrint logs every unsupported CSS property at WARNING; the report uses none
-        # that matter, so keep the terminal for the user's messages.
-        logging.getLogger("weasyprint").setLevel(logging.ERROR)
-        logging.getLogger("fontTools").setLevel(logging.ERROR)
+        # WeasyPrint logs unsupported CSS properties at WARNING: the command line, which
+        # owns the terminal, sets those loggers' level (maillage.cli.options.quiet_libraries).
         best: tuple[int, Any] | None = None
         for layout in LAYOUTS:
             page = render_html(sections, diagnostic, layout=layout)
