@@ -16,6 +16,7 @@ from maillage.cli.options import (
     fail_on_errors,
     load_study,
     network_options,
+    quiet_libraries,
     source_options,
     split_codes,
     territory_options,
@@ -117,6 +118,7 @@ def tournee(
     """
     from maillage.planning.tour import tour_scenario_toml
 
+    quiet_libraries()
     study = load_study(**options)
     tour = study.tour(
         type_service,

@@ -137,18 +137,15 @@ def brute_force_tour(
 def _quiet_highs() -> Any:
     import highspy
 
-    from maillage.planning.siting import _quiet_stdout
-
-    with _quiet_stdout():
-        highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    # HiGHS's banner at its first use in a process is the command line's business
+    # (maillage.cli.options.quiet_libraries); the library never redirects file descriptors.
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
     highs.silent()
     return highs
 
 
 def _max_cover_bound(cover: npt.NDArray[np.bool_], population: F64, stops: int) -> float:
     """Maximal covering with ``stops`` stops and no route: an upper bound of the tour."""
-    from maillage.planning.siting import _quiet_stdout
-
     highs = _quiet_highs()
     n_demand, n_candidates = cover.shape
     x = highs.addBinaries(n_candidates)
@@ -157,8 +154,7 @@ def _max_cover_bound(cover: npt.NDArray[np.bool_], population: F64, stops: int) 
     for j in range(n_demand):
         sites = np.flatnonzero(cover[j])
         highs.addConstr(y[j] <= sum(x[int(i)] for i in sites) if sites.size else y[j] <= 0)
-    with _quiet_stdout():
-        highs.maximize(sum(float(population[j]) * y[j] for j in range(n_demand)))
+    highs.maximize(sum(float(population[j]) * y[j] for j in range(n_demand)))
     return float(highs.getInfo().mip_dual_bound)
 
 
@@ -200,8 +196,6 @@ def solve_tour(
     >>> sorted(tour.order), tour.population, tour.exact
     ([1, 2], 310.0, True)
     """
-    from maillage.planning.siting import _quiet_stdout
-
     k = drive.shape[0]
     if stops < 1 or stops > k:
         raise MaillageError(
@@ -266,15 +260,13 @@ def solve_tour(
     gain = sum(float(population[j]) * y[row] for row, j in enumerate(useful))
     import highspy
 
-    with _quiet_stdout():
-        highs.maximize(gain)
+    highs.maximize(gain)
     status = highs.getModelStatus()
     if status == highspy.HighsModelStatus.kOptimal and (z or depot is not None):
         # Second, the shortest drive among the tours that gain as much (lexicographic).
         best = float(highs.getInfo().objective_function_value)
         highs.addConstr(gain >= best - 1e-6 * max(1.0, best))
-        with _quiet_stdout():
-            highs.minimize(legs)
+        highs.minimize(legs)
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             status = highs.getModelStatus()
 
