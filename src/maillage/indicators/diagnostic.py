@@ -38,6 +38,7 @@ from maillage.network.straight_line import (
     travel_time_matrix_straight_line,
 )
 from maillage.services.typology import TOWN_HALL_TYPE, Typology, load_typology
+from maillage.sources.mairies import at_chef_lieu
 from maillage.sources.population import population_by_commune
 from maillage.territory.territory import Territory
 
@@ -118,6 +119,9 @@ class Diagnostic:
 def territory_origins(territory: Territory) -> gpd.GeoDataFrame:
     """The territory's communes as origins, with IRIS age bands and seasonal population.
 
+    Each commune's origin is its chef-lieu, the town hall's location (INSEE's method),
+    or its polygon's point where the town hall is not located (``origin_position``).
+
     Examples
     --------
     >>> from maillage.territory.builtin import pays_de_maurienne
@@ -125,7 +129,7 @@ def territory_origins(territory: Territory) -> gpd.GeoDataFrame:
     >>> int(o["population"].sum()), bool((o["population_saison"] >= o["population"]).all())
     (42946, True)
     """
-    communes = territory.communes.copy()
+    communes = at_chef_lieu(territory.communes)
     counts, _ = population_by_commune(communes["commune"])
     # Population municipale (COG) is the reference; IRIS 2021 gives the age structure.
     shares = counts.drop(columns="population").div(counts["population"], axis=0)
@@ -216,10 +220,14 @@ def method_notes(graph: RoadGraph | None, winter_graph: RoadGraph | None) -> lis
 
     Examples
     --------
-    >>> method_notes(None, None)[0][:32]
+    >>> method_notes(None, None)[1][:32]
     "Temps estimés à vol d'oiseau (di"
     """
-    notes: list[str] = []
+    notes: list[str] = [
+        "Origine de chaque commune : son chef-lieu (la mairie), ou le point de la commune "
+        "quand la mairie n'est pas localisée ; services comptés par commune placés au "
+        "même chef-lieu."
+    ]
     if graph is None:
         notes.append(
             "Temps estimés à vol d'oiseau (distance × coefficient de détour, à vitesse "

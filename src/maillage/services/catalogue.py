@@ -12,6 +12,7 @@ from maillage.services.schema import SERVICE_CRS, SourceResult
 from maillage.services.typology import Typology, load_typology
 from maillage.sources.france_services import read_france_services
 from maillage.sources.hospitals import read_hospitals
+from maillage.sources.indicateurs import read_commune_counts
 from maillage.sources.mairies import read_mairies
 from maillage.territory.territory import Territory
 
@@ -20,7 +21,10 @@ BUILTIN_SOURCES: dict[str, Callable[[], SourceResult]] = {
     "mairies": read_mairies,
     "france_services": read_france_services,
     "hopitaux": read_hospitals,
+    "comptages": read_commune_counts,
 }
+#: Prefix of the ``source`` of services counted per commune (``comptages_bpe``...).
+COUNTS_PREFIX = "comptages_"
 
 
 @cache
@@ -53,7 +57,9 @@ def territory_services(
     territory
         The study territory.
     extra
-        Results of readers of user files (BPE, OpenStreetMap, generic CSV...).
+        Results of readers of user files (BPE, OpenStreetMap, generic CSV...). Their
+        points replace the per-commune counts of the same types (the typology's
+        ``remplace_par``): never both.
     builtin
         Names of shipped sources to include (see :data:`BUILTIN_SOURCES`).
     typology
@@ -74,6 +80,12 @@ def territory_services(
     """
     typology = load_typology() if typology is None else typology
     tables = [builtin_services(name) for name in builtin]
+    given = {str(t) for result in extra for t in result.services["type"].dropna().unique()}
+    replaced = typology.replaced_counts(given)
+    tables = [
+        table[~(table["source"].str.startswith(COUNTS_PREFIX) & table["type"].isin(replaced))]
+        for table in tables
+    ]
     tables += [result.services for result in extra]
     services = pd.concat(tables, ignore_index=True)
     zones = territory.all_communes().set_index("commune")["zone"]
