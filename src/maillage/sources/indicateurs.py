@@ -277,7 +277,9 @@ def _read(name: str) -> CommuneTable:
             "Paris, Lyon et Marseille : somme des arrondissements, taux pondérés par "
             "leur population"
         )
-    return CommuneTable(name, values, rejections.frame(), list(rejections.warnings), len(frame))
+    return CommuneTable(
+        name, values, rejections.frame(), list(rejections.warnings), rejections.rows_read
+    )
 
 
 def _with_arrondissements(
