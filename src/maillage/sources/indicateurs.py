@@ -141,6 +141,9 @@ class CommuneTable:
         What was reshaped (padded codes, aggregate rows set aside, arrondissements).
     rows_read
         Rows of the file.
+    aggregates
+        The file's aggregate rows as published, indexed by ``id`` (``D73``, ``R84``,
+        ``FR``, EPCI SIREN): a rate withheld for a small commune is published for its EPCI.
     """
 
     name: str
@@ -148,6 +151,7 @@ class CommuneTable:
     rejected: pd.DataFrame
     warnings: list[Problem]
     rows_read: int
+    aggregates: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def source(self) -> CommuneFile:
@@ -196,6 +200,7 @@ def read_commune_file(name: str) -> CommuneTable:
         table.rejected.copy(),
         list(table.warnings),
         table.rows_read,
+        table.aggregates.copy(),
     )
 
 
@@ -223,6 +228,8 @@ def _read(name: str) -> CommuneTable:
             f"{int(aggregate.sum())} ligne(s) d'agrégats (départements, régions, EPCI, France) "
             "écartée(s) : maillage recalcule ses agrégats à partir des communes"
         )
+    aggregates = frame[aggregate].drop(columns="line").set_index(ids[aggregate])
+    aggregates = aggregates.drop(columns="id").apply(pd.to_numeric, errors="coerce")
     frame = frame[~aggregate].copy()
     communes = read_communes()
     known_codes = set(communes["commune"]) | set(PLM_ARRONDISSEMENTS)
@@ -278,7 +285,12 @@ def _read(name: str) -> CommuneTable:
             "leur population"
         )
     return CommuneTable(
-        name, values, rejections.frame(), list(rejections.warnings), rejections.rows_read
+        name,
+        values,
+        rejections.frame(),
+        list(rejections.warnings),
+        rejections.rows_read,
+        aggregates,
     )
 
 
