@@ -103,7 +103,9 @@ def apl_by_zone(communes: pd.DataFrame, *, by: str = "epci") -> pd.DataFrame:
         for column in APL_COLUMNS:
             known = part[column].notna()
             total = w[known].sum()
-            row[column] = float((part.loc[known, column] * w[known]).sum() / total) if total else np.nan
+            row[column] = (
+                float((part.loc[known, column] * w[known]).sum() / total) if total else np.nan
+            )
         under = part["underserved"].fillna(False).astype(bool)
         row["underserved_share"] = float(w[under].sum() / w.sum()) if w.sum() else np.nan
         rows.append(row)
@@ -219,9 +221,7 @@ def cite_needs(enjeux: pd.DataFrame, needs: pd.DataFrame) -> pd.DataFrame:
                 "ET population âgée", f"ET population âgée ({old:.0f} % de 65 ans et plus)"
             )
         if not pd.isna(poverty) and poverty > reference:
-            text += f" ET taux de pauvreté {poverty:.0f} %" + (
-                " (EPCI)" if level == "epci" else ""
-            )
+            text += f" ET taux de pauvreté {poverty:.0f} %" + (" (EPCI)" if level == "epci" else "")
         reasons.append(text)
     table["raisons"] = reasons
     return table

@@ -242,8 +242,10 @@ def _load(path: Path) -> Typology:
         )
     for column in ("family", "gamme"):
         types[column] = types[column].astype("string")
-    counts = tuple(_count_rule(entry, position, set(types["type"]), path) for position, entry in
-                   enumerate(document.get("comptages", []), start=1))
+    counts = tuple(
+        _count_rule(entry, position, set(types["type"]), path)
+        for position, entry in enumerate(document.get("comptages", []), start=1)
+    )
     return Typology(str(document.get("version", "?")), types, families, gammes, counts)
 
 

@@ -61,44 +61,135 @@ class CommuneFile:
     rates: dict[str, str | None] = field(default_factory=dict)
 
 
-_BPE = (
-    "cult sport alim comprox pharma banque poste macon peintre menuisier plombier elect egb "
-    "resto alim2 boulang bouch poisson journaux station_serv cine places_cine conservat biblio "
-    "livr_press expo_med esp_rq_patri archiv spectacl salle_spectacl heb_persagees "
-    "plac_persagees soin_persagees aide_persagees"
-).split()
-_FILOSOFI_RATES = (
-    "med21 tp6021 d121 d921 tp60_30 tp60_30_39 tp60_40_49 tp60_50_59 tp60_60_74 tp60_75 "
-    "med_30 med_30_39 med_40_49 med_50_59 med_60_74 med_75 tp60_hs tp60_fs tp60_cse tp60_cae "
-    "tp60_mono tp60_complex med_hs med_fs med_cse med_cae med_mono med_complex d1_15 d9_15 "
-    "d1_60_74 d9_60_74 d1_75 d9_75"
-).split()
-_ERP = (
-    "nb_erp_eval stat_true stat_pmr_true stat_ext_true stat_pmr_ext_true entr_plain_pied_true "
-    "stat_false stat_pmr_false stat_ext_false stat_pmr_ext_false entr_plain_pied_false"
-).split()
+_BPE = [
+    "cult",
+    "sport",
+    "alim",
+    "comprox",
+    "pharma",
+    "banque",
+    "poste",
+    "macon",
+    "peintre",
+    "menuisier",
+    "plombier",
+    "elect",
+    "egb",
+    "resto",
+    "alim2",
+    "boulang",
+    "bouch",
+    "poisson",
+    "journaux",
+    "station_serv",
+    "cine",
+    "places_cine",
+    "conservat",
+    "biblio",
+    "livr_press",
+    "expo_med",
+    "esp_rq_patri",
+    "archiv",
+    "spectacl",
+    "salle_spectacl",
+    "heb_persagees",
+    "plac_persagees",
+    "soin_persagees",
+    "aide_persagees",
+]
+_FILOSOFI_RATES = [
+    "med21",
+    "tp6021",
+    "d121",
+    "d921",
+    "tp60_30",
+    "tp60_30_39",
+    "tp60_40_49",
+    "tp60_50_59",
+    "tp60_60_74",
+    "tp60_75",
+    "med_30",
+    "med_30_39",
+    "med_40_49",
+    "med_50_59",
+    "med_60_74",
+    "med_75",
+    "tp60_hs",
+    "tp60_fs",
+    "tp60_cse",
+    "tp60_cae",
+    "tp60_mono",
+    "tp60_complex",
+    "med_hs",
+    "med_fs",
+    "med_cse",
+    "med_cae",
+    "med_mono",
+    "med_complex",
+    "d1_15",
+    "d9_15",
+    "d1_60_74",
+    "d9_60_74",
+    "d1_75",
+    "d9_75",
+]
+_ERP = [
+    "nb_erp_eval",
+    "stat_true",
+    "stat_pmr_true",
+    "stat_ext_true",
+    "stat_pmr_ext_true",
+    "entr_plain_pied_true",
+    "stat_false",
+    "stat_pmr_false",
+    "stat_ext_false",
+    "stat_pmr_ext_false",
+    "entr_plain_pied_false",
+]
 
 #: The shipped files, by key.
 COMMUNE_FILES: dict[str, CommuneFile] = {
     "bpe": CommuneFile(
-        "bpe-2024-comptages-communes.parquet", "INSEE, BPE (comptages par commune)", "2024",
+        "bpe-2024-comptages-communes.parquet",
+        "INSEE, BPE (comptages par commune)",
+        "2024",
         tuple(_BPE),
     ),
     "apl": CommuneFile(
-        "drees-apl-2023.parquet", "DREES, accessibilité potentielle localisée", "2023",
+        "drees-apl-2023.parquet",
+        "DREES, accessibilité potentielle localisée",
+        "2023",
         ("pop_apl", "pop_be_s"),
-        {c: "pop_apl" for c in "apl_inf apl_sf apl_mk apl_dent apl_gen_2015 apl_gen apl_65 apl_62".split()},
+        {
+            c: "pop_apl"
+            for c in [
+                "apl_inf",
+                "apl_sf",
+                "apl_mk",
+                "apl_dent",
+                "apl_gen_2015",
+                "apl_gen",
+                "apl_65",
+                "apl_62",
+            ]
+        },
     ),
     "caf_places": CommuneFile(
-        "caf-places-accueil-jeunes-enfants-2020.parquet", "CNAF, places d'accueil du jeune enfant",
-        "2020", ("assmat", "eaje", "autr"),
+        "caf-places-accueil-jeunes-enfants-2020.parquet",
+        "CNAF, places d'accueil du jeune enfant",
+        "2020",
+        ("assmat", "eaje", "autr"),
     ),
     "caf_couverture": CommuneFile(
-        "caf-taux-couverture-accueil-2021.parquet", "CNAF, taux de couverture global", "2021",
-        (), {"tcg": None},
+        "caf-taux-couverture-accueil-2021.parquet",
+        "CNAF, taux de couverture global",
+        "2021",
+        (),
+        {"tcg": None},
     ),
     "ecoles": CommuneFile(
-        "menj-ecoles-colleges-ips-2024.parquet", "Éducation nationale, écoles et collèges (IPS)",
+        "menj-ecoles-colleges-ips-2024.parquet",
+        "Éducation nationale, écoles et collèges (IPS)",
         "2024",
         tuple(
             f"{level}_{what}_{sector}"
@@ -116,7 +207,9 @@ COMMUNE_FILES: dict[str, CommuneFile] = {
         "erp-accessibilite-2024.parquet", "Acceslibre, accessibilité des ERP", "2024", tuple(_ERP)
     ),
     "filosofi": CommuneFile(
-        "insee-filosofi-2021-communes.parquet", "INSEE, Filosofi (revenus et pauvreté)", "2021",
+        "insee-filosofi-2021-communes.parquet",
+        "INSEE, Filosofi (revenus et pauvreté)",
+        "2021",
         ("nbmenfisc21", "nbpersmenfisc21"),
         {c: "nbpersmenfisc21" for c in _FILOSOFI_RATES},
     ),
@@ -379,9 +472,7 @@ def _services(
     table: CommuneTable, entry: CountRule, points: pd.DataFrame, names: pd.Series
 ) -> pd.DataFrame:
     values = table.values
-    absent = [
-        c for c in (*entry.count, *entry.places, *entry.capacity) if c not in values.columns
-    ]
+    absent = [c for c in (*entry.count, *entry.places, *entry.capacity) if c not in values.columns]
     if absent:
         raise InputFileError(
             f"comptage « {entry.type} » : colonne(s) {', '.join(absent)} absente(s) du "
@@ -409,9 +500,7 @@ def _services(
             "commune": codes,
             "lon": points["lon"].reindex(codes).to_numpy(),
             "lat": points["lat"].reindex(codes).to_numpy(),
-            "capacity": (
-                (total / n).reindex(codes).to_numpy() if total is not None else np.nan
-            ),
+            "capacity": ((total / n).reindex(codes).to_numpy() if total is not None else np.nan),
             "position": "commune",
             "line": pd.NA,
         }
