@@ -216,8 +216,7 @@ def _services(
         )
     if "QUALITE_GEOLOC" in frame.columns:
         random = (
-            frame["QUALITE_GEOLOC"].astype("string").str.strip().eq(RANDOM_IN_COMMUNE)
-            & ~missing
+            frame["QUALITE_GEOLOC"].astype("string").str.strip().eq(RANDOM_IN_COMMUNE) & ~missing
         ).fillna(False)
         random = random.astype(bool)
         if random.any():
@@ -245,8 +244,8 @@ def _services(
         poor = (poor.fillna(False) & ~missing).astype(bool)
         if poor.any():
             rejections.warn(
-                f"{int(poor.sum())} équipement(s) de géolocalisation « Mauvaise » (M) selon l'INSEE "
-                "(QUALITE_XY), gardé(s) à leurs coordonnées",
+                f"{int(poor.sum())} équipement(s) de géolocalisation « Mauvaise » (M) selon "
+                "l'INSEE (QUALITE_XY), gardé(s) à leurs coordonnées",
                 line=int(frame.loc[poor, "line"].iloc[0]),
                 column="QUALITE_XY",
                 value=_lines_text(frame.loc[poor, "line"]),

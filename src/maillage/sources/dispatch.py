@@ -1,7 +1,7 @@
 """Read any service file by its format, given or guessed.
 
-Formats: ``bpe`` (INSEE's BPE ensemble CSV, or its Parquet ``BPE25.parquet``), ``france-services`` (the ANCT list),
-``csv`` (a user's CSV, GeoJSON or GeoPackage read by
+Formats: ``bpe`` (INSEE's BPE ensemble CSV, or its Parquet ``BPE25.parquet``),
+``france-services`` (the ANCT list), ``csv`` (a user's CSV, GeoJSON or GeoPackage read by
 :func:`~maillage.sources.generic.read_generic`), ``osm`` (an OpenStreetMap extract).
 """
 
