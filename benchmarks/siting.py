@@ -55,13 +55,14 @@ def main() -> None:
     )
     candidates = candidate_sites(services, territory.codes)
     sites = pd.concat([fixed, candidates], ignore_index=True)
-    graph = None
+    model = None
     if args.pbf is not None:
         from maillage.network.graph import build_graph
+        from maillage.network.model import RoadModel
 
-        graph = build_graph(args.pbf)
+        model = RoadModel(build_graph(args.pbf))
     started = time.perf_counter()
-    costs = siting_costs(origins, sites, graph=graph, cutoff_minutes=max(90.0, 3 * args.dans))
+    costs = siting_costs(origins, sites, model=model, cutoff_minutes=max(90.0, 3 * args.dans))
     cost_seconds = time.perf_counter() - started
     population = pd.DataFrame(
         {"origin_id": origins["origin_id"].astype(str), "population": origins["population"]}
@@ -69,7 +70,7 @@ def main() -> None:
     print(
         f"Savoie : {len(origins)} communes, {int(population['population'].sum())} habitants, "
         f"{len(candidates)} mairies candidates, {len(fixed)} France Services gardées ; "
-        f"temps {'réseau routier' if graph is not None else 'vol d’oiseau'} en "
+        f"temps {'réseau routier' if model is not None else 'vol d’oiseau'} en "
         f"{cost_seconds:.2f} s ; seuil {args.dans:g} min, {args.sites} sites ; "
         f"{platform.processor() or platform.machine()}"
     )

@@ -42,18 +42,24 @@ def test_population_beyond_thresholds_by_hand(real_times) -> None:
     family = nearest_by_family(times, load_typology())
     summary = access_summary(family, population, by=["epci"], thresholds_minutes=[15, 30])
     merged = family.merge(population, on="origin_id")
+    assert len(summary) == 2 * summary.groupby(["epci", "family"]).ngroups
     for row in summary.itertuples():
         part = merged[(merged["epci"] == row.epci) & (merged["family"] == row.family)]
-        beyond = sum(p for p, m in zip(part["population"], part["minutes"], strict=True) if m > 15)
-        assert row.population_beyond_15min == beyond
-        assert row.share_beyond_15min == pytest.approx(beyond / part["population"].sum())
+        t = row.threshold_minutes
+        beyond = sum(p for p, m in zip(part["population"], part["minutes"], strict=True) if m > t)
+        assert row.population_beyond == beyond
+        assert row.share_beyond == pytest.approx(beyond / part["population"].sum())
         # Brute-force median: one value per inhabitant.
         expanded = np.repeat(part["minutes"].to_numpy(), part["population"].to_numpy())
         assert row.median_minutes == np.sort(expanded)[(len(expanded) - 1) // 2]
     # Haute Maurienne Vanoise (Bonneval, Bessans...) is far from any hospital: some
     # inhabitants must be beyond 30 minutes even by this optimistic proxy.
-    hmv = summary[(summary["epci"] == "200070340") & (summary["family"] == "soins")]
-    assert hmv["population_beyond_30min"].iloc[0] > 0
+    hmv = summary[
+        (summary["epci"] == "200070340")
+        & (summary["family"] == "soins")
+        & (summary["threshold_minutes"] == 30)
+    ]
+    assert hmv["population_beyond"].iloc[0] > 0
 
 
 def test_missing_population_is_an_error() -> None:
@@ -104,11 +110,16 @@ def _reference_summary(
         row["unreachable_population"] = part.loc[~reachable, "population"].sum()
         for threshold in (7, 15, 20, 30):
             beyond = ~reachable | (values > threshold)
-            row[f"population_beyond_{threshold}min"] = part.loc[beyond, "population"].sum()
-            row[f"share_beyond_{threshold}min"] = (
-                float(weights[beyond].sum() / total) if total > 0 else float("nan")
+            rows.append(
+                {
+                    **row,
+                    "threshold_minutes": float(threshold),
+                    "population_beyond": part.loc[beyond, "population"].sum(),
+                    "share_beyond": (
+                        float(weights[beyond].sum() / total) if total > 0 else float("nan")
+                    ),
+                }
             )
-        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -120,12 +131,12 @@ def test_summary_equals_the_plain_loop_on_real_data(real_diagnostics, by) -> Non
     assert origins["canton"].isna().sum() == origins["bassin_vie"].isna().sum() == 1
     populations = {
         "population": origins,
-        "population_saison": origins.assign(population=origins["population_saison"]),
+        "population_peak": origins.assign(population=origins["population_peak"]),
         "fractional": origins.assign(population=origins["population"].astype(float) / 3.7),
     }
     for name, population in populations.items():
         for key, times in (("family", family_times), ("type", nearest)):
-            for season, part in times.groupby("saison"):
+            for season, part in times.groupby("season"):
                 expected = _reference_summary(part, population, by, key)
                 got = access_summary(part, population, by=by, key=key)
                 pd.testing.assert_frame_equal(
@@ -137,7 +148,7 @@ def test_unknown_population_weighs_nothing(real_diagnostics) -> None:  # type: i
     """Mayotte's communes (population unknown) leave the national figures as without them."""
     _, family_times, origins = real_diagnostics
     mayotte = origins.loc[origins["population"].isna(), "origin_id"]
-    summer = family_times[family_times["saison"] == "ete"]
+    summer = family_times[family_times["season"] == "summer"]
     with_them = access_summary(summer, origins)
     without = access_summary(
         summer[~summer["origin_id"].isin(mayotte)], origins[~origins["origin_id"].isin(mayotte)]

@@ -83,12 +83,17 @@ def test_remote_and_older_communes_rank_first(sites, population, proxy_nearest) 
 def test_a_territory_without_known_population_still_gets_its_diagnostic() -> None:
     """Real defect of the shipped table: Mayotte's communes have no population (NA)."""
     from maillage.indicators.diagnostic import run_diagnostic
+    from maillage.indicators.settings import DiagnosticSettings
     from maillage.services.catalogue import territory_services
     from maillage.territory.territory import select_territory
 
     mayotte = select_territory(departements=["976"], buffer_km=0)
     assert mayotte.communes["population"].isna().all()
-    result = run_diagnostic(mayotte, territory_services(mayotte), thresholds_minutes=(15.0,))
+    result = run_diagnostic(
+        mayotte,
+        territory_services(mayotte),
+        settings=DiagnosticSettings(thresholds_minutes=(15.0,)),
+    )
     assert len(result.communes) == len(mayotte.communes)
     assert result.enjeux_epci["rank"].isna().all()
     assert result.enjeux_epci["score"].isna().all()
@@ -150,7 +155,7 @@ def test_reasons_as_written_commune_by_commune(real_diagnostics, thresholds) -> 
     """Savoie, Mayotte and Conques-Marcillac: every reason (far, near the threshold,
     unreachable, with the need) as the plain commune-by-commune text."""
     _, family_times, origins = real_diagnostics
-    summer = family_times[family_times["saison"] == "ete"][["origin_id", "family", "minutes"]]
+    summer = family_times[family_times["season"] == "summer"][["origin_id", "family", "minutes"]]
     expected = _plain_enjeux(summer, origins, thresholds)
     got = enjeux_scores(summer, origins, thresholds_minutes=thresholds)
     pd.testing.assert_frame_equal(got, expected, check_exact=True)

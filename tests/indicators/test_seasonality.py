@@ -15,6 +15,7 @@ import pytest
 
 from maillage.indicators.diagnostic import run_diagnostic
 from maillage.network.graph import build_graph
+from maillage.network.model import NetworkPair
 from maillage.network.snapping import SnapWarning, snap_points
 from maillage.services.catalogue import territory_services
 from maillage.territory.territory import select_territory
@@ -32,12 +33,14 @@ def test_closed_way_changes_only_routes_that_used_it(tmp_path) -> None:
         network.add_edge(row.source, row.target, minutes=row.minutes, way=row.way_id)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SnapWarning)
-        summer = run_diagnostic(territory, services, graph=graph)
+        summer = run_diagnostic(territory, services, network=NetworkPair.road(graph))
         origin_nodes = snap_points(graph, summer.communes, id_column="origin_id")
         service_nodes = snap_points(graph, services, id_column="service_id")
     origin_nodes = origin_nodes.set_index("origin_id")["node"]
     service_nodes = service_nodes.set_index("service_id")["node"]
-    times = summer.family_times[summer.family_times["saison"] == "ete"].dropna(subset=["minutes"])
+    times = summer.family_times[summer.family_times["season"] == "summer"].dropna(
+        subset=["minutes"]
+    )
 
     def route_ways(row) -> set[int]:
         path = nx.dijkstra_path(
@@ -65,14 +68,14 @@ def test_closed_way_changes_only_routes_that_used_it(tmp_path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SnapWarning)
         both = run_diagnostic(
-            territory, services, graph=graph, winter_graph=graph.without_ways([closed])
+            territory, services, network=NetworkPair.road(graph, graph.without_ways([closed]))
         )
     table = both.family_times.pivot_table(
-        index=["origin_id", "family"], columns="saison", values="minutes"
+        index=["origin_id", "family"], columns="season", values="minutes"
     )
     changed = 0
     for key, ways in routes.items():
-        summer_minutes, winter_minutes = table.loc[key, "ete"], table.loc[key, "hiver"]
+        summer_minutes, winter_minutes = table.loc[key, "summer"], table.loc[key, "winter"]
         assert not winter_minutes < summer_minutes - 1e-9  # closing never shortens
         if closed not in ways:
             assert winter_minutes == pytest.approx(summer_minutes, abs=1e-9)
@@ -99,13 +102,15 @@ def test_summer_only_service_counts_in_summer_alone(tmp_path, maurienne) -> None
     services = territory_services(maurienne, extra=[extra])
     result = run_diagnostic(maurienne, services)
     fs = result.nearest[result.nearest["type"] == "A128"].pivot_table(
-        index="origin_id", columns="saison", values="minutes"
+        index="origin_id", columns="season", values="minutes"
     )
     chosen = result.nearest[
-        (result.nearest["type"] == "A128") & (result.nearest["saison"] == "ete")
+        (result.nearest["type"] == "A128") & (result.nearest["season"] == "summer")
     ].set_index("origin_id")
     uses_it = chosen["service_id"] == extra.services["service_id"].iloc[0]
     assert uses_it["73047"] and uses_it.sum() >= 2  # Bonneval and its neighbours
-    assert (fs.loc[uses_it[uses_it].index, "hiver"] > fs.loc[uses_it[uses_it].index, "ete"]).all()
+    assert (
+        fs.loc[uses_it[uses_it].index, "winter"] > fs.loc[uses_it[uses_it].index, "summer"]
+    ).all()
     others = uses_it[~uses_it].index
-    assert (fs.loc[others, "hiver"] == fs.loc[others, "ete"]).all()
+    assert (fs.loc[others, "winter"] == fs.loc[others, "summer"]).all()

@@ -10,12 +10,14 @@ import pandas as pd
 import pytest
 
 from maillage._errors import InputFileError
+from maillage.notes import Note
+from maillage.outputs.french import notes_text
+from maillage.outputs.scenario import write_scenario
 from maillage.planning.scenario import (
     Scenario,
     apply_scenario,
     read_scenario,
     run_scenario,
-    write_scenario,
 )
 
 EXAMPLE = Path(__file__).parents[2] / "exemples" / "scenario-maurienne.toml"
@@ -60,21 +62,21 @@ def test_closing_a_france_services_matches_a_direct_count(  # type: ignore[no-un
         maurienne_population, fs[fs["service_id"] != closed]
     ).set_index("origin_id")["minutes"]
     population = maurienne_population.set_index("origin_id")["population"]
-    rows = result.access[(result.access["saison"] == "ete") & (result.access["key"] == "A128")]
+    rows = result.access[(result.access["season"] == "summer") & (result.access["key"] == "A128")]
     for threshold in (7.0, 15.0, 20.0, 30.0):
         losing = population[(old <= threshold) & (new > threshold)].sum()
-        row = rows[rows["seuil_minutes"] == threshold].iloc[0]
+        row = rows[rows["threshold_minutes"] == threshold].iloc[0]
         assert row["population_losing"] == pytest.approx(losing)
         assert row["population_gaining"] == 0
     assert rows["population_losing"].sum() > 0  # someone does lose access
     communes = result.communes[
-        (result.communes["saison"] == "ete") & (result.communes["key"] == "A128")
+        (result.communes["season"] == "summer") & (result.communes["key"] == "A128")
     ].set_index("origin_id")
     np.testing.assert_allclose(communes["minutes_after"].loc[new.index], new.to_numpy())
     assert (communes["change_minutes"] >= -1e-9).all()  # closing never shortens a time
     # The social family also has the town halls, which stay: its times do not move.
     social = result.communes[
-        (result.communes["saison"] == "ete") & (result.communes["key"] == "social_emploi")
+        (result.communes["season"] == "summer") & (result.communes["key"] == "social_emploi")
     ]
     assert (social["change_minutes"].abs() < 1e-9).all()
 
@@ -92,7 +94,11 @@ def test_the_example_scenario_reads_applies_and_writes(  # type: ignore[no-untyp
     assert opened["family"] == "social_emploi"
     assert len(after) == len(maurienne_services) - 2 + 1
     result = run_scenario(scenario, maurienne, maurienne_services, before=before)
-    assert any("Col du Galibier" in note and "vol d'oiseau" in note for note in result.notes)
+    assert (
+        Note("road_closures_not_applied", {"roads": ["Col du Galibier"], "method": "straight_line"})
+        in result.notes
+    )
+    assert any("Col du Galibier" in t and "vol d'oiseau" in t for t in notes_text(result.notes))
     folder = write_scenario(result, tmp_path / "sortie")
     assert {"scenario_acces.parquet", "scenario_communes.csv", "scenario.gpkg"} <= {
         p.name for p in folder.iterdir()

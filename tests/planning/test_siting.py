@@ -94,7 +94,8 @@ def test_set_covering_equals_brute_force(small) -> None:  # type: ignore[no-unty
     assert result.population_covered_after == pytest.approx(target)
     # Communes no site can reach within 15 min are listed, not dropped in silence.
     assert set(result.uncoverable) == set(population["origin_id"][~coverable])
-    assert all(code in result.notes[0] for code in result.uncoverable)
+    assert result.notes[0].code == "uncoverable"
+    assert result.notes[0].params["ids"] == result.uncoverable
 
 
 def test_p_median_equals_brute_force(small) -> None:  # type: ignore[no-untyped-def]

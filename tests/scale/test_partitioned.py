@@ -17,7 +17,7 @@ import pytest
 
 from maillage.indicators.diagnostic import Diagnostic, run_diagnostic
 from maillage.scale.partition import PartitionResult, straight_line_guarantee
-from maillage.scale.run import partitioned_diagnostic
+from maillage.scale.run import Execution, partitioned_diagnostic
 from maillage.services.catalogue import territory_services
 from maillage.territory.territory import select_territory
 
@@ -57,18 +57,24 @@ def test_partitioned_savoies_identical_to_union_run(savoies) -> None:  # type: i
     territory, services, single = savoies
     parts: list[str] = []
     split = partitioned_diagnostic(
-        territory, services, dask=False, on_result=lambda key, _: parts.append(key)
+        territory,
+        services,
+        execution=Execution(dask=False),
+        on_result=lambda key, _: parts.append(key),
     )
     assert parts == ["73", "74"]
     assert_identical(single, split, services)
     assert len(split.communes) == len(territory.communes) == 552
-    assert "2 partitions" in split.notes[-1]
+    assert split.notes[-1].code == "partitioned"
+    assert split.notes[-1].params["partitions"] == 2
 
 
 def test_narrow_rings_still_identical(savoies) -> None:  # type: ignore[no-untyped-def]
     """15 km rings (guarantee 28 min): more times completed on the whole set, same result."""
     territory, services, single = savoies
-    split = partitioned_diagnostic(territory, services, dask=False, by="epci", radius_km=15)
+    split = partitioned_diagnostic(
+        territory, services, execution=Execution(dask=False, by="epci", radius_km=15)
+    )
     assert_identical(single, split, services)
     assert round(straight_line_guarantee(15), 1) == 27.7
 
@@ -103,7 +109,11 @@ def test_dask_worker_killed_mid_run(savoies) -> None:  # type: ignore[no-untyped
             killed.append(pid)
 
         split = partitioned_diagnostic(
-            territory, services, by="epci", client=client, on_result=kill_once
+            territory,
+            services,
+            execution=Execution(by="epci"),
+            client=client,
+            on_result=kill_once,
         )
         assert killed
         # The nanny restarts the killed worker.
@@ -112,21 +122,17 @@ def test_dask_worker_killed_mid_run(savoies) -> None:  # type: ignore[no-untyped
     assert_identical(single, split, services)
 
 
-def test_france_every_commune_once_and_as_departement_runs() -> None:
+def test_france_every_commune_once_and_as_departement_runs(france_diagnostic) -> None:  # type: ignore[no-untyped-def]
     """``--france``: the 34,875 communes, once each; per-commune times as département runs.
 
-    About 40 s on 2 cores (Dask, 2 processes), so in the default run.
+    About 1 min on 2 cores (Dask, 2 processes; shared with tests/test_reference.py).
     """
-    from maillage.sources.communes import read_communes
-
-    codes = sorted(read_communes()["departement"].unique())
-    france = select_territory(departements=codes, name="France")
-    services = territory_services(france)
-    result = partitioned_diagnostic(france, services, comparison=False)
+    result = france_diagnostic
+    assert any(note.code == "partitioned" for note in result.notes)
     assert len(result.communes) == result.communes["origin_id"].nunique() == 34_875
     located = result.nearest["origin_id"].unique()
     assert len(located) == 34_875 - 5  # five communes have no coordinates in the COG
-    keys = ["origin_id", "type", "saison"]
+    keys = ["origin_id", "type", "season"]
     assert not result.nearest.duplicated(keys).any()
     assert not result.enjeux["origin_id"].duplicated().any()
     guarantee = straight_line_guarantee(30.0)

@@ -254,7 +254,7 @@ def test_re_measure_updates_the_evaluation(study_folder: Path, tmp_path: Path) -
         if path.is_file():
             (folder / path.name).write_bytes(path.read_bytes())
     access = pd.read_parquet(folder / "access.parquet")
-    access.loc[access["niveau"] == "territoire", "median_minutes"] = 9.5
+    access.loc[access["level"] == "territory", "median_minutes"] = 9.5
     access.to_parquet(folder / "access.parquet", index=False)
     assert load_study(folder).created
     assert indicator.baseline().value != pytest.approx(9.5)  # type: ignore[union-attr]

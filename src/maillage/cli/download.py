@@ -12,8 +12,8 @@ from maillage.cli.options import (
     builtin_territory_option,
     fail_on_errors,
     split_codes,
-    study_territory,
     territory_options,
+    territory_spec,
 )
 
 
@@ -92,9 +92,9 @@ def telecharger(
             + ", ".join(known.entries),
             param_hint="--jeux",
         )
-    territory = study_territory(
+    territory = territory_spec(
         territoire, communes, epci, departements, bassins_vie, nom, tampon_km
-    )
+    ).build()
     codes = study_departements(territory)
     folder = cache if cache is not None else default_cache_dir()
     if not as_json:

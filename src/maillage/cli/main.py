@@ -14,8 +14,8 @@ from maillage import __version__
 from maillage.cli.options import (
     builtin_territory_option,
     fail_on_errors,
+    france_options,
     level_option,
-    load_inputs,
     load_study,
     network_options,
     source_options,
@@ -51,46 +51,27 @@ def territoire(
     as_json: bool,
 ) -> None:
     """Présenter le territoire : communes, EPCI, population, services par famille et source."""
-    territory, typology, extra, services = load_study(
-        communes, epci, departements, bassins_vie, nom, tampon_km, user_sources, typologie
+    study = load_study(
+        communes=communes,
+        epci=epci,
+        departements=departements,
+        bassins_vie=bassins_vie,
+        nom=nom,
+        tampon_km=tampon_km,
+        user_sources=user_sources,
+        typologie=typologie,
+        use_cache=False,
     )
     summary = territory_summary(
-        territory, services, extra=dict(zip(user_sources, extra, strict=True)), typology=typology
+        study.territory,
+        study.services,
+        extra=dict(zip(user_sources, study.sources, strict=True)),
+        typology=study.typology,
     )
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         print_territory(summary)
-
-
-def _diagnose(
-    *, scale: dict[str, Any] | None = None, **options: Any
-) -> tuple[Any, Any, dict[str, Any]]:
-    """Run the diagnostic the options describe: ``(Diagnostic, services, inputs)``.
-
-    ``inputs`` holds the road graphs and the typology (``graph``, ``winter``, ``typology``)
-    for scenarios and siting on the same study (see :func:`load_inputs`).
-    """
-    from maillage.indicators.diagnostic import run_diagnostic
-
-    study = load_inputs(**options)
-    inputs = {"graph": study.graph, "winter": study.winter, "typology": study.typology}
-    arguments: dict[str, Any] = {
-        "graph": study.graph,
-        "winter_graph": study.winter,
-        "typology": study.typology,
-        "thresholds_minutes": study.thresholds,
-        "origins": study.origins,
-    }
-    if scale is not None and scale["partitions"] is not False:
-        from maillage.scale.run import cli_partitioned_diagnostic
-
-        partitioned = cli_partitioned_diagnostic(
-            study.territory, study.services, **arguments, **scale
-        )
-        if partitioned is not None:
-            return partitioned, study.services, inputs
-    return run_diagnostic(study.territory, study.services, **arguments), study.services, inputs
 
 
 def _write_results(result: Any, services: Any, sortie: Path) -> Path:
@@ -150,13 +131,13 @@ def diagnostic(
 ) -> None:
     """Établir le diagnostic : temps d'accès, seuils, horaires, saisons, bassins, enjeux."""
     from maillage.outputs.study import diagnostic_summary
-    from maillage.scale.run import france_options
+    from maillage.scale.run import Execution
 
     if france:
         options = france_options(options)
-    scale = {"partitions": partitions, "scheduler": scheduler}
-    result, services, _ = _diagnose(**options, scale=scale)
-    folder = _write_results(result, services, sortie)
+    study = load_study(**options, execution=Execution(partitions=partitions, scheduler=scheduler))
+    result = study.diagnostic()
+    folder = _write_results(result, study.services, sortie)
     summary = diagnostic_summary(result)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -195,12 +176,20 @@ def rapport(
     from maillage.outputs.report import write_report
     from maillage.outputs.report.planning import planning_outputs
     from maillage.outputs.study import diagnostic_summary
+    from maillage.scale.run import Execution
 
     requests = [_siting_request(spec) for spec in sitings]
-    result, services, inputs = _diagnose(**options)
+    study = load_study(**options, execution=Execution(partitions=False))
+    result = study.diagnostic()
+    services = study.services
     folder = _write_results(result, services, sortie)
+    scenarios = [study.scenario(path, before=result) for path in scenario_files]
+    sitings_done = [
+        study.site(kind, within_minutes=minutes, new_sites=count)
+        for kind, minutes, count in requests
+    ]
     sections, planning_files = planning_outputs(
-        result, services, folder, scenario_files=scenario_files, sitings=requests, **inputs
+        result, folder, scenarios=scenarios, sitings=sitings_done
     )
     paths = write_report(result, services, folder, extra_sections=sections, pdf=not sans_pdf)
     summary = diagnostic_summary(result)

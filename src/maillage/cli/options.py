@@ -12,14 +12,7 @@ from typing import Any
 import click
 
 from maillage._errors import MaillageError
-
-#: Mountain passes of the Maurienne closed in winter (OpenStreetMap names).
-WINTER_CLOSURES = (
-    "Col du Galibier",
-    "Col de l'Iseran",
-    "Col de la Croix-de-Fer",
-    "Col du Mont-Cenis",
-)
+from maillage.network.model import WINTER_CLOSURES
 
 
 def split_codes(values: Sequence[str]) -> list[str]:
@@ -70,35 +63,6 @@ def _with_options(options: Sequence[Any]) -> Callable[[Callable[..., None]], Cal
         return function
 
     return decorate
-
-
-def load_study(
-    communes: tuple[str, ...],
-    epci: tuple[str, ...],
-    departements: tuple[str, ...],
-    bassins_vie: tuple[str, ...],
-    nom: str | None,
-    tampon_km: float,
-    user_sources: tuple[Path, ...],
-    typologie: Path | None,
-    *,
-    territory: Any = None,
-) -> tuple[Any, Any, list[Any], Any]:
-    """The territory (``territory`` when given), typology, user sources' results and the
-    territory's services."""
-    from maillage.services.catalogue import territory_services
-    from maillage.services.typology import load_typology
-
-    if territory is None:
-        territory = study_territory(None, communes, epci, departements, bassins_vie, nom, tampon_km)
-    typology = load_typology(typologie)
-    extra = []
-    if user_sources:
-        from maillage.sources.dispatch import read_service_file
-
-        extra = [read_service_file(path, typology=typology) for path in user_sources]
-    services = territory_services(territory, extra=extra, typology=typology)
-    return territory, typology, extra, services
 
 
 _SOURCE_OPTIONS = [
@@ -161,31 +125,6 @@ def parse_thresholds(seuils: str) -> tuple[float, ...]:
     return thresholds
 
 
-def load_graphs(reseau: Path | None, fermetures: str | None) -> tuple[Any, Any]:
-    """The road graph of ``--reseau`` and its winter variant (``None`` without a network)."""
-    if reseau is None:
-        return None, None
-    from maillage.network.graph import build_graph
-
-    graph = build_graph(reseau)
-    closures = split_codes([fermetures]) if fermetures is not None else list(WINTER_CLOSURES)
-    return graph, _winter_graph(graph, closures, explicit=fermetures is not None)
-
-
-def _winter_graph(graph: Any, closures: list[str], *, explicit: bool) -> Any:
-    """The winter graph; default pass names absent from the extract are skipped."""
-    if explicit:
-        return graph.without_ways(closures) if closures else None
-    present = []
-    for name in closures:
-        try:
-            graph.without_ways([name])
-        except MaillageError:
-            continue
-        present.append(name)
-    return graph.without_ways(present) if present else None
-
-
 # --- Built-in territories and the data downloaded for a territory (maillage telecharger) ---
 
 #: Built-in territories by name (``--territoire``): their EPCI SIREN codes.
@@ -208,7 +147,7 @@ level_option = click.option(
 )
 
 
-def study_territory(
+def territory_spec(
     territoire: str | None,
     communes: tuple[str, ...],
     epci: tuple[str, ...],
@@ -218,23 +157,22 @@ def study_territory(
     tampon_km: float,
 ) -> Any:
     """The territory of ``--territoire`` or of the territory options (Maurienne by default)."""
-    from maillage.territory.builtin import pays_de_maurienne
-    from maillage.territory.territory import select_territory
+    from maillage.territory.spec import TerritorySpec
 
     if territoire is not None and any((communes, epci, departements, bassins_vie)):
         raise click.UsageError(
             "--territoire ou bien --communes/--epci/--departements/--bassins-vie, pas les deux"
         )
     if territoire is None and any((communes, epci, departements, bassins_vie)):
-        return select_territory(
-            communes=split_codes(communes),
-            epci=split_codes(epci),
-            departements=split_codes(departements),
-            bassins_vie=split_codes(bassins_vie),
+        return TerritorySpec(
+            communes=tuple(split_codes(communes)),
+            epci=tuple(split_codes(epci)),
+            departements=tuple(split_codes(departements)),
+            bassins_vie=tuple(split_codes(bassins_vie)),
             name=nom,
             buffer_km=tampon_km,
         )
-    return pays_de_maurienne(buffer_km=tampon_km)
+    return TerritorySpec.builtin(buffer_km=tampon_km)
 
 
 @dataclasses.dataclass
@@ -309,58 +247,85 @@ def _guess(guess: Callable[[Path], str], path: Path) -> str | None:
         return None
 
 
-@dataclasses.dataclass
-class StudyInputs:
-    """Everything a command needs to study a territory, from its options."""
-
-    territory: Any
-    typology: Any
-    services: Any
-    graph: Any
-    winter: Any
-    thresholds: tuple[float, ...]
-    origins: Any
-
-
-def load_inputs(
+def load_study(
     *,
-    communes: tuple[str, ...],
-    epci: tuple[str, ...],
-    departements: tuple[str, ...],
-    bassins_vie: tuple[str, ...],
-    nom: str | None,
-    tampon_km: float,
-    user_sources: tuple[Path, ...],
-    typologie: Path | None,
-    reseau: Path | None,
-    fermetures: str | None,
-    seuils: str,
+    communes: tuple[str, ...] = (),
+    epci: tuple[str, ...] = (),
+    departements: tuple[str, ...] = (),
+    bassins_vie: tuple[str, ...] = (),
+    nom: str | None = None,
+    tampon_km: float = 30.0,
+    user_sources: tuple[Path, ...] = (),
+    typologie: Path | None = None,
+    reseau: Path | None = None,
+    fermetures: str | None = None,
+    seuils: str = "7,15,20,30",
     territoire: str | None = None,
     niveau: str = "commune",
-) -> StudyInputs:
-    """Territory, services, road graphs and thresholds of the territory/source/network options.
+    use_cache: bool = True,
+    execution: Any = None,
+) -> Any:
+    """The :class:`~maillage.study.Study` of the territory/source/network options.
 
     Files downloaded for the territory (``maillage telecharger``) are used and named on
     stderr: BPE, road network (unless ``--reseau``), population grid (``--niveau carreau``).
     """
-    territory = study_territory(
+    from maillage.indicators.settings import DiagnosticSettings, Level
+    from maillage.network.model import NetworkPair
+    from maillage.study import Study
+
+    territory = territory_spec(
         territoire, communes, epci, departements, bassins_vie, nom, tampon_km
-    )
-    cached = cached_inputs(territory, niveau=niveau, reseau=reseau, user_sources=user_sources)
+    ).build()
+    cached = CachedInputs()
+    if use_cache:
+        cached = cached_inputs(territory, niveau=niveau, reseau=reseau, user_sources=user_sources)
     for line in cached.lines:
         click.echo(line, err=True)
-    territory, typology, _, services = load_study(
-        communes,
-        epci,
-        departements,
-        bassins_vie,
-        nom,
-        tampon_km,
-        user_sources + cached.sources,
-        typologie,
-        territory=territory,
+    pbf = reseau or cached.reseau
+    network = None
+    if pbf is not None:
+        closures = split_codes([fermetures]) if fermetures is not None else None
+        network = NetworkPair.from_pbf(pbf, winter_closures=closures)
+    return Study.load(
+        territory,
+        sources=user_sources + cached.sources,
+        typology=typologie,
+        network=network,
+        settings=DiagnosticSettings(
+            thresholds_minutes=parse_thresholds(seuils),
+            level=Level.GRID if niveau == "carreau" else Level.COMMUNE,
+        ),
+        execution=execution,
+        origins=cached.origins,
     )
-    graph, winter = load_graphs(reseau or cached.reseau, fermetures)
-    return StudyInputs(
-        territory, typology, services, graph, winter, parse_thresholds(seuils), cached.origins
-    )
+
+
+def france_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The command-line territory options of ``--france``: every département.
+
+    Raises
+    ------
+    MaillageError
+        ``--france`` given with another territory option.
+
+    Examples
+    --------
+    >>> o = france_options({"communes": (), "epci": (), "departements": (), "nom": None})
+    >>> len(o["departements"][0].split(",")), o["nom"]
+    (101, 'France')
+    """
+    from maillage.territory.spec import TerritorySpec
+
+    chosen = [
+        name
+        for name in ("communes", "epci", "departements", "bassins_vie", "territoire")
+        if options.get(name)
+    ]
+    if chosen:
+        raise MaillageError(
+            "--france porte sur toutes les communes : retirez "
+            + ", ".join(f"--{name.replace('_', '-')}" for name in chosen)
+        )
+    spec = TerritorySpec.france(name=options.get("nom"))
+    return {**options, "departements": (",".join(spec.departements),), "nom": spec.name}

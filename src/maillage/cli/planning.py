@@ -11,7 +11,7 @@ import click
 
 from maillage.cli.options import (
     fail_on_errors,
-    load_inputs,
+    load_study,
     network_options,
     source_options,
     territory_options,
@@ -88,19 +88,15 @@ def implanter(
 ) -> None:
     """Proposer où implanter TYPE (france-services, mairie, code BPE…) : sites existants
     gardés, population nouvellement à moins de --dans minutes."""
-    from maillage.network.nearest import METHOD as ROAD
-    from maillage.network.straight_line import METHOD as STRAIGHT_LINE
+    from maillage.outputs.french import method_label, notes_text
     from maillage.planning.siting import MODELS
-    from maillage.planning.territory_siting import site_on_territory
 
     model = MODEL_CHOICES[modele]
     if model != "set_covering" and new_sites is None:
         raise click.BadParameter("indiquez le nombre de sites à ouvrir", param_hint="--sites")
-    study = load_inputs(**options)
-    territory, typology, graph = study.territory, study.typology, study.graph
-    siting = site_on_territory(
-        territory,
-        study.services,
+    study = load_study(**options)
+    territory = study.territory
+    siting = study.site(
         type_service,
         within_minutes=within_minutes,
         new_sites=new_sites,
@@ -108,12 +104,10 @@ def implanter(
         candidates=candidats,
         capacity=capacite,
         heuristic=heuristique,
-        graph=graph,
-        typology=typology,
     )
     result, kind = siting.result, siting.service_type
     existing_sites, candidates = siting.existing, siting.candidates
-    travel = ROAD if graph is not None else STRAIGHT_LINE
+    travel = method_label(study.network.method)
     chosen = result.new_sites
     summary: dict[str, Any] = {
         "territoire": territory.name,
@@ -159,7 +153,7 @@ def implanter(
         "temps_trajet": travel,
         "communes_hors_d_atteinte": result.uncoverable,
         "secondes": round(result.seconds, 3),
-        "notes": result.notes,
+        "notes": notes_text(result.notes),
     }
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -233,24 +227,10 @@ def _print_siting(summary: dict[str, Any]) -> None:
 @fail_on_errors
 def scenario(fichier: Path, sortie: Path | None, as_json: bool, **options: Any) -> None:
     """Appliquer le scénario FICHIER (TOML) et comparer le diagnostic avant et après."""
-    from maillage.planning.scenario import (
-        read_scenario,
-        run_scenario,
-        scenario_summary,
-        write_scenario,
-    )
+    from maillage.outputs.scenario import scenario_summary, write_scenario
 
-    study = load_inputs(**options)
-    plan = read_scenario(fichier, study.typology)
-    result = run_scenario(
-        plan,
-        study.territory,
-        study.services,
-        graph=study.graph,
-        winter_graph=study.winter,
-        typology=study.typology,
-        thresholds_minutes=study.thresholds,
-    )
+    study = load_study(**options)
+    result = study.scenario(fichier)
     summary = scenario_summary(result)
     if sortie is not None:
         summary["dossier"] = str(write_scenario(result, sortie))

@@ -112,13 +112,14 @@ def access_summary(
     Returns
     -------
     pandas.DataFrame
-        One row per group and ``key``: ``population``, ``mean_minutes``,
+        Long: one row per group, ``key`` and threshold: ``population``, ``mean_minutes``,
         ``median_minutes`` (population-weighted; the mean over reachable origins only),
-        ``unreachable_population``, and for each threshold ``t``:
-        ``population_beyond_{t}min`` and ``share_beyond_{t}min`` (0–1). Origins of
+        ``unreachable_population`` (the same on every threshold's row),
+        ``threshold_minutes``, ``population_beyond`` and ``share_beyond`` (0–1). Origins of
         unknown population (NA) count for 0 inhabitants everywhere. Groups are
-        sorted, a blank zone (NaN) last; the median is the lower weighted median
-        (:func:`weighted_median`); population sums stay integers when populations are.
+        sorted, a blank zone (NaN) last, thresholds in the order given; the median is the
+        lower weighted median (:func:`weighted_median`); population sums stay integers when
+        populations are.
 
     Raises
     ------
@@ -130,9 +131,11 @@ def access_summary(
     >>> times = pd.DataFrame({"origin_id": ["a", "b", "c"], "family": "soins",
     ...                       "minutes": [5.0, 18.0, 40.0]})
     >>> pop = pd.DataFrame({"origin_id": ["a", "b", "c"], "population": [100, 50, 50]})
-    >>> row = access_summary(times, pop, thresholds_minutes=[15, 30]).iloc[0]
-    >>> row["population_beyond_15min"], row["share_beyond_30min"], row["median_minutes"]
-    (np.int64(100), np.float64(0.25), np.float64(5.0))
+    >>> table = access_summary(times, pop, thresholds_minutes=[15, 30])
+    >>> table[["threshold_minutes", "population_beyond", "share_beyond", "median_minutes"]]
+       threshold_minutes  population_beyond  share_beyond  median_minutes
+    0               15.0                100          0.50             5.0
+    1               30.0                 50          0.25             5.0
     """
     missing = set(times["origin_id"]) - set(population["origin_id"])
     if missing:
@@ -181,14 +184,21 @@ def access_summary(
     result["mean_minutes"] = np.where(reached > 0, mean, np.nan)
     result["median_minutes"] = _segment_lower_medians(values, weights, group, everyone)
     result["unreachable_population"] = total(counts, ~reachable)
+    beyond_population, beyond_share = [], []
     for threshold in thresholds_minutes:
         with np.errstate(invalid="ignore"):
             beyond = ~reachable | (values > threshold)
             share = total(weights, beyond) / everyone
-        label = f"{threshold:g}min"
-        result[f"population_beyond_{label}"] = total(counts, beyond)
-        result[f"share_beyond_{label}"] = np.where(everyone > 0, share, np.nan)
-    return result
+        beyond_population.append(total(counts, beyond))
+        beyond_share.append(np.where(everyone > 0, share, np.nan))
+    n = len(thresholds_minutes)
+    long = result.loc[result.index.repeat(n)].reset_index(drop=True)
+    long["threshold_minutes"] = np.tile(np.asarray(thresholds_minutes, dtype=float), n_groups)
+    long["population_beyond"] = (
+        np.column_stack(beyond_population).reshape(-1) if n else np.zeros(0, dtype=counts.dtype)
+    )
+    long["share_beyond"] = np.column_stack(beyond_share).reshape(-1) if n else np.zeros(0)
+    return long
 
 
 def _by_length(lengths: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:

@@ -9,14 +9,12 @@ winter road graph, the same times in winter side by side.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import geopandas as gpd
 import pandas as pd
 
 from maillage.indicators.access import (
-    DEFAULT_THRESHOLDS_MINUTES,
     access_summary,
     nearest_by_family,
     services_per_10000,
@@ -26,17 +24,10 @@ from maillage.indicators.e2sfca import e2sfca
 from maillage.indicators.enjeux import enjeux_by_zone, enjeux_scores
 from maillage.indicators.opening import hours_access
 from maillage.indicators.seasonal import BEDS_PER_SECONDARY_RESIDENCE, seasonal_population
-from maillage.network.graph import RoadGraph
-from maillage.network.nearest import METHOD as ROAD
-from maillage.network.nearest import nearest_services, travel_time_matrix
-from maillage.network.snapping import SnapWarning
-from maillage.network.straight_line import (
-    METHOD as STRAIGHT_LINE,
-)
-from maillage.network.straight_line import (
-    nearest_services_straight_line,
-    travel_time_matrix_straight_line,
-)
+from maillage.indicators.settings import DiagnosticSettings
+from maillage.network.model import Method, NetworkPair, StraightLineModel, TravelTimeModel
+from maillage.notes import Note
+from maillage.schema import SUMMER, TERRITORY, WINTER
 from maillage.services.typology import TOWN_HALL_TYPE, Typology, load_typology
 from maillage.sources.mairies import at_chef_lieu
 from maillage.sources.population import population_by_commune
@@ -61,18 +52,20 @@ class Diagnostic:
     Attributes
     ----------
     method
-        ``"réseau routier"`` (OpenStreetMap road graph) or ``"vol d'oiseau"`` (straight-line
-        estimate: every output that uses it must say so).
+        How the times were computed (:class:`~maillage.network.model.Method`; a
+        straight-line estimate must be said by every output that uses it).
     communes
         The territory's communes: population, age bands, secondary residences,
-        ``population_saison`` (peak-season estimate), zonings, point geometry.
+        ``population_peak`` (peak-season estimate), zonings, point geometry.
     nearest
-        ``origin_id, type, service_id, minutes`` (+ ``saison``: ``"ete"``/``"hiver"``).
+        ``origin_id, type, service_id, minutes, season`` (``summer``/``winter``); the
+        columns of every table are named in :mod:`maillage.schema`.
     family_times
-        ``origin_id, family, service_id, minutes, saison``.
+        ``origin_id, family, service_id, minutes, season``.
     access
-        Access per zone and family: ``niveau`` (``territoire``, ``epci``...), ``zone``,
-        ``family``, ``saison``, population and thresholds (see
+        Access per zone, family, season and threshold (long): ``level`` (``territory``,
+        ``epci``...), ``zone``, ``family``, ``season``, population, times,
+        ``threshold_minutes``, ``population_beyond``, ``share_beyond`` (see
         :func:`~maillage.indicators.access.access_summary`).
     density
         Services per 10,000 inhabitants per EPCI and family.
@@ -91,12 +84,12 @@ class Diagnostic:
         ``origin_id, family, accessibility_per_10000, demand_band, capacity_unit``.
     comparison
         The territory against its départements and metropolitan France, on equal terms
-        (built-in national sources, straight-line estimate, residents): ``niveau, zone,
-        family, methode`` and the access columns. Empty outside metropolitan France.
+        (built-in national sources, straight-line estimate, residents): ``level, zone,
+        family, method`` and the access columns. Empty outside metropolitan France.
     """
 
     territory: Territory
-    method: str
+    method: Method
     communes: gpd.GeoDataFrame
     nearest: pd.DataFrame
     family_times: pd.DataFrame
@@ -109,11 +102,16 @@ class Diagnostic:
     enjeux_epci: pd.DataFrame
     e2sfca: pd.DataFrame
     comparison: pd.DataFrame
-    thresholds_minutes: tuple[float, ...] = DEFAULT_THRESHOLDS_MINUTES
+    settings: DiagnosticSettings = field(default_factory=DiagnosticSettings)
     bassin_agreement: float = float("nan")
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     #: Grid-level run: the origins (200 m cells) behind ``access``; ``None`` at commune level.
     cells: gpd.GeoDataFrame | None = None
+
+    @property
+    def thresholds_minutes(self) -> tuple[float, ...]:
+        """The thresholds of the population beyond (``settings.thresholds_minutes``)."""
+        return self.settings.thresholds_minutes
 
 
 def territory_origins(territory: Territory) -> gpd.GeoDataFrame:
@@ -126,7 +124,7 @@ def territory_origins(territory: Territory) -> gpd.GeoDataFrame:
     --------
     >>> from maillage.territory.builtin import pays_de_maurienne
     >>> o = territory_origins(pays_de_maurienne(buffer_km=0))
-    >>> int(o["population"].sum()), bool((o["population_saison"] >= o["population"]).all())
+    >>> int(o["population"].sum()), bool((o["population_peak"] >= o["population"]).all())
     (42946, True)
     """
     communes = at_chef_lieu(territory.communes)
@@ -139,7 +137,7 @@ def territory_origins(territory: Territory) -> gpd.GeoDataFrame:
     for column in ("population_0_19", "population_20_64", "population_65_plus"):
         origins[column] = (origins[column] * population).round()
     origins["secondary_residences"] = origins["origin_id"].map(counts["secondary_residences"])
-    origins["population_saison"] = seasonal_population(
+    origins["population_peak"] = seasonal_population(
         origins.assign(population=population).fillna({"secondary_residences": 0})
     )
     return origins
@@ -149,11 +147,9 @@ def run_diagnostic(
     territory: Territory,
     services: gpd.GeoDataFrame,
     *,
-    graph: RoadGraph | None = None,
-    winter_graph: RoadGraph | None = None,
+    network: NetworkPair | None = None,
     typology: Typology | None = None,
-    thresholds_minutes: tuple[float, ...] = DEFAULT_THRESHOLDS_MINUTES,
-    hours_within_minutes: float = 20.0,
+    settings: DiagnosticSettings | None = None,
     origins: gpd.GeoDataFrame | None = None,
 ) -> Diagnostic:
     """Compute the diagnostic of a territory.
@@ -166,16 +162,14 @@ def run_diagnostic(
         Services of the territory and its ring (:func:`maillage.services.catalogue.
         territory_services`): ``service_id, type, family, commune, hours_per_week,
         opening_hours``, point geometry.
-    graph
-        Road graph; ``None`` uses the straight-line estimate (said in ``notes``).
-    winter_graph
-        The road graph with winter closures, for the seasonal comparison.
+    network
+        The summer and winter travel-time models; the straight-line estimate in both
+        seasons by default (said in ``notes``).
     typology
         Families of types (the shipped typology by default).
-    thresholds_minutes
-        Thresholds of the population beyond.
-    hours_within_minutes
-        Time budget of the opening-hours indicators.
+    settings
+        Thresholds, opening-hours budget, comparison (:class:`~maillage.indicators.
+        settings.DiagnosticSettings`; defaults when ``None``).
     origins
         Population grid cells (:func:`maillage.sources.filosofi.read_filosofi`): the
         population beyond thresholds (``access``) is computed per cell, calibrated on each
@@ -185,19 +179,26 @@ def run_diagnostic(
     Returns
     -------
     Diagnostic
+
+    Examples
+    --------
+    >>> from maillage.territory.builtin import pays_de_maurienne
+    >>> from maillage.services.catalogue import territory_services
+    >>> t = pays_de_maurienne(buffer_km=5)
+    >>> d = run_diagnostic(t, territory_services(t, builtin=["france_services"]),
+    ...                    settings=DiagnosticSettings(comparison=False))
+    >>> d.method, [note.code for note in d.notes][:3]
+    (<Method.STRAIGHT_LINE: 'straight_line'>, ['chef_lieu', 'straight_line', 'winter'])
     """
+    network = NetworkPair.straight_line() if network is None else network
+    settings = DiagnosticSettings() if settings is None else settings
     typology = load_typology() if typology is None else typology
     communes = territory_origins(territory)
     cells = None if origins is None else grid_origins(territory, origins, communes=communes)
     origins = communes if cells is None else cells
-    method = ROAD if graph is not None else STRAIGHT_LINE
-    notes = method_notes(graph, winter_graph)
+    notes = method_notes(network)
     nearest, matrix, snap_notes = season_times(
-        origins,
-        services,
-        graph=graph,
-        winter_graph=winter_graph,
-        hours_within_minutes=hours_within_minutes,
+        origins, services, network=network, hours_within_minutes=settings.hours_within_minutes
     )
     notes += snap_notes
     return assemble_diagnostic(
@@ -206,42 +207,67 @@ def run_diagnostic(
         origins,
         nearest,
         matrix,
-        method=method,
+        method=network.method,
         typology=typology,
-        thresholds_minutes=thresholds_minutes,
-        hours_within_minutes=hours_within_minutes,
+        settings=settings,
         notes=notes,
         communes=None if cells is None else communes,
     )
 
 
-def method_notes(graph: RoadGraph | None, winter_graph: RoadGraph | None) -> list[str]:
+def method_notes(network: NetworkPair) -> list[Note]:
     """The notes that say how the times were computed (straight line, winter).
 
     Examples
     --------
-    >>> method_notes(None, None)[1][:32]
-    "Temps estimés à vol d'oiseau (di"
+    >>> [note.code for note in method_notes(NetworkPair.straight_line())]
+    ['chef_lieu', 'straight_line', 'winter']
     """
-    notes: list[str] = [
-        "Origine de chaque commune : son chef-lieu (la mairie), ou le point de la commune "
-        "quand la mairie n'est pas localisée ; services comptés par commune placés au "
-        "même chef-lieu."
-    ]
-    if graph is None:
-        notes.append(
-            "Temps estimés à vol d'oiseau (distance × coefficient de détour, à vitesse "
-            "moyenne) faute de réseau routier : indiquez un extrait OpenStreetMap avec "
-            "--reseau pour des temps par la route."
-        )
+    notes: list[Note] = [Note("chef_lieu")]
+    if network.method is Method.STRAIGHT_LINE:
+        notes.append(Note("straight_line"))
     # Two seasons side by side: summer (residents, summer roads) and winter (peak
     # population of the ski season, roads with the winter closures when given).
     notes.append(
-        "Hiver : population de pointe (résidents + résidences secondaires × "
-        f"{BEDS_PER_SECONDARY_RESIDENCE:g} lits)"
-        + ("" if winter_graph is not None else " ; routes de l'été (aucune fermeture appliquée)")
-        + "."
+        Note(
+            "winter",
+            {
+                "beds_per_secondary_residence": BEDS_PER_SECONDARY_RESIDENCE,
+                "winter_model": network.winter is not None,
+            },
+        )
     )
+    return notes
+
+
+def unplaced_notes(
+    model: TravelTimeModel, origins: gpd.GeoDataFrame, services: gpd.GeoDataFrame
+) -> list[Note]:
+    """Notes naming the origins and services ``model`` leaves without time.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> o = gpd.GeoDataFrame({"origin_id": ["a", "b"]}, geometry=[Point(6, 45), Point()],
+    ...                      crs=4326)
+    >>> s = gpd.GeoDataFrame({"service_id": ["s"]}, geometry=[Point(6, 45)], crs=4326)
+    >>> unplaced_notes(StraightLineModel(), o, s)
+    [Note(code='unplaced', params={'what': 'origins', 'reason': 'no_coordinates', \
+'count': 1, 'ids': ['b']})]
+    """
+    notes = []
+    for what, points, column in (
+        ("origins", origins, "origin_id"),
+        ("services", services, "service_id"),
+    ):
+        table = model.unplaced(points, id_column=column)
+        for reason, part in table.groupby("reason", sort=False):
+            ids = part[column].astype(str).tolist()
+            params = {"what": what, "reason": str(reason), "count": len(ids), "ids": ids[:10]}
+            limit = getattr(model, "max_snap_m", None)
+            if reason == "too_far" and limit is not None:
+                params["max_snap_m"] = float(limit)
+            notes.append(Note("unplaced", params))
     return notes
 
 
@@ -249,42 +275,39 @@ def season_times(
     origins: gpd.GeoDataFrame,
     services: gpd.GeoDataFrame,
     *,
-    graph: RoadGraph | None,
-    winter_graph: RoadGraph | None,
+    network: NetworkPair,
     hours_within_minutes: float,
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Note]]:
     """Nearest service of every type in summer and winter, and the pairs within reach.
 
     A service open in one season only (``seasonal``) counts in that season alone; the
-    winter uses ``winter_graph`` (winter closures) when given.
+    winter uses ``network.winter`` (winter closures) when given.
 
     Returns
     -------
     nearest, matrix, notes
-        ``origin_id, type, service_id, minutes, saison``; ``origin_id, service_id,
-        minutes`` within ``hours_within_minutes`` (summer); the points too far from the
-        roads or without coordinates, said once each.
+        ``origin_id, type, service_id, minutes, season``; ``origin_id, service_id,
+        minutes`` within ``hours_within_minutes`` (summer); the points left without time
+        (:func:`unplaced_notes`), once each.
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", SnapWarning)
-        season = (
-            services["seasonal"]
-            if "seasonal" in services
-            else pd.Series(pd.NA, index=services.index)
-        )
-        summer_services = services[(season != "hiver").fillna(True).astype(bool)]
-        winter_services = services[(season != "ete").fillna(True).astype(bool)]
-        summer_nearest = _nearest(graph, origins, summer_services)
-        winter_nearest = (
-            _nearest(winter_graph if winter_graph is not None else graph, origins, winter_services)
-            if winter_graph is not None or len(winter_services) < len(services)
-            else summer_nearest
-        )
-        matrix = _matrix(graph, origins, services, hours_within_minutes)
-    # Points too far from the roads are reported once in the notes, not lost silently.
-    notes = list(dict.fromkeys(str(w.message) for w in caught if w.category is SnapWarning))
+    season = (
+        services["seasonal"] if "seasonal" in services else pd.Series(pd.NA, index=services.index)
+    )
+    summer_services = services[(season != "hiver").fillna(True).astype(bool)]
+    winter_services = services[(season != "ete").fillna(True).astype(bool)]
+    summer_nearest = _nearest(network.summer, origins, summer_services)
+    winter_nearest = (
+        _nearest(network.winter_or_summer, origins, winter_services)
+        if network.winter is not None or len(winter_services) < len(services)
+        else summer_nearest
+    )
+    matrix = network.summer.matrix(origins, services, cutoff_minutes=hours_within_minutes)
+    # Points left without time are reported once in the notes, not lost silently.
+    notes = unplaced_notes(network.summer, origins, services)
+    if network.winter is not None:
+        notes += [n for n in unplaced_notes(network.winter, origins, services) if n not in notes]
     nearest = pd.concat(
-        [summer_nearest.assign(saison="ete"), winter_nearest.assign(saison="hiver")],
+        [summer_nearest.assign(season=SUMMER), winter_nearest.assign(season=WINTER)],
         ignore_index=True,
     )
     return nearest, matrix, notes
@@ -297,13 +320,11 @@ def assemble_diagnostic(
     nearest: pd.DataFrame,
     matrix: pd.DataFrame,
     *,
-    method: str,
+    method: Method,
     typology: Typology,
-    thresholds_minutes: tuple[float, ...],
-    hours_within_minutes: float,
-    notes: list[str],
+    settings: DiagnosticSettings,
+    notes: list[Note],
     communes: gpd.GeoDataFrame | None = None,
-    comparison: bool = True,
 ) -> Diagnostic:
     """Every indicator of the diagnostic from the travel times already computed.
 
@@ -317,25 +338,26 @@ def assemble_diagnostic(
     origins
         The origins of the times: commune points, or grid cells when ``communes`` is given.
     nearest
-        ``origin_id, type, service_id, minutes, saison`` (both seasons).
+        ``origin_id, type, service_id, minutes, season`` (both seasons).
     matrix
         ``origin_id, service_id, minutes`` within ``hours_within_minutes``.
     method
-        ``"réseau routier"`` or ``"vol d'oiseau"``.
-    typology, thresholds_minutes, hours_within_minutes
+        How the times were computed.
+    typology, settings
         As in :func:`run_diagnostic`.
     notes
-        The notes so far (completed here).
+        The notes so far (a new list, completed, goes to the result).
     communes
         With grid-cell origins: the communes the commune-level tables aggregate to.
-    comparison
-        Compute the comparison with the départements and France; ``False`` leaves it empty.
     """
+    notes = list(notes)
+    thresholds_minutes = settings.thresholds_minutes
+    hours_within_minutes = settings.hours_within_minutes
     cells = None if communes is None else origins
     family_times = pd.concat(
         [
-            nearest_by_family(part, typology).assign(saison=season)
-            for season, part in nearest.groupby("saison", sort=False)
+            nearest_by_family(part, typology).assign(season=season)
+            for season, part in nearest.groupby("season", sort=False)
         ],
         ignore_index=True,
     )
@@ -343,31 +365,27 @@ def assemble_diagnostic(
     unknown = population.loc[population["population"].isna(), "origin_id"].astype(str)
     if len(unknown):
         notes.append(
-            f"{len(unknown)} origine(s) sans population connue ("
-            + ", ".join(sorted(unknown)[:10])
-            + (", …" if len(unknown) > 10 else "")
-            + ") : comptée(s) pour 0 habitant dans les moyennes, médianes et parts ; "
-            "leurs temps figurent dans les tables."
+            Note("unknown_population", {"count": len(unknown), "ids": sorted(unknown)[:10]})
         )
     access = _access_by_zone(family_times, population, thresholds_minutes)
     if cells is not None:
         # Commune-level tables from the cells, population-weighted.
-        nearest = _per_commune(nearest, population, ["type", "saison"])
-        family_times = _per_commune(family_times, population, ["family", "saison"])
+        nearest = _per_commune(nearest, population, ["type", "season"])
+        family_times = _per_commune(family_times, population, ["family", "season"])
         matrix = _per_commune(matrix, population, ["service_id"], complete=False)
         origins = communes
         population = pd.DataFrame(origins.drop(columns="geometry"))
         notes.append(_grid_note(cells))
     compared = (
-        _comparison(territory, typology, tuple(thresholds_minutes))
-        if comparison
+        _comparison(territory, typology, thresholds_minutes)
+        if settings.comparison
         else pd.DataFrame()
     )
     with_zone = services.merge(territory.communes[["commune", "epci"]], on="commune", how="inner")
     density = services_per_10000(with_zone.dropna(subset=["family"]), population, by="epci")
     hours = hours_access(matrix, services, within_minutes=hours_within_minutes)
-    summer = family_times[family_times["saison"] == "ete"]
-    summer_by_type = nearest[nearest["saison"] == "ete"]
+    summer = family_times[family_times["season"] == SUMMER]
+    summer_by_type = nearest[nearest["season"] == SUMMER]
     poles = pd.concat(
         [
             catchments(summer, services, population)
@@ -387,10 +405,10 @@ def assemble_diagnostic(
         summer_types = summer_by_type[summer_by_type["type"] != TOWN_HALL_TYPE]
         if len(summer_types):
             notes.append(
-                "Bassins de services délimités sans la gamme intermédiaire de l'INSEE (pas de "
-                "BPE) : sur les équipements disponibles ("
-                + ", ".join(sorted(summer_types["type"].unique()))
-                + ")."
+                Note(
+                    "bassins_without_intermediate",
+                    {"types": sorted(str(t) for t in summer_types["type"].unique())},
+                )
             )
     bassins = (
         delineate_bassins(summer_types, services)
@@ -405,10 +423,7 @@ def assemble_diagnostic(
             ours, zones.loc[ours.index, "bassin_vie"], weights=zones.loc[ours.index, "population"]
         )
     else:
-        notes.append(
-            "Bassins de services non délimités : aucun équipement hors mairies "
-            "(ajoutez la BPE avec --sources)."
-        )
+        notes.append(Note("bassins_not_delineated"))
     enjeux = enjeux_scores(summer[["origin_id", "family", "minutes"]], population)
     enjeux_epci = enjeux_by_zone(enjeux, population, by="epci")
     supply_demand = _e2sfca_by_family(matrix, services, population)
@@ -427,7 +442,7 @@ def assemble_diagnostic(
         enjeux_epci=enjeux_epci,
         e2sfca=supply_demand,
         comparison=compared,
-        thresholds_minutes=tuple(thresholds_minutes),
+        settings=settings,
         bassin_agreement=agreement,
         notes=notes,
         cells=cells,
@@ -489,7 +504,7 @@ def grid_origins(
         "population_20_64",
         "population_65_plus",
         "secondary_residences",
-        "population_saison",
+        "population_peak",
     ]
     grid = pd.DataFrame(
         {"origin_id": inside["origin_id"], "commune": inside["commune"]}, index=inside.index
@@ -522,14 +537,15 @@ def grid_origins(
     return gpd.GeoDataFrame(origins, geometry="geometry", crs=communes.crs)
 
 
-def _grid_note(cells: gpd.GeoDataFrame) -> str:
+def _grid_note(cells: gpd.GeoDataFrame) -> Note:
     in_grid = cells["population_filosofi"].notna()
-    return (
-        f"Diagnostic au carreau de 200 m (Filosofi) : {int(in_grid.sum())} carreaux habités, "
-        f"{cells.loc[in_grid, 'commune'].nunique()} communes "
-        f"({int((~in_grid).sum())} sans carreau, prises à leur point) ; population des "
-        "carreaux recalée sur la population municipale de chaque commune ; temps par "
-        "commune = moyenne des carreaux pondérée par la population."
+    return Note(
+        "grid",
+        {
+            "cells": int(in_grid.sum()),
+            "communes": int(cells.loc[in_grid, "commune"].nunique()),
+            "communes_without_cell": int((~in_grid).sum()),
+        },
     )
 
 
@@ -567,43 +583,25 @@ def _per_commune(
 
 
 def _nearest(
-    graph: RoadGraph | None, origins: gpd.GeoDataFrame, services: gpd.GeoDataFrame
+    model: TravelTimeModel, origins: gpd.GeoDataFrame, services: gpd.GeoDataFrame
 ) -> pd.DataFrame:
-    located = services.dropna(subset=["type"])
-    if graph is None:
-        table = nearest_services_straight_line(origins, located)
-    else:
-        table = nearest_services(graph, origins, located)
-    return table[["origin_id", "type", "service_id", "minutes"]]
-
-
-def _matrix(
-    graph: RoadGraph | None,
-    origins: gpd.GeoDataFrame,
-    services: gpd.GeoDataFrame,
-    cutoff_minutes: float,
-) -> pd.DataFrame:
-    if graph is None:
-        table = travel_time_matrix_straight_line(origins, services, cutoff_minutes=cutoff_minutes)
-    else:
-        table = travel_time_matrix(graph, origins, services, cutoff_minutes=cutoff_minutes)
-    return table[["origin_id", "service_id", "minutes"]]
+    return model.nearest(origins, services.dropna(subset=["type"]))
 
 
 def _access_by_zone(
     family_times: pd.DataFrame, population: pd.DataFrame, thresholds: tuple[float, ...]
 ) -> pd.DataFrame:
     tables = []
-    for season, part in family_times.groupby("saison", sort=False):
-        if season == "hiver":
-            population = population.assign(population=population["population_saison"])
+    for season, part in family_times.groupby("season", sort=False):
+        if season == WINTER:
+            population = population.assign(population=population["population_peak"])
         whole = access_summary(part, population, thresholds_minutes=thresholds)
-        tables.append(whole.assign(niveau="territoire", zone="territoire", saison=season))
+        tables.append(whole.assign(level=TERRITORY, zone=TERRITORY, season=season))
         for level in ZONE_LEVELS:
             table = access_summary(part, population, by=[level], thresholds_minutes=thresholds)
-            tables.append(table.rename(columns={level: "zone"}).assign(niveau=level, saison=season))
+            tables.append(table.rename(columns={level: "zone"}).assign(level=level, season=season))
     access = pd.concat(tables, ignore_index=True)
-    first = ["niveau", "zone", "family", "saison"]
+    first = ["level", "zone", "family", "season"]
     return access[first + [c for c in access.columns if c not in first]]
 
 
@@ -657,19 +655,19 @@ def _comparison(
     services["family"] = typology.family_of(services["type"])
     services = services[services["commune"].isin(metro["commune"])].dropna(subset=["family"])
     origins = metro.rename(columns={"commune": "origin_id"})
-    times = nearest_services_straight_line(origins, services, type_column="type")
+    times = StraightLineModel().nearest(origins, services)
     family_times = nearest_by_family(times, typology)
     population = pd.DataFrame(origins[["origin_id", "departement", "population"]]).fillna(
         {"population": 0}
     )
     population["population"] = population["population"].astype(float)
     population["france"] = "France métropolitaine"
-    population["territoire"] = population["origin_id"].isin(territory.codes)
+    population["in_territory"] = population["origin_id"].isin(territory.codes)
     departements = set(territory.communes["departement"])
     tables = [
         access_summary(family_times, population, by=["france"], thresholds_minutes=thresholds)
         .rename(columns={"france": "zone"})
-        .assign(niveau="france"),
+        .assign(level="france"),
     ]
     in_departements = population["departement"].isin(departements)
     part = family_times[
@@ -680,14 +678,14 @@ def _comparison(
             part, population[in_departements], by=["departement"], thresholds_minutes=thresholds
         )
         .rename(columns={"departement": "zone"})
-        .assign(niveau="departement")
+        .assign(level="departement")
     )
     own = family_times[family_times["origin_id"].isin(territory.codes)]
     tables.append(
         access_summary(
-            own, population[population["territoire"]], thresholds_minutes=thresholds
-        ).assign(niveau="territoire", zone=territory.name)
+            own, population[population["in_territory"]], thresholds_minutes=thresholds
+        ).assign(level=TERRITORY, zone=territory.name)
     )
-    table = pd.concat(tables, ignore_index=True).assign(methode=STRAIGHT_LINE)
-    first = ["niveau", "zone", "family", "methode"]
+    table = pd.concat(tables, ignore_index=True).assign(method=Method.STRAIGHT_LINE.value)
+    first = ["level", "zone", "family", "method"]
     return table[first + [c for c in table.columns if c not in first]]

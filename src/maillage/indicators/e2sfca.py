@@ -320,13 +320,18 @@ def _ratios(
     catchment: _Catchment,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Weighted population of each service and its ratio (NaN where that is 0)."""
-    weighted = np.bincount(
-        catchment.pair_service,
-        weights=catchment.pair_weight * catchment.population[catchment.pair_origin],
-        minlength=len(catchment.service_ids),
+    weighted = np.asarray(
+        np.bincount(
+            catchment.pair_service,
+            weights=catchment.pair_weight * catchment.population[catchment.pair_origin],
+            minlength=len(catchment.service_ids),
+        ),
+        dtype=np.float64,
     )
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(weighted > 0, catchment.capacity / weighted, np.nan)
+        ratio = np.asarray(
+            np.where(weighted > 0, catchment.capacity / weighted, np.nan), dtype=np.float64
+        )
     return weighted, ratio
 
 

@@ -42,6 +42,7 @@ def nearest_services(
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     offroad_speed_kph: float = OFFROAD_SPEED_KPH,
     n_jobs: int | None = None,
+    warn: bool = True,
 ) -> pd.DataFrame:
     """Road time from every origin to the nearest service of every type.
 
@@ -60,6 +61,9 @@ def nearest_services(
     n_jobs
         Threads to share the types between; by default every core when the work
         is large (see :data:`maillage.network._engine.PARALLEL_MIN_WORK`).
+    warn
+        Warn about the points too far from the roads; :class:`~maillage.network.model.
+        RoadModel` lists them instead (``unplaced``).
 
     Returns
     -------
@@ -95,6 +99,7 @@ def nearest_services(
         service_id=service_id,
         max_snap_m=max_snap_m,
         offroad_speed_kph=offroad_speed_kph,
+        warn=warn,
     )
     usable = ~snapped_services.too_far.to_numpy()
     service_types = services[type_column].to_numpy()
@@ -145,6 +150,7 @@ def travel_time_matrix(
     service_id: str = "service_id",
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     offroad_speed_kph: float = OFFROAD_SPEED_KPH,
+    warn: bool = True,
 ) -> pd.DataFrame:
     """Road time of every origin × service pair within ``cutoff_minutes`` (sparse, long).
 
@@ -159,7 +165,7 @@ def travel_time_matrix(
         Points in any CRS.
     cutoff_minutes
         Pairs farther apart (legs included) are left out.
-    origin_id, service_id, max_snap_m, offroad_speed_kph
+    origin_id, service_id, max_snap_m, offroad_speed_kph, warn
         As in :func:`nearest_services`.
 
     Returns
@@ -190,6 +196,7 @@ def travel_time_matrix(
         service_id=service_id,
         max_snap_m=max_snap_m,
         offroad_speed_kph=offroad_speed_kph,
+        warn=warn,
     )
     o = snapped_origins[~snapped_origins.too_far].reset_index(drop=True)
     s = snapped_services[~snapped_services.too_far].reset_index(drop=True)
@@ -234,6 +241,7 @@ def _snap_both(
     service_id: str,
     max_snap_m: float,
     offroad_speed_kph: float,
+    warn: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Snap origins and services, warning once for each side about points too far."""
     snapped = []
@@ -248,6 +256,9 @@ def _snap_both(
             max_snap_m=max_snap_m,
             offroad_speed_kph=offroad_speed_kph,
         )
-        warn_too_far(table.loc[table.too_far, column].tolist(), what=what, max_snap_m=max_snap_m)
+        if warn:
+            warn_too_far(
+                table.loc[table.too_far, column].tolist(), what=what, max_snap_m=max_snap_m
+            )
         snapped.append(table)
     return snapped[0], snapped[1]

@@ -56,7 +56,7 @@ METHOD = "vol d'oiseau"
 
 
 def _xy(
-    origins: gpd.GeoDataFrame, services: gpd.GeoDataFrame
+    origins: gpd.GeoDataFrame, services: gpd.GeoDataFrame, *, warn: bool = True
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     lonlat = pd.concat(
         [origins.geometry.to_crs(4326), services.geometry.to_crs(4326)], ignore_index=True
@@ -66,8 +66,9 @@ def _xy(
     crs = metric_crs(west, south, east, north)
     projected = lonlat.to_crs(crs)
     xy = np.column_stack([projected.x.to_numpy(), projected.y.to_numpy()])
-    _warn_missing(origins, xy[: len(origins)], "origine")
-    _warn_missing(services, xy[len(origins) :], "service")
+    if warn:
+        _warn_missing(origins, xy[: len(origins)], "origine")
+        _warn_missing(services, xy[len(origins) :], "service")
     return xy[: len(origins)], xy[len(origins) :]
 
 
@@ -102,6 +103,7 @@ def nearest_services_straight_line(
     type_column: str = "type",
     detour_coefficient: float = DETOUR_COEFFICIENT,
     speed_kph: float = STRAIGHT_LINE_SPEED_KPH,
+    warn: bool = True,
 ) -> pd.DataFrame:
     """Estimated time from every origin to the nearest service of every type, no network.
 
@@ -113,6 +115,9 @@ def nearest_services_straight_line(
         Column names.
     detour_coefficient, speed_kph
         See the module docstring.
+    warn
+        Warn (:class:`~maillage.network.snapping.SnapWarning`) about points without
+        coordinates; :class:`~maillage.network.model.StraightLineModel` lists them instead.
 
     Returns
     -------
@@ -142,13 +147,13 @@ def nearest_services_straight_line(
             f"Colonne de type « {type_column} » absente des services. Correction : "
             "indiquez la colonne qui porte le type d'équipement (type_column=...)."
         )
-    origin_xy, service_xy = _xy(origins, services)
+    origin_xy, service_xy = _xy(origins, services, warn=warn)
     service_types = services[type_column].to_numpy()
     types = sorted(pd.unique(service_types[pd.notna(service_types)]), key=str)
     service_ids = services[service_id].to_numpy()
     located = np.isfinite(service_xy).all(axis=1)
     # Origins without coordinates are placed far away and their times blanked after.
-    lost = ~np.isfinite(origin_xy).all(axis=1)
+    lost = np.asarray(~np.isfinite(origin_xy).all(axis=1), dtype=np.bool_)
     origin_xy = np.where(lost[:, None], 0.0, origin_xy)
     frames = []
     for kind in types:
@@ -189,6 +194,7 @@ def travel_time_matrix_straight_line(
     service_id: str = "service_id",
     detour_coefficient: float = DETOUR_COEFFICIENT,
     speed_kph: float = STRAIGHT_LINE_SPEED_KPH,
+    warn: bool = True,
 ) -> pd.DataFrame:
     """Estimated time of every origin × service pair within ``cutoff_minutes``, no network.
 
@@ -212,7 +218,7 @@ def travel_time_matrix_straight_line(
 
     _check_points(origins, origin_id)
     _check_points(services, service_id)
-    origin_xy, service_xy = _xy(origins, services)
+    origin_xy, service_xy = _xy(origins, services, warn=warn)
     radius_m = cutoff_minutes * speed_kph * 1000.0 / (60.0 * detour_coefficient)
     origin_rows = np.flatnonzero(np.isfinite(origin_xy).all(axis=1))
     service_rows = np.flatnonzero(np.isfinite(service_xy).all(axis=1))

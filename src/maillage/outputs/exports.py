@@ -23,6 +23,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from maillage.indicators.diagnostic import Diagnostic
+from maillage.outputs.french import export_table, method_label, notes_text
 from maillage.services.typology import load_typology
 from maillage.sources.communes import polygons_of
 
@@ -99,7 +100,7 @@ def write_exports(
     csv_folder = folder / "csv"
     csv_folder.mkdir(exist_ok=True)
     for layer, attribute in TABLE_LAYERS.items():
-        table = getattr(diagnostic, attribute)
+        table = export_table(getattr(diagnostic, attribute))
         if table.empty:
             continue
         pyogrio.write_dataframe(pd.DataFrame(table), gpkg, layer=layer, driver="GPKG")
@@ -114,8 +115,9 @@ def write_exports(
 def family_sheet(diagnostic: Diagnostic, family: str) -> pd.DataFrame:
     """One row per commune for one family, with the columns of :data:`FAMILY_SHEET_HEADERS`."""
     communes = diagnostic.communes[["origin_id", "name", "epci", "population"]]
+    family_times = export_table(diagnostic.family_times)
     times = (
-        diagnostic.family_times[diagnostic.family_times["family"] == family]
+        family_times[family_times["family"] == family]
         .pivot_table(index="origin_id", columns="saison", values="minutes")
         .add_prefix("minutes_")
     )
@@ -140,9 +142,9 @@ def _workbook(diagnostic: Diagnostic) -> Workbook:
     summary = book.active
     summary.title = "Territoire"
     summary.append([diagnostic.territory.name])
-    summary.append(["Méthode des temps", diagnostic.method])
+    summary.append(["Méthode des temps", method_label(diagnostic.method)])
     summary.append(["Population", int(diagnostic.communes["population"].sum())])
-    for note in diagnostic.notes:
+    for note in notes_text(diagnostic.notes):
         summary.append(["Note", note])
     summary["A1"].font = Font(bold=True, size=14)
     for family in sorted(set(diagnostic.family_times["family"])):

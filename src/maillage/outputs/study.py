@@ -1,11 +1,16 @@
-"""Write a diagnostic to a study folder (GeoPackage + Parquet + JSON summary).
+"""Write a diagnostic to a study folder (GeoPackage + Parquet + JSON), and read it back.
 
 The folder is what reports and the web app read::
 
     etude/
       diagnostic.gpkg     communes (times per family, enjeux), services: one layer each
       *.parquet           every table of the diagnostic, tidy
+      origins.parquet     the origins of the times (GeoParquet; cells.parquet at grid level)
+      etude.json          territory, method, settings, notes as data (for read_study)
       resume.json         the summary printed by ``maillage diagnostic --json``
+
+:func:`read_study` gives back the :class:`~maillage.indicators.diagnostic.Diagnostic`
+that :func:`write_study` wrote.
 """
 
 from __future__ import annotations
@@ -19,8 +24,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from maillage._errors import MaillageError
 from maillage.indicators.diagnostic import Diagnostic
+from maillage.indicators.settings import DiagnosticSettings
+from maillage.network.model import Method
+from maillage.notes import Note
+from maillage.outputs.french import export_table, method_label, notes_text
 from maillage.services.typology import FAMILIES, load_typology
+from maillage.territory.territory import territory_from_codes
 
 LAMBERT93 = "EPSG:2154"
 TABLES = (
@@ -46,7 +57,8 @@ def diagnostic_summary(diagnostic: Diagnostic) -> dict[str, Any]:
     ``part_au_dela`` keyed by threshold in minutes, and ``hiver`` with the same when a
     winter network was given), ``enjeux`` (the 5 communes most at stake), ``notes``.
     """
-    access = diagnostic.access[diagnostic.access["niveau"] == "territoire"]
+    access = export_table(diagnostic.access)
+    access = access[access["niveau"] == "territoire"]
     families: dict[str, Any] = {}
     for family in [f for f in FAMILIES if f in set(access["family"])]:
         per_season: dict[str, dict[str, Any]] = {}
@@ -71,7 +83,7 @@ def diagnostic_summary(diagnostic: Diagnostic) -> dict[str, Any]:
     top = diagnostic.enjeux.head(5)
     return {
         "territoire": diagnostic.territory.name,
-        "methode": diagnostic.method,
+        "methode": method_label(diagnostic.method),
         "population": int(diagnostic.communes["population"].sum()),
         "communes": len(diagnostic.communes),
         "seuils_minutes": list(diagnostic.thresholds_minutes),
@@ -97,13 +109,13 @@ def diagnostic_summary(diagnostic: Diagnostic) -> dict[str, Any]:
         ],
         "comparaison": _comparison_summary(diagnostic),
         "accord_bassins_de_vie": _number(diagnostic.bassin_agreement),
-        "notes": diagnostic.notes,
+        "notes": notes_text(diagnostic.notes),
     }
 
 
 def _comparison_summary(diagnostic: Diagnostic) -> dict[str, Any]:
     """Per family: median minutes and share beyond 30 min of territory, départements, France."""
-    table = diagnostic.comparison
+    table = export_table(diagnostic.comparison)
     result: dict[str, Any] = {}
     if table.empty:
         return result
@@ -133,6 +145,8 @@ def write_study(diagnostic: Diagnostic, folder: str | PathLike[str]) -> Path:
     >>> folder = write_study(d, tempfile.mkdtemp())
     >>> sorted(p.name for p in folder.iterdir())[:3]
     ['access.parquet', 'bassins.parquet', 'catchments.parquet']
+    >>> read_study(folder).access.equals(d.access)
+    True
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -143,6 +157,30 @@ def write_study(diagnostic: Diagnostic, folder: str | PathLike[str]) -> Path:
     gpkg = folder / "diagnostic.gpkg"
     gpkg.unlink(missing_ok=True)
     communes.to_crs(LAMBERT93).to_file(gpkg, layer="communes", driver="GPKG")
+    diagnostic.communes.to_parquet(folder / "origins.parquet", index=False)
+    (folder / "cells.parquet").unlink(missing_ok=True)
+    if diagnostic.cells is not None:
+        diagnostic.cells.to_parquet(folder / "cells.parquet", index=False)
+    territory = diagnostic.territory
+    facts = {
+        "version": STUDY_FORMAT,
+        "territory": {
+            "name": territory.name,
+            "codes": territory.codes,
+            "buffer_codes": [str(code) for code in territory.buffer["commune"]],
+            "buffer_km": territory.buffer_km,
+            "buffer_method": territory.buffer_method,
+        },
+        "method": diagnostic.method.value,
+        "settings": diagnostic.settings.to_dict(),
+        "bassin_agreement": None
+        if np.isnan(diagnostic.bassin_agreement)
+        else float(diagnostic.bassin_agreement),
+        "notes": [note.to_dict() for note in diagnostic.notes],
+    }
+    (folder / "etude.json").write_text(
+        json.dumps(facts, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     (folder / "resume.json").write_text(
         json.dumps(diagnostic_summary(diagnostic), ensure_ascii=False, indent=2),
         encoding="utf-8",
@@ -150,8 +188,53 @@ def write_study(diagnostic: Diagnostic, folder: str | PathLike[str]) -> Path:
     return folder
 
 
+#: Version of the study folder's layout (``etude.json``).
+STUDY_FORMAT = 1
+
+
+def read_study(folder: str | PathLike[str]) -> Diagnostic:
+    """The diagnostic a study folder holds (:func:`write_study`'s round trip).
+
+    Raises
+    ------
+    MaillageError
+        The folder lacks a file, or was written by a version of maillage without
+        ``etude.json``.
+    """
+    folder = Path(folder)
+    needed = ["etude.json", "origins.parquet", *(f"{name}.parquet" for name in TABLES)]
+    missing = [name for name in needed if not (folder / name).is_file()]
+    if missing:
+        raise MaillageError(
+            f"dossier d'étude incomplet : {folder} (manque {', '.join(missing)}). Correction : "
+            f"relancez « maillage diagnostic --sortie {folder} »"
+        )
+    facts = json.loads((folder / "etude.json").read_text(encoding="utf-8"))
+    place = facts["territory"]
+    territory = territory_from_codes(
+        place["name"],
+        place["codes"],
+        place["buffer_codes"],
+        buffer_km=place["buffer_km"],
+        buffer_method=place["buffer_method"],
+    )
+    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+    cells = folder / "cells.parquet"
+    agreement = facts["bassin_agreement"]
+    return Diagnostic(
+        territory=territory,
+        method=Method(facts["method"]),
+        communes=gpd.read_parquet(folder / "origins.parquet"),
+        **tables,
+        settings=DiagnosticSettings.from_dict(facts["settings"]),
+        bassin_agreement=float("nan") if agreement is None else float(agreement),
+        notes=[Note.from_dict(note) for note in facts["notes"]],
+        cells=gpd.read_parquet(cells) if cells.is_file() else None,
+    )
+
+
 def _communes_layer(diagnostic: Diagnostic) -> gpd.GeoDataFrame:
-    times = diagnostic.family_times
+    times = export_table(diagnostic.family_times)
     wide = times.pivot_table(index="origin_id", columns=["family", "saison"], values="minutes")
     wide.columns = [f"minutes_{family}_{season}" for family, season in wide.columns]
     keep = [
@@ -164,12 +247,14 @@ def _communes_layer(diagnostic: Diagnostic) -> gpd.GeoDataFrame:
         "population",
         "population_0_19",
         "population_65_plus",
-        "population_saison",
+        "population_peak",
         "geometry",
     ]
     layer = diagnostic.communes[keep].join(wide, on="origin_id")
     layer = layer.merge(diagnostic.enjeux, on="origin_id", how="left")
-    layer["methode"] = diagnostic.method
+    layer["methode"] = method_label(diagnostic.method)
+    # The export keeps its French column name for the peak population.
+    layer = layer.rename(columns={"population_peak": "population_saison"})
     return gpd.GeoDataFrame(layer, geometry="geometry", crs=diagnostic.communes.crs)
 
 

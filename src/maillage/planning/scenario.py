@@ -46,8 +46,11 @@ from shapely.geometry import Point
 
 from maillage._errors import InputFileError, MaillageError
 from maillage.indicators.diagnostic import Diagnostic, run_diagnostic
-from maillage.network.graph import RoadGraph
+from maillage.indicators.settings import DiagnosticSettings
+from maillage.network.model import Method, NetworkPair, RoadModel, TravelTimeModel
+from maillage.notes import Note
 from maillage.planning._sites import resolve_service_type, town_halls
+from maillage.schema import SUMMER, WINTER
 from maillage.services.schema import SERVICE_CRS
 from maillage.services.typology import Typology, load_typology
 from maillage.territory.territory import Territory
@@ -61,8 +64,6 @@ __all__ = [
     "compare_diagnostics",
     "read_scenario",
     "run_scenario",
-    "scenario_summary",
-    "write_scenario",
 ]
 
 _TOP_KEYS = {"nom", "description", "fermer", "ouvrir", "fusionner", "routes"}
@@ -542,12 +543,12 @@ class ScenarioResult:
     Attributes
     ----------
     access
-        Per ``saison``, ``niveau`` (``famille`` or ``type``), ``key`` and threshold
-        ``seuil_minutes``: ``population_within_before``, ``population_within_after``,
+        Per ``season``, ``level`` (``family`` or ``type``), ``key`` and threshold
+        ``threshold_minutes``: ``population_within_before``, ``population_within_after``,
         ``population_gaining``, ``population_losing`` (inhabitants of communes whose
         nearest service comes within / goes beyond the threshold), ``population_net``.
     communes
-        Per ``saison``, ``niveau``, ``key`` and commune (``origin_id, name, population``):
+        Per ``season``, ``level``, ``key`` and commune (``origin_id, name, population``):
         ``service_before, minutes_before, service_after, minutes_after, change_minutes``.
     changes
         The services closed, opened and merged (:func:`apply_scenario`).
@@ -560,11 +561,11 @@ class ScenarioResult:
     changes: pd.DataFrame
     access: pd.DataFrame
     communes: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
     @property
-    def method(self) -> str:
-        """``"réseau routier"`` or ``"vol d'oiseau"``."""
+    def method(self) -> Method:
+        """How the times were computed."""
         return self.after.method
 
 
@@ -573,10 +574,9 @@ def run_scenario(
     territory: Territory,
     services: gpd.GeoDataFrame,
     *,
-    graph: RoadGraph | None = None,
-    winter_graph: RoadGraph | None = None,
+    network: NetworkPair | None = None,
     typology: Typology | None = None,
-    thresholds_minutes: tuple[float, ...] = (7.0, 15.0, 20.0, 30.0),
+    settings: DiagnosticSettings | None = None,
     before: Diagnostic | None = None,
 ) -> ScenarioResult:
     """Apply a scenario and compare the diagnostic after with the diagnostic before.
@@ -585,9 +585,10 @@ def run_scenario(
     ----------
     scenario
         The changes (:func:`read_scenario`).
-    territory, services, graph, winter_graph, typology, thresholds_minutes
+    territory, services, network, typology, settings
         As for :func:`~maillage.indicators.diagnostic.run_diagnostic`. Road closures
-        apply to both graphs; without a graph they cannot apply, which the notes say.
+        apply to the road models of both seasons; other models cannot apply them, which
+        the notes say.
     before
         The diagnostic before, when already computed with the same inputs.
 
@@ -595,51 +596,46 @@ def run_scenario(
     -------
     ScenarioResult
     """
+    network = NetworkPair.straight_line() if network is None else network
     typology = load_typology() if typology is None else typology
+    settings = DiagnosticSettings() if settings is None else settings
     if before is None:
         before = run_diagnostic(
-            territory,
-            services,
-            graph=graph,
-            winter_graph=winter_graph,
-            typology=typology,
-            thresholds_minutes=thresholds_minutes,
+            territory, services, network=network, typology=typology, settings=settings
         )
     services_after, changes = apply_scenario(scenario, services, territory, typology=typology)
-    notes: list[str] = []
-    graph_after, winter_after = graph, winter_graph
+    notes: list[Note] = []
+    network_after = network
     if scenario.close_roads:
-        if graph is None:
+        roads = list(scenario.close_roads)
+        if not isinstance(network.summer, RoadModel):
             notes.append(
-                "Fermetures de routes non appliquées ("
-                + ", ".join(scenario.close_roads)
-                + ") : temps estimés à vol d'oiseau, sans réseau routier. Indiquez un extrait "
-                "OpenStreetMap avec --reseau."
+                Note("road_closures_not_applied", {"roads": roads, "method": network.method.value})
             )
         else:
-            graph_after = graph.without_ways(list(scenario.close_roads))
-            base = winter_graph if winter_graph is not None else graph
-            winter_after = base.without_ways(list(scenario.close_roads))
+            network_after = NetworkPair(
+                network.summer.without_ways(roads), _closed(network.winter_or_summer, roads)
+            )
     if scenario.is_empty:
-        notes.append("Scénario sans changement : les chiffres sont ceux du diagnostic.")
+        notes.append(Note("empty_scenario"))
     after = run_diagnostic(
-        territory,
-        services_after,
-        graph=graph_after,
-        winter_graph=winter_after,
-        typology=typology,
-        thresholds_minutes=thresholds_minutes,
+        territory, services_after, network=network_after, typology=typology, settings=settings
     )
-    if after.method == "vol d'oiseau":
-        notes.append("Temps estimés à vol d'oiseau (distance × 1,4 à 45 km/h), avant comme après.")
+    if after.method is Method.STRAIGHT_LINE:
+        notes.append(Note("straight_line_before_after"))
     access, communes = compare_diagnostics(before, after)
     return ScenarioResult(scenario, before, after, services_after, changes, access, communes, notes)
 
 
+def _closed(model: TravelTimeModel, roads: list[str]) -> TravelTimeModel:
+    """``model`` without the ``roads`` when it is a road model."""
+    return model.without_ways(roads) if isinstance(model, RoadModel) else model
+
+
 def _times(diagnostic: Diagnostic) -> pd.DataFrame:
-    families = diagnostic.family_times.rename(columns={"family": "key"}).assign(niveau="famille")
-    types = diagnostic.nearest.rename(columns={"type": "key"}).assign(niveau="type")
-    columns = ["saison", "niveau", "key", "origin_id", "service_id", "minutes"]
+    families = diagnostic.family_times.rename(columns={"family": "key"}).assign(level="family")
+    types = diagnostic.nearest.rename(columns={"type": "key"}).assign(level="type")
+    columns = ["season", "level", "key", "origin_id", "service_id", "minutes"]
     return pd.concat([families[columns], types[columns]], ignore_index=True)
 
 
@@ -651,29 +647,29 @@ def compare_diagnostics(before: Diagnostic, after: Diagnostic) -> tuple[pd.DataF
     tuple
         ``(access, communes)`` as in :class:`ScenarioResult`.
     """
-    keys = ["saison", "niveau", "key", "origin_id"]
+    keys = ["season", "level", "key", "origin_id"]
     merged = _times(before).merge(
         _times(after), on=keys, how="outer", suffixes=("_before", "_after")
     )
     communes = pd.DataFrame(before.communes.drop(columns="geometry"))
     population = pd.concat(
         [
-            communes[["origin_id", "name", "population"]].assign(saison="ete"),
-            communes[["origin_id", "name", "population_saison"]]
-            .rename(columns={"population_saison": "population"})
-            .assign(saison="hiver"),
+            communes[["origin_id", "name", "population"]].assign(season=SUMMER),
+            communes[["origin_id", "name", "population_peak"]]
+            .rename(columns={"population_peak": "population"})
+            .assign(season=WINTER),
         ],
         ignore_index=True,
     )
-    merged = merged.merge(population, on=["saison", "origin_id"], how="left")
+    merged = merged.merge(population, on=["season", "origin_id"], how="left")
     merged["change_minutes"] = merged["minutes_after"] - merged["minutes_before"]
     merged = merged.rename(
         columns={"service_id_before": "service_before", "service_id_after": "service_after"}
     )
     per_commune = merged[
         [
-            "saison",
-            "niveau",
+            "season",
+            "level",
             "key",
             "origin_id",
             "name",
@@ -686,7 +682,7 @@ def compare_diagnostics(before: Diagnostic, after: Diagnostic) -> tuple[pd.DataF
         ]
     ].sort_values(keys, ignore_index=True)
     rows = []
-    for (season, level, key), part in per_commune.groupby(["saison", "niveau", "key"], sort=True):
+    for (season, level, key), part in per_commune.groupby(["season", "level", "key"], sort=True):
         weights = part["population"].fillna(0).to_numpy(dtype=float)
         old = part["minutes_before"].to_numpy(dtype=float)
         new = part["minutes_after"].to_numpy(dtype=float)
@@ -697,10 +693,10 @@ def compare_diagnostics(before: Diagnostic, after: Diagnostic) -> tuple[pd.DataF
             losing = float(weights[within_old & ~within_new].sum())
             rows.append(
                 {
-                    "saison": season,
-                    "niveau": level,
+                    "season": season,
+                    "level": level,
                     "key": key,
-                    "seuil_minutes": float(threshold),
+                    "threshold_minutes": float(threshold),
                     "population_within_before": float(weights[within_old].sum()),
                     "population_within_after": float(weights[within_new].sum()),
                     "population_gaining": gaining,
@@ -709,137 +705,3 @@ def compare_diagnostics(before: Diagnostic, after: Diagnostic) -> tuple[pd.DataF
                 }
             )
     return pd.DataFrame(rows), per_commune
-
-
-def scenario_summary(result: ScenarioResult, *, changed_only: bool = True) -> dict[str, Any]:
-    """The before/after difference as JSON-ready French keys (what ``maillage scenario`` prints).
-
-    ``acces`` lists, per season, family or type and threshold, the inhabitants gaining or
-    losing access (only non-zero rows with ``changed_only``); ``communes`` the communes
-    whose time changed.
-    """
-    access = result.access
-    communes = result.communes
-    if changed_only:
-        access = access[(access["population_gaining"] > 0) | (access["population_losing"] > 0)]
-        moved = (communes["change_minutes"].abs() > 1e-9) | (
-            communes["minutes_before"].isna() != communes["minutes_after"].isna()
-        )
-        communes = communes[moved]
-    return {
-        "scenario": result.scenario.name,
-        "description": result.scenario.description,
-        "territoire": result.before.territory.name,
-        "temps_trajet": result.method,
-        "changements": [
-            {k: _json(v) for k, v in row.items()}
-            for row in result.changes.rename(columns={"service_id": "id", "name": "nom"}).to_dict(
-                "records"
-            )
-        ],
-        "routes_fermees": list(result.scenario.close_roads),
-        "acces": [
-            {
-                "saison": row["saison"],
-                "niveau": row["niveau"],
-                "cle": row["key"],
-                "seuil_minutes": row["seuil_minutes"],
-                "population_avant": row["population_within_before"],
-                "population_apres": row["population_within_after"],
-                "population_gagnant_acces": row["population_gaining"],
-                "population_perdant_acces": row["population_losing"],
-            }
-            for row in access.to_dict("records")
-        ],
-        "communes": [
-            {
-                "saison": row["saison"],
-                "niveau": row["niveau"],
-                "cle": row["key"],
-                "commune": row["origin_id"],
-                "nom": row["name"],
-                "population": _json(row["population"]),
-                "minutes_avant": _json(row["minutes_before"]),
-                "minutes_apres": _json(row["minutes_after"]),
-                "ecart_minutes": _json(row["change_minutes"]),
-                "service_avant": _json(row["service_before"]),
-                "service_apres": _json(row["service_after"]),
-            }
-            for row in communes.to_dict("records")
-        ],
-        "notes": result.notes,
-    }
-
-
-def _json(value: Any) -> Any:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    return round(value, 2) if isinstance(value, float) else value
-
-
-def write_scenario(result: ScenarioResult, folder: str | PathLike[str]) -> Path:
-    """Write the scenario's tables and map into ``folder``.
-
-    Files: ``scenario_acces`` and ``scenario_communes`` (Parquet, and CSV with ``;`` and
-    decimal comma for French spreadsheets), ``scenario_changements.csv``,
-    ``scenario.gpkg`` (Lambert-93 layers ``communes_ecarts`` — summer time change of each
-    commune for every family and type touched — and ``services_changes``), and
-    ``scenario.png`` (the report's map of the time change, when a family's times move).
-    """
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    for name, table in (
-        ("scenario_acces", result.access),
-        ("scenario_communes", result.communes),
-        ("scenario_changements", result.changes),
-    ):
-        table.to_parquet(out / f"{name}.parquet", index=False)
-        table.to_csv(out / f"{name}.csv", sep=";", decimal=",", index=False, encoding="utf-8-sig")
-    layer = _map_layer(result)
-    layer.to_file(out / "scenario.gpkg", layer="communes_ecarts", driver="GPKG")
-    services = result.changes.dropna(subset=["lon", "lat"])
-    if len(services):
-        gpd.GeoDataFrame(
-            services,
-            geometry=[Point(x, y) for x, y in zip(services["lon"], services["lat"], strict=True)],
-            crs=SERVICE_CRS,
-        ).to_crs("EPSG:2154").to_file(
-            out / "scenario.gpkg", layer="services_changes", driver="GPKG"
-        )
-    from maillage.outputs.report import maps
-    from maillage.outputs.report.planning import scenario_change_map
-
-    figure = scenario_change_map(
-        result, maps.map_layers(result.before.territory, result.before.communes)
-    )
-    if figure is not None:
-        (out / "scenario.png").write_bytes(maps.figure_png(figure))
-    return out
-
-
-def _touched_keys(result: ScenarioResult) -> list[tuple[str, str]]:
-    summer = result.communes[result.communes["saison"] == "ete"]
-    moved = summer[
-        (summer["change_minutes"].abs() > 1e-9)
-        | (summer["minutes_before"].isna() != summer["minutes_after"].isna())
-    ]
-    return sorted(
-        {(str(level), str(key)) for level, key in zip(moved["niveau"], moved["key"], strict=True)}
-    )
-
-
-def _map_layer(result: ScenarioResult) -> gpd.GeoDataFrame:
-    communes = result.before.communes[["origin_id", "name", "population", "geometry"]].copy()
-    summer = result.communes[result.communes["saison"] == "ete"]
-    for level, key in _touched_keys(result):
-        part = summer[(summer["niveau"] == level) & (summer["key"] == key)].set_index("origin_id")
-        prefix = f"{key}"
-        communes[f"{prefix}_avant_min"] = communes["origin_id"].map(part["minutes_before"])
-        communes[f"{prefix}_apres_min"] = communes["origin_id"].map(part["minutes_after"])
-        communes[f"{prefix}_ecart_min"] = communes["origin_id"].map(part["change_minutes"])
-    communes["temps_trajet"] = result.method
-    return gpd.GeoDataFrame(communes, geometry="geometry", crs=result.before.communes.crs).to_crs(
-        "EPSG:2154"
-    )

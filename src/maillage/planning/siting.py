@@ -47,7 +47,8 @@ import numpy as np
 import pandas as pd
 
 from maillage._errors import MaillageError
-from maillage.network.graph import RoadGraph
+from maillage.network.model import StraightLineModel, TravelTimeModel
+from maillage.notes import Note
 from maillage.planning import _greedy
 from maillage.planning._sites import (
     SITE_COLUMNS,
@@ -146,7 +147,7 @@ class SitingResult:
     gap_bound: float | None
     uncoverable: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
     @property
     def population_newly_covered(self) -> float:
@@ -163,13 +164,13 @@ def siting_costs(
     origins: gpd.GeoDataFrame,
     sites: pd.DataFrame,
     *,
-    graph: RoadGraph | None = None,
+    model: TravelTimeModel | None = None,
     cutoff_minutes: float = 90.0,
 ) -> pd.DataFrame:
     """Travel times from origins to sites: ``origin_id, site_id, minutes``.
 
-    Road times on ``graph``, else the straight-line estimate (``vol d'oiseau``); pairs
-    beyond ``cutoff_minutes`` are left out (unreachable for the models).
+    Times of ``model`` (:mod:`maillage.network.model`; the straight-line estimate by
+    default); pairs beyond ``cutoff_minutes`` are left out (unreachable for the models).
 
     Examples
     --------
@@ -182,14 +183,8 @@ def siting_costs(
     [{'origin_id': 'o', 'site_id': 's', 'minutes': 14.6}]
     """
     points = as_points(sites[["site_id", "lon", "lat"]]).rename(columns={"site_id": "service_id"})
-    if graph is None:
-        from maillage.network.straight_line import travel_time_matrix_straight_line
-
-        table = travel_time_matrix_straight_line(origins, points, cutoff_minutes=cutoff_minutes)
-    else:
-        from maillage.network.nearest import travel_time_matrix
-
-        table = travel_time_matrix(graph, origins, points, cutoff_minutes=cutoff_minutes)
+    model = StraightLineModel() if model is None else model
+    table = model.matrix(origins, points, cutoff_minutes=cutoff_minutes)
     return table.rename(columns={"service_id": "site_id"})[["origin_id", "site_id", "minutes"]]
 
 
@@ -338,16 +333,22 @@ def locate_sites(
     is_fixed[: len(fixed_ids)] = True
     cover = cost <= within_minutes
 
-    notes: list[str] = []
+    notes: list[Note] = []
     reach = cover if model != "p_median" else np.isfinite(cost)
-    uncoverable_mask = ~reach.any(axis=1)
+    uncoverable_mask = np.asarray(~reach.any(axis=1), dtype=np.bool_)
     uncoverable = [origin_ids[i] for i in np.flatnonzero(uncoverable_mask)]
     if uncoverable:
-        limit = f"à moins de {within_minutes:g} min" if model != "p_median" else "dans la table"
         notes.append(
-            f"{len(uncoverable)} commune(s) qu'aucun site candidat ou existant ne dessert "
-            f"{limit}, laissée(s) hors du modèle : {', '.join(uncoverable)} "
-            f"({weights[uncoverable_mask].sum():g} habitants)."
+            Note(
+                "uncoverable",
+                {
+                    "count": len(uncoverable),
+                    "ids": uncoverable,
+                    "population": float(weights[uncoverable_mask].sum()),
+                    "within_minutes": float(within_minutes),
+                    "model": model,
+                },
+            )
         )
     keep = ~uncoverable_mask
     capacity_array = None
@@ -396,10 +397,7 @@ def locate_sites(
     if model == "p_median" and result_origins["minutes"].isna().any():
         far = result_origins.loc[result_origins["minutes"].isna() & keep, "origin_id"].tolist()
         if far:
-            notes.append(
-                f"Avec {new_sites} site(s), commune(s) sans site accessible dans la table : "
-                f"{', '.join(far)}."
-            )
+            notes.append(Note("p_median_unreached", {"sites": new_sites, "ids": far}))
     return SitingResult(
         model=model,
         method=method,

@@ -15,7 +15,7 @@ import pandas as pd
 
 from maillage._errors import MaillageError
 from maillage.indicators.diagnostic import territory_origins
-from maillage.network.graph import RoadGraph
+from maillage.network.model import TravelTimeModel
 from maillage.planning.siting import (
     SitingResult,
     candidate_sites,
@@ -62,7 +62,7 @@ def site_on_territory(
     candidates: str | PathLike[str] = "mairies",
     capacity: float | None = None,
     heuristic: bool = False,
-    graph: RoadGraph | None = None,
+    travel_times: TravelTimeModel | None = None,
     typology: Typology | None = None,
 ) -> TerritorySiting:
     """Where to open ``new_sites`` services of a type, existing ones kept.
@@ -85,8 +85,9 @@ def site_on_territory(
         Inhabitants each site can serve (set covering, p-median).
     heuristic
         Greedy heuristic instead of the exact solver (gap to the LP bound reported).
-    graph
-        Road graph; ``None`` for the straight-line estimate.
+    travel_times
+        The travel-time model (:mod:`maillage.network.model`); ``None`` for the
+        straight-line estimate.
     typology
         The typology (shipped one by default).
 
@@ -130,7 +131,7 @@ def site_on_territory(
     sites = pd.concat([existing_sites, candidate_table], ignore_index=True)
     origins = territory_origins(territory)
     costs = siting_costs(
-        origins, sites, graph=graph, cutoff_minutes=max(3.0 * within_minutes, 90.0)
+        origins, sites, model=travel_times, cutoff_minutes=max(3.0 * within_minutes, 90.0)
     )
     population = pd.DataFrame(
         {"origin_id": origins["origin_id"].astype(str), "population": origins["population"]}

@@ -23,22 +23,20 @@ import geopandas as gpd
 import pandas as pd
 
 from maillage._errors import MaillageError
-from maillage.indicators.access import DEFAULT_THRESHOLDS_MINUTES
 from maillage.indicators.diagnostic import (
     Diagnostic,
     _nearest,
     assemble_diagnostic,
     method_notes,
 )
-from maillage.network.graph import RoadGraph
-from maillage.network.nearest import METHOD as ROAD
-from maillage.network.straight_line import METHOD as STRAIGHT_LINE
+from maillage.indicators.settings import DiagnosticSettings
+from maillage.network.model import NetworkPair, StraightLineModel
+from maillage.notes import Note
 from maillage.scale.partition import PartitionResult, crs_zone, located
+from maillage.schema import SEASONS, SUMMER, WINTER
 from maillage.services.typology import Typology, load_typology
 from maillage.sources.communes import read_communes
 from maillage.territory.territory import Territory
-
-SEASONS = ("ete", "hiver")
 
 
 def check_coverage(origin_ids: Iterable[str], results: Mapping[str, PartitionResult]) -> None:
@@ -84,8 +82,7 @@ def complete_nearest(
     origins: gpd.GeoDataFrame,
     services: gpd.GeoDataFrame,
     *,
-    graph: RoadGraph | None = None,
-    winter_graph: RoadGraph | None = None,
+    network: NetworkPair | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """The merged nearest times, those beyond a partition's guarantee recomputed.
 
@@ -97,16 +94,17 @@ def complete_nearest(
         The territory's origins (``origin_id``, ``departement``, geometry).
     services
         The territory's whole service set.
-    graph, winter_graph
-        The whole road graphs (``None``: straight-line estimate).
+    network
+        The travel-time models over the whole territory (straight line by default).
 
     Returns
     -------
     nearest, recomputed
-        ``origin_id, type, service_id, minutes, saison`` in the order of a single run
+        ``origin_id, type, service_id, minutes, season`` in the order of a single run
         (season, then origin, then type), and the number of (commune, type, season) rows
         recomputed on the whole service set.
     """
+    network = NetworkPair.straight_line() if network is None else network
     # Points without coordinates take no part (as in the partitions).
     services = services[located(services)]
     origins = origins[located(origins)]
@@ -114,8 +112,8 @@ def complete_nearest(
         services["seasonal"] if "seasonal" in services else pd.Series(pd.NA, index=services.index)
     )
     pools = {
-        "ete": services[(season != "hiver").fillna(True).astype(bool)],
-        "hiver": services[(season != "ete").fillna(True).astype(bool)],
+        SUMMER: services[(season != "hiver").fillna(True).astype(bool)],
+        WINTER: services[(season != "ete").fillna(True).astype(bool)],
     }
     merged = pd.concat([result.nearest for result in results.values()], ignore_index=True)
     bound = pd.Series(
@@ -129,7 +127,7 @@ def complete_nearest(
     for name in SEASONS:
         pool = pools[name].dropna(subset=["type"])
         types = sorted(pd.unique(pool["type"]), key=str)
-        part = merged[merged["saison"] == name]
+        part = merged[merged["season"] == name]
         full = pd.MultiIndex.from_product(
             [origins["origin_id"].astype(str), types], names=["origin_id", "type"]
         ).to_frame(index=False)
@@ -140,15 +138,15 @@ def complete_nearest(
         unsure = table[~sure]
         if len(unsure):
             fixes = []
-            season_graph = graph if name == "ete" or winter_graph is None else winter_graph
+            model = network.summer if name == SUMMER else network.winter_or_summer
             for zone, rows in unsure.groupby(unsure["origin_id"].map(zone_of), sort=False):
                 who = origins[origins["origin_id"].isin(rows["origin_id"])]
                 kinds = pool[pool["type"].isin(rows["type"])]
-                if season_graph is None:
+                if isinstance(model, StraightLineModel):
                     # Straight line: the same metric CRS as the partition's.
                     kinds = kinds[service_zone.loc[kinds.index] == zone]
                 if len(kinds):
-                    fixes.append(_nearest(season_graph, who, kinds))
+                    fixes.append(_nearest(model, who, kinds))
             fixed = (
                 pd.concat(fixes, ignore_index=True)
                 if fixes
@@ -161,7 +159,7 @@ def complete_nearest(
             table = pd.concat(
                 [
                     table[sure],
-                    fixed.assign(saison=name),
+                    fixed.assign(season=name),
                     # Types beyond every service of the zone: no row, as in a single run.
                 ],
                 ignore_index=True,
@@ -171,9 +169,9 @@ def complete_nearest(
         table = table.assign(
             _o=table["origin_id"].map(position).to_numpy(), _t=table["type"].map(rank).to_numpy()
         ).sort_values(["_o", "_t"])
-        tables.append(table.drop(columns=["_o", "_t"]).assign(saison=name))
+        tables.append(table.drop(columns=["_o", "_t"]).assign(season=name))
     nearest = pd.concat(tables, ignore_index=True)
-    return nearest[["origin_id", "type", "service_id", "minutes", "saison"]], recomputed
+    return nearest[["origin_id", "type", "service_id", "minutes", "season"]], recomputed
 
 
 def merge_matrix(results: Mapping[str, PartitionResult], origins: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -192,12 +190,9 @@ def merge_partitions(
     services: gpd.GeoDataFrame,
     results: Mapping[str, PartitionResult],
     *,
-    graph: RoadGraph | None = None,
-    winter_graph: RoadGraph | None = None,
+    network: NetworkPair | None = None,
     typology: Typology | None = None,
-    thresholds_minutes: tuple[float, ...] = DEFAULT_THRESHOLDS_MINUTES,
-    hours_within_minutes: float = 20.0,
-    comparison: bool = True,
+    settings: DiagnosticSettings | None = None,
 ) -> Diagnostic:
     """One diagnostic from the partitions' results, as a single run over the territory.
 
@@ -211,49 +206,38 @@ def merge_partitions(
         Its whole service set (:func:`~maillage.services.catalogue.territory_services`).
     results
         :class:`~maillage.scale.partition.PartitionResult` by partition key.
-    graph, winter_graph
-        The whole road graphs, for the few times recomputed (``None``: straight line).
-    typology, thresholds_minutes, hours_within_minutes
+    network
+        The travel-time models over the whole territory, for the few times recomputed.
+    typology, settings
         As in :func:`~maillage.indicators.diagnostic.run_diagnostic`.
-    comparison
-        Compute the comparison with the départements and France (national straight-line
-        run); ``False`` leaves it empty.
 
     Returns
     -------
     Diagnostic
     """
+    network = NetworkPair.straight_line() if network is None else network
+    settings = DiagnosticSettings() if settings is None else settings
     typology = load_typology() if typology is None else typology
     check_coverage(origins["origin_id"], results)
-    nearest, recomputed = complete_nearest(
-        results, origins, services, graph=graph, winter_graph=winter_graph
-    )
+    nearest, recomputed = complete_nearest(results, origins, services, network=network)
     matrix = merge_matrix(results, origins)
-    notes = method_notes(graph, winter_graph)
-    notes += list(dict.fromkeys(note for r in results.values() for note in r.notes))
+    notes = method_notes(network)
+    for note in (note for r in results.values() for note in r.notes):
+        if note not in notes:
+            notes.append(note)
     lost = origins.loc[~located(origins), "origin_id"].astype(str).tolist()
     if lost:
-        notes.append(
-            f"{len(lost)} commune(s) sans coordonnées dans le COG, sans temps d'accès : "
-            + ", ".join(lost)
-            + "."
-        )
+        notes.append(Note("communes_without_coordinates", {"count": len(lost), "ids": lost}))
     result = assemble_diagnostic(
         territory,
         services,
         origins,
         nearest,
         matrix,
-        method=ROAD if graph is not None else STRAIGHT_LINE,
+        method=network.method,
         typology=typology,
-        thresholds_minutes=tuple(thresholds_minutes),
-        hours_within_minutes=hours_within_minutes,
+        settings=settings,
         notes=notes,
-        comparison=comparison,
     )
-    result.notes.append(
-        f"Calcul réparti en {len(results)} partitions (couronne de services par partition) ; "
-        f"{recomputed} temps au-delà de la garantie d'une partition recalculés sur "
-        "l'ensemble des services."
-    )
+    result.notes.append(Note("partitioned", {"partitions": len(results), "recomputed": recomputed}))
     return result

@@ -31,7 +31,8 @@ from scipy.spatial import cKDTree
 from maillage._errors import MaillageError
 from maillage.indicators.diagnostic import season_times
 from maillage.network.graph import RoadGraph
-from maillage.network.straight_line import DETOUR_COEFFICIENT, STRAIGHT_LINE_SPEED_KPH
+from maillage.network.model import NetworkPair, RoadModel, StraightLineModel, TravelTimeModel
+from maillage.notes import Note
 from maillage.sources._locate import _unit_vectors
 
 EARTH_RADIUS_M = 6_371_000.0
@@ -42,8 +43,32 @@ MAX_SNAP_KM = 2.0
 #: Zone of the metropolitan départements (one metric CRS: Lambert-93).
 METROPOLE = "metropole"
 
-#: A road graph, or the ``.npz`` file a worker reads it from (:meth:`RoadGraph.save`).
-GraphSource = RoadGraph | str | Path
+
+@dataclass(frozen=True)
+class StoredRoadModel:
+    """A road model whose (cropped) graph a worker reads from its ``.npz`` file.
+
+    Attributes
+    ----------
+    path
+        The graph's file (:meth:`~maillage.network.graph.RoadGraph.save`).
+    max_snap_m, offroad_speed_kph, n_jobs
+        The settings of the road model (:class:`~maillage.network.model.RoadModel`).
+    """
+
+    path: Path
+    max_snap_m: float
+    offroad_speed_kph: float
+    n_jobs: int | None
+
+    def load(self) -> RoadModel:
+        """The road model on the graph read back."""
+        graph = RoadGraph.load(self.path)
+        return RoadModel(graph, self.max_snap_m, self.offroad_speed_kph, self.n_jobs)
+
+
+#: A travel-time model, or a road model stored for a worker to read.
+ModelSource = TravelTimeModel | StoredRoadModel
 
 
 @dataclass(frozen=True)
@@ -66,8 +91,9 @@ class Partition:
         Times up to this are exact; longer ones are checked on the whole service set.
     zone
         ``"metropole"`` or the overseas département: the metric CRS the times are in.
-    graph, winter_graph
-        Road graphs cropped to the ring (or their ``.npz`` files); ``None``: straight line.
+    summer, winter
+        The travel-time models of the seasons, road graphs cropped to the ring (or stored
+        in ``.npz`` files); ``winter`` ``None``: the summer model serves in winter too.
     """
 
     key: str
@@ -76,8 +102,13 @@ class Partition:
     radius_km: float
     guaranteed_minutes: float
     zone: str
-    graph: GraphSource | None = None
-    winter_graph: GraphSource | None = None
+    summer: ModelSource = field(default_factory=StraightLineModel)
+    winter: ModelSource | None = None
+
+    def network(self) -> NetworkPair:
+        """The partition's models, stored graphs read back."""
+        winter = None if self.winter is None else _loaded(self.winter)
+        return NetworkPair(_loaded(self.summer), winter)
 
 
 @dataclass
@@ -91,13 +122,13 @@ class PartitionResult:
     origin_ids
         Its communes.
     nearest
-        ``origin_id, type, service_id, minutes, saison`` (both seasons).
+        ``origin_id, type, service_id, minutes, season`` (both seasons).
     matrix
         ``origin_id, service_id, minutes``: pairs within the opening-hours budget.
     guaranteed_minutes, zone
         As in :class:`Partition`.
     notes
-        Warnings raised while computing (points too far from the roads).
+        The points left without time (:func:`~maillage.indicators.diagnostic.unplaced_notes`).
     seconds
         Computing time.
     """
@@ -108,11 +139,11 @@ class PartitionResult:
     matrix: pd.DataFrame
     guaranteed_minutes: float
     zone: str
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     seconds: float = 0.0
 
 
-def straight_line_guarantee(radius_km: float) -> float:
+def straight_line_guarantee(radius_km: float, model: StraightLineModel | None = None) -> float:
     """Minutes within which straight-line times of a ring of ``radius_km`` are exact.
 
     Examples
@@ -120,8 +151,27 @@ def straight_line_guarantee(radius_km: float) -> float:
     >>> round(straight_line_guarantee(30.0), 1)
     55.4
     """
+    model = StraightLineModel() if model is None else model
     metres = radius_km * 1000.0 * SCALE_MARGIN
-    return metres * DETOUR_COEFFICIENT * 60.0 / (STRAIGHT_LINE_SPEED_KPH * 1000.0)
+    return metres * model.detour_coefficient * 60.0 / (model.speed_kph * 1000.0)
+
+
+def model_guarantee(model: TravelTimeModel, radius_km: float) -> float:
+    """Minutes within which ``model``'s times in a ring of ``radius_km`` are exact.
+
+    Raises
+    ------
+    MaillageError
+        A model the partitioned run cannot bound (neither road nor straight line).
+    """
+    if isinstance(model, RoadModel):
+        return road_guarantee(model.graph, radius_km)
+    if isinstance(model, StraightLineModel):
+        return straight_line_guarantee(radius_km, model)
+    raise MaillageError(
+        f"le calcul réparti ne sait pas borner les temps du modèle « {model.method.value} ». "
+        "Correction : lancez le diagnostic sans partitions (--sans-partitions)"
+    )
 
 
 def road_guarantee(graph: RoadGraph, radius_km: float) -> float:
@@ -175,7 +225,7 @@ def located(frame: gpd.GeoDataFrame) -> npt.NDArray[np.bool_]:
     points = geometry[present]
     if not (points.geom_type == "Point").all():
         points = points.representative_point()
-    finite = present.copy()
+    finite = np.array(present, dtype=np.bool_)
     finite[present] = np.isfinite(points.x.to_numpy(float)) & np.isfinite(points.y.to_numpy(float))
     return finite
 
@@ -253,8 +303,7 @@ def plan_partitions(
     *,
     radius_km: float,
     by: str = "departement",
-    graph: RoadGraph | None = None,
-    winter_graph: RoadGraph | None = None,
+    network: NetworkPair | None = None,
     graph_dir: str | Path | None = None,
     hours_within_minutes: float = 20.0,
 ) -> list[Partition]:
@@ -271,10 +320,10 @@ def plan_partitions(
         ``hours_within_minutes``.
     by
         Column of ``origins`` naming the partition of each commune.
-    graph, winter_graph
-        Road graphs (``None``: straight-line estimate); each partition gets them cropped to
-        the nodes within ``radius_km`` of its communes, saved to ``graph_dir`` as ``.npz``
-        when given (workers then read only their part).
+    network
+        The travel-time models (straight line by default); each partition gets road graphs
+        cropped to the nodes within ``radius_km`` of its communes, saved to ``graph_dir``
+        as ``.npz`` when given (workers then read only their part).
     hours_within_minutes
         Budget of the origin × service pairs (opening hours, E2SFCA).
 
@@ -299,11 +348,9 @@ def plan_partitions(
     >>> [(p.key, len(p.origins)) for p in parts], round(parts[0].guaranteed_minutes, 1)
     ([('200070738', 47), ('200070340', 10)], 55.4)
     """
-    guarantee = (
-        straight_line_guarantee(radius_km)
-        if graph is None
-        else min(road_guarantee(g, radius_km) for g in (graph, winter_graph) if g is not None)
-    )
+    network = NetworkPair.straight_line() if network is None else network
+    models = [m for m in (network.summer, network.winter) if m is not None]
+    guarantee = min(model_guarantee(model, radius_km) for model in models)
     if guarantee < hours_within_minutes:
         raise MaillageError(
             f"couronne de partition trop étroite ({radius_km:g} km) : les temps n'y sont "
@@ -316,13 +363,15 @@ def plan_partitions(
     for key, own in origins.groupby(by, sort=False):
         near = within_radius(services, own[located(own)], radius_km)
         zone = crs_zone(str(own["departement"].iloc[0]))
-        part_graph: GraphSource | None = None
-        part_winter: GraphSource | None = None
-        if graph is not None:
-            keep = _graph_nodes_within(graph, own[located(own)], radius_km)
-            part_graph = _stored(crop_graph(graph, keep), graph_dir, f"{key}-ete")
-            if winter_graph is not None:
-                part_winter = _stored(crop_graph(winter_graph, keep), graph_dir, f"{key}-hiver")
+        keep: npt.NDArray[np.bool_] | None = None
+        if isinstance(network.summer, RoadModel):
+            keep = _graph_nodes_within(network.summer.graph, own[located(own)], radius_km)
+        part_summer = _cropped(network.summer, keep, graph_dir, f"{key}-ete")
+        part_winter = (
+            None
+            if network.winter is None
+            else _cropped(network.winter, keep, graph_dir, f"{key}-hiver")
+        )
         partitions.append(
             Partition(
                 key=str(key),
@@ -331,26 +380,37 @@ def plan_partitions(
                 radius_km=float(radius_km),
                 guaranteed_minutes=guarantee,
                 zone=zone,
-                graph=part_graph,
-                winter_graph=part_winter,
+                summer=part_summer,
+                winter=part_winter,
             )
         )
     return partitions
 
 
-def _stored(graph: RoadGraph, folder: str | Path | None, name: str) -> GraphSource:
+def _cropped(
+    model: TravelTimeModel,
+    keep: npt.NDArray[np.bool_] | None,
+    folder: str | Path | None,
+    name: str,
+) -> ModelSource:
+    """A road model cropped to the kept nodes (stored in ``folder`` when given)."""
+    if not isinstance(model, RoadModel):
+        return model
+    if keep is None:
+        raise MaillageError(
+            "calcul réparti : un réseau routier en hiver sans réseau routier en été. "
+            "Correction : donnez le réseau de l'été (--reseau)"
+        )
+    cropped = replace(model, graph=crop_graph(model.graph, keep))
     if folder is None:
-        return graph
+        return cropped
     path = Path(folder) / f"partition-{name}.npz"
-    graph.save(path)
-    return path
+    cropped.graph.save(path)
+    return StoredRoadModel(path, model.max_snap_m, model.offroad_speed_kph, model.n_jobs)
 
 
-def load_graph(source: GraphSource | None) -> RoadGraph | None:
-    """The graph itself, read from its ``.npz`` file when given a path."""
-    if source is None or isinstance(source, RoadGraph):
-        return source
-    return RoadGraph.load(source)
+def _loaded(source: ModelSource) -> TravelTimeModel:
+    return source.load() if isinstance(source, StoredRoadModel) else source
 
 
 def diagnose_partition(
@@ -371,20 +431,17 @@ def diagnose_partition(
     >>> t = select_territory(epci=["200070340"], buffer_km=30)
     >>> part = plan_partitions(territory_origins(t), territory_services(t), radius_km=30)[0]
     >>> result = diagnose_partition(part)
-    >>> result.key, len(result.origin_ids), sorted(result.nearest["saison"].unique())
-    ('73', 10, ['ete', 'hiver'])
+    >>> result.key, len(result.origin_ids), sorted(result.nearest["season"].unique())
+    ('73', 10, ['summer', 'winter'])
     """
     start = time.perf_counter()
-    graph = load_graph(partition.graph)
-    winter_graph = load_graph(partition.winter_graph)
     services = partition.services
     # Communes without coordinates get no time (said by merge_partitions).
     origins = partition.origins[located(partition.origins)]
     nearest, matrix, notes = season_times(
         origins,
         services,
-        graph=graph,
-        winter_graph=winter_graph,
+        network=partition.network(),
         hours_within_minutes=hours_within_minutes,
     )
     return PartitionResult(

@@ -4,42 +4,123 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 
 from maillage._errors import MaillageError
-from maillage.indicators.access import DEFAULT_THRESHOLDS_MINUTES
-from maillage.indicators.diagnostic import Diagnostic, territory_origins
-from maillage.network.graph import RoadGraph
+from maillage.indicators.diagnostic import Diagnostic, run_diagnostic, territory_origins
+from maillage.indicators.settings import DiagnosticSettings
+from maillage.network.model import NetworkPair, RoadModel
 from maillage.scale.cluster import DEFAULT_WORKERS, dask_client, map_partitions
 from maillage.scale.merge import merge_partitions
 from maillage.scale.partition import PartitionResult, diagnose_partition, plan_partitions
 from maillage.services.typology import Typology
 from maillage.territory.territory import Territory
 
+__all__ = ["ROAD_RADIUS_KM", "Execution", "partitioned_diagnostic", "run"]
+
 #: Partition rings on a road graph: at least this wide (km), so that the guaranteed time
 #: (about 33 minutes at 104 km/h) covers most nearest services.
 ROAD_RADIUS_KM = 60.0
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How a diagnostic is run: in this process, or partitioned and merged (same figures).
+
+    Attributes
+    ----------
+    partitions
+        ``None`` (default): partition as soon as the territory spans several départements
+        (commune level only); ``True``: always; ``False``: never.
+    scheduler
+        Address of an existing Dask scheduler (``tcp://…``); a local cluster otherwise.
+    n_workers
+        Processes of the local cluster.
+    by
+        Column of the communes naming their partition.
+    radius_km
+        Ring of each partition: the territory's ``buffer_km`` (at least 15 km) with the
+        straight-line estimate, at least :data:`ROAD_RADIUS_KM` on a road graph.
+    dask
+        Run the partitions on Dask (else one after the other in this process).
+
+    Examples
+    --------
+    >>> Execution().partitioned(departements=1, grid=False)
+    False
+    >>> Execution().partitioned(departements=2, grid=False)
+    True
+    """
+
+    partitions: bool | None = None
+    scheduler: str | None = None
+    n_workers: int = DEFAULT_WORKERS
+    by: str = "departement"
+    radius_km: float | None = None
+    dask: bool = True
+
+    def partitioned(self, *, departements: int, grid: bool) -> bool:
+        """Whether a territory of ``departements`` départements is run partitioned.
+
+        Raises
+        ------
+        MaillageError
+            Partitions asked for a grid-level run.
+        """
+        if self.partitions is None:
+            return departements > 1 and not grid
+        if self.partitions and grid:
+            raise MaillageError(
+                "le calcul réparti (--partitions) se fait à l'échelle des communes. "
+                "Correction : retirez --niveau carreau ou ajoutez --sans-partitions"
+            )
+        return self.partitions
+
+
+def run(
+    territory: Territory,
+    services: gpd.GeoDataFrame,
+    *,
+    network: NetworkPair | None = None,
+    typology: Typology | None = None,
+    settings: DiagnosticSettings | None = None,
+    origins: gpd.GeoDataFrame | None = None,
+    execution: Execution | None = None,
+) -> Diagnostic:
+    """The diagnostic, run in this process or partitioned as ``execution`` says.
+
+    Parameters are those of :func:`~maillage.indicators.diagnostic.run_diagnostic`, and
+    ``execution`` (:class:`Execution`; its defaults when ``None``).
+    """
+    execution = Execution() if execution is None else execution
+    departements = int(territory.communes["departement"].nunique())
+    if execution.partitioned(departements=departements, grid=origins is not None):
+        return partitioned_diagnostic(
+            territory,
+            services,
+            network=network,
+            typology=typology,
+            settings=settings,
+            execution=execution,
+        )
+    return run_diagnostic(
+        territory, services, network=network, typology=typology, settings=settings, origins=origins
+    )
 
 
 def partitioned_diagnostic(
     territory: Territory,
     services: gpd.GeoDataFrame,
     *,
-    graph: RoadGraph | None = None,
-    winter_graph: RoadGraph | None = None,
+    network: NetworkPair | None = None,
     typology: Typology | None = None,
-    thresholds_minutes: tuple[float, ...] = DEFAULT_THRESHOLDS_MINUTES,
-    hours_within_minutes: float = 20.0,
-    by: str = "departement",
-    radius_km: float | None = None,
-    dask: bool = True,
-    scheduler: str | None = None,
-    n_workers: int = DEFAULT_WORKERS,
+    settings: DiagnosticSettings | None = None,
+    execution: Execution | None = None,
     client: Any = None,
     on_result: Callable[[str, PartitionResult], None] | None = None,
-    comparison: bool = True,
 ) -> Diagnostic:
     """The diagnostic of a territory computed per partition (département) and merged.
 
@@ -51,24 +132,14 @@ def partitioned_diagnostic(
     ----------
     territory, services
         The whole territory and its services (ring included).
-    graph, winter_graph, typology, thresholds_minutes, hours_within_minutes
+    network, typology, settings
         As in :func:`~maillage.indicators.diagnostic.run_diagnostic`.
-    by
-        Column of the communes naming their partition.
-    radius_km
-        Ring of each partition: the territory's ``buffer_km`` (at least 15 km) with the
-        straight-line estimate, at least :data:`ROAD_RADIUS_KM` on a road graph.
-    dask
-        Run the partitions on Dask (else one after the other in this process).
-    scheduler
-        Address of an existing Dask scheduler (``tcp://…``); a local cluster of
-        ``n_workers`` processes otherwise.
+    execution
+        Partitions, their rings, Dask or not (:class:`Execution`).
     client
-        An existing ``distributed.Client`` (takes precedence over ``scheduler``).
+        An existing ``distributed.Client`` (takes precedence over ``execution.scheduler``).
     on_result
         Called with each partition's key and result as it arrives.
-    comparison
-        Compute the comparison with the départements and France.
 
     Returns
     -------
@@ -79,29 +150,34 @@ def partitioned_diagnostic(
     >>> from maillage.services.catalogue import territory_services
     >>> from maillage.territory.territory import select_territory
     >>> t = select_territory(epci=["200070340", "200070738"], buffer_km=30)
-    >>> d = partitioned_diagnostic(t, territory_services(t), by="epci", dask=False,
-    ...                            comparison=False)
-    >>> len(d.enjeux), d.method
-    (57, "vol d'oiseau")
+    >>> d = partitioned_diagnostic(t, territory_services(t),
+    ...                            settings=DiagnosticSettings(comparison=False),
+    ...                            execution=Execution(by="epci", dask=False))
+    >>> len(d.enjeux), d.method.value
+    (57, 'straight_line')
     """
+    network = NetworkPair.straight_line() if network is None else network
+    settings = DiagnosticSettings() if settings is None else settings
+    execution = Execution() if execution is None else execution
+    hours_within_minutes = settings.hours_within_minutes
     origins = territory_origins(territory)
+    radius_km = execution.radius_km
     if radius_km is None:
         radius_km = max(territory.buffer_km, 15.0)
-        if graph is not None:
+        if isinstance(network.summer, RoadModel):
             radius_km = max(radius_km, ROAD_RADIUS_KM)
     with tempfile.TemporaryDirectory(prefix="maillage-partitions-") as folder:
         partitions = plan_partitions(
             origins,
             services,
             radius_km=radius_km,
-            by=by,
-            graph=graph,
-            winter_graph=winter_graph,
-            graph_dir=folder if graph is not None and dask else None,
+            by=execution.by,
+            network=network,
+            graph_dir=folder if execution.dask else None,
             hours_within_minutes=hours_within_minutes,
         )
         items = {partition.key: partition for partition in partitions}
-        if not dask:
+        if not execution.dask:
             results = {}
             for key, partition in items.items():
                 results[key] = diagnose_partition(
@@ -118,7 +194,7 @@ def partitioned_diagnostic(
                 hours_within_minutes=hours_within_minutes,
             )
         else:
-            with dask_client(scheduler, n_workers=n_workers) as own:
+            with dask_client(execution.scheduler, n_workers=execution.n_workers) as own:
                 results = map_partitions(
                     diagnose_partition,
                     items,
@@ -131,82 +207,7 @@ def partitioned_diagnostic(
         origins,
         services,
         results,
-        graph=graph,
-        winter_graph=winter_graph,
+        network=network,
         typology=typology,
-        thresholds_minutes=thresholds_minutes,
-        hours_within_minutes=hours_within_minutes,
-        comparison=comparison,
-    )
-
-
-def france_options(options: dict[str, Any]) -> dict[str, Any]:
-    """The command-line territory options of ``--france``: every département.
-
-    Raises
-    ------
-    MaillageError
-        ``--france`` given with another territory option.
-
-    Examples
-    --------
-    >>> o = france_options({"communes": (), "epci": (), "departements": (), "nom": None})
-    >>> len(o["departements"][0].split(",")), o["nom"]
-    (101, 'France')
-    """
-    from maillage.sources.communes import read_communes
-
-    chosen = [
-        name
-        for name in ("communes", "epci", "departements", "bassins_vie", "territoire")
-        if options.get(name)
-    ]
-    if chosen:
-        raise MaillageError(
-            "--france porte sur toutes les communes : retirez "
-            + ", ".join(f"--{name.replace('_', '-')}" for name in chosen)
-        )
-    codes = sorted(read_communes()["departement"].dropna().unique())
-    return {**options, "departements": (",".join(codes),), "nom": options.get("nom") or "France"}
-
-
-def cli_partitioned_diagnostic(
-    territory: Territory,
-    services: gpd.GeoDataFrame,
-    *,
-    graph: RoadGraph | None,
-    winter_graph: RoadGraph | None,
-    typology: Typology | None,
-    thresholds_minutes: tuple[float, ...],
-    origins: gpd.GeoDataFrame | None,
-    partitions: bool | None,
-    scheduler: str | None,
-) -> Diagnostic | None:
-    """The partitioned diagnostic the command line asks for, or ``None`` for a single run.
-
-    ``partitions=None`` (the default) partitions as soon as the territory spans several
-    départements; ``True`` always does; a grid-level run (``--niveau carreau``) is not
-    partitioned.
-
-    Raises
-    ------
-    MaillageError
-        ``--partitions`` asked with ``--niveau carreau``.
-    """
-    several = territory.communes["departement"].nunique() > 1
-    if partitions is None and (not several or origins is not None):
-        return None
-    if origins is not None:
-        raise MaillageError(
-            "le calcul réparti (--partitions) se fait à l'échelle des communes. Correction : "
-            "retirez --niveau carreau ou ajoutez --sans-partitions"
-        )
-    return partitioned_diagnostic(
-        territory,
-        services,
-        graph=graph,
-        winter_graph=winter_graph,
-        typology=typology,
-        thresholds_minutes=thresholds_minutes,
-        scheduler=scheduler,
+        settings=settings,
     )

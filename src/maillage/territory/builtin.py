@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from maillage.territory.territory import DEFAULT_BUFFER_KM, Territory, select_territory
+from maillage.territory.spec import MAURIENNE_EPCI, TerritorySpec
+from maillage.territory.territory import DEFAULT_BUFFER_KM, Territory
 
-#: The five communautés de communes of the Pays de Maurienne (SIREN).
-MAURIENNE_EPCI = {
-    "247300676": "Porte de Maurienne",
-    "247300361": "Canton de La Chambre",
-    "200070464": "Cœur de Maurienne Arvan",
-    "247300452": "Maurienne Galibier",
-    "200070340": "Haute Maurienne Vanoise",
-}
+__all__ = ["MAURIENNE_EPCI", "pays_de_maurienne"]
 
 
 def pays_de_maurienne(*, buffer_km: float = DEFAULT_BUFFER_KM) -> Territory:
@@ -23,6 +17,4 @@ def pays_de_maurienne(*, buffer_km: float = DEFAULT_BUFFER_KM) -> Territory:
     >>> len(t.communes), t.communes["epci"].nunique(), t.population
     (53, 5, 42946)
     """
-    return select_territory(
-        epci=list(MAURIENNE_EPCI), name="Pays de Maurienne", buffer_km=buffer_km
-    )
+    return TerritorySpec.builtin(buffer_km=buffer_km).build()

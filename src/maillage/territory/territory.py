@@ -164,6 +164,34 @@ def select_territory(
     )
 
 
+def territory_from_codes(
+    name: str,
+    codes: Iterable[str],
+    buffer_codes: Iterable[str],
+    *,
+    buffer_km: float,
+    buffer_method: str,
+) -> Territory:
+    """A territory whose communes and ring are known by their codes (a study read back).
+
+    Examples
+    --------
+    >>> t = select_territory(bassins_vie=["73248"], buffer_km=10)
+    >>> back = territory_from_codes(t.name, t.codes, t.buffer["commune"],
+    ...                             buffer_km=t.buffer_km, buffer_method=t.buffer_method)
+    >>> back.communes.equals(t.communes), back.buffer.equals(t.buffer)
+    (True, True)
+    """
+    reference = read_communes().set_index("commune", drop=False)
+    return Territory(
+        name=name,
+        communes=reference.loc[[str(c) for c in codes]].reset_index(drop=True),
+        buffer=reference.loc[[str(c) for c in buffer_codes]].reset_index(drop=True),
+        buffer_km=float(buffer_km),
+        buffer_method=buffer_method,
+    )
+
+
 _LABELS = {
     "commune": "commune",
     "epci": "EPCI",

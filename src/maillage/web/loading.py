@@ -21,6 +21,7 @@ import pyogrio
 from django.db import transaction
 
 from maillage._errors import MaillageError
+from maillage.outputs.french import export_table
 from maillage.web.models import (
     FAMILY_LABELS,
     Commune,
@@ -95,8 +96,9 @@ def load_study(folder: str | PathLike[str], *, force: bool = False) -> LoadRepor
         return LoadReport(latest, False, Commune.objects.count(), Service.objects.count(), 0)
     summary = json.loads((path / "resume.json").read_text(encoding="utf-8"))
     communes = pd.read_parquet(path / "communes.parquet")
-    access = pd.read_parquet(path / "access.parquet")
-    family_times = pd.read_parquet(path / "family_times.parquet")
+    # The web app stores the exports' French codes (saison ete/hiver, niveau territoire...).
+    access = export_table(pd.read_parquet(path / "access.parquet"))
+    family_times = export_table(pd.read_parquet(path / "family_times.parquet"))
     services = _services(path)
     with transaction.atomic():
         study = Study.objects.create(

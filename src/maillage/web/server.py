@@ -36,18 +36,15 @@ def builtin_study(folder: Path, echo: Callable[[str], None] = print) -> Path:
     """Compute the built-in Pays de Maurienne diagnostic into ``folder`` (once)."""
     if (folder / "resume.json").is_file():
         return folder
-    from maillage.indicators.diagnostic import run_diagnostic
     from maillage.outputs.exports import write_exports
     from maillage.outputs.study import write_study
-    from maillage.services.catalogue import territory_services
-    from maillage.territory.builtin import pays_de_maurienne
+    from maillage.study import Study
 
     echo("Premier démarrage : diagnostic du Pays de Maurienne (une quinzaine de secondes)…")
-    territory = pays_de_maurienne()
-    services = territory_services(territory)
-    result = run_diagnostic(territory, services)
+    study = Study.builtin()
+    result = study.diagnostic()
     write_study(result, folder)
-    write_exports(result, services, folder)
+    write_exports(result, study.services, folder)
     return folder
 
 

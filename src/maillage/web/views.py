@@ -19,8 +19,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods
 
-from maillage.network.straight_line import DETOUR_COEFFICIENT, STRAIGHT_LINE_SPEED_KPH
-from maillage.network.straight_line import METHOD as STRAIGHT_LINE
+from maillage.network.model import Method, StraightLineModel
+from maillage.outputs.french import method_label
 from maillage.services.typology import FAMILIES
 from maillage.web.forms import ContributionForm, DirectoryForm, SurveyForm
 from maillage.web.models import (
@@ -78,14 +78,14 @@ def site_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "site_territory": study.get("territory", "Territoire non chargé"),
         "site_method": study.get("method", ""),
-        "straight_line": study.get("method") == STRAIGHT_LINE,
+        "straight_line": study.get("method") == method_label(Method.STRAIGHT_LINE),
         "programme_years": f"{start}–{start + 5}",
     }
 
 
 def straight_line_minutes(dx_m: float, dy_m: float) -> float:
     """Estimated minutes for a straight-line offset (maillage's detour and speed)."""
-    return math.hypot(dx_m, dy_m) * DETOUR_COEFFICIENT * 60.0 / (STRAIGHT_LINE_SPEED_KPH * 1000)
+    return StraightLineModel().minutes(math.hypot(dx_m, dy_m))
 
 
 def _family_and_season(request: HttpRequest, present: list[str]) -> tuple[str, str]:

@@ -21,7 +21,8 @@ from maillage._data import data_path
 from maillage._progress import progress
 from maillage.indicators.access import weighted_median
 from maillage.indicators.diagnostic import Diagnostic
-from maillage.network.straight_line import METHOD as STRAIGHT_LINE
+from maillage.network.model import Method
+from maillage.outputs.french import export_table, method_label, note_text, notes_text
 from maillage.outputs.report import maps
 from maillage.services.typology import FAMILIES, load_typology
 from maillage.sources.communes import read_departements, read_epci
@@ -142,7 +143,7 @@ def build_sections(
 
 def straight_line_warning(diagnostic: Diagnostic) -> str | None:
     """The warning every page with times carries when they are straight-line estimates."""
-    if diagnostic.method != STRAIGHT_LINE:
+    if diagnostic.method is not Method.STRAIGHT_LINE:
         return None
     return (
         "Temps estimés à vol d'oiseau (distance × coefficient de détour, à vitesse moyenne), "
@@ -167,7 +168,7 @@ def territory_section(
             f"Superficie : {french_number(area_km2)} km², soit "
             f"{french_number(population / area_km2, 1)} habitants par km²."
         )
-    season = communes["population_saison"].sum()
+    season = communes["population_peak"].sum()
     paragraphs.append(
         f"Population de pointe en saison touristique (résidences secondaires comprises) : "
         f"{french_number(season)} personnes, {french_number(season / population, 1)} fois "
@@ -177,7 +178,7 @@ def territory_section(
     by_epci = communes.groupby("epci").agg(
         communes=("origin_id", "size"),
         population=("population", "sum"),
-        population_saison=("population_saison", "sum"),
+        population_peak=("population_peak", "sum"),
     )
     epci_rows = [
         [
@@ -185,7 +186,7 @@ def territory_section(
             code,
             french_number(row.communes),
             french_number(row.population),
-            french_number(row.population_saison),
+            french_number(row.population_peak),
         ]
         for code, row in by_epci.sort_values("population", ascending=False).iterrows()
     ]
@@ -226,7 +227,7 @@ def territory_section(
 
 def access_rows(diagnostic: Diagnostic, family: str, season: str = "ete") -> pd.DataFrame:
     """Access per zone (territory then EPCI) for a family: the report's threshold table."""
-    access = diagnostic.access
+    access = export_table(diagnostic.access)
     part = access[
         (access["family"] == family)
         & (access["saison"] == season)
@@ -245,7 +246,7 @@ def family_section(
 ) -> ReportSection:
     """Time to the nearest service, population beyond thresholds, comparison, E2SFCA."""
     section = ReportSection(f"famille-{family}", label)
-    times = diagnostic.family_times
+    times = export_table(diagnostic.family_times)
     times = times[(times["family"] == family) & (times["saison"] == "ete")]
     if times.empty:
         section.warning = (
@@ -345,7 +346,7 @@ def threshold_table(diagnostic: Diagnostic, family: str) -> Table:
 
 def comparison_table(diagnostic: Diagnostic, family: str) -> Table | None:
     """The territory against its département(s) and France, same method."""
-    table = diagnostic.comparison
+    table = export_table(diagnostic.comparison)
     part = table[table["family"] == family] if not table.empty else table
     if part.empty:
         return None
@@ -456,14 +457,15 @@ def hours_section(diagnostic: Diagnostic) -> ReportSection:
 def seasons_section(diagnostic: Diagnostic) -> ReportSection:
     """Summer against winter: peak population and times (winter roads when given)."""
     section = ReportSection("saisons", "Saisonnalité : été et hiver")
-    access = diagnostic.access[diagnostic.access["niveau"] == "territoire"]
+    access = export_table(diagnostic.access)
+    access = access[access["niveau"] == "territoire"]
     seasons = set(access["saison"])
     labels = load_typology().family_labels
     last = max(diagnostic.thresholds_minutes)
     if "hiver" not in seasons:
         section.warning = "Pas de calcul d'hiver pour ce diagnostic."
         return section
-    section.paragraphs += [n for n in diagnostic.notes if n.startswith("Hiver")]
+    section.paragraphs += [note_text(n) for n in diagnostic.notes if n.code == "winter"]
     body = []
     for family in [f for f in FAMILIES if f in set(access["family"])]:
         rows = access[access["family"] == family].set_index("saison")
@@ -497,7 +499,7 @@ def seasons_section(diagnostic: Diagnostic) -> ReportSection:
         )
     )
     communes = diagnostic.communes.assign(
-        ratio=diagnostic.communes["population_saison"] / diagnostic.communes["population"]
+        ratio=diagnostic.communes["population_peak"] / diagnostic.communes["population"]
     ).nlargest(8, "ratio")
     section.tables.append(
         Table(
@@ -508,7 +510,7 @@ def seasons_section(diagnostic: Diagnostic) -> ReportSection:
                 [
                     str(row.name),
                     french_number(row.population),
-                    french_number(row.population_saison),
+                    french_number(row.population_peak),
                     french_number(row.ratio, 1),
                 ]
                 for row in communes.itertuples()
@@ -550,7 +552,7 @@ def bassins_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSec
             f"Ces bassins coïncident à {french_percent(diagnostic.bassin_agreement, 0)} (part "
             "des communes) avec les bassins de vie 2022 de l'INSEE."
         )
-    section.paragraphs += [n for n in diagnostic.notes if n.startswith("Bassins")]
+    section.paragraphs += [note_text(n) for n in diagnostic.notes if n.code.startswith("bassins")]
     frame = diagnostic.communes[["origin_id", "population"]].merge(bassins, on="origin_id")
     grouped = frame.groupby("bassin").agg(
         communes=("origin_id", "size"), population=("population", "sum")
@@ -647,16 +649,16 @@ def method_section(diagnostic: Diagnostic, services: gpd.GeoDataFrame) -> Report
     section = ReportSection("methode", "Méthode et sources")
     section.warning = straight_line_warning(diagnostic)
     section.paragraphs += [
-        f"Temps de trajet : {diagnostic.method}. Origine : le centre de chaque commune, "
-        "pondéré par sa population (recensement) ; destination : le service le plus proche "
-        "de chaque type, y compris dans les communes voisines (couronne de "
+        f"Temps de trajet : {method_label(diagnostic.method)}. Origine : le centre de chaque "
+        "commune, pondéré par sa population (recensement) ; destination : le service le plus "
+        "proche de chaque type, y compris dans les communes voisines (couronne de "
         f"{diagnostic.territory.buffer_km:g} km).",
         "Seuils : " + ", ".join(f"{t:g} min" for t in diagnostic.thresholds_minutes) + ".",
         "Offre rapportée à la demande : E2SFCA (Luo et Qi, 2009), méthode de l'accessibilité "
         "potentielle localisée (APL) de la DREES, demande pondérée par la tranche d'âge "
         "servie par chaque famille.",
         f"Typologie des services : version {load_typology().version}.",
-        *diagnostic.notes,
+        *notes_text(diagnostic.notes),
         f"Rapport établi le {dt.date.today().strftime('%d/%m/%Y')} avec maillage.",
     ]
     used = set(services["source"]) if "source" in services else set()
@@ -716,7 +718,7 @@ def _provenance() -> dict[str, dict[str, str]]:
 
 
 def _method_note(diagnostic: Diagnostic) -> str:
-    if diagnostic.method == STRAIGHT_LINE:
+    if diagnostic.method is Method.STRAIGHT_LINE:
         return "Temps estimés à vol d'oiseau (pas de réseau routier)."
     return "Temps par la route (OpenStreetMap)."
 
@@ -734,7 +736,7 @@ def context_summary(diagnostic: Diagnostic) -> dict[str, Any]:
     """Title-page facts: territory, method, date."""
     return {
         "territoire": diagnostic.territory.name,
-        "methode": diagnostic.method,
+        "methode": method_label(diagnostic.method),
         "date": dt.date.today().strftime("%d/%m/%Y"),
         "population": french_number(diagnostic.communes["population"].sum()),
         "communes": len(diagnostic.communes),

@@ -11,10 +11,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-from matplotlib.figure import Figure as MplFigure
 
 from maillage.indicators.diagnostic import Diagnostic
-from maillage.network.graph import RoadGraph
+from maillage.outputs.french import export_table, method_label, notes_text
 from maillage.outputs.report import maps
 from maillage.outputs.report.content import (
     Figure,
@@ -23,20 +22,10 @@ from maillage.outputs.report.content import (
     french_number,
     french_percent,
 )
-from maillage.planning.scenario import ScenarioResult, read_scenario, run_scenario, write_scenario
+from maillage.outputs.scenario import key_labels, scenario_change_map, write_scenario
+from maillage.planning.scenario import ScenarioResult
 from maillage.planning.siting import MODELS
-from maillage.planning.territory_siting import TerritorySiting, site_on_territory
-from maillage.services.typology import Typology, load_typology
-
-#: Classes of a time change (minutes, after − before), from gain to loss.
-CHANGE_EDGES_MINUTES = (-5.0, -0.05, 0.05, 5.0)
-CHANGE_LABELS = (
-    "gagne plus de 5 min",
-    "gagne jusqu'à 5 min",
-    "inchangé",
-    "perd jusqu'à 5 min",
-    "perd plus de 5 min",
-)
+from maillage.planning.territory_siting import TerritorySiting
 
 
 def slug(text: str) -> str:
@@ -48,69 +37,6 @@ def slug(text: str) -> str:
     'maurienne-france-services-en-haute-maurienne'
     """
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "section"
-
-
-def scenario_change_map(result: ScenarioResult, layers: maps.MapLayers) -> MplFigure | None:
-    """Map of the summer time change per commune for the family the scenario moves most."""
-    summer = result.communes[result.communes["saison"] == "ete"]
-    if summer.empty:
-        return None
-    moved = summer.assign(size=summer["change_minutes"].abs().fillna(np.inf))
-    sizes = moved.groupby(["niveau", "key"])["size"].sum()
-    if not (sizes > 0).any():
-        return None
-    level, key = (str(v) for v in sizes.idxmax())
-    summer = summer[summer["niveau"] == level]
-    part = summer[summer["key"] == key].set_index("origin_id")
-    change = part["change_minutes"].astype(float)
-    # A commune that loses every service within reach counts as a loss beyond 5 min.
-    lost = part["minutes_after"].isna() & part["minutes_before"].notna()
-    change = change.where(~lost, np.inf)
-    classes = pd.Series(
-        np.searchsorted(CHANGE_EDGES_MINUTES, change.fillna(0.0).to_numpy(), side="right"),
-        index=change.index,
-    ).astype(float)
-    label = _key_labels().get(key, key)
-    return maps.class_map(
-        layers,
-        change,
-        classes,
-        list(CHANGE_LABELS),
-        title=f"{result.scenario.name}\n{label} : écart de temps (été)",
-        legend_title="Temps au plus proche",
-        palette="RdYlBu_r",
-        note=f"Temps : {result.method}.",
-        markers=_change_markers(result),
-    )
-
-
-#: How each action of a scenario is drawn (Okabe–Ito colours).
-ACTION_MARKERS = {
-    "fermeture": ("X", "#D55E00", "service fermé"),
-    "fusion": ("X", "#E69F00", "service regroupé"),
-    "ouverture": ("P", "#009E73", "service ouvert"),
-}
-
-
-def _change_markers(result: ScenarioResult) -> list[maps.Marker]:
-    changes = result.changes.dropna(subset=["lon", "lat"])
-    markers = []
-    for action, (symbol, colour, label) in ACTION_MARKERS.items():
-        chosen = changes[changes["action"] == action]
-        if len(chosen):
-            points = gpd.GeoDataFrame(
-                chosen, geometry=gpd.points_from_xy(chosen["lon"], chosen["lat"]), crs="EPSG:4326"
-            )
-            markers.append(maps.Marker(points, symbol, colour, label))
-    return markers
-
-
-def _key_labels() -> dict[str, str]:
-    """French labels of families and of service types."""
-    typology = load_typology()
-    types = typology.types
-    labels = {str(k): str(v) for k, v in zip(types["type"], types["label"], strict=True)}
-    return labels | typology.family_labels
 
 
 def scenario_section(result: ScenarioResult, layers: maps.MapLayers) -> ReportSection:
@@ -126,11 +52,10 @@ def scenario_section(result: ScenarioResult, layers: maps.MapLayers) -> ReportSe
         )
     for road in result.scenario.close_roads:
         section.paragraphs.append(f"Route fermée : {road}.")
-    section.paragraphs += result.notes
-    labels = _key_labels()
-    access = result.access[
-        (result.access["population_gaining"] > 0) | (result.access["population_losing"] > 0)
-    ]
+    section.paragraphs += notes_text(result.notes)
+    labels = key_labels()
+    access = export_table(result.access)
+    access = access[(access["population_gaining"] > 0) | (access["population_losing"] > 0)]
     section.tables.append(
         Table(
             f"scenario-acces-{slug(result.scenario.name)}",
@@ -195,7 +120,7 @@ def siting_section(siting: TerritorySiting, layers: maps.MapLayers) -> ReportSec
         "Écart à l'optimum : "
         + (french_percent(result.gap, 2) if np.isfinite(result.gap) else "inconnu")
         + ".",
-        *result.notes,
+        *notes_text(result.notes),
     ]
     chosen = result.new_sites
     section.tables.append(
@@ -242,67 +167,44 @@ def siting_section(siting: TerritorySiting, layers: maps.MapLayers) -> ReportSec
 
 def planning_outputs(
     diagnostic: Diagnostic,
-    services: gpd.GeoDataFrame,
     folder: str | PathLike[str],
     *,
-    scenario_files: Sequence[str | PathLike[str]] = (),
-    sitings: Sequence[tuple[str, float, int]] = (),
-    graph: RoadGraph | None = None,
-    winter: RoadGraph | None = None,
-    typology: Typology | None = None,
+    scenarios: Sequence[ScenarioResult] = (),
+    sitings: Sequence[TerritorySiting] = (),
 ) -> tuple[list[ReportSection], dict[str, Path]]:
-    """Run scenarios and sitings on a computed diagnostic; their report sections and files.
+    """Files and report sections of scenarios and sitings already run on a diagnostic.
 
     Each scenario's tables, GeoPackage and map go to ``scenarios/<nom>/``
-    (:func:`~maillage.planning.scenario.write_scenario`); each siting's chosen sites to
+    (:func:`~maillage.outputs.scenario.write_scenario`); each siting's chosen sites to
     ``implantations.gpkg`` (layer ``<type>_<minutes>min``, Lambert-93) and
     ``csv/implantation_<type>_<minutes>min.csv``.
 
     Parameters
     ----------
-    diagnostic, services
-        The computed diagnostic (reused as the scenarios' "before") and its services.
+    diagnostic
+        The diagnostic (the scenarios' "before").
     folder
         The study folder.
-    scenario_files
-        Scenario TOML files.
+    scenarios
+        Results of :meth:`maillage.Study.scenario`.
     sitings
-        ``(type, minutes, sites)`` of maximal-covering sitings (town halls as candidates).
-    graph, winter, typology
-        The road graphs and typology the diagnostic used.
+        Results of :meth:`maillage.Study.site`.
     """
     folder = Path(folder)
     layers = maps.map_layers(diagnostic.territory, diagnostic.communes)
     sections: list[ReportSection] = []
     files: dict[str, Path] = {}
-    for path in scenario_files:
-        plan = read_scenario(path, typology)
-        result = run_scenario(
-            plan,
-            diagnostic.territory,
-            services,
-            graph=graph,
-            winter_graph=winter,
-            typology=typology,
-            thresholds_minutes=diagnostic.thresholds_minutes,
-            before=diagnostic,
-        )
-        target = write_scenario(result, folder / "scenarios" / slug(plan.name))
-        files[f"scenario:{plan.name}"] = target
+    for result in scenarios:
+        name = result.scenario.name
+        files[f"scenario:{name}"] = write_scenario(result, folder / "scenarios" / slug(name))
         sections.append(scenario_section(result, layers))
-    for kind, minutes, count in sitings:
-        siting = site_on_territory(
-            diagnostic.territory,
-            services,
-            kind,
-            within_minutes=minutes,
-            new_sites=count,
-            graph=graph,
-            typology=typology,
-        )
+    for siting in sitings:
+        minutes = siting.result.within_minutes
         name = f"{slug(siting.service_type)}_{minutes:g}min"
         chosen = siting.result.sites.assign(
-            temps_trajet=diagnostic.method, seuil_minutes=minutes, type=siting.service_type
+            temps_trajet=method_label(diagnostic.method),
+            seuil_minutes=minutes,
+            type=siting.service_type,
         )
         chosen.to_csv(
             _csv_folder(folder) / f"implantation_{name}.csv",

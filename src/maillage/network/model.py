@@ -1,0 +1,419 @@
+"""Travel-time models behind one protocol: road graph, straight line (and the next ones).
+
+A study asks a :class:`TravelTimeModel` two questions, whatever the mode of transport:
+
+* :meth:`~TravelTimeModel.nearest` — the time from every origin to the nearest service of
+  every group (service type, family...);
+* :meth:`~TravelTimeModel.matrix` — the time of every origin × destination pair, within a
+  cutoff;
+
+and which points it cannot place (:meth:`~TravelTimeModel.unplaced`: too far from the
+roads, without coordinates...), so that the study reports them as data instead of warning.
+Tables are tidy (r5py's travel-time matrix): one row per pair, ``minutes`` NaN when
+unreachable, never a sentinel. :class:`RoadModel` (OpenStreetMap road graph) and
+:class:`StraightLineModel` (labelled estimate without a network) implement it; a new model
+(public transport...) implements the same four members and plugs into
+:class:`NetworkPair` — the summer and winter models of a study — without a new ``if``.
+
+Each model names its :class:`Method`; the French label of a method is added by the
+outputs when rendering, not here.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from os import PathLike
+from typing import Protocol, runtime_checkable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from maillage._errors import MaillageError
+from maillage.network.graph import RoadGraph
+from maillage.network.nearest import nearest_services, travel_time_matrix
+from maillage.network.snapping import DEFAULT_MAX_SNAP_M, OFFROAD_SPEED_KPH, snap_points
+from maillage.network.straight_line import (
+    DETOUR_COEFFICIENT,
+    STRAIGHT_LINE_SPEED_KPH,
+    nearest_services_straight_line,
+    travel_time_matrix_straight_line,
+)
+
+__all__ = [
+    "UNPLACED_REASONS",
+    "WINTER_CLOSURES",
+    "Method",
+    "NetworkPair",
+    "RoadModel",
+    "StraightLineModel",
+    "TravelTimeModel",
+]
+
+#: Mountain passes of the Maurienne closed in winter (OpenStreetMap names): the default
+#: winter closures of :meth:`NetworkPair.from_pbf`, those absent from the extract skipped.
+WINTER_CLOSURES = (
+    "Col du Galibier",
+    "Col de l'Iseran",
+    "Col de la Croix-de-Fer",
+    "Col du Mont-Cenis",
+)
+
+#: Reasons a model may give in :meth:`TravelTimeModel.unplaced`.
+UNPLACED_REASONS = ("too_far", "no_coordinates")
+
+
+class Method(enum.Enum):
+    """How travel times are computed (its French label is added when rendering).
+
+    Examples
+    --------
+    >>> Method("straight_line") is Method.STRAIGHT_LINE
+    True
+    """
+
+    ROAD = "road"
+    STRAIGHT_LINE = "straight_line"
+    TRANSIT = "transit"
+
+
+@runtime_checkable
+class TravelTimeModel(Protocol):
+    """What every travel-time model answers (road, straight line, public transport...).
+
+    Origins, services and destinations are GeoDataFrames of points in any declared CRS
+    (a :class:`~maillage.MaillageError` otherwise). Origins or services a model cannot
+    place are left without time (NaN) and listed by :meth:`unplaced`; models never warn.
+    """
+
+    @property
+    def method(self) -> Method:
+        """The method of the times (for the outputs' labels and notes)."""
+        ...
+
+    def nearest(
+        self,
+        origins: gpd.GeoDataFrame,
+        services: gpd.GeoDataFrame,
+        *,
+        groups: str = "type",
+        origin_id: str = "origin_id",
+        service_id: str = "service_id",
+    ) -> pd.DataFrame:
+        """Time from every origin to the nearest service of each group.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Tidy: ``<origin_id>, <groups>, <service_id>, minutes`` (NaN and no service
+            when unreachable), one row per origin × group of ``services[groups]``
+            (origins in input order, groups sorted).
+        """
+        ...
+
+    def matrix(
+        self,
+        origins: gpd.GeoDataFrame,
+        destinations: gpd.GeoDataFrame,
+        *,
+        cutoff_minutes: float | None = None,
+        origin_id: str = "origin_id",
+        destination_id: str = "service_id",
+    ) -> pd.DataFrame:
+        """Time of every origin × destination pair within ``cutoff_minutes`` (``None``: all).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Tidy long: ``<origin_id>, <destination_id>, minutes``, only the pairs within
+            the cutoff, sorted by origin (input order) then minutes.
+        """
+        ...
+
+    def unplaced(self, points: gpd.GeoDataFrame, *, id_column: str) -> pd.DataFrame:
+        """The points the model leaves without time: ``<id_column>, reason``.
+
+        ``reason`` is one of :data:`UNPLACED_REASONS`, in input order; empty when every
+        point is placed.
+        """
+        ...
+
+
+def _no_coordinates(points: gpd.GeoDataFrame, id_column: str) -> pd.DataFrame:
+    lonlat = points.geometry.to_crs(4326)
+    if not (lonlat.geom_type == "Point").all():
+        lonlat = lonlat.representative_point()
+    lost = ~(np.isfinite(lonlat.x.to_numpy()) & np.isfinite(lonlat.y.to_numpy()))
+    return pd.DataFrame({id_column: points[id_column].to_numpy()[lost], "reason": "no_coordinates"})
+
+
+@dataclass(frozen=True, eq=False)
+class RoadModel:
+    """Road times on an OpenStreetMap graph (:func:`~maillage.network.graph.build_graph`).
+
+    Wraps :func:`~maillage.network.nearest.nearest_services` and
+    :func:`~maillage.network.nearest.travel_time_matrix`: points are snapped to the
+    nearest node and their off-network leg is counted at ``offroad_speed_kph``; points
+    farther than ``max_snap_m`` from every road get no time (:meth:`unplaced`).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> g = RoadGraph.from_edges([0, 1, 1, 2], [1, 0, 2, 1], [1.0, 1.0, 2.0, 2.0],
+    ...                          lon=[0, 0.01, 0.02], lat=[0, 0, 0])
+    >>> model = RoadModel(g)
+    >>> origins = gpd.GeoDataFrame({"origin_id": ["o"]}, geometry=[Point(0, 0)], crs=4326)
+    >>> services = gpd.GeoDataFrame({"service_id": ["s1", "s2"], "type": ["D265", "D265"]},
+    ...                             geometry=[Point(0.01, 0), Point(0.02, 0)], crs=4326)
+    >>> model.nearest(origins, services)
+      origin_id  type service_id  minutes
+    0         o  D265         s1      1.0
+    >>> model.matrix(origins, services, cutoff_minutes=2.5)
+      origin_id service_id  minutes
+    0         o         s1      1.0
+    >>> isinstance(model, TravelTimeModel), model.method
+    (True, <Method.ROAD: 'road'>)
+    """
+
+    graph: RoadGraph
+    max_snap_m: float = DEFAULT_MAX_SNAP_M
+    offroad_speed_kph: float = OFFROAD_SPEED_KPH
+    n_jobs: int | None = None
+
+    @property
+    def method(self) -> Method:
+        """:attr:`Method.ROAD`."""
+        return Method.ROAD
+
+    def nearest(
+        self,
+        origins: gpd.GeoDataFrame,
+        services: gpd.GeoDataFrame,
+        *,
+        groups: str = "type",
+        origin_id: str = "origin_id",
+        service_id: str = "service_id",
+    ) -> pd.DataFrame:
+        """See :meth:`TravelTimeModel.nearest`."""
+        table = nearest_services(
+            self.graph,
+            origins,
+            services,
+            origin_id=origin_id,
+            service_id=service_id,
+            type_column=groups,
+            max_snap_m=self.max_snap_m,
+            offroad_speed_kph=self.offroad_speed_kph,
+            n_jobs=self.n_jobs,
+            warn=False,
+        )
+        return table.rename(columns={"type": groups})[[origin_id, groups, service_id, "minutes"]]
+
+    def matrix(
+        self,
+        origins: gpd.GeoDataFrame,
+        destinations: gpd.GeoDataFrame,
+        *,
+        cutoff_minutes: float | None = None,
+        origin_id: str = "origin_id",
+        destination_id: str = "service_id",
+    ) -> pd.DataFrame:
+        """See :meth:`TravelTimeModel.matrix`."""
+        table = travel_time_matrix(
+            self.graph,
+            origins,
+            destinations,
+            cutoff_minutes=np.inf if cutoff_minutes is None else cutoff_minutes,
+            origin_id=origin_id,
+            service_id=destination_id,
+            max_snap_m=self.max_snap_m,
+            offroad_speed_kph=self.offroad_speed_kph,
+            warn=False,
+        )
+        return table[[origin_id, destination_id, "minutes"]]
+
+    def unplaced(self, points: gpd.GeoDataFrame, *, id_column: str) -> pd.DataFrame:
+        """Points farther than ``max_snap_m`` from every road (``too_far``)."""
+        snapped = snap_points(
+            self.graph,
+            points,
+            id_column=id_column,
+            max_snap_m=self.max_snap_m,
+            offroad_speed_kph=self.offroad_speed_kph,
+        )
+        return pd.DataFrame(
+            {id_column: snapped.loc[snapped.too_far, id_column].to_numpy(), "reason": "too_far"}
+        )
+
+    def without_ways(self, closed: list[str]) -> RoadModel:
+        """The same model on the graph without the named ways (road closures)."""
+        return RoadModel(
+            self.graph.without_ways(closed), self.max_snap_m, self.offroad_speed_kph, self.n_jobs
+        )
+
+
+@dataclass(frozen=True)
+class StraightLineModel:
+    """Estimated times without a network: straight-line distance × detour at a mean speed.
+
+    Wraps :mod:`maillage.network.straight_line` (see there for the calibration of the
+    defaults). Every output that uses it must say the times are estimates.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> origins = gpd.GeoDataFrame({"origin_id": ["o"]}, geometry=[Point(6.35, 45.27)], crs=4326)
+    >>> services = gpd.GeoDataFrame({"service_id": ["s"], "type": ["D265"]},
+    ...                             geometry=[Point(6.45, 45.27)], crs=4326)
+    >>> StraightLineModel().nearest(origins, services).round(1)
+      origin_id  type service_id  minutes
+    0         o  D265          s     14.6
+    >>> StraightLineModel(speed_kph=90).matrix(origins, services).round(1)
+      origin_id service_id  minutes
+    0         o          s      7.3
+    """
+
+    detour_coefficient: float = DETOUR_COEFFICIENT
+    speed_kph: float = STRAIGHT_LINE_SPEED_KPH
+
+    @property
+    def method(self) -> Method:
+        """:attr:`Method.STRAIGHT_LINE`."""
+        return Method.STRAIGHT_LINE
+
+    def nearest(
+        self,
+        origins: gpd.GeoDataFrame,
+        services: gpd.GeoDataFrame,
+        *,
+        groups: str = "type",
+        origin_id: str = "origin_id",
+        service_id: str = "service_id",
+    ) -> pd.DataFrame:
+        """See :meth:`TravelTimeModel.nearest`."""
+        table = nearest_services_straight_line(
+            origins,
+            services,
+            origin_id=origin_id,
+            service_id=service_id,
+            type_column=groups,
+            detour_coefficient=self.detour_coefficient,
+            speed_kph=self.speed_kph,
+            warn=False,
+        )
+        return table.rename(columns={"type": groups})[[origin_id, groups, service_id, "minutes"]]
+
+    def matrix(
+        self,
+        origins: gpd.GeoDataFrame,
+        destinations: gpd.GeoDataFrame,
+        *,
+        cutoff_minutes: float | None = None,
+        origin_id: str = "origin_id",
+        destination_id: str = "service_id",
+    ) -> pd.DataFrame:
+        """See :meth:`TravelTimeModel.matrix`."""
+        table = travel_time_matrix_straight_line(
+            origins,
+            destinations,
+            cutoff_minutes=np.inf if cutoff_minutes is None else cutoff_minutes,
+            origin_id=origin_id,
+            service_id=destination_id,
+            detour_coefficient=self.detour_coefficient,
+            speed_kph=self.speed_kph,
+            warn=False,
+        )
+        return table[[origin_id, destination_id, "minutes"]]
+
+    def unplaced(self, points: gpd.GeoDataFrame, *, id_column: str) -> pd.DataFrame:
+        """Points without coordinates (``no_coordinates``)."""
+        return _no_coordinates(points, id_column)
+
+    def minutes(self, distance_m: float) -> float:
+        """The estimated minutes of a straight-line distance.
+
+        Examples
+        --------
+        >>> round(StraightLineModel().minutes(10_000.0), 2)
+        18.67
+        """
+        return distance_m * self.detour_coefficient * 60.0 / (self.speed_kph * 1000.0)
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkPair:
+    """The travel-time models of a study's two seasons.
+
+    Attributes
+    ----------
+    summer
+        The model of the summer (and of the whole year for one-season studies).
+    winter
+        The winter model (e.g. the road graph with the passes closed); ``None``: the
+        summer model serves in winter too (:attr:`winter_or_summer`).
+
+    Examples
+    --------
+    >>> pair = NetworkPair.straight_line()
+    >>> pair.method, pair.winter is None, pair.winter_or_summer is pair.summer
+    (<Method.STRAIGHT_LINE: 'straight_line'>, True, True)
+    """
+
+    summer: TravelTimeModel
+    winter: TravelTimeModel | None = None
+
+    @property
+    def method(self) -> Method:
+        """The summer model's method."""
+        return self.summer.method
+
+    @property
+    def winter_or_summer(self) -> TravelTimeModel:
+        """The winter model, or the summer one when no winter model is given."""
+        return self.summer if self.winter is None else self.winter
+
+    @classmethod
+    def straight_line(cls) -> NetworkPair:
+        """The straight-line estimate in both seasons (no road network at hand)."""
+        return cls(StraightLineModel())
+
+    @classmethod
+    def road(cls, graph: RoadGraph, winter_graph: RoadGraph | None = None) -> NetworkPair:
+        """Road models on ``graph`` and, when given, on ``winter_graph``."""
+        return cls(RoadModel(graph), None if winter_graph is None else RoadModel(winter_graph))
+
+    @classmethod
+    def from_pbf(
+        cls, path: str | PathLike[str], *, winter_closures: Sequence[str] | None = None
+    ) -> NetworkPair:
+        """Road models of an OpenStreetMap extract, the winter one without closed roads.
+
+        Parameters
+        ----------
+        path
+            The ``.osm.pbf`` extract (:func:`~maillage.network.graph.build_graph`, cached).
+        winter_closures
+            Roads closed in winter (name, ref or OSM id), each one required in the extract;
+            ``None``: the passes of :data:`WINTER_CLOSURES` present in the extract. No
+            closure: the summer roads serve in winter.
+        """
+        from maillage.network.graph import build_graph
+
+        graph = build_graph(path)
+        if winter_closures is None:
+            closed = [name for name in WINTER_CLOSURES if _has_way(graph, name)]
+        else:
+            closed = list(winter_closures)
+        return cls.road(graph, graph.without_ways(closed) if closed else None)
+
+
+def _has_way(graph: RoadGraph, name: str) -> bool:
+    try:
+        graph.without_ways([name])
+    except MaillageError:
+        return False
+    return True

@@ -1,0 +1,137 @@
+"""The tables of a diagnostic: their columns, units and codes, in one place.
+
+Inside the library every table is tidy and its columns are English, units in the names
+(``minutes``, ``_per_10000``); the exports and the report give them French headers
+(:mod:`maillage.outputs.exports`, :mod:`maillage.outputs.french`). A test checks that the
+tables of :class:`~maillage.indicators.diagnostic.Diagnostic` have exactly these columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "SEASONS",
+    "SUMMER",
+    "TABLES",
+    "TERRITORY",
+    "WINTER",
+    "Column",
+    "columns",
+]
+
+#: The two seasons of a diagnostic (``season`` column).
+SUMMER = "summer"
+WINTER = "winter"
+SEASONS = (SUMMER, WINTER)
+
+#: ``level`` and ``zone`` of the rows about the whole territory.
+TERRITORY = "territory"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its name, unit (empty for codes and labels) and meaning."""
+
+    name: str
+    unit: str
+    meaning: str
+
+
+_ORIGIN = Column("origin_id", "", "commune code (INSEE) or grid cell of the origin")
+_SEASON = Column("season", "", "summer or winter (SEASONS)")
+_MINUTES = Column("minutes", "min", "travel time to the nearest service; NaN when unreachable")
+_SERVICE = Column("service_id", "", "the nearest service (missing when unreachable)")
+_FAMILY = Column("family", "", "family of services (typology)")
+_ACCESS = (
+    Column("level", "", "territory, epci, bassin_vie, canton (comparison: departement, france)"),
+    Column("zone", "", "code of the zone (territory: the whole territory)"),
+    _FAMILY,
+    Column("population", "inhabitants", "population of the zone (peak population in winter)"),
+    Column("mean_minutes", "min", "population-weighted mean time over reachable origins"),
+    Column("median_minutes", "min", "population-weighted (lower) median time"),
+    Column("unreachable_population", "inhabitants", "population reaching no service"),
+    Column("threshold_minutes", "min", "threshold"),
+    Column("population_beyond", "inhabitants", "population farther than the threshold"),
+    Column("share_beyond", "share (0-1)", "population_beyond / population"),
+)
+
+#: Columns of each table of a diagnostic, in order.
+TABLES: dict[str, tuple[Column, ...]] = {
+    "nearest": (
+        _ORIGIN,
+        Column("type", "", "type of service (BPE code)"),
+        _SERVICE,
+        _MINUTES,
+        _SEASON,
+    ),
+    "family_times": (_ORIGIN, _FAMILY, _SERVICE, _MINUTES, _SEASON),
+    "access": (_ACCESS[0], _ACCESS[1], _FAMILY, _SEASON, *_ACCESS[3:]),
+    "comparison": (
+        *_ACCESS[:3],
+        Column("method", "", "travel-time method (Method value): straight_line"),
+        *_ACCESS[3:],
+    ),
+    "density": (
+        Column("epci", "", "EPCI SIREN code"),
+        _FAMILY,
+        Column("services", "services", "services of the family in the EPCI"),
+        Column("population", "inhabitants", "population of the EPCI"),
+        Column("services_per_10000", "services per 10,000 inhabitants", "density"),
+    ),
+    "hours": (
+        _ORIGIN,
+        _FAMILY,
+        Column("services_within", "services", "services within the opening-hours budget"),
+        Column("services_with_hours", "services", "of which with known opening hours"),
+        Column("hours_per_week_within", "h/week", "opening hours per week within reach"),
+        Column("saturday_within", "", "a service open on Saturday within reach"),
+        Column("after_18h_within", "", "a service open after 18:00 within reach"),
+    ),
+    "catchments": (
+        _ORIGIN,
+        Column("key", "", "the family or type code"),
+        Column("pole", "", "commune of the nearest service"),
+        _MINUTES,
+        Column("population", "inhabitants", "population of the origin"),
+        Column("level", "", "family or type"),
+    ),
+    "bassins": (
+        _ORIGIN,
+        Column("bassin", "", "pole commune of the bassin de services"),
+        Column("types_at_pole", "types", "intermediate types reached at the pole"),
+        Column("types", "types", "intermediate types reached"),
+    ),
+    "enjeux": (
+        _ORIGIN,
+        Column("score", "", "composite score (remoteness × need)"),
+        Column("rank", "", "rank in the territory (1: most at stake)"),
+        Column("classe", "", "class of the score (French label)"),
+        Column("raisons", "", "reasons of the score (French text)"),
+    ),
+    "enjeux_epci": (
+        Column("epci", "", "EPCI SIREN code"),
+        Column("score", "", "population-weighted mean score"),
+        Column("rank", "", "rank (NA without known population)"),
+        Column("population", "inhabitants", "population of the EPCI"),
+        Column("communes_tres_fort", "communes", "communes of the highest class"),
+    ),
+    "e2sfca": (
+        _ORIGIN,
+        _FAMILY,
+        Column("accessibility_per_10000", "per 10,000 inhabitants", "E2SFCA accessibility"),
+        Column("demand_band", "", "population column of the demand"),
+        Column("capacity_unit", "", "unit of the supply (French label)"),
+    ),
+}
+
+
+def columns(table: str) -> list[str]:
+    """The column names of a table of :data:`TABLES`.
+
+    Examples
+    --------
+    >>> columns("nearest")
+    ['origin_id', 'type', 'service_id', 'minutes', 'season']
+    """
+    return [column.name for column in TABLES[table]]

@@ -1,0 +1,232 @@
+"""A study: a territory, its services, its travel-time models and settings, built once.
+
+:class:`Study` is maillage's Python API (the command line and the web app call it)::
+
+    import maillage
+    study = maillage.Study.builtin()          # the Pays de Maurienne, built-in data
+    diagnostic = study.diagnostic()           # every table of the diagnostic
+    diagnostic.access                         # population beyond each threshold
+
+A study is a frozen value: :meth:`Study.replace` gives a changed copy (other thresholds,
+another network, a partitioned execution...), which computes the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from os import PathLike
+from typing import Any
+
+import geopandas as gpd
+
+from maillage.indicators.diagnostic import Diagnostic
+from maillage.indicators.settings import DiagnosticSettings
+from maillage.network.model import NetworkPair
+from maillage.planning.scenario import Scenario, ScenarioResult, read_scenario, run_scenario
+from maillage.planning.territory_siting import TerritorySiting, site_on_territory
+from maillage.scale.run import Execution, run
+from maillage.services.schema import SourceResult
+from maillage.services.typology import Typology, load_typology
+from maillage.territory.spec import TerritorySpec
+from maillage.territory.territory import Territory
+
+__all__ = ["Study"]
+
+
+@dataclass(frozen=True, eq=False)
+class Study:
+    """A territory's study: what every diagnostic, scenario and siting is computed from.
+
+    Attributes
+    ----------
+    territory
+        The territory and its buffer ring.
+    services
+        The services of the territory and its ring, with family and zone
+        (:func:`~maillage.services.catalogue.territory_services`).
+    typology
+        Types and families of services.
+    network
+        The summer and winter travel-time models (straight line by default).
+    settings
+        Thresholds, opening-hours budget, level, comparison.
+    execution
+        In this process, or partitioned on Dask (same figures).
+    origins
+        Population grid cells for a grid-level study (:class:`~maillage.indicators.
+        settings.Level`), ``None`` at commune level.
+    sources
+        The user files read (their rejected rows and warnings), in order.
+
+    Examples
+    --------
+    >>> study = Study.builtin(buffer_km=5)
+    >>> study.territory.name, study.network.method.value
+    ('Pays de Maurienne', 'straight_line')
+    >>> study.replace(settings=DiagnosticSettings(thresholds_minutes=(10,))).settings
+    DiagnosticSettings(thresholds_minutes=(10.0,), hours_within_minutes=20.0, \
+level=<Level.COMMUNE: 'commune'>, comparison=True)
+    """
+
+    territory: Territory
+    services: gpd.GeoDataFrame
+    typology: Typology
+    network: NetworkPair = field(default_factory=NetworkPair.straight_line)
+    settings: DiagnosticSettings = field(default_factory=DiagnosticSettings)
+    execution: Execution = field(default_factory=Execution)
+    origins: gpd.GeoDataFrame | None = None
+    sources: tuple[SourceResult, ...] = ()
+
+    @classmethod
+    def load(
+        cls,
+        territory: TerritorySpec | Territory | None = None,
+        *,
+        sources: Sequence[str | PathLike[str]] = (),
+        typology: str | PathLike[str] | Typology | None = None,
+        builtin_sources: Sequence[str] | None = None,
+        network: NetworkPair | None = None,
+        settings: DiagnosticSettings | None = None,
+        execution: Execution | None = None,
+        origins: gpd.GeoDataFrame | None = None,
+    ) -> Study:
+        """Read a territory, its services (built-in sources and the user's files).
+
+        Parameters
+        ----------
+        territory
+            The territory or its spec (the built-in territory when ``None``).
+        sources
+            Service files of the user (BPE, OpenStreetMap PBF, CSV/GeoJSON...).
+        typology
+            A typology, or its TOML file (the shipped one by default).
+        builtin_sources
+            Names of the shipped sources to include (all of them by default).
+        network
+            Travel-time models (:meth:`NetworkPair.from_pbf
+            <maillage.network.model.NetworkPair.from_pbf>` for road times).
+        settings, execution, origins
+            See the attributes.
+
+        Examples
+        --------
+        >>> study = Study.load(TerritorySpec(bassins_vie=("73248",), buffer_km=0),
+        ...                    builtin_sources=["france_services"])
+        >>> len(study.territory.communes), sorted(set(study.services["type"]))
+        (33, ['A128'])
+        """
+        from maillage.services.catalogue import BUILTIN_SOURCES, territory_services
+        from maillage.sources.dispatch import read_service_file
+
+        if not isinstance(territory, Territory):
+            territory = (TerritorySpec() if territory is None else territory).build()
+        if not isinstance(typology, Typology):
+            typology = load_typology(typology)
+        extra = tuple(read_service_file(path, typology=typology) for path in sources)
+        services = territory_services(
+            territory,
+            extra=extra,
+            builtin=tuple(BUILTIN_SOURCES) if builtin_sources is None else builtin_sources,
+            typology=typology,
+        )
+        return cls(
+            territory=territory,
+            services=services,
+            typology=typology,
+            network=NetworkPair.straight_line() if network is None else network,
+            settings=DiagnosticSettings() if settings is None else settings,
+            execution=Execution() if execution is None else execution,
+            origins=origins,
+            sources=extra,
+        )
+
+    @classmethod
+    def builtin(cls, *, buffer_km: float = 30.0, **options: Any) -> Study:
+        """The study of the built-in territory, the Pays de Maurienne (offline data).
+
+        ``options`` are those of :meth:`load`.
+        """
+        return cls.load(TerritorySpec.builtin(buffer_km=buffer_km), **options)
+
+    def replace(self, **changes: Any) -> Study:
+        """A copy with some attributes changed (``dataclasses.replace``)."""
+        return dataclasses.replace(self, **changes)
+
+    def diagnostic(self) -> Diagnostic:
+        """The diagnostic: travel times, access, opening hours, seasons, bassins, enjeux.
+
+        Run in this process or partitioned, as :attr:`execution` says (same figures).
+
+        Examples
+        --------
+        >>> d = Study.builtin(buffer_km=5, builtin_sources=["france_services"],
+        ...                   settings=DiagnosticSettings(comparison=False)).diagnostic()
+        >>> int(d.communes["population"].sum())
+        42946
+        """
+        return run(
+            self.territory,
+            self.services,
+            network=self.network,
+            typology=self.typology,
+            settings=self.settings,
+            origins=self.origins,
+            execution=self.execution,
+        )
+
+    def scenario(
+        self, scenario: Scenario | str | PathLike[str], *, before: Diagnostic | None = None
+    ) -> ScenarioResult:
+        """Apply a scenario (or its TOML file) and compare the diagnostic before and after.
+
+        ``before``: the study's diagnostic when already computed.
+        """
+        if not isinstance(scenario, Scenario):
+            scenario = read_scenario(scenario, self.typology)
+        return run_scenario(
+            scenario,
+            self.territory,
+            self.services,
+            network=self.network,
+            typology=self.typology,
+            settings=self.settings,
+            before=before,
+        )
+
+    def site(
+        self,
+        service_type: str,
+        *,
+        within_minutes: float,
+        new_sites: int | None = None,
+        model: str = "max_covering",
+        candidates: str | PathLike[str] = "mairies",
+        capacity: float | None = None,
+        heuristic: bool = False,
+    ) -> TerritorySiting:
+        """Where to open ``new_sites`` services of a type, existing ones kept (summer times).
+
+        See :func:`~maillage.planning.territory_siting.site_on_territory` for the options.
+
+        Examples
+        --------
+        >>> study = Study.builtin(buffer_km=10, builtin_sources=["mairies", "france_services"])
+        >>> siting = study.site("france-services", within_minutes=20, new_sites=1)
+        >>> siting.service_type, len(siting.result.new_sites)
+        ('A128', 1)
+        """
+        return site_on_territory(
+            self.territory,
+            self.services,
+            service_type,
+            within_minutes=within_minutes,
+            new_sites=new_sites,
+            model=model,
+            candidates=candidates,
+            capacity=capacity,
+            heuristic=heuristic,
+            travel_times=self.network.summer,
+            typology=self.typology,
+        )

@@ -1,0 +1,90 @@
+"""The Python API: a Study's diagnostic, its tables' schema, the study folder's round trip."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+import maillage
+from maillage.indicators.diagnostic import Diagnostic
+from maillage.outputs.french import notes_text
+from maillage.outputs.study import TABLES, read_study, write_study
+from maillage.schema import columns
+
+
+@pytest.fixture(scope="module")
+def small() -> tuple[maillage.Study, Diagnostic]:
+    study = maillage.Study.builtin(buffer_km=5)
+    return study, study.diagnostic()
+
+
+def test_every_table_has_the_columns_of_the_schema(small) -> None:  # type: ignore[no-untyped-def]
+    _, diagnostic = small
+    for name in TABLES:
+        table = getattr(diagnostic, name)
+        assert list(table.columns) == columns(name), name
+    # Access is long: every zone, family and season once per threshold.
+    access = diagnostic.access
+    per_group = access.groupby(["level", "zone", "family", "season"])["threshold_minutes"]
+    assert (per_group.apply(list) == [[7.0, 15.0, 20.0, 30.0]] * per_group.ngroups).all()
+    assert set(access["season"]) == {"summer", "winter"}
+
+
+def test_population_beyond_is_the_population_of_communes_beyond(small) -> None:  # type: ignore[no-untyped-def]
+    """An independent count from the per-commune times."""
+    _, d = small
+    times = d.family_times[(d.family_times["season"] == "summer")]
+    population = d.communes.set_index("origin_id")["population"]
+    access = d.access[(d.access["level"] == "territory") & (d.access["season"] == "summer")]
+    for row in access.itertuples():
+        part = times[times["family"] == row.family]
+        beyond = part["minutes"].isna() | (part["minutes"] > row.threshold_minutes)
+        assert row.population_beyond == population[part.loc[beyond, "origin_id"]].sum()
+
+
+def test_write_then_read_gives_the_same_diagnostic(small, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _, diagnostic = small
+    back = read_study(write_study(diagnostic, tmp_path / "etude"))
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(back, name), getattr(diagnostic, name), obj=name)
+    pd.testing.assert_frame_equal(back.communes, diagnostic.communes)
+    assert back.method is diagnostic.method
+    assert back.settings == diagnostic.settings and back.notes == diagnostic.notes
+    assert back.bassin_agreement == diagnostic.bassin_agreement
+    assert back.territory.codes == diagnostic.territory.codes
+    assert (
+        back.territory.buffer["commune"].tolist() == diagnostic.territory.buffer["commune"].tolist()
+    )
+    # The summary of the folder read back is the one written.
+    written = json.loads((tmp_path / "etude" / "resume.json").read_text(encoding="utf-8"))
+    rewritten = write_study(back, tmp_path / "encore") / "resume.json"
+    assert json.loads(rewritten.read_text(encoding="utf-8")) == written
+
+
+def test_read_study_of_a_folder_without_etude_json_says_what_to_do(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(maillage.MaillageError, match="maillage diagnostic --sortie"):
+        read_study(tmp_path)
+
+
+def test_notes_are_data_said_in_french(small) -> None:  # type: ignore[no-untyped-def]
+    _, diagnostic = small
+    codes = [note.code for note in diagnostic.notes]
+    assert codes[:3] == ["chef_lieu", "straight_line", "winter"]
+    text = notes_text(diagnostic.notes)
+    assert text[0].startswith("Origine de chaque commune : son chef-lieu")
+    assert "vol d'oiseau" in text[1] and text[2].startswith("Hiver : population de pointe")
+
+
+def test_models_implement_the_protocol_and_the_pair_switches_them(small) -> None:  # type: ignore[no-untyped-def]
+    study, diagnostic = small
+    assert isinstance(study.network.summer, maillage.TravelTimeModel)
+    faster = study.replace(
+        network=maillage.NetworkPair(maillage.StraightLineModel(speed_kph=90.0)),
+        settings=maillage.DiagnosticSettings(comparison=False),
+    ).diagnostic()
+    slow = diagnostic.nearest.set_index(["origin_id", "type", "season"])["minutes"]
+    fast = faster.nearest.set_index(["origin_id", "type", "season"])["minutes"]
+    # Twice the speed, half the time: the model is the only thing that changed.
+    pd.testing.assert_series_equal(fast.sort_index() * 2, slow.sort_index(), rtol=1e-12)
