@@ -21,7 +21,12 @@ from maillage.cli.options import (
     source_options,
     territory_options,
 )
-from maillage.cli.summary import territory_summary, verification_summary
+from maillage.cli.summary import (
+    counted_summary,
+    official_summary,
+    territory_summary,
+    verification_summary,
+)
 from maillage.cli.text import print_diagnostic, print_territory, print_verification
 
 
@@ -139,6 +144,8 @@ def diagnostic(
     result = study.diagnostic()
     folder = _write_results(result, study.services, sortie)
     summary = diagnostic_summary(result)
+    summary["ce_qui_est_compte"] = counted_summary(study.services, study.typology)
+    summary["indicateurs_officiels"] = official_summary(study.territory)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:

@@ -22,6 +22,7 @@ from maillage.indicators.access import (
 from maillage.indicators.bassins import agreement_rate, catchments, delineate_bassins
 from maillage.indicators.e2sfca import e2sfca
 from maillage.indicators.enjeux import enjeux_by_zone, enjeux_scores
+from maillage.indicators.official import cite_needs, need_indicators
 from maillage.indicators.opening import hours_access
 from maillage.indicators.seasonal import BEDS_PER_SECONDARY_RESIDENCE, seasonal_population
 from maillage.indicators.settings import DiagnosticSettings
@@ -425,6 +426,8 @@ def assemble_diagnostic(
     else:
         notes.append(Note("bassins_not_delineated"))
     enjeux = enjeux_scores(summer[["origin_id", "family", "minutes"]], population)
+    # The need behind the reasons, cited from the official figures (Filosofi, RP).
+    enjeux = cite_needs(enjeux, need_indicators(population))
     enjeux_epci = enjeux_by_zone(enjeux, population, by="epci")
     supply_demand = _e2sfca_by_family(matrix, services, population)
     return Diagnostic(

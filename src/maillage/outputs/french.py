@@ -41,6 +41,9 @@ EXPORT_COLUMNS = {
     "level": "niveau",
     "method": "methode",
     "threshold_minutes": "seuil_minutes",
+    "poverty_rate_pct": "taux_pauvrete_pct",
+    "poverty_rate_level": "taux_pauvrete_niveau",
+    "share_65_plus_pct": "part_65_ans_et_plus_pct",
 }
 EXPORT_CODES: dict[str, dict[str, str]] = {
     "saison": {SUMMER: "ete", WINTER: "hiver"},
