@@ -657,7 +657,8 @@ def _comparison(
     services = pd.concat([builtin_services(name) for name in BUILTIN_SOURCES], ignore_index=True)
     services["family"] = typology.family_of(services["type"])
     services = services[services["commune"].isin(metro["commune"])].dropna(subset=["family"])
-    origins = metro.rename(columns={"commune": "origin_id"})
+    # The same origins as the diagnostic's: each commune's chef-lieu.
+    origins = at_chef_lieu(metro).rename(columns={"commune": "origin_id"})
     times = StraightLineModel().nearest(origins, services)
     family_times = nearest_by_family(times, typology)
     population = pd.DataFrame(origins[["origin_id", "departement", "population"]]).fillna(

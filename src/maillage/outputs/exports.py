@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.outputs.french import export_table, method_label, notes_text
-from maillage.services.typology import load_typology
+from maillage.services.typology import FAMILIES, load_typology
 from maillage.sources.communes import polygons_of
 
 LAMBERT93 = "EPSG:2154"
@@ -147,7 +147,9 @@ def _workbook(diagnostic: Diagnostic) -> Workbook:
     for note in notes_text(diagnostic.notes):
         summary.append(["Note", note])
     summary["A1"].font = Font(bold=True, size=14)
-    for family in sorted(set(diagnostic.family_times["family"])):
+    present = set(diagnostic.family_times["family"])
+    # The families in the schéma's order (that of the report), then any other.
+    for family in [f for f in FAMILIES if f in present] + sorted(present - set(FAMILIES)):
         label = SHEET_TITLES.get(family, typology.family_labels.get(family, family))
         sheet = book.create_sheet(_sheet_title(label))
         table = family_sheet(diagnostic, family)

@@ -151,7 +151,10 @@ def counted_by_family(services: pd.DataFrame, typology: Typology | None = None) 
     )
     types = typology.types.set_index("type")
     grouped["label"] = grouped["type"].map(types["label"])
+    rules = {rule.type: rule.rule for rule in typology.counts}
+    from_counts = grouped["source"].astype(str).str.startswith(COUNTS_PREFIX)
     grouped["rule"] = grouped["type"].map(types["rule"]).fillna("")
+    grouped.loc[from_counts, "rule"] = grouped.loc[from_counts, "type"].map(rules).fillna("")
     grouped["source_label"] = grouped["source"].map(SOURCE_LABELS).fillna(grouped["source"])
     empty = [f for f in typology.family_labels if f not in set(grouped["family"])]
     if empty:
