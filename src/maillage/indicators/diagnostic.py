@@ -623,7 +623,11 @@ def _e2sfca_by_family(
         else:
             capacity, unit = pd.Series(1.0, index=members.index), "sites"
         supply = pd.DataFrame({"service_id": members["service_id"], "capacity": capacity})
-        pairs = matrix[matrix["service_id"].isin(supply["service_id"])]
+        # In a canonical order: sums of fractional capacities (pupils shared between a
+        # commune's schools) then do not depend on how the pairs were gathered (partitions).
+        pairs = matrix[matrix["service_id"].isin(supply["service_id"])].sort_values(
+            ["service_id", "origin_id"], kind="stable"
+        )
         demand = pd.DataFrame(
             {"origin_id": population["origin_id"], "population": population[band].fillna(0)}
         )
