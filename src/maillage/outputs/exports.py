@@ -147,7 +147,7 @@ def _workbook(diagnostic: Diagnostic) -> Workbook:
     for note in notes_text(diagnostic.notes):
         summary.append(["Note", note])
     summary["A1"].font = Font(bold=True, size=14)
-    present = set(diagnostic.family_times["family"])
+    present = {str(f) for f in diagnostic.family_times["family"]}
     # The families in the schéma's order (that of the report), then any other.
     for family in [f for f in FAMILIES if f in present] + sorted(present - set(FAMILIES)):
         label = SHEET_TITLES.get(family, typology.family_labels.get(family, family))
