@@ -71,9 +71,10 @@ def test_read_study_of_a_folder_without_etude_json_says_what_to_do(tmp_path) -> 
 def test_notes_are_data_said_in_french(small) -> None:  # type: ignore[no-untyped-def]
     _, diagnostic = small
     codes = [note.code for note in diagnostic.notes]
-    assert codes[:2] == ["straight_line", "winter"]
+    assert codes[:3] == ["chef_lieu", "straight_line", "winter"]
     text = notes_text(diagnostic.notes)
-    assert "vol d'oiseau" in text[0] and text[1].startswith("Hiver : population de pointe")
+    assert text[0].startswith("Origine de chaque commune : son chef-lieu")
+    assert "vol d'oiseau" in text[1] and text[2].startswith("Hiver : population de pointe")
 
 
 def test_models_implement_the_protocol_and_the_pair_switches_them(small) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ outputs and the command line say them in French (:func:`maillage.outputs.french.
 
 Codes of the diagnostic (parameters in brackets):
 
+* ``chef_lieu`` — each commune's origin is its chef-lieu (town hall), counted services too;
 * ``straight_line`` — times estimated without a road network;
 * ``winter`` (``beds_per_secondary_residence``, ``winter_roads``) — how the winter is computed;
 * ``unplaced`` (``what``: ``origins``/``services``, ``reason``: ``too_far``/``no_coordinates``,

@@ -107,7 +107,14 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("score", "", "composite score (remoteness × need)"),
         Column("rank", "", "rank in the territory (1: most at stake)"),
         Column("classe", "", "class of the score (French label)"),
-        Column("raisons", "", "reasons of the score (French text)"),
+        Column("raisons", "", "reasons of the score (French text), need figures cited"),
+        Column(
+            "poverty_rate_pct",
+            "percent",
+            "poverty rate at 60 % of the median (Filosofi 2021), the EPCI's where withheld",
+        ),
+        Column("poverty_rate_level", "", "where the poverty rate is from: commune or epci"),
+        Column("share_65_plus_pct", "percent", "share of inhabitants aged 65 and over (RP 2021)"),
     ),
     "enjeux_epci": (
         Column("epci", "", "EPCI SIREN code"),

@@ -21,8 +21,15 @@ def test_territoire_json_on_the_builtin_maurienne(raw_communes) -> None:
     assert summary["territoire"] == "Pays de Maurienne"
     assert len(summary["epci"]) == 5 and len(summary["communes"]) == 53
     assert summary["population"] == sum(c["population"] for c in summary["communes"])
-    assert summary["services_par_source"] == {"france_services": 5, "hopitaux": 7, "mairies": 53}
-    assert summary["services_par_famille"]["soins"] == 7
+    assert summary["services_par_source"] == {
+        "comptages_bpe": 66,  # post offices 32, pharmacies 20, elderly 8 + 4 + 2
+        "comptages_caf_places": 46,  # childminders in 30 communes, crèches in 16
+        "comptages_ecoles": 32,  # 27 primary schools, 5 collèges
+        "france_services": 5,
+        "hopitaux": 7,
+        "mairies": 53,
+    }
+    assert summary["services_par_famille"]["soins"] == 27  # 7 hospitals, 20 pharmacies
 
 
 def test_territoire_text_is_french() -> None:
@@ -95,7 +102,11 @@ def test_diagnostic_on_the_builtin_maurienne_writes_the_study(tmp_path, maurienn
     result = CliRunner().invoke(cli, ["diagnostic", "--sortie", str(tmp_path), "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
-    assert summary == json.loads((tmp_path / "resume.json").read_text(encoding="utf-8"))
+    # The command adds what the study counts (its services) and the official APL.
+    printed_only = {"ce_qui_est_compte", "indicateurs_officiels"}
+    assert printed_only <= set(summary)
+    written = json.loads((tmp_path / "resume.json").read_text(encoding="utf-8"))
+    assert {k: v for k, v in summary.items() if k not in printed_only} == written
     assert summary["methode"] == "vol d'oiseau"
     assert 0 < summary["accord_bassins_de_vie"] <= 1  # compared with INSEE's BV2022
     assert any("vol d'oiseau" in note for note in summary["notes"])
@@ -182,6 +193,9 @@ def test_diagnostic_exports_for_gis_and_elus(tmp_path) -> None:
         "Territoire",
         "Services publics et emploi",
         "Accès aux soins",
+        "Services à domicile",
+        "Jeunesse et parents",
+        "Petite enfance et famille",
         "Intercommunalités",
         "Bassins de services",
         "Territoires à enjeux",

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import py7zr
 import pytest
 from pyproj import Transformer
 from shapely.geometry import box
@@ -38,6 +39,8 @@ class Route:
     cut_after: int | None = None  # close the connection after this many bytes...
     cuts: int = 0  # ...this many times
     delay_s: float = 0.0  # wait before answering
+    no_length: bool = False  # no Content-Length header (INSEE)
+    no_range: bool = False  # Range requests ignored: the whole file again, 200 (INSEE)
 
 
 @dataclass
@@ -70,11 +73,14 @@ def _handler(server: Server) -> type[BaseHTTPRequestHandler]:
             body, status = route.body, 200
             start = 0
             asked = self.headers.get("Range")
-            if asked and asked.startswith("bytes="):
+            if asked and asked.startswith("bytes=") and not route.no_range:
                 start = int(asked[6:].split("-")[0])
                 status = 206
             self.send_response(status)
-            self.send_header("Content-Length", str(len(body) - start))
+            if route.no_length:
+                self.close_connection = True  # the end of the body is the end of the stream
+            else:
+                self.send_header("Content-Length", str(len(body) - start))
             if status == 206:
                 self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
             self.end_headers()
@@ -120,8 +126,20 @@ def maurienne_communes() -> pd.DataFrame:
     return pd.DataFrame(pays_de_maurienne(buffer_km=0).communes.drop(columns="geometry"))
 
 
+BPE25_COLUMNS = (
+    (Path(__file__).parents[1] / "data" / "bpe" / "bpe25-colonnes.txt")
+    .read_text()
+    .strip()
+    .split(";")
+)
+
+
 def bpe_csv_text() -> str:
-    """Real town halls (DILA) of Savoie and Ain, as rows of INSEE's BPE "ensemble" file."""
+    """Real town halls (DILA) of Savoie and Ain, as rows of INSEE's BPE 2025 "ensemble" file.
+
+    The 89 columns of the published header (``tests/data/bpe/bpe25-colonnes.txt``), the
+    2024–2025 codes ``QUALITE_XY = A`` and ``QUALITE_GEOLOC = 11``; the other columns empty.
+    """
     halls = pd.read_csv(
         data_path("communes", "mairies-france.csv.gz"),
         dtype={"code": str},
@@ -135,15 +153,26 @@ def bpe_csv_text() -> str:
     )
     to_l93 = Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True)
     x, y = to_l93.transform(halls["mairie_lon"].to_numpy(), halls["mairie_lat"].to_numpy())
-    lines = [
-        "AN;NOMRS;DEPCOM;DEP;REG;DOM;SDOM;TYPEQU;LAMBERT_X;LAMBERT_Y;QUALITE_XY;EPSG;DCIRIS;EPCI"
-    ]
+    lines = [";".join(BPE25_COLUMNS)]
     for code, name, east, north in zip(halls["code"], halls["nom"], x, y, strict=True):
-        region = "84"
-        lines.append(
-            f"2024;MAIRIE DE {name.upper()};{code};{code[:2]};{region};A;A1;A129;"
-            f"{east:.1f};{north:.1f};Bonne;2154;{code}_0000;"
-        )
+        row = dict.fromkeys(BPE25_COLUMNS, "")
+        row |= {
+            "AN": "2025",
+            "NOMRS": f"MAIRIE DE {name.upper()}",
+            "DEPCOM": code,
+            "DEP": code[:2],
+            "REG": "84",
+            "DOM": "A",
+            "SDOM": "A1",
+            "TYPEQU": "A129",
+            "LAMBERT_X": f"{east:.1f}",
+            "LAMBERT_Y": f"{north:.1f}",
+            "QUALITE_XY": "A",
+            "EPSG": "2154",
+            "QUALITE_GEOLOC": "11",
+            "DCIRIS": f"{code}_0000",
+        }
+        lines.append(";".join(row.values()))
     return "\n".join(lines) + "\n"
 
 
@@ -201,6 +230,22 @@ def filosofi_cells() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(table.reset_index(drop=True), geometry=geometry, crs="EPSG:3035")
 
 
+def overseas_cell(code: str, epsg: int) -> gpd.GeoDataFrame:
+    """One inhabited cell at commune ``code``'s point, in its overseas grid's CRS."""
+    point = (
+        pd.read_csv(data_path("communes", "communes-france.csv.gz"), dtype={"code": str})
+        .set_index("code")
+        .loc[code]
+    )
+    east, north = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True).transform(
+        point["lon"], point["lat"]
+    )
+    e, n = east // 200 * 200, north // 200 * 200
+    row = {"idcar_200m": f"CRS{epsg}RES200mN{int(n)}E{int(e)}", "lcog_geo": code, "ind": 50.0}
+    row |= {band: 5.0 for band in (*BANDS_0_19, *BANDS_20_64, *BANDS_65)}
+    return gpd.GeoDataFrame([row], geometry=[box(e, n, e + 200, n + 200)], crs=f"EPSG:{epsg}")
+
+
 @dataclass(frozen=True)
 class OfficialFiles:
     """The files served, by name, and where they lie."""
@@ -216,16 +261,27 @@ class OfficialFiles:
 def official_files(tmp_path_factory: pytest.TempPathFactory) -> OfficialFiles:
     """BPE zip, Filosofi GeoPackage zip and CSV, regional PBFs, in a folder."""
     folder = tmp_path_factory.mktemp("editeurs")
-    bpe_zip = folder / "BPE24.zip"
+    bpe_zip = folder / "BPE25.zip"
     with zipfile.ZipFile(bpe_zip, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("BPE24.csv", bpe_csv_text())
+        archive.writestr("BPE25.csv", bpe_csv_text())
     cells = filosofi_cells()
-    gpkg = folder / "Filosofi2019_carreaux_200m_met.gpkg"
-    cells.to_file(gpkg, layer="carreaux_200m_met", driver="GPKG")
+    # As INSEE publishes it: a ZIP holding a 7-Zip archive holding three GeoPackages,
+    # metropolitan France in EPSG:3035, Martinique in EPSG:5490, La Réunion in EPSG:2975.
+    inner = folder / "7z"
+    inner.mkdir()
+    cells.to_file(inner / "carreaux_200m_met.gpkg", layer="carreaux_200m_met", driver="GPKG")
+    for name, code, epsg in (("mart", "97209", 5490), ("reun", "97411", 2975)):
+        overseas_cell(code, epsg).to_file(
+            inner / f"carreaux_200m_{name}.gpkg", layer=f"carreaux_200m_{name}", driver="GPKG"
+        )
+    seven = folder / "Filosofi2019_carreaux_200m_gpkg.7z"
+    with py7zr.SevenZipFile(seven, "w") as archive:
+        for member in sorted(inner.iterdir()):
+            archive.write(member, member.name)
     grid_zip = folder / "Filosofi2019_carreaux_200m_gpkg.zip"
     with zipfile.ZipFile(grid_zip, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.write(gpkg, gpkg.name)
-    gpkg.unlink()
+        archive.write(seven, seven.name)
+    seven.unlink()
     grid_csv = folder / "Filosofi2019_carreaux_200m_met.csv"
     csv_table = pd.DataFrame(cells.drop(columns="geometry"))
     csv_table.columns = [c.capitalize() if c != "lcog_geo" else c for c in csv_table.columns]
@@ -245,8 +301,13 @@ def md5(path: Path) -> str:
 
 def serve_all(server: Server, files: OfficialFiles) -> None:
     """Publish every file at its publisher's path, Geofabrik's .md5 beside each PBF."""
-    server.routes["/insee/BPE24.zip"] = Route(files.bpe_zip.read_bytes())
-    server.routes["/insee/Filosofi2019_carreaux_200m_gpkg.zip"] = Route(files.grid_zip.read_bytes())
+    # INSEE's server sends no Content-Length and ignores Range requests.
+    server.routes["/insee/BPE25.zip"] = Route(
+        files.bpe_zip.read_bytes(), no_length=True, no_range=True
+    )
+    server.routes["/insee/Filosofi2019_carreaux_200m_gpkg.zip"] = Route(
+        files.grid_zip.read_bytes(), no_length=True, no_range=True
+    )
     for region, path in files.pbf.items():
         server.routes[f"/geofabrik/{region}-latest.osm.pbf"] = Route(path.read_bytes())
         server.routes[f"/geofabrik/{region}-latest.osm.pbf.md5"] = Route(
@@ -260,7 +321,7 @@ def catalogue_for(base: str, folder: Path, extra: str = "") -> Path:
     path.write_text(
         f"""
 [bpe]
-url = "{base}/insee/BPE24.zip"
+url = "{base}/insee/BPE25.zip"
 {extra}
 [osm]
 url = "{base}/geofabrik/{{region}}-latest.osm.pbf"

@@ -20,7 +20,7 @@ from maillage.download import fetch
 
 from .conftest import OfficialFiles, Route, Server, catalogue_for, serve_all
 
-BPE_FINAL = Path("bpe/2024/BPE24.zip")
+BPE_FINAL = Path("bpe/2025/BPE25.zip")
 GRID_FINAL = Path("filosofi/2019/Filosofi2019_carreaux_200m_gpkg.zip")
 PBF_FINAL = Path("osm/latest/rhone-alpes-latest.osm.pbf")
 
@@ -54,9 +54,9 @@ def test_whole_command_fills_the_cache_then_reuses_it(
     assert (cache / PBF_FINAL).read_bytes() == official_files.pbf["rhone-alpes"].read_bytes()
     assert (cache / GRID_FINAL).read_bytes() == official_files.grid_zip.read_bytes()
     assert not [name for name in cache_files(cache) if name.endswith(".part")]
-    manifest = json.loads((cache / "bpe/2024/BPE24.zip.json").read_text(encoding="utf-8"))
+    manifest = json.loads((cache / "bpe/2025/BPE25.zip.json").read_text(encoding="utf-8"))
     assert manifest["licence"] == "Licence Ouverte 2.0 (Etalab)"
-    assert manifest["millesime"] == "2024" and manifest["url"].endswith("/insee/BPE24.zip")
+    assert manifest["millesime"] == "2025" and manifest["url"].endswith("/insee/BPE25.zip")
     # Geofabrik's .md5 was fetched beside each PBF.
     assert ("/geofabrik/rhone-alpes-latest.osm.pbf.md5", None) in server.hits
 
@@ -80,7 +80,7 @@ def test_a_study_then_uses_the_cached_files(
     used = cached_inputs(pays_de_maurienne(), niveau="carreau", reseau=None, user_sources=())
     # The PBF of the territory's own region comes first: it becomes --reseau.
     assert used.reseau == cache / PBF_FINAL
-    assert [p.name for p in used.sources] == ["BPE24-05-38-73-74.csv"]
+    assert [p.name for p in used.sources] == ["BPE25-05-38-73-74.csv"]
     assert used.sources[0].read_text(encoding="latin-1").count("\n") == 61  # header + 60 in 73
     assert used.origins["commune"].nunique() == 53
     assert "Données du cache utilisées" in used.lines[0]
@@ -118,7 +118,7 @@ def test_diagnostic_picks_up_the_cache_without_options(
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "BPE : " in result.stderr and "BPE24.zip" in result.stderr
+    assert "BPE : " in result.stderr and "BPE25.zip" in result.stderr
     assert "Grille de population : " in result.stderr
     summary = json.loads(result.stdout)
     assert "Diagnostic au carreau de 200 m" in " ".join(summary.get("notes", []))
@@ -128,50 +128,79 @@ def test_http_404_names_the_catalogue_entry(
     server: Server, official_files: OfficialFiles, tmp_path: Path
 ) -> None:
     serve_all(server, official_files)
-    del server.routes["/insee/BPE24.zip"]
+    del server.routes["/insee/BPE25.zip"]
     cache = tmp_path / "cache"
     result = run("--cache", cache, "--catalogue", catalogue_for(server.url(""), tmp_path))
     assert result.exit_code == 2
-    assert "BPE24.zip : introuvable chez INSEE (HTTP 404" in result.output
+    assert "BPE25.zip : introuvable chez INSEE (HTTP 404" in result.output
     assert "l'entrée « bpe » du catalogue est périmée" in result.output
     assert "--catalogue FICHIER" in result.output and "--depuis DOSSIER" in result.output
     assert cache_files(cache) == []
 
 
+PBF_ROUTE = "/geofabrik/rhone-alpes-latest.osm.pbf"
+ONE_REGION = ("--communes", "73248", "--tampon-km", "0", "--jeux", "osm")
+
+
 def test_a_cut_connection_is_resumed_with_a_range_request(
     server: Server, official_files: OfficialFiles, tmp_path: Path
 ) -> None:
+    """Geofabrik honours Range: the second attempt asks for the rest only."""
     serve_all(server, official_files)
-    route = server.routes["/insee/BPE24.zip"]
+    route = server.routes[PBF_ROUTE]
     route.cut_after, route.cuts = len(route.body) // 3, 1
     cache = tmp_path / "cache"
     catalogue = catalogue_for(server.url(""), tmp_path)
-    result = run("--cache", cache, "--catalogue", catalogue, "--jeux", "bpe", "--json")
+    result = run("--cache", cache, "--catalogue", catalogue, *ONE_REGION, "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["fichiers"][0]["etat"] == "reprise"
-    assert ("/insee/BPE24.zip", f"bytes={len(route.body) // 3}-") in server.hits
-    assert (cache / BPE_FINAL).read_bytes() == route.body
+    assert (PBF_ROUTE, f"bytes={len(route.body) // 3}-") in server.hits
+    assert (cache / PBF_FINAL).read_bytes() == route.body
 
 
 def test_cut_twice_keeps_the_part_file_and_the_next_run_resumes(
     server: Server, official_files: OfficialFiles, tmp_path: Path
 ) -> None:
     serve_all(server, official_files)
-    route = server.routes["/insee/BPE24.zip"]
+    route = server.routes[PBF_ROUTE]
     route.cut_after, route.cuts = len(route.body) // 4, 2
     cache = tmp_path / "cache"
     catalogue = catalogue_for(server.url(""), tmp_path)
-    failed = run("--cache", cache, "--catalogue", catalogue, "--jeux", "bpe")
+    failed = run("--cache", cache, "--catalogue", catalogue, *ONE_REGION)
     assert failed.exit_code == 2
     assert "connexion coupée" in failed.output and "après 2 tentative(s)" in failed.output
     assert "relancez la même commande pour reprendre" in failed.output
-    assert cache_files(cache) == ["bpe/2024/BPE24.zip.part"]
-    assert (cache / "bpe/2024/BPE24.zip.part").stat().st_size == 2 * (len(route.body) // 4)
-    resumed = run("--cache", cache, "--catalogue", catalogue, "--jeux", "bpe")
+    part = PBF_FINAL.as_posix() + ".part"
+    assert cache_files(cache) == [part]
+    assert (cache / part).stat().st_size == 2 * (len(route.body) // 4)
+    resumed = run("--cache", cache, "--catalogue", catalogue, *ONE_REGION)
     assert resumed.exit_code == 0, resumed.output
     assert "téléchargé (reprise)" in resumed.output
+    assert (cache / PBF_FINAL).read_bytes() == route.body
+    assert cache_files(cache) == [PBF_FINAL.as_posix(), PBF_FINAL.as_posix() + ".json"]
+
+
+def test_insee_without_length_nor_range_restarts_a_cut_file(
+    server: Server, official_files: OfficialFiles, tmp_path: Path
+) -> None:
+    """INSEE sends no Content-Length and ignores Range: a cut file is caught by its ZIP
+    check, deleted, and downloaded again whole; no size or checksum is pinned."""
+    serve_all(server, official_files)
+    route = server.routes["/insee/BPE25.zip"]
+    assert route.no_length and route.no_range
+    route.cut_after, route.cuts = len(route.body) // 3, 1
+    cache = tmp_path / "cache"
+    catalogue = catalogue_for(server.url(""), tmp_path)
+    result = run("--cache", cache, "--catalogue", catalogue, "--jeux", "bpe", "--json")
+    assert result.exit_code == 0, result.output
     assert (cache / BPE_FINAL).read_bytes() == route.body
-    assert cache_files(cache) == ["bpe/2024/BPE24.zip", "bpe/2024/BPE24.zip.json"]
+    assert [hit[0] for hit in server.hits].count("/insee/BPE25.zip") == 2
+    from maillage.download.catalogue import load_catalogue
+
+    shipped = load_catalogue()
+    for key in ("bpe", "filosofi"):
+        entry = shipped.entries[key]
+        assert entry.publisher == "INSEE" and entry.size is None and entry.sha256 is None
 
 
 def test_a_wrong_checksum_is_retried_then_the_file_deleted(
@@ -184,9 +213,9 @@ def test_a_wrong_checksum_is_retried_then_the_file_deleted(
     assert result.exit_code == 2
     assert "somme de contrôle SHA256 incorrecte" in result.output
     assert "le fichier reçu a été supprimé après 2 tentative(s)" in result.output
-    assert [hit for hit in server.hits if hit[0] == "/insee/BPE24.zip"] == [
-        ("/insee/BPE24.zip", None),
-        ("/insee/BPE24.zip", None),
+    assert [hit for hit in server.hits if hit[0] == "/insee/BPE25.zip"] == [
+        ("/insee/BPE25.zip", None),
+        ("/insee/BPE25.zip", None),
     ]
     assert cache_files(cache) == []
 
@@ -221,7 +250,7 @@ def test_slow_responses_past_the_timeout(
     server: Server, official_files: OfficialFiles, tmp_path: Path
 ) -> None:
     serve_all(server, official_files)
-    server.routes["/insee/BPE24.zip"].delay_s = 1.0
+    server.routes["/insee/BPE25.zip"].delay_s = 1.0
     cache = tmp_path / "cache"
     catalogue = catalogue_for(server.url(""), tmp_path)
     result = run("--cache", cache, "--catalogue", catalogue, "--jeux", "bpe", "--delai", "0.3")
@@ -239,7 +268,7 @@ def test_no_network_offers_to_import_from_a_folder(tmp_path: Path) -> None:
     catalogue = catalogue_for(f"http://127.0.0.1:{port}", tmp_path)
     result = run("--cache", cache, "--catalogue", catalogue, "--jeux", "bpe")
     assert result.exit_code == 2
-    assert "BPE24.zip : réseau injoignable" in result.output
+    assert "BPE25.zip : réseau injoignable" in result.output
     assert "https_proxy" in result.output
     assert "importez-le avec « maillage telecharger --depuis DOSSIER »" in result.output
     assert cache_files(cache) == []
@@ -249,12 +278,12 @@ def test_a_changed_format_is_refused(
     server: Server, official_files: OfficialFiles, tmp_path: Path
 ) -> None:
     serve_all(server, official_files)
-    server.routes["/insee/BPE24.zip"] = Route(b"<html><body>Nouvelle page</body></html>")
+    server.routes["/insee/BPE25.zip"] = Route(b"<html><body>Nouvelle page</body></html>")
     cache = tmp_path / "cache"
     catalogue = catalogue_for(server.url(""), tmp_path)
     result = run("--cache", cache, "--catalogue", catalogue, "--jeux", "bpe")
     assert result.exit_code == 2
-    assert "format inattendu : ni CSV ni archive ZIP" in result.output
+    assert "format inattendu : ni CSV ou PARQUET ni archive ZIP" in result.output
     assert "l'éditeur a peut-être changé le format" in result.output
     assert cache_files(cache) == []
 
@@ -270,9 +299,11 @@ def test_a_full_disk_is_said_before_downloading(
     monkeypatch.setattr(fetch.shutil, "disk_usage", lambda _: usage(10**9, 10**9, 100))
     cache = tmp_path / "cache"
     catalogue = catalogue_for(server.url(""), tmp_path)
-    result = run("--cache", cache, "--catalogue", catalogue, "--jeux", "bpe")
+    # Geofabrik announces the size (INSEE does not: there, a full disk is caught while writing).
+    result = run("--cache", cache, "--catalogue", catalogue, *ONE_REGION)
     assert result.exit_code == 2
-    assert "BPE24.zip : disque plein" in result.output and "--cache DOSSIER" in result.output
+    assert "rhone-alpes-latest.osm.pbf : disque plein" in result.output
+    assert "--cache DOSSIER" in result.output
     assert cache_files(cache) == []
 
 
@@ -307,7 +338,7 @@ def test_depuis_imports_files_fetched_by_hand(
     assert refused.exit_code == 2, refused.output
     assert "somme de contrôle MD5 incorrecte" in refused.output
     assert "n'a pas été importé" in refused.output
-    assert cache_files(cache) == ["bpe/2024/BPE24.zip", "bpe/2024/BPE24.zip.json"]
+    assert cache_files(cache) == ["bpe/2025/BPE25.zip", "bpe/2025/BPE25.zip.json"]
     (folder / (pbf.name + ".md5")).unlink()
     result = run(*common, "--json")
     assert result.exit_code == 0, result.output
@@ -327,7 +358,7 @@ def test_depuis_refuses_a_truncated_file(official_files: OfficialFiles, tmp_path
     folder = tmp_path / "a-la-main"
     folder.mkdir()
     body = official_files.bpe_zip.read_bytes()
-    (folder / "BPE24.zip").write_bytes(body[: len(body) // 2])
+    (folder / "BPE25.zip").write_bytes(body[: len(body) // 2])
     cache = tmp_path / "cache"
     result = run("--cache", cache, "--depuis", folder, "--jeux", "bpe")
     assert result.exit_code == 2

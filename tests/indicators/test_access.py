@@ -31,7 +31,9 @@ def real_times(maurienne, proxy_nearest) -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_family_time_is_the_minimum_over_its_types(real_times) -> None:
     times, _ = real_times
     family = nearest_by_family(times, load_typology())
-    care = times[times["type"].isin(["D101", "D102", "D103", "D104", "D105", "D107"])]
+    # Acute care only: SSR (D102), long-term (D103), psychiatric (D104) and cancer (D105)
+    # establishments are never the nearest care.
+    care = times[times["type"].isin(["D101", "D107"])]
     expected = care.groupby("origin_id")["minutes"].min()
     got = family[family["family"] == "soins"].set_index("origin_id")["minutes"]
     pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False)

@@ -43,7 +43,8 @@ SECTIONS = [
     "methode",
 ]
 #: Families with services in the built-in data (town halls, France Services, hospitals).
-FAMILIES_WITH_DATA = ["social_emploi", "soins"]
+#: Every family has data: the per-commune national files fill the three without points.
+FAMILIES_WITH_DATA = ["social_emploi", "soins", "domicile", "jeunesse_parents", "petite_enfance"]
 MAPS = [
     *[f"carte-temps-{f}" for f in FAMILIES_WITH_DATA],
     *[f"carte-e2sfca-{f}" for f in FAMILIES_WITH_DATA],
@@ -165,8 +166,9 @@ def test_every_section_renders_in_headless_chromium(study, tmp_path) -> None:
         assert rows and all(n > 0 for n in rows.values()), rows
         warning = page.locator("#famille-soins .avertissement").inner_text()
         assert "vol d'oiseau" in warning
-        missing = page.locator("#famille-petite_enfance .avertissement").inner_text()
-        assert "BPE" in missing
+        # Filled from the CAF's places, it shows times too: the same warning.
+        early = page.locator("#famille-petite_enfance .avertissement").inner_text()
+        assert "vol d'oiseau" in early
         font = page.evaluate("() => getComputedStyle(document.body).fontFamily")
         assert "DejaVu Sans" in font  # the inline stylesheet applies
         browser.close()
@@ -227,7 +229,13 @@ def test_report_figures_equal_the_exports(study) -> None:
         assert territory[2] == french_number(summary["familles"][family]["mediane_minutes"], 1)
         # E2SFCA per EPCI, recomputed from the workbook's commune rows.
         sheet = book[
-            {"social_emploi": "Services publics et emploi", "soins": "Accès aux soins"}[family]
+            {
+                "social_emploi": "Services publics et emploi",
+                "soins": "Accès aux soins",
+                "domicile": "Services à domicile",
+                "jeunesse_parents": "Jeunesse et parents",
+                "petite_enfance": "Petite enfance et famille",
+            }[family]
         ]
         rows = list(sheet.values)
         frame = pd.DataFrame(rows[1:], columns=rows[0])
@@ -272,6 +280,9 @@ def test_geopackage_and_workbook_have_the_documented_layers_and_sheets(study) ->
         "Territoire",
         "Services publics et emploi",
         "Accès aux soins",
+        "Services à domicile",
+        "Jeunesse et parents",
+        "Petite enfance et famille",
         "Intercommunalités",
         "Bassins de services",
         "Territoires à enjeux",

@@ -19,7 +19,28 @@ def _read(*parts: str) -> list[dict[str, str]]:
 def test_every_bpe_2025_type_is_in_the_typology_with_its_label() -> None:
     labels = {r["TYPEQU"]: r["LIB_TYPEQU"].strip() for r in _read("bpe", "typequ-labels-2025.csv")}
     types = load_typology().types.set_index("type")["label"].to_dict()
-    assert types == labels
+    # Besides the BPE: childminders' places (CAF), which no BPE type counts.
+    assert {code: label for code, label in types.items() if code in labels} == labels
+    assert set(types) - set(labels) == {"ASSMAT"}
+
+
+def test_counts_map_to_typed_families_and_specialised_hospitals_are_never_nearest() -> None:
+    typology = load_typology()
+    types = typology.types.set_index("type")
+    for rule in typology.counts:
+        assert types.loc[rule.type, "family"] in FAMILIES, rule.type
+        assert rule.rule, rule.type
+        assert rule.type in rule.replaced_by
+    eurostat = {f: code for code, fs in types["eurostat"].items() for f in fs}
+    for facility in (
+        "Etablissement de santé privé autorisé en SSR",
+        "Etablissement de Soins Longue Durée",
+        "Centre Hospitalier Spécialisé lutte Maladies Mentales",
+    ):
+        assert not types.loc[eurostat[facility], "nearest"], facility
+    for facility in ("Centre Hospitalier (C.H.)", "Etablissement de Soins Chirurgicaux"):
+        code = eurostat[facility]
+        assert types.loc[code, "nearest"] and types.loc[code, "family"] == "soins"
 
 
 @pytest.mark.parametrize(

@@ -112,9 +112,56 @@ def test_missing_columns_and_foreign_archive(tmp_path: Path) -> None:
         read_filosofi(path, communes=["73248"])
     archive = tmp_path / "Filosofi2019.zip"
     with zipfile.ZipFile(archive, "w") as z:
-        z.writestr("Filosofi2019_carreaux_200m_gpkg.7z", b"7z")
-    with pytest.raises(InputFileError, match="7-Zip"):
+        z.writestr("Filosofi2019_carreaux_200m_gpkg.7z", b"7z")  # a damaged 7-Zip archive
+    with pytest.raises(InputFileError, match=r"archive 7z illisible.*telecharger"):
         read_filosofi(archive, communes=["73248"])
+
+
+def overseas_cells(code: str, epsg: int) -> gpd.GeoDataFrame:
+    """One cell holding commune ``code``'s real point, in the overseas grid's own CRS."""
+    row = read_communes().set_index("commune").loc[code]
+    east, north = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True).transform(
+        row["lon"], row["lat"]
+    )
+    e, n = east // 200 * 200, north // 200 * 200
+    table = pd.DataFrame(
+        [{"idcar_200m": f"CRS{epsg}RES200mN{int(n)}E{int(e)}", "ind": 80.0, "lcog_geo": code}]
+    )
+    for band in BANDS:
+        table[band] = 8.0
+    return gpd.GeoDataFrame(table, geometry=[box(e, n, e + 200, n + 200)], crs=f"EPSG:{epsg}")
+
+
+def test_the_published_zip_holds_a_7z_of_three_grids(
+    cells: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    """As INSEE publishes Filosofi 2019: ZIP → .7z → met (3035), mart (5490), reun (2975)."""
+    import py7zr
+
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    cells.to_file(inner / "carreaux_200m_met.gpkg", driver="GPKG")
+    overseas_cells("97209", 5490).to_file(inner / "carreaux_200m_mart.gpkg", driver="GPKG")
+    overseas_cells("97411", 2975).to_file(inner / "carreaux_200m_reun.gpkg", driver="GPKG")
+    seven = tmp_path / "Filosofi2019_carreaux_200m_gpkg.7z"
+    with py7zr.SevenZipFile(seven, "w") as archive:
+        for name in ("met", "mart", "reun"):
+            archive.write(inner / f"carreaux_200m_{name}.gpkg", f"carreaux_200m_{name}.gpkg")
+    published = tmp_path / "Filosofi2019_carreaux_200m_gpkg.zip"
+    with zipfile.ZipFile(published, "w") as z:
+        z.write(seven, seven.name)
+    result = read_filosofi(published, communes=["73248", "97209", "97411"])
+    found = result.cells.set_index("commune")
+    assert sorted(found.index.unique()) == ["73248", "97209", "97411"]
+    communes = read_communes().set_index("commune")
+    for code in ("97209", "97411"):
+        # The cell's centre is within 150 m of the commune's point it was built around.
+        cell = found.loc[code].geometry
+        point = communes.loc[code]
+        assert abs(cell.x - point["lon"]) < 0.002 and abs(cell.y - point["lat"]) < 0.002
+    # Read a second time from the extraction kept beside the ZIP.
+    again = read_filosofi(published, communes=["97411"])
+    assert again.cells["origin_id"].tolist() == found.loc[["97411"], "origin_id"].tolist()
 
 
 def test_bad_rows_are_rejected_with_their_line(tmp_path: Path) -> None:

@@ -23,7 +23,12 @@ from maillage.cli.options import (
     source_options,
     territory_options,
 )
-from maillage.cli.summary import territory_summary, verification_summary
+from maillage.cli.summary import (
+    counted_summary,
+    official_summary,
+    territory_summary,
+    verification_summary,
+)
 from maillage.cli.text import print_diagnostic, print_territory, print_verification
 from maillage.cli.transit import (
     print_transit,
@@ -181,6 +186,8 @@ def diagnostic(
     block = None if transit is None else transit_summary(transit)
     if block is not None:
         summary["transports_en_commun"] = block
+    summary["ce_qui_est_compte"] = counted_summary(study.services, study.typology)
+    summary["indicateurs_officiels"] = official_summary(study.territory)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:

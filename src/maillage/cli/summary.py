@@ -33,7 +33,8 @@ def territory_summary(
     Keys: ``territoire``, ``communes`` (list), ``epci`` (list), ``population``,
     ``couronne``, ``familles`` (labels), ``services_par_famille``,
     ``services_par_source`` (territory only), ``services_couronne_par_famille``,
-    ``fichiers`` (user files: read, accepted, rejected).
+    ``ce_qui_est_compte`` (:func:`counted_summary`), ``fichiers`` (user files: read,
+    accepted, rejected).
     """
     typology = load_typology() if typology is None else typology
     inside = services[services["zone"] == "territoire"]
@@ -78,6 +79,7 @@ def territory_summary(
             str(k): int(v) for k, v in inside["source"].value_counts().sort_index().items()
         },
         "services_couronne_par_famille": _counts(ring["family"], families),
+        "ce_qui_est_compte": counted_summary(services, typology),
         "fichiers": [
             {
                 "fichier": str(path),
@@ -109,4 +111,56 @@ def verification_summary(path: Path, result: SourceResult) -> dict[str, Any]:
         ],
         "avertissements": [str(w) for w in result.warnings],
         "types": {str(k): int(v) for k, v in result.services["type"].value_counts().items()},
+    }
+
+
+def counted_summary(services: pd.DataFrame, typology: Typology) -> dict[str, list[dict[str, Any]]]:
+    """What each family counts in the territory, for ``ce_qui_est_compte``.
+
+    Per family code, one entry per type and source: ``type``, ``libelle``, ``source``
+    (producer and vintage), ``forme`` (``points`` or ``comptages communaux``), ``services``
+    (in the territory), ``regle`` (why the type is in the family); an empty list for a
+    family without data.
+    """
+    from maillage.services.catalogue import counted_by_family
+
+    table = counted_by_family(services, typology)
+    result: dict[str, list[dict[str, Any]]] = {family: [] for family in typology.family_labels}
+    for row in table.dropna(subset=["type"]).itertuples():
+        result[str(row.family)].append(
+            {
+                "type": row.type,
+                "libelle": row.label,
+                "source": row.source_label,
+                "forme": row.counted,
+                "services": int(row.services),
+                "regle": row.rule,
+            }
+        )
+    return result
+
+
+def official_summary(territory: Territory) -> dict[str, Any]:
+    """DREES APL to general practitioners per EPCI and for the territory (population-weighted),
+    with the share of DREES's population in under-served communes (APL < 2.5)."""
+    from maillage.indicators.official import UNDERSERVED_APL_GP, apl_by_zone
+
+    communes = territory.communes.assign(territoire=territory.name)
+    whole = apl_by_zone(communes, by="territoire").iloc[0]
+    epci = apl_by_zone(communes, by="epci")
+    names = territory.epci_table().set_index("epci")["name"]
+    return {
+        "source": "DREES, accessibilité potentielle localisée 2023",
+        "seuil_sous_dense": UNDERSERVED_APL_GP,
+        "apl_generalistes": round(float(whole["apl_gp"]), 2),
+        "part_population_sous_dense": round(float(whole["underserved_share"]), 4),
+        "epci": [
+            {
+                "code": row.epci,
+                "nom": names.get(row.epci, row.epci),
+                "apl_generalistes": round(float(row.apl_gp), 2),
+                "part_population_sous_dense": round(float(row.underserved_share), 4),
+            }
+            for row in epci.itertuples()
+        ],
     }

@@ -43,6 +43,7 @@ def print_territory(summary: dict[str, Any]) -> None:
             f"  {label:<46} {summary['services_par_famille'][family]:>10} "
             f"{summary['services_couronne_par_famille'][family]:>10}"
         )
+    print_counted(summary["ce_qui_est_compte"], summary["familles"])
     echo("")
     echo("Services par source (territoire)")
     for source, count in summary["services_par_source"].items():
@@ -56,6 +57,22 @@ def print_territory(summary: dict[str, Any]) -> None:
     echo("Communes")
     for commune in summary["communes"]:
         echo(f"  {commune['code']}  {commune['nom']:<40} {_number(commune['population']):>8} hab.")
+
+
+def print_counted(counted: dict[str, list[dict[str, Any]]], labels: dict[str, str]) -> None:
+    """Print what each family counts: types, source and vintage, points or commune counts."""
+    echo = click.echo
+    echo("")
+    echo("Ce qui est compté, par famille (territoire)")
+    for family, entries in counted.items():
+        echo(f"  {labels.get(family, family)}")
+        if not entries:
+            echo("    aucune donnée pour cette famille (ajoutez la BPE avec --sources)")
+        for entry in entries:
+            echo(
+                f"    {entry['type']:<7} {entry['libelle'][:44]:<44} {entry['services']:>6}  "
+                f"{entry['forme']:<20} {entry['source']}"
+            )
 
 
 def print_verification(summary: dict[str, Any]) -> None:
@@ -111,6 +128,21 @@ def print_diagnostic(summary: dict[str, Any], folder: Path) -> None:
                 f"{_number(winter['population_au_dela'][f'{t:g}']):>8}" for t in thresholds
             )
             echo(f"  {WINTER_LABEL:<40} {winter['mediane_minutes'] or 0:>5.0f} min  {beyond}")
+    if "ce_qui_est_compte" in summary:
+        print_counted(summary["ce_qui_est_compte"], summary["libelles"])
+    if "indicateurs_officiels" in summary:
+        apl = summary["indicateurs_officiels"]
+        echo("")
+        echo(
+            f"APL aux médecins généralistes ({apl['source']}) : {apl['apl_generalistes']:.1f} "
+            f"consultations par habitant et par an ; {apl['part_population_sous_dense']:.0%} de "
+            f"la population en zone sous-dense (APL < {apl['seuil_sous_dense']:g})"
+        )
+        for epci in apl["epci"]:
+            echo(
+                f"  {epci['code']}  {epci['nom'][:50]:<50} {epci['apl_generalistes']:>5.1f}  "
+                f"{epci['part_population_sous_dense']:>5.0%} sous-dense"
+            )
     echo("")
     echo("Territoires à enjeux (rang, commune, raisons)")
     for row in summary["enjeux"]:

@@ -266,10 +266,16 @@ def bpe_extract(path: Path, departements: Iterable[str]) -> Path:
     ('BPE24-73.csv', ['AN;DEPCOM;DEP;TYPEQU', '2024;73248;73;D307'])
     """
     codes = sorted({str(code) for code in departements})
-    target = path.with_name(f"{path.name.split('.')[0]}-{'-'.join(codes)}.csv")
+    parquet = path.name.lower().endswith(".parquet")
+    suffix = "parquet" if parquet else "csv"
+    target = path.with_name(f"{path.name.split('.')[0]}-{'-'.join(codes)}.{suffix}")
     if target.exists() and target.stat().st_mtime >= path.stat().st_mtime:
         return target
     temporary = target.with_name(target.name + ".part")
+    if parquet:
+        _parquet_extract(path, codes, temporary)
+        os.replace(temporary, target)
+        return target
     with _open_csv(path) as raw:
         # Latin-1 maps every byte to one character: the rows are written back unchanged.
         text = io.TextIOWrapper(raw, encoding="latin-1", newline="")
@@ -303,6 +309,39 @@ def bpe_extract(path: Path, departements: Iterable[str]) -> Path:
                     writer.writerow(row)
     os.replace(temporary, target)
     return target
+
+
+def _parquet_extract(path: Path, codes: list[str], target: Path) -> None:
+    """The rows of ``codes``' départements of the BPE's Parquet file, in a Parquet file."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    source = pq.ParquetFile(path)
+    names = {name.upper(): name for name in source.schema_arrow.names}
+    if "DEP" not in names and "DEPCOM" not in names:
+        raise DownloadError(
+            f"{path} : ni colonne DEP ni colonne DEPCOM : ce n'est pas le fichier "
+            "« ensemble » de la BPE. Correction : vérifiez l'entrée « bpe » du catalogue"
+        )
+    with pq.ParquetWriter(target, source.schema_arrow) as writer:
+        for group in range(source.num_row_groups):
+            table = source.read_row_group(group)
+            if "DEP" in names:
+                dep = pc.cast(table[names["DEP"]], "string")
+            else:
+                depcom = pc.cast(table[names["DEPCOM"]], "string")
+                dep = pc.if_else(
+                    pc.starts_with(depcom, "97"),
+                    pc.utf8_slice_codeunits(depcom, 0, 3),
+                    pc.utf8_slice_codeunits(depcom, 0, 2),
+                )
+            writer.write_table(table.filter(pc.is_in(dep, value_set=_string_array(codes))))
+
+
+def _string_array(values: list[str]) -> Any:
+    import pyarrow as pa
+
+    return pa.array(values, type=pa.string())
 
 
 @contextmanager

@@ -27,7 +27,7 @@ CATALOGUE_ENV = "MAILLAGE_CATALOGUE"
 #: The datasets of the shipped catalogue, in download order.
 DATASETS = ("bpe", "osm", "filosofi")
 #: Formats a dataset's content may have.
-CONTENT_FORMATS = ("csv", "gpkg", "pbf")
+CONTENT_FORMATS = ("csv", "gpkg", "pbf", "parquet")
 
 _REQUIRED_KEYS = ("url", "fichier", "contenu", "licence", "millesime")
 
@@ -47,7 +47,7 @@ class Entry:
     filename
         The file's name in the cache.
     content
-        Accepted formats of the content (``"csv"``, ``"gpkg"``, ``"pbf"``).
+        Accepted formats of the content (``"csv"``, ``"gpkg"``, ``"pbf"``, ``"parquet"``).
     archive
         ``"zip"`` when the published file is a ZIP archive holding the content.
     columns
@@ -144,7 +144,7 @@ class Catalogue:
         >>> [e.region for e in c.files_for("osm", ["73", "05", "74"])]
         ['provence-alpes-cote-d-azur', 'rhone-alpes']
         >>> [e.filename for e in c.files_for("bpe", ["73"])]
-        ['BPE24.zip']
+        ['BPE25.zip']
         """
         if key not in self.entries:
             raise MaillageError(
@@ -240,7 +240,7 @@ def load_catalogue(path: str | PathLike[str] | None = None) -> Catalogue:
     --------
     >>> c = load_catalogue()
     >>> c.entries["bpe"].vintage, c.entries["bpe"].licence
-    ('2024', 'Licence Ouverte 2.0 (Etalab)')
+    ('2025', 'Licence Ouverte 2.0 (Etalab)')
     >>> c.regions["73"], c.regions["2A"], len(c.regions)
     ('rhone-alpes', 'corse', 101)
     """

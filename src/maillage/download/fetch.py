@@ -21,6 +21,7 @@ import os
 import shutil
 import struct
 import sys
+import tempfile
 import urllib.error
 import urllib.request
 import zipfile
@@ -37,6 +38,9 @@ from maillage.download.catalogue import Entry
 DEFAULT_TIMEOUT_S = 60.0
 #: Bytes read at a time.
 CHUNK_BYTES = 1 << 20
+#: First bytes of a 7-Zip archive and of a Parquet file.
+SEVEN_ZIP_MAGIC = b"7z\xbc\xaf\x27\x1c"
+PARQUET_MAGIC = b"PAR1"
 #: Identifies maillage to the publishers' servers.
 USER_AGENT = "maillage (schéma de services à la population)"
 
@@ -278,6 +282,10 @@ def check_format(path: Path, entry: Entry, *, name: str | None = None) -> str:
         head = handle.read(4096)
     if head.startswith(b"PK\x03\x04"):
         return _check_zip(path, entry)
+    if head.startswith(SEVEN_ZIP_MAGIC):
+        return _check_7z(path, entry)
+    if head.startswith(PARQUET_MAGIC) and "parquet" in entry.content:
+        return _check_parquet(path, entry, name or path.name.removesuffix(".part"))
     found = _sniff(head, name or path.name.removesuffix(".part"), entry)
     if found is None:
         raise FormatChangedError(
@@ -298,6 +306,13 @@ def _check_zip(path: Path, entry: Entry) -> str:
             for info in candidates:
                 with archive.open(info) as member:
                     head = member.read(4096)
+                if head.startswith(SEVEN_ZIP_MAGIC):
+                    # Filosofi 2019: a .7z inside the ZIP, holding the GeoPackages.
+                    with tempfile.TemporaryDirectory(dir=path.parent) as folder:
+                        inner = Path(folder) / Path(info.filename).name
+                        with archive.open(info) as member, inner.open("wb") as out:
+                            shutil.copyfileobj(member, out, CHUNK_BYTES)
+                        return _check_7z(inner, entry)
                 found = _sniff(head, info.filename, entry)
                 if found is not None:
                     return found
@@ -307,6 +322,37 @@ def _check_zip(path: Path, entry: Entry) -> str:
         f"l'archive ne contient aucun fichier {_formats(entry)} reconnu (contenu : "
         f"{', '.join(names[:5]) or 'vide'})"
     )
+
+
+def _check_7z(path: Path, entry: Entry) -> str:
+    """The format of a 7-Zip archive's members (names only: INSEE's are large)."""
+    import py7zr
+
+    try:
+        with py7zr.SevenZipFile(path, mode="r") as archive:
+            names = [n for n in archive.getnames() if not n.endswith("/")]
+    except (py7zr.Bad7zFile, EOFError, OSError) as err:
+        raise CorruptedError(f"archive 7z illisible ({err})") from None
+    for fmt in entry.content:
+        if any(n.lower().endswith(f".{fmt}") for n in names):
+            return fmt
+    raise FormatChangedError(
+        f"l'archive 7z ne contient aucun fichier {_formats(entry)} (contenu : "
+        f"{', '.join(names[:5]) or 'vide'})"
+    )
+
+
+def _check_parquet(path: Path, entry: Entry, name: str) -> str:
+    import pyarrow.parquet as pq
+
+    try:
+        columns = {c.lower() for c in pq.read_schema(path).names}
+    except (OSError, ValueError) as err:
+        raise CorruptedError(f"fichier Parquet illisible ({err})") from None
+    missing = [c for c in entry.columns if c.lower() not in columns]
+    if missing:
+        raise FormatChangedError(f"colonnes absentes de {name} : {', '.join(missing)}")
+    return "parquet"
 
 
 def _formats(entry: Entry) -> str:

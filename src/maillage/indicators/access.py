@@ -33,7 +33,9 @@ def nearest_by_family(nearest: pd.DataFrame, typology: Typology) -> pd.DataFrame
     nearest
         ``origin_id, type, service_id, minutes`` (one row per origin and type).
     typology
-        Gives each type's family; types of no family are left out.
+        Gives each type's family; types of no family, and types that are never their
+        family's nearest service (``au_plus_proche = false``: psychiatric, SSR, long-term
+        care hospitals), are left out.
 
     Returns
     -------
@@ -50,7 +52,7 @@ def nearest_by_family(nearest: pd.DataFrame, typology: Typology) -> pd.DataFrame
     [{'origin_id': 'a', 'family': 'social_emploi', 'service_id': 's3', 'minutes': 1.0},
      {'origin_id': 'a', 'family': 'soins', 'service_id': 's2', 'minutes': 4.0}]
     """
-    family = typology.family_of(nearest["type"])
+    family = typology.nearest_family_of(nearest["type"])
     table = nearest.assign(family=family).dropna(subset=["family"])
     table = table.sort_values(["origin_id", "family", "minutes"], na_position="last")
     first = table.drop_duplicates(["origin_id", "family"], keep="first")

@@ -30,6 +30,7 @@ from maillage.indicators.bassins import (
 )
 from maillage.indicators.e2sfca import e2sfca
 from maillage.indicators.enjeux import enjeux_by_zone, enjeux_scores
+from maillage.indicators.official import cite_needs, need_indicators
 from maillage.indicators.opening import hours_access
 from maillage.indicators.seasonal import BEDS_PER_SECONDARY_RESIDENCE, seasonal_population
 from maillage.indicators.settings import DiagnosticSettings
@@ -38,6 +39,7 @@ from maillage.notes import Note
 from maillage.schema import SUMMER, TERRITORY, WINTER
 from maillage.services.typology import TOWN_HALL_TYPE, Typology, load_typology
 from maillage.sources.communes import polygons_of
+from maillage.sources.mairies import at_chef_lieu
 from maillage.sources.population import population_by_commune
 from maillage.territory.territory import Territory
 
@@ -125,6 +127,9 @@ class Diagnostic:
 def territory_origins(territory: Territory) -> gpd.GeoDataFrame:
     """The territory's communes as origins, with IRIS age bands and seasonal population.
 
+    Each commune's origin is its chef-lieu, the town hall's location (INSEE's method),
+    or its polygon's point where the town hall is not located (``origin_position``).
+
     Examples
     --------
     >>> from maillage.territory.builtin import pays_de_maurienne
@@ -132,7 +137,7 @@ def territory_origins(territory: Territory) -> gpd.GeoDataFrame:
     >>> int(o["population"].sum()), bool((o["population_peak"] >= o["population"]).all())
     (42946, True)
     """
-    communes = territory.communes.copy()
+    communes = at_chef_lieu(territory.communes)
     counts, _ = population_by_commune(communes["commune"])
     # Population municipale (COG) is the reference; IRIS 2021 gives the age structure.
     shares = counts.drop(columns="population").div(counts["population"], axis=0)
@@ -192,8 +197,8 @@ def run_diagnostic(
     >>> t = pays_de_maurienne(buffer_km=5)
     >>> d = run_diagnostic(t, territory_services(t, builtin=["france_services"]),
     ...                    settings=DiagnosticSettings(comparison=False))
-    >>> d.method, [note.code for note in d.notes][:2]
-    (<Method.STRAIGHT_LINE: 'straight_line'>, ['straight_line', 'winter'])
+    >>> d.method, [note.code for note in d.notes][:3]
+    (<Method.STRAIGHT_LINE: 'straight_line'>, ['chef_lieu', 'straight_line', 'winter'])
     """
     network = NetworkPair.straight_line() if network is None else network
     settings = DiagnosticSettings() if settings is None else settings
@@ -227,9 +232,9 @@ def method_notes(network: NetworkPair) -> list[Note]:
     Examples
     --------
     >>> [note.code for note in method_notes(NetworkPair.straight_line())]
-    ['straight_line', 'winter']
+    ['chef_lieu', 'straight_line', 'winter']
     """
-    notes: list[Note] = []
+    notes: list[Note] = [Note("chef_lieu")]
     if network.method is Method.STRAIGHT_LINE:
         notes.append(Note("straight_line"))
     # Two seasons side by side: summer (residents, summer roads) and winter (peak
@@ -438,6 +443,8 @@ def assemble_diagnostic(
     else:
         notes.append(Note("bassins_not_delineated"))
     enjeux = enjeux_scores(summer[["origin_id", "family", "minutes"]], population)
+    # The need behind the reasons, cited from the official figures (Filosofi, RP).
+    enjeux = cite_needs(enjeux, need_indicators(population))
     enjeux_epci = enjeux_by_zone(enjeux, population, by="epci")
     supply_demand = _e2sfca_by_family(matrix, services, population)
     return Diagnostic(
@@ -694,7 +701,11 @@ def _e2sfca_by_family(
         else:
             capacity, unit = pd.Series(1.0, index=members.index), "sites"
         supply = pd.DataFrame({"service_id": members["service_id"], "capacity": capacity})
-        pairs = matrix[matrix["service_id"].isin(supply["service_id"])]
+        # In a canonical order: sums of fractional capacities (pupils shared between a
+        # commune's schools) then do not depend on how the pairs were gathered (partitions).
+        pairs = matrix[matrix["service_id"].isin(supply["service_id"])].sort_values(
+            ["service_id", "origin_id"], kind="stable"
+        )
         demand = pd.DataFrame(
             {"origin_id": population["origin_id"], "population": population[band].fillna(0)}
         )
@@ -728,7 +739,8 @@ def _comparison(
     services = pd.concat([builtin_services(name) for name in BUILTIN_SOURCES], ignore_index=True)
     services["family"] = typology.family_of(services["type"])
     services = services[services["commune"].isin(metro["commune"])].dropna(subset=["family"])
-    origins = metro.rename(columns={"commune": "origin_id"})
+    # The same origins as the diagnostic's: each commune's chef-lieu.
+    origins = at_chef_lieu(metro).rename(columns={"commune": "origin_id"})
     times = StraightLineModel().nearest(origins, services)
     family_times = nearest_by_family(times, typology)
     population = pd.DataFrame(origins[["origin_id", "departement", "population"]]).fillna(

@@ -80,7 +80,8 @@ def hours_access(
     """
     near = matrix[matrix["minutes"] <= within_minutes]
     info = services[["service_id", key, "hours_per_week", "opening_hours"]]
-    info = info.join(_flags(info["opening_hours"]))
+    # The flags, not the hours' text, travel with every pair (millions nationally).
+    info = info.join(_flags(info["opening_hours"])).drop(columns="opening_hours")
     table = near.merge(info, on="service_id", how="inner")
     known = table["hours_per_week"].notna()
     table = table.assign(

@@ -453,7 +453,9 @@ def _workbook(
     for note in notes_text(diagnostic.notes):
         summary.append(["Note", note])
     summary["A1"].font = Font(bold=True, size=14)
-    for family in [f for f in FAMILIES if f in set(diagnostic.family_times["family"])]:
+    present = {str(f) for f in diagnostic.family_times["family"]}
+    # The families in the schéma's order (that of the report), then any other.
+    for family in [f for f in FAMILIES if f in present] + sorted(present - set(FAMILIES)):
         label = SHEET_TITLES.get(family, typology.family_labels.get(family, family))
         table = family_sheet(diagnostic, family)
         headers = [FAMILY_SHEET_HEADERS[c] for c in table.columns]

@@ -256,6 +256,9 @@ EXPORT_COLUMNS = {
     "level": "niveau",
     "method": "methode",
     "threshold_minutes": "seuil_minutes",
+    "poverty_rate_pct": "taux_pauvrete_pct",
+    "poverty_rate_level": "taux_pauvrete_niveau",
+    "share_65_plus_pct": "part_65_ans_et_plus_pct",
 }
 EXPORT_CODES: dict[str, dict[str, str]] = {
     "saison": {SUMMER: "ete", WINTER: "hiver"},
@@ -370,6 +373,11 @@ def _uncoverable(p: Mapping[str, Any]) -> str:
 
 
 _TEMPLATES: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "chef_lieu": lambda p: (
+        "Origine de chaque commune : son chef-lieu (la mairie), ou le point de la commune "
+        "quand la mairie n'est pas localisée ; services comptés par commune placés au même "
+        "chef-lieu (méthode communale de l'INSEE)."
+    ),
     "straight_line": lambda p: (
         "Temps estimés à vol d'oiseau (distance × coefficient de détour, à vitesse moyenne) "
         "faute de réseau routier : indiquez un extrait OpenStreetMap avec --reseau pour des "

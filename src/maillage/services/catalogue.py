@@ -13,6 +13,7 @@ from maillage.services.schema import SERVICE_CRS, SourceResult
 from maillage.services.typology import Typology, load_typology
 from maillage.sources.france_services import read_france_services
 from maillage.sources.hospitals import read_hospitals
+from maillage.sources.indicateurs import read_commune_counts
 from maillage.sources.mairies import read_mairies
 from maillage.territory.territory import Territory
 
@@ -21,6 +22,20 @@ BUILTIN_SOURCES: dict[str, Callable[[], SourceResult]] = {
     "mairies": read_mairies,
     "france_services": read_france_services,
     "hopitaux": read_hospitals,
+    "comptages": read_commune_counts,
+}
+#: Prefix of the ``source`` of services counted per commune (``comptages_bpe``...).
+COUNTS_PREFIX = "comptages_"
+#: Producer and vintage of each source, as said to users (French).
+SOURCE_LABELS: dict[str, str] = {
+    "mairies": "Annuaire de l'administration (DILA), ~2024",
+    "france_services": "ANCT, liste des France Services du 2024-08-01",
+    "hopitaux": "Eurostat, établissements de santé 2020",
+    "comptages_bpe": "INSEE, BPE 2024 (comptages par commune)",
+    "comptages_caf_places": "CNAF, places d'accueil du jeune enfant 2020",
+    "comptages_ecoles": "Éducation nationale, écoles et collèges 2024",
+    "bpe": "INSEE, BPE (fichier de l'utilisateur)",
+    "osm": "OpenStreetMap (fichier de l'utilisateur)",
 }
 
 
@@ -54,7 +69,9 @@ def territory_services(
     territory
         The study territory.
     extra
-        Results of readers of user files (BPE, OpenStreetMap, generic CSV...).
+        Results of readers of user files (BPE, OpenStreetMap, generic CSV...). Their
+        points replace the per-commune counts of the same types (the typology's
+        ``remplace_par``): never both.
     builtin
         Names of shipped sources to include (see :data:`BUILTIN_SOURCES`).
     typology
@@ -78,6 +95,12 @@ def territory_services(
     """
     typology = load_typology() if typology is None else typology
     tables = [builtin_services(name) for name in builtin]
+    given = {str(t) for result in extra for t in result.services["type"].dropna().unique()}
+    replaced = typology.replaced_counts(given)
+    tables = [
+        table[~(table["source"].str.startswith(COUNTS_PREFIX) & table["type"].isin(replaced))]
+        for table in tables
+    ]
     tables += [result.services for result in extra]
     services = _unique_ids(pd.concat(tables, ignore_index=True))
     zones = territory.all_communes().set_index("commune")["zone"]
@@ -164,3 +187,64 @@ def no_data_note(code: str, typology: Typology) -> Note:
     """
     label = typology.label_of(pd.Series([code])).iloc[0]
     return Note("type_without_data", {"type": code, "label": None if pd.isna(label) else label})
+
+
+def counted_by_family(services: pd.DataFrame, typology: Typology | None = None) -> pd.DataFrame:
+    """What each family counts: its types, their source and vintage, points or counts.
+
+    Parameters
+    ----------
+    services
+        :func:`territory_services`'s table (``type``, ``family``, ``source``,
+        ``position``; ``zone`` when present: the territory's services only).
+    typology
+        Gives the types' labels and rules (the shipped one by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per family, type and source: ``family``, ``type``, ``label``, ``source``,
+        ``source_label`` (producer and vintage), ``counted`` (``"points"``: located
+        services; ``"comptages communaux"``: *n* per commune at its chef-lieu),
+        ``services``, ``rule``. A family without any service has one row with NA type
+        and 0 services.
+
+    Examples
+    --------
+    >>> from maillage.territory.builtin import pays_de_maurienne
+    >>> t = counted_by_family(territory_services(pays_de_maurienne()))
+    >>> row = t[t["type"] == "D307"].iloc[0]
+    >>> row["family"], row["counted"], row["source_label"], int(row["services"])
+    ('soins', 'comptages communaux', 'INSEE, BPE 2024 (comptages par commune)', 20)
+    """
+    typology = load_typology() if typology is None else typology
+    table = services
+    if "zone" in table:
+        table = table[table["zone"] == "territoire"]
+    table = table.dropna(subset=["family"])
+    counted = table["source"].astype(str).str.startswith(COUNTS_PREFIX)
+    grouped = (
+        table.assign(counted=counted.map({True: "comptages communaux", False: "points"}))
+        .groupby(["family", "type", "source", "counted"], observed=True)
+        .size()
+        .rename("services")
+        .reset_index()
+    )
+    types = typology.types.set_index("type")
+    grouped["label"] = grouped["type"].map(types["label"])
+    rules = {rule.type: rule.rule for rule in typology.counts}
+    from_counts = grouped["source"].astype(str).str.startswith(COUNTS_PREFIX)
+    grouped["rule"] = grouped["type"].map(types["rule"]).fillna("")
+    grouped.loc[from_counts, "rule"] = grouped.loc[from_counts, "type"].map(rules).fillna("")
+    grouped["source_label"] = grouped["source"].map(SOURCE_LABELS).fillna(grouped["source"])
+    empty = [f for f in typology.family_labels if f not in set(grouped["family"])]
+    if empty:
+        grouped = pd.concat(
+            [grouped, pd.DataFrame({"family": empty, "services": 0})], ignore_index=True
+        )
+    order = {f: i for i, f in enumerate(typology.family_labels)}
+    grouped = grouped.sort_values(
+        ["family", "type", "source"], key=lambda c: c.map(order) if c.name == "family" else c
+    )
+    columns = ["family", "type", "label", "source", "source_label", "counted", "services", "rule"]
+    return grouped[columns].reset_index(drop=True)

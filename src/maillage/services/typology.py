@@ -21,6 +21,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from maillage._config import read_toml, validate
+from maillage._errors import InputFileError
 
 DEFAULT_TYPOLOGY = Path(__file__).with_name("typologie.toml")
 
@@ -34,6 +35,40 @@ FRANCE_SERVICES_TYPE = "A128"
 
 
 @dataclass(frozen=True)
+class CountRule:
+    """How one column of a per-commune file becomes services (``[[comptages]]``).
+
+    Attributes
+    ----------
+    file
+        Key of the per-commune file (``bpe``, ``caf_places``, ``ecoles``).
+    type
+        The BPE type (or maillage's own code) given to the services.
+    name
+        French label of one service (``"Pharmacie"``).
+    count
+        Columns whose sum is the number of services in the commune.
+    places
+        Without ``count``: columns of places; one service per commune that has some.
+    capacity
+        Columns whose sum, shared equally, is the services' capacity (E2SFCA).
+    replaced_by
+        BPE types whose points, when a user gives them, replace these counts.
+    rule
+        Why this column gets this type and family (French, from the file).
+    """
+
+    file: str
+    type: str
+    name: str
+    count: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    capacity: tuple[str, ...] = ()
+    replaced_by: tuple[str, ...] = ()
+    rule: str = ""
+
+
+@dataclass(frozen=True)
 class Typology:
     """A loaded typology.
 
@@ -43,15 +78,42 @@ class Typology:
         The file's ``version``.
     types
         One row per type: ``type``, ``label``, ``family`` (or NA), ``gamme`` (or NA),
-        ``old_codes`` (list), ``osm`` (list of tag rules), ``eurostat`` (list).
+        ``old_codes`` (list), ``osm`` (list of tag rules), ``eurostat`` (list),
+        ``nearest`` (``False``: never the nearest service of its family, e.g. a
+        psychiatric hospital for "soins"), ``rule`` (why the type is where it is).
     family_labels, gamme_labels
         French labels by code.
+    counts
+        The ``[[comptages]]`` entries: per-commune counts that become services.
     """
 
     version: str
     types: pd.DataFrame
     family_labels: dict[str, str]
     gamme_labels: dict[str, str]
+    counts: tuple[CountRule, ...] = ()
+
+    def nearest_family_of(self, codes: pd.Series) -> pd.Series:
+        """The family whose nearest service each type may be (NA for ``nearest = false``).
+
+        Examples
+        --------
+        >>> load_typology().nearest_family_of(pd.Series(["D101", "D104", "D307"])).tolist()
+        ['soins', <NA>, 'soins']
+        """
+        types = self.types.set_index("type")
+        mapping = types["family"].where(types["nearest"])
+        return codes.map(mapping).astype("string")
+
+    def replaced_counts(self, types: set[str]) -> set[str]:
+        """Types of the per-commune counts that points of ``types`` replace.
+
+        Examples
+        --------
+        >>> sorted(load_typology().replaced_counts({"A207"}))
+        ['A206']
+        """
+        return {rule.type for rule in self.counts if set(rule.replaced_by) & types}
 
     def family_of(self, codes: pd.Series) -> pd.Series:
         """The family of each type code (NA when the type belongs to none).
@@ -147,6 +209,8 @@ class _Type(BaseModel):
     anciens_codes: list[str] = []
     osm: list[str] = []
     eurostat: list[str] = []
+    au_plus_proche: bool = True
+    regle: str = ""
 
     @field_validator("osm")
     @classmethod
@@ -168,6 +232,7 @@ class _TypologyFile(BaseModel):
     familles: dict[str, _Family]
     gammes: dict[str, str] = {}
     types: list[_Type] = Field(min_length=1)
+    comptages: list[dict[str, Any]] = []
 
 
 _TYPOLOGY_FIX = (
@@ -241,10 +306,47 @@ def _load(path: Path) -> Typology:
             "old_codes": list(entry.anciens_codes),
             "osm": [";".join(p.strip() for p in rule.split(";")) for rule in entry.osm],
             "eurostat": list(entry.eurostat),
+            "nearest": entry.au_plus_proche,
+            "rule": entry.regle,
         }
         for entry in checked.types
     ]
     types = pd.DataFrame(rows)
     for column in ("family", "gamme"):
         types[column] = types[column].astype("string")
-    return Typology(str(checked.version), types, families, gammes)
+    counts = tuple(
+        _count_rule(entry, position, set(types["type"]), path)
+        for position, entry in enumerate(checked.comptages, start=1)
+    )
+    return Typology(str(checked.version), types, families, gammes, counts)
+
+
+def _count_rule(entry: dict[str, object], position: int, types: set[str], path: Path) -> CountRule:
+    where = f"comptage n°{position} ({entry.get('type', '?')})"
+
+    def names(key: str) -> tuple[str, ...]:
+        value = entry.get(key, [])
+        return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
+
+    if entry.get("type") not in types or "fichier" not in entry:
+        raise InputFileError(
+            f"{where} : « fichier » et un « type » de la typologie sont obligatoires",
+            path=path,
+            fix="ajoutez le type en [[types]] ou corrigez son code",
+        )
+    if bool(names("nombre")) == bool(names("places")):
+        raise InputFileError(
+            f"{where} : indiquez soit « nombre », soit « places »",
+            path=path,
+            fix="« nombre » : colonnes du nombre d'équipements ; « places » : colonnes de places",
+        )
+    return CountRule(
+        file=str(entry["fichier"]),
+        type=str(entry["type"]),
+        name=str(entry.get("libelle", entry["type"])),
+        count=names("nombre"),
+        places=names("places"),
+        capacity=names("capacite"),
+        replaced_by=names("remplace_par") or (str(entry["type"]),),
+        rule=str(entry.get("regle", "")),
+    )

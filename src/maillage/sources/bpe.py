@@ -1,7 +1,8 @@
 """Read INSEE's Base permanente des équipements (BPE), the "ensemble" file as published.
 
-The file (``BPE24.csv``, ``BPE23.csv``...) has one row per equipment, ``;``-separated,
-with, among many others, the columns ``AN, NOMRS, DEPCOM, DEP, REG, DOM, SDOM, TYPEQU,
+The file (``BPE25.csv``, ``BPE24.csv``...) has one row per equipment, ``;``-separated
+(INSEE also publishes it as ``BPE25.parquet``, read the same way, ``line`` being then the
+row number), with, among many others, the columns ``AN, NOMRS, DEPCOM, DEP, REG, DOM, SDOM, TYPEQU,
 LAMBERT_X, LAMBERT_Y, QUALITE_XY, EPSG, DCIRIS, EPCI``. Column names are matched
 case-insensitively (their case changed across vintages); only ``DEPCOM, TYPEQU,
 LAMBERT_X, LAMBERT_Y`` are required.
@@ -14,10 +15,14 @@ three characters of ``DEPCOM``).
 
 How the reader treats each row:
 
-* no coordinates (``QUALITE_XY`` "Non géolocalisé"): kept, placed at its commune's
-  point, ``position="commune"``, with a warning listing the lines;
-* ``QUALITE_XY`` "Mauvaise": kept at its coordinates (``position="source"``), with a
-  warning listing the lines (the other qualities, "Bonne" and "Acceptable", need none);
+* no coordinates (``QUALITE_XY`` "Non géolocalisé", or ``_U`` unknown / ``_Z`` not
+  applicable in 2024–2025): kept, placed at its commune's point, ``position="commune"``,
+  with a warning listing the lines;
+* ``QUALITE_XY`` "Mauvaise" (code ``M`` since 2024): kept at its coordinates
+  (``position="source"``), with a warning listing the lines (the other qualities, "Bonne"
+  / ``A`` and "Acceptable" / ``B``, need none);
+* ``QUALITE_GEOLOC = 33`` (INSEE placed the equipment at a random position inside its
+  commune): placed at the commune's chef-lieu, ``position="commune"``, warning;
 * an old ``TYPEQU`` of the 2021 gammes (``D201``): replaced by its 2025 code, warning;
 * an unknown ``TYPEQU``, an unknown or merged ``DEPCOM``, impossible coordinates:
   rejected with the reason and the fix.
@@ -34,6 +39,7 @@ from os import PathLike
 import numpy as np
 import pandas as pd
 
+from maillage._errors import InputFileError
 from maillage.services.schema import SourceResult, build_services
 from maillage.services.typology import Typology, load_typology
 from maillage.sources._checks import (
@@ -48,7 +54,46 @@ from maillage.sources.generic import _lines_text, commune_points, resolve_types
 
 #: Columns the reader needs; the others of the published file are ignored.
 BPE_REQUIRED = ["DEPCOM", "TYPEQU", "LAMBERT_X", "LAMBERT_Y"]
+#: Optional columns the reader uses when present.
+BPE_OPTIONAL = ["AN", "NOMRS", "DEP", "QUALITE_XY", "QUALITE_GEOLOC", "EPSG"]
 SOURCE = "bpe"
+#: ``QUALITE_XY`` of a poor position: the text of older vintages, the code of 2024–2025.
+POOR_QUALITY = ("mauvaise", "m")
+#: ``QUALITE_GEOLOC`` of an equipment placed at random inside its commune.
+RANDOM_IN_COMMUNE = "33"
+
+
+def read_bpe_parquet(path: str | PathLike[str], *, rejections: Rejections) -> pd.DataFrame:
+    """The BPE's Parquet file (``BPE25.parquet``) as the CSV reader gives it.
+
+    Only the columns the reader uses are read (upper-case names, values as text);
+    ``line`` is the row number (1 = first row).
+
+    Raises
+    ------
+    InputFileError
+        A required column is missing.
+    """
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    names = {name.upper(): name for name in schema.names}
+    missing = [c for c in BPE_REQUIRED if c not in names]
+    if missing:
+        raise InputFileError(
+            f"colonne(s) absente(s) : {', '.join(missing)} (colonnes lues : "
+            f"{', '.join(list(schema.names)[:12])})",
+            path=str(path),
+            fix="utilisez le fichier « ensemble » de la BPE tel que publié par l'INSEE "
+            "(BPE25.parquet)",
+        )
+    wanted = [names[c] for c in (*BPE_REQUIRED, *BPE_OPTIONAL) if c in names]
+    frame = pq.read_table(path, columns=wanted).to_pandas()
+    frame.columns = [str(c).upper() for c in frame.columns]
+    frame = frame.astype("string")
+    frame["line"] = np.arange(1, len(frame) + 1)
+    rejections.rows_read = len(frame)
+    return frame
 
 
 def bpe_crs(frame: pd.DataFrame) -> pd.Series:
@@ -119,7 +164,18 @@ def read_bpe(
     typology = typology or load_typology()
     points = commune_points(communes)
     rejections = Rejections(path)
-    frame = read_checked_csv(
+    if str(path).lower().endswith(".parquet"):
+        frame = read_bpe_parquet(path, rejections=rejections)
+    else:
+        frame = _read_csv(path, rejections)
+    known = check_commune_codes(
+        frame, column="DEPCOM", known=set(points["commune"]), rejections=rejections
+    )
+    return _services(frame, known, points, typology, rejections)
+
+
+def _read_csv(path: str | PathLike[str], rejections: Rejections) -> pd.DataFrame:
+    return read_checked_csv(
         path,
         separator=";",
         required=BPE_REQUIRED,
@@ -128,9 +184,15 @@ def read_bpe(
         "(colonnes DEPCOM, TYPEQU, LAMBERT_X, LAMBERT_Y)",
         upper_columns=True,
     )
-    known = check_commune_codes(
-        frame, column="DEPCOM", known=set(points["commune"]), rejections=rejections
-    )
+
+
+def _services(
+    frame: pd.DataFrame,
+    known: pd.Series,
+    points: pd.DataFrame,
+    typology: Typology,
+    rejections: Rejections,
+) -> SourceResult:
     # Every check runs on every row, so that a rejected row lists all its reasons.
     types = resolve_types(frame, column="TYPEQU", typology=typology, rejections=rejections)
     lon, lat, ok = projected_to_wgs84(
@@ -157,13 +219,38 @@ def read_bpe(
             fix="les distances vers ces équipements sont approchées ; rien à corriger dans "
             "le fichier de l'INSEE",
         )
+    if "QUALITE_GEOLOC" in frame.columns:
+        random = (
+            frame["QUALITE_GEOLOC"].astype("string").str.strip().eq(RANDOM_IN_COMMUNE) & ~missing
+        ).fillna(False)
+        random = random.astype(bool)
+        if random.any():
+            from maillage.sources.mairies import town_hall_points
+
+            halls = town_hall_points()
+            codes = frame.loc[random, "DEPCOM"]
+            inside = codes.isin(set(halls.index))
+            where = codes[inside]
+            frame.loc[where.index, "__lon"] = halls["lon"].reindex(where).to_numpy()
+            frame.loc[where.index, "__lat"] = halls["lat"].reindex(where).to_numpy()
+            frame.loc[random, "__position"] = "commune"
+            rejections.warn(
+                f"{int(random.sum())} équipement(s) placé(s) par l'INSEE au hasard dans leur "
+                "commune (QUALITE_GEOLOC = 33) : pris au chef-lieu (position « commune »)",
+                line=int(frame.loc[random, "line"].iloc[0]),
+                column="QUALITE_GEOLOC",
+                value=_lines_text(frame.loc[random, "line"]),
+                fix="les distances vers ces équipements sont approchées ; rien à corriger dans "
+                "le fichier de l'INSEE",
+            )
     if "QUALITE_XY" in frame.columns:
         quality = frame["QUALITE_XY"].astype("string").str.strip().str.lower()
-        poor = (quality.str.startswith("mauvais").fillna(False) & ~missing).astype(bool)
+        poor = quality.str.startswith(POOR_QUALITY[0]) | quality.eq(POOR_QUALITY[1])
+        poor = (poor.fillna(False) & ~missing).astype(bool)
         if poor.any():
             rejections.warn(
-                f"{int(poor.sum())} équipement(s) de géolocalisation « Mauvaise » selon l'INSEE "
-                "(QUALITE_XY), gardé(s) à leurs coordonnées",
+                f"{int(poor.sum())} équipement(s) de géolocalisation « Mauvaise » (M) selon "
+                "l'INSEE (QUALITE_XY), gardé(s) à leurs coordonnées",
                 line=int(frame.loc[poor, "line"].iloc[0]),
                 column="QUALITE_XY",
                 value=_lines_text(frame.loc[poor, "line"]),

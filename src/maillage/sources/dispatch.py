@@ -1,7 +1,7 @@
 """Read any service file by its format, given or guessed.
 
-Formats: ``bpe`` (INSEE's BPE ensemble CSV), ``france-services`` (the ANCT list),
-``csv`` (a user's CSV, GeoJSON or GeoPackage read by
+Formats: ``bpe`` (INSEE's BPE ensemble CSV, or its Parquet ``BPE25.parquet``),
+``france-services`` (the ANCT list), ``csv`` (a user's CSV, GeoJSON or GeoPackage read by
 :func:`~maillage.sources.generic.read_generic`), ``osm`` (an OpenStreetMap extract).
 """
 
@@ -38,6 +38,8 @@ def guess_format(path: str | PathLike[str]) -> str:
         return "osm"
     if name.endswith(GEO_SUFFIXES):
         return "csv"
+    if name.endswith(".parquet"):
+        return "bpe" if _parquet_columns(path) >= {"TYPEQU", "DEPCOM", "LAMBERT_X"} else "csv"
     header = _header(path).upper().replace('"', "")
     fields = {f.strip() for part in header.split(";") for f in part.split(",")}
     if {"TYPEQU", "DEPCOM", "LAMBERT_X"} <= fields:
@@ -45,6 +47,16 @@ def guess_format(path: str | PathLike[str]) -> str:
     if {"ID_FS", "LIB_FS", "H_LUNDI"} <= fields:
         return "france-services"
     return "csv"
+
+
+def _parquet_columns(path: Path) -> set[str]:
+    import pyarrow.parquet as pq
+
+    if not path.exists():
+        raise InputFileError(
+            "fichier introuvable", path=path, fix="vérifiez le chemin et le nom du fichier"
+        )
+    return {name.upper() for name in pq.read_schema(path).names}
 
 
 def _header(path: Path) -> str:

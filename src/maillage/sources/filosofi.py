@@ -4,7 +4,11 @@ INSEE publishes, for each inhabited 200 m × 200 m cell of France, the number of
 individuals (``ind``), of households (``men``) and individuals by age band
 (``ind_0_3`` … ``ind_80p``), with ``lcog_geo``, the commune code(s) of the cell (several
 codes, concatenated, when a cell straddles communes). The 2019 vintage comes as a
-GeoPackage of square polygons in ETRS89-LAEA (EPSG:3035) or as a CSV (``Idcar_200m``,
+ZIP holding a 7-Zip archive holding three GeoPackages of square polygons:
+``carreaux_200m_met.gpkg`` in ETRS89-LAEA (EPSG:3035), ``carreaux_200m_mart.gpkg``
+(Martinique, EPSG:5490) and ``carreaux_200m_reun.gpkg`` (La Réunion, EPSG:2975) — the ids
+say so (``CRS5490RES200m…``); the 7-Zip archive is extracted once, beside the ZIP — or as a
+CSV (``Idcar_200m``,
 ``Ind``…, column case varies). The cell id gives the cell without geometry:
 ``CRS3035RES200mN2570600E4240800`` is the cell whose lower-left corner is at northing
 2,570,600 m and easting 4,240,800 m.
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import shutil
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -36,8 +41,11 @@ from maillage.sources._numbers import numbers_or_reject, parse_numbers
 from maillage.sources._report import Rejections
 from maillage.sources._sniff import refuse_non_text
 
-#: Coordinate system of the grid (2019+ vintages).
+#: Coordinate system of the grid (2019+ vintages) in metropolitan France.
 GRID_CRS = "EPSG:3035"
+#: Every coordinate system of the published grids: metropolitan France, Martinique
+#: (and the Antilles), La Réunion, Guyane, Mayotte.
+GRID_EPSG = (3035, 5490, 2975, 2972, 4471)
 #: INSEE's age bands, in years (lowest, highest) — ``ind_80p`` is 80 and over.
 AGE_BANDS = {
     "ind_0_3": (0, 3),
@@ -164,7 +172,7 @@ def read_filosofi(
     Raises
     ------
     InputFileError
-        Missing file, another CRS than EPSG:3035, missing ``idcar_200m``/``ind``/
+        Missing file, another CRS than those of :data:`GRID_EPSG`, missing ``idcar_200m``/``ind``/
         ``lcog_geo`` columns.
 
     Examples
@@ -203,9 +211,22 @@ def _parts(path: Path) -> list[tuple[str, str]]:
         return [(str(path), "gpkg")]
     if suffix.endswith((".csv", ".csv.gz")):
         return [(str(path), "csv")]
+    if suffix.endswith(".7z"):
+        return _parts_of_folder(_extract_7z(path, path), shown=path)
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             names = [n for n in archive.namelist() if not n.endswith("/")]
+            sevens = [n for n in names if n.lower().endswith(".7z")]
+            if sevens and not any(n.lower().endswith((".gpkg", ".csv")) for n in names):
+                folder = _extracted_folder(path)
+                for name in sevens:
+                    inner = folder / Path(name).name
+                    if not inner.exists():
+                        folder.mkdir(parents=True, exist_ok=True)
+                        with archive.open(name) as member, inner.open("wb") as out:
+                            shutil.copyfileobj(member, out, 1 << 20)
+                    _extract_7z(inner, path)
+                return _parts_of_folder(folder, shown=path)
         gpkg = [n for n in names if n.lower().endswith(".gpkg")]
         csv = [n for n in names if n.lower().endswith(".csv")]
         if gpkg:
@@ -226,6 +247,47 @@ def _parts(path: Path) -> list[tuple[str, str]]:
     )
 
 
+def _extracted_folder(archive: Path) -> Path:
+    return archive.with_name(archive.name + ".d")
+
+
+def _extract_7z(path: Path, published: Path) -> Path:
+    """Extract a 7-Zip archive once into ``<published>.d`` (kept: the grid is large)."""
+    import py7zr
+
+    folder = _extracted_folder(published)
+    done = folder / (path.name + ".extrait")
+    if done.exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with py7zr.SevenZipFile(path, mode="r") as archive:
+            archive.extractall(path=folder)
+    except (py7zr.Bad7zFile, EOFError, OSError) as err:
+        raise InputFileError(
+            f"archive 7z illisible ({err})",
+            path=str(published),
+            fix="téléchargez de nouveau la grille (« maillage telecharger --jeux filosofi "
+            "--rafraichir »)",
+        ) from None
+    done.write_text("ok", encoding="utf-8")
+    return folder
+
+
+def _parts_of_folder(folder: Path, *, shown: Path) -> list[tuple[str, str]]:
+    gpkg = sorted(folder.rglob("*.gpkg"))
+    csv = sorted(folder.rglob("*.csv"))
+    if gpkg:
+        return [(str(p), "gpkg") for p in gpkg]
+    if csv:
+        return [(str(p), "csv") for p in csv]
+    raise InputFileError(
+        "l'archive 7z ne contient ni GeoPackage ni CSV",
+        path=str(shown),
+        fix="indiquez la grille Filosofi telle que publiée par l'INSEE",
+    )
+
+
 def _read_part(uri: str, kind: str, *, codes: list[str], shown: str) -> pd.DataFrame:
     if kind == "gpkg":
         return _read_gpkg(uri, codes=codes, shown=shown)
@@ -237,10 +299,11 @@ def _read_gpkg(uri: str, *, codes: list[str], shown: str) -> pd.DataFrame:
 
     info = pyogrio.read_info(uri)
     crs = info.get("crs")
-    if crs is None or CRS.from_user_input(crs).to_epsg() != 3035:
+    if crs is None or CRS.from_user_input(crs).to_epsg() not in GRID_EPSG:
         raise InputFileError(
-            f"système de coordonnées {crs or 'inconnu'} au lieu d'EPSG:3035 (ETRS89-LAEA), "
-            "celui des grilles Filosofi 2019 et suivantes",
+            f"système de coordonnées {crs or 'inconnu'} au lieu d'EPSG:3035 (ETRS89-LAEA ; "
+            "EPSG:5490 aux Antilles, 2975 à La Réunion), ceux des grilles Filosofi 2019 et "
+            "suivantes",
             path=shown,
             fix="utilisez la grille telle que publiée par l'INSEE, ou reprojetez-la en "
             "EPSG:3035 (ogr2ogr -t_srs EPSG:3035) sans changer les colonnes",
@@ -348,13 +411,14 @@ def _cells(
         reason="identifiant de carreau illisible",
         fix="l'identifiant s'écrit CRS3035RES200mN<nord>E<est>",
     )
-    other_crs = ~bad_id & (centre["epsg"] != 3035)
+    other_crs = ~bad_id & ~centre["epsg"].isin(GRID_EPSG)
     if other_crs.any():
         first = raw.loc[other_crs, "idcar_200m"].iloc[0]
         raise InputFileError(
-            f"carreaux dans un autre système que EPSG:3035 (identifiant {first})",
+            f"carreaux dans un système de coordonnées inattendu (identifiant {first})",
             path=str(rejections.path),
-            fix="utilisez la grille Filosofi 2019 ou suivante, en EPSG:3035",
+            fix="utilisez la grille Filosofi 2019 ou suivante (EPSG:3035 ; 5490 aux Antilles, "
+            "2975 à La Réunion)",
         )
     population, unreadable = numbers_or_reject(
         raw,
@@ -373,8 +437,14 @@ def _cells(
     )
     ok = ~bad_id & ~bad_ind & ~unreadable
     raw, centre, population = raw[ok], centre[ok], population[ok]
-    to_wgs84 = Transformer.from_crs(GRID_CRS, "EPSG:4326", always_xy=True)
-    lon, lat = to_wgs84.transform(centre["x"].to_numpy(), centre["y"].to_numpy())
+    lon = np.full(len(centre), np.nan)
+    lat = np.full(len(centre), np.nan)
+    for epsg in centre["epsg"].unique():
+        rows = (centre["epsg"] == epsg).to_numpy()
+        to_wgs84 = Transformer.from_crs(f"EPSG:{int(epsg)}", "EPSG:4326", always_xy=True)
+        lon[rows], lat[rows] = to_wgs84.transform(
+            centre["x"].to_numpy()[rows], centre["y"].to_numpy()[rows]
+        )
     points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), index=raw.index, crs="EPSG:4326")
     commune = _attach(raw, points, set(codes), polygons)
     keep = commune.notna()

