@@ -178,7 +178,7 @@ def shipped_catalogue_path() -> Path:
 
 
 _HEX = "^[0-9a-fA-F]{%d}$"
-_Format = Literal["csv", "gpkg", "pbf"]
+_Format = Literal["csv", "gpkg", "pbf", "parquet"]
 
 
 class _EntryTable(BaseModel):

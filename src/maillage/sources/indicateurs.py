@@ -459,8 +459,11 @@ def read_commune_counts(*, typology: Typology | None = None) -> SourceResult:
         for entry in (e for e in typology.counts if e.file == name):
             tables.append(_services(table, entry, points, names))
     services = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    rejections = Rejections(FOLDER, rows_read=rows)
+    # The files' own lines were balanced when read (read_commune_file); here each row of
+    # ``services`` is one service made from a count, so the services balance on their own.
+    rejections = Rejections(FOLDER, rows_read=len(services))
     result = build_services(services, source="comptages", rejections=rejections)
+    result.rows_read = rows
     files = {rule.type: f"comptages_{rule.file}" for rule in typology.counts}
     result.services["source"] = result.services["type"].map(files)
     result.rejected = pd.concat(rejected, ignore_index=True)
