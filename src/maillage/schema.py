@@ -98,9 +98,13 @@ TABLES: dict[str, tuple[Column, ...]] = {
     ),
     "bassins": (
         _ORIGIN,
-        Column("bassin", "", "pole commune of the bassin de services"),
-        Column("types_at_pole", "types", "intermediate types reached at the pole"),
-        Column("types", "types", "intermediate types reached"),
+        Column("bassin", "", "pole commune of the bassin de services (named after it)"),
+        _MINUTES,
+        Column(
+            "pole_rank",
+            "",
+            "rank of the bassin's pole among the poles the origin reaches (1: fastest)",
+        ),
     ),
     "enjeux": (
         _ORIGIN,

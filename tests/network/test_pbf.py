@@ -126,7 +126,7 @@ def test_truncated_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_first_reading_of_a_network_says_how_long_it_takes(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from functools import partial
 
@@ -134,6 +134,8 @@ def test_first_reading_of_a_network_says_how_long_it_takes(
     from maillage.network.graph import PARSE_MB_PER_SECOND
     from maillage.network.model import NetworkPair, RoadModel
 
+    # A cache of its own: another test of the session may have read this extract already.
+    monkeypatch.setenv("MAILLAGE_CACHE", str(tmp_path / "cache"))
     path = EXTRACTS["monaco"]
     announce = partial(_announce_parse, path)
     first = NetworkPair.from_pbf(path, winter_closures=[], on_parse=announce)

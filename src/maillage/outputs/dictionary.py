@@ -83,6 +83,19 @@ FIELDS: dict[str, tuple[str, str]] = {
     "classe": ("niveau_enjeu", "niveau d'enjeu : faible, modéré, fort, très fort (critères fixes)"),
     "raisons": ("raisons", "raisons du niveau d'enjeu"),
     "communes_tres_fort": ("communes_enjeu_tres_fort", "communes au niveau d'enjeu très fort"),
+    # Need indicators of the enjeux (named in French by outputs.french.export_table).
+    "taux_pauvrete_pct": ("taux_pauvrete_pct", "taux de pauvreté (Filosofi 2021 de l'INSEE, %)"),
+    "taux_pauvrete_niveau": (
+        "taux_pauvrete_niveau",
+        "échelle du taux de pauvreté : commune, ou EPCI quand la commune n'est pas publiée",
+    ),
+    "part_65_ans_et_plus_pct": ("part_65_ans_et_plus_pct", "part des 65 ans et plus (RP 2021, %)"),
+    "poverty_rate_pct": ("taux_pauvrete_pct", "taux de pauvreté (Filosofi 2021 de l'INSEE, %)"),
+    "poverty_rate_level": (
+        "taux_pauvrete_niveau",
+        "échelle du taux de pauvreté : commune, ou EPCI quand la commune n'est pas publiée",
+    ),
+    "share_65_plus_pct": ("part_65_ans_et_plus_pct", "part des 65 ans et plus (RP 2021, %)"),
     "methode": ("methode", "méthode des temps : réseau routier ou vol d'oiseau"),
     "type": ("type_equipement", "type d'équipement (code BPE de l'INSEE)"),
     "type_label": ("equipement", "libellé du type d'équipement"),

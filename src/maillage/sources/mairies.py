@@ -12,6 +12,7 @@ from os import PathLike
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from maillage._data import data_path
@@ -107,7 +108,7 @@ def town_hall_points() -> pd.DataFrame:
     >>> p = town_hall_points()
     >>> p.loc["73047", ["lon", "lat"]].round(4).tolist(), p.loc["73047", "position"]
     ([7.0528, 45.3739], 'mairie')
-    >>> int((p["position"] == "commune").sum()) < 100
+    >>> int((p["position"] == "commune").sum()) < 200
     True
     """
     return _town_hall_points().copy()
@@ -150,6 +151,21 @@ def at_chef_lieu(communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return result.set_geometry(gpd.points_from_xy(lon, lat, crs=communes.crs))
 
 
+#: Farthest a town hall may lie from its commune's point (km) to be taken as its chef-lieu.
+MAX_OFFSET_KM = 50.0
+
+
+def _great_circle_km(
+    lon1: pd.Series, lat1: pd.Series, lon2: pd.Series, lat2: pd.Series
+) -> npt.NDArray[np.float64]:
+    """Great-circle distance (km); NaN where a point is missing."""
+    phi1, phi2 = np.radians(lat1.astype(float)), np.radians(lat2.astype(float))
+    dphi = phi2 - phi1
+    dlmb = np.radians(lon2.astype(float) - lon1.astype(float))
+    a = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2) ** 2
+    return np.asarray(2 * 6371.0088 * np.arcsin(np.sqrt(a)), dtype=np.float64)
+
+
 @cache
 def _town_hall_points() -> pd.DataFrame:
     path = data_path("communes", "mairies-france.csv.gz")
@@ -169,6 +185,12 @@ def _town_hall_points() -> pd.DataFrame:
         index=pd.Index(frame["code"].to_numpy(), name="commune"),
     )
     points = points[~points.index.duplicated(keep="first")]
+    # A town hall placed in another commune of the same name (Saint-Sulpice, 73281, is
+    # located in the Cher by the Annuaire) is not the chef-lieu: keep the commune's point.
+    own = communes.set_index("commune").reindex(points.index)
+    far = _great_circle_km(points["lon"], points["lat"], own["lon"], own["lat"]) > MAX_OFFSET_KM
+    points.loc[far, ["lon", "lat"]] = own.loc[far, ["lon", "lat"]].to_numpy()
+    points.loc[far, "position"] = "commune"
     # Communes without any town hall row keep their own point.
     others = communes.loc[~communes["commune"].isin(points.index)].set_index("commune")
     extra = others[["lon", "lat"]].assign(position="commune")

@@ -102,6 +102,26 @@ def _shown(field: Any, value: Any) -> str:
     return str(choices.get(value, choices.get(str(value), value)))
 
 
+def evaluation_rows(action: Action) -> list[dict[str, Any]]:
+    """Each indicator linked to an action, with its baseline and latest measure."""
+    rows = []
+    for link in action.links.select_related("indicator"):
+        baseline = link.indicator.baseline()
+        latest = link.indicator.latest()
+        rows.append(
+            {
+                "link": link,
+                "indicator": link.indicator,
+                "baseline": baseline,
+                "latest": latest,
+                "changed": baseline is not None
+                and latest is not None
+                and baseline.study_id != latest.study_id,
+            }
+        )
+    return rows
+
+
 def public_actions() -> QuerySet[Action]:
     """Published actions with what the open data needs."""
     return (
@@ -113,8 +133,6 @@ def public_actions() -> QuerySet[Action]:
 
 def action_record(action: Action, request: HttpRequest) -> dict[str, Any]:
     """One action as an open-data record (see the module docstring)."""
-    from maillage.web.views import evaluation_rows
-
     milestones = list(action.milestones.all())
     fundings = list(action.fundings.all())
     return {

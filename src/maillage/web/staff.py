@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from maillage.services.typology import FAMILIES
-from maillage.web.accountability import record_change
+from maillage.web.accountability import evaluation_rows, record_change
 from maillage.web.exports import csv_response, xlsx_response
 from maillage.web.forms import (
     ActionForm,
@@ -46,7 +46,7 @@ from maillage.web.models import (
 from maillage.web.results import survey_results
 from maillage.web.survey_import import import_survey_csv
 from maillage.web.templatetags.maillage_tags import euros, valeur
-from maillage.web.views import evaluation_rows, follow_up_context, latest_study
+from maillage.web.views import follow_up_context, latest_study
 
 
 def _perm(codename: str) -> Any:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from maillage.network.model import Method, StraightLineModel
 from maillage.outputs.french import method_label
 from maillage.services.typology import FAMILIES
+from maillage.web.accountability import evaluation_rows, financing_table
 from maillage.web.forms import ContributionForm, DirectoryForm, SurveyForm
 from maillage.web.models import (
     FAMILY_LABELS,
@@ -417,25 +418,6 @@ def contribute_thanks(request: HttpRequest) -> HttpResponse:
     return render(request, "web/merci.html", {"what": "contribution"})
 
 
-def evaluation_rows(action: Action) -> list[dict[str, Any]]:
-    rows = []
-    for link in action.links.select_related("indicator"):
-        baseline = link.indicator.baseline()
-        latest = link.indicator.latest()
-        rows.append(
-            {
-                "link": link,
-                "indicator": link.indicator,
-                "baseline": baseline,
-                "latest": latest,
-                "changed": baseline is not None
-                and latest is not None
-                and baseline.study_id != latest.study_id,
-            }
-        )
-    return rows
-
-
 @cache_control(max_age=60)
 def programme(request: HttpRequest) -> HttpResponse:
     """The public, read-only action programme."""
@@ -474,8 +456,6 @@ def programme_action(request: HttpRequest, pk: int) -> HttpResponse:
 def follow_up_context(action: Action) -> dict[str, Any]:
     """Progress, milestones, financing plan and history of an action (for its pages)."""
     from django.utils import timezone
-
-    from maillage.web.accountability import financing_table
 
     return {
         "milestones": list(action.milestones.all()),

@@ -10,12 +10,12 @@ import pytest
 
 from maillage._errors import InputFileError
 from maillage.network.model import StraightLineModel
-from maillage.services.catalogue import builtin_services
-from maillage.services.itinerant import (
+from maillage.planning.itinerant import (
     itinerant_access,
     itinerant_from_france_services,
     read_itinerant,
 )
+from maillage.services.catalogue import builtin_services
 from maillage.sources.france_services import MOBILE_FORMATS
 
 # Stops at real town halls of Haute Maurienne; the hours are invented for the test.
