@@ -37,6 +37,15 @@ else:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        # A file, not Django's default in-memory test database: the live server answers
+        # the browser's parallel requests (two maps at once) in threads, and an in-memory
+        # database would make them share one connection (rows of one query read by another).
+        settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(
+            Path(_data) / "tests.sqlite3"
+        )
 
 ROLES = {"admin": "Administrateur", "editeur": "Éditeur", "lecteur": "Lecteur"}
 PASSWORD = "Mot-de-passe-de-test-42"

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from openpyxl import load_workbook
@@ -391,3 +392,42 @@ def test_roles_created_after_migrate() -> None:
     assert "moderate_contribution" in editor and "manage_personal_data" not in editor
     assert "manage_personal_data" in admin and "add_user" in admin
     assert not [p for p in viewer if not p.startswith("view_")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_live_server_answers_parallel_map_requests(
+    live_server: Any, study_folder: Path, client_as: Any
+) -> None:
+    """Maps requested many at a time, as a browser loading the workshop's before/after maps
+    does, each get their whole layer (threads sharing one in-memory SQLite connection read
+    each other's rows: the workshop page failed that way once)."""
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.request import Request, urlopen
+
+    from django.conf import settings
+
+    from maillage.services.typology import FAMILIES
+
+    # The live server's threads share the test's connection when the database is in memory.
+    assert connection.vendor != "sqlite" or not connection.is_in_memory_db()
+    load_study(study_folder)
+    cookie = client_as("editeur").cookies[settings.SESSION_COOKIE_NAME].value
+    paths = [f"/carte/communes.geojson?famille={f}" for f in FAMILIES] + [
+        f"/equipe/atelier/communes.geojson?famille={f}&etat={s}"
+        for f in FAMILIES
+        for s in ("avant", "apres")
+    ]
+
+    def fetch(path: str) -> int:
+        request = Request(
+            live_server.url + path, headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"}
+        )
+        with urlopen(request, timeout=120) as answer:
+            return len(json.load(answer)["features"])
+
+    expected = Commune.objects.filter(in_territory=True).count()
+    with ThreadPoolExecutor(max_workers=len(paths)) as pool:
+        for _ in range(3):
+            cache.clear()  # every round reads the database again
+            assert list(pool.map(fetch, paths)) == [expected] * len(paths)
