@@ -3,7 +3,8 @@
 Without ``--url``, starts ``maillage web`` itself (waitress) on a free loopback port with a
 throwaway data folder (the first start computes the Maurienne diagnostic), once per
 database of ``--bases`` (``sqlite``, ``postgresql``: a throwaway PostgreSQL server started
-on loopback as ``tests/web/test_postgresql.py`` does), then stops it. Every user is a
+on loopback by :func:`maillage.web._postgres.throwaway_postgres`, as for
+``tests/web/test_postgresql.py``), then stops it. Every user is a
 thread with its own keep-alive connection and cookies; all start together (a barrier)
 and each requests the public pages in turn; one request in ``--ecriture-tous`` is a
 **write**: the survey or a contribution, sent like a browser (the form fetched first,
@@ -44,7 +45,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from _postgres import throwaway_postgres
+from maillage.web._postgres import throwaway_postgres
 
 PAGES = [
     "/",

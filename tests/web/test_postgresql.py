@@ -1,7 +1,8 @@
 """The web suite against a real PostgreSQL server, started for the test on loopback.
 
-A throwaway cluster (``initdb`` in a temporary folder, ``pg_ctl`` on a free port, listening
-on 127.0.0.1 only, trust authentication, no fsync) runs the rest of ``tests/web`` in a
+A throwaway cluster (:func:`maillage.web._postgres.throwaway_postgres`, shared with
+``benchmarks/charge_web.py``: ``initdb`` in a temporary folder, ``pg_ctl`` on a free port,
+listening on 127.0.0.1 only, trust authentication, no fsync) runs the rest of ``tests/web`` in a
 child pytest with ``DATABASE_URL`` pointing at it. Debian's ``postgresql`` package gives
 the binaries (``.ci/run`` installs it); without them the test is skipped and says why.
 As root, the server runs as the ``postgres`` user (PostgreSQL refuses root).
@@ -9,96 +10,30 @@ As root, the server runs as the ``postgres`` user (PostgreSQL refuses root).
 
 from __future__ import annotations
 
-import glob
 import os
-import pwd
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+
+from maillage.web._postgres import PostgresUnavailableError, throwaway_postgres
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent.parent
 
 
-def _pg_bin() -> Path | None:
-    found = shutil.which("initdb")
-    if found:
-        return Path(found).parent
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
-    return Path(candidates[0]).parent if candidates else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
-    """A running throwaway PostgreSQL server: its ``DATABASE_URL``."""
-    binaries = _pg_bin()
-    if binaries is None:
-        pytest.skip("PostgreSQL absent (initdb introuvable) : apt-get install postgresql")
-    prefix: list[str] = []
-    folder = Path(tempfile.mkdtemp(prefix="maillage-pg-"))
-    if os.geteuid() == 0:
+    """A running throwaway PostgreSQL server (:mod:`maillage.web._postgres`): its URL."""
+    with ExitStack() as stack:
         try:
-            account = pwd.getpwnam("postgres")
-        except KeyError:
-            shutil.rmtree(folder, ignore_errors=True)
-            pytest.skip("PostgreSQL refuse root et l'utilisateur postgres n'existe pas")
-        os.chown(folder, account.pw_uid, account.pw_gid)
-        prefix = ["runuser", "-u", "postgres", "--"]
-    data = folder / "data"
-    port = _free_port()
-
-    def run(*command: str) -> None:
-        subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=120)
-
-    run(
-        str(binaries / "initdb"),
-        "-D",
-        str(data),
-        "-U",
-        "maillage",
-        "-A",
-        "trust",
-        "-E",
-        "UTF8",
-        "--locale=C",
-        "--no-sync",
-    )
-    options = (
-        f"-p {port} -c listen_addresses=127.0.0.1 -k {folder} -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off"
-    )
-    try:
-        run(
-            str(binaries / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-l",
-            str(folder / "log"),
-            "-w",
-            "start",
-        )
-        yield f"postgres://maillage@127.0.0.1:{port}/maillage"
-    finally:
-        subprocess.run(
-            [*prefix, str(binaries / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-            capture_output=True,
-            timeout=60,
-        )
-        shutil.rmtree(folder, ignore_errors=True)
+            url = stack.enter_context(throwaway_postgres())
+        except PostgresUnavailableError as why:
+            pytest.skip(str(why))
+        yield url
 
 
 @pytest.mark.skipif(
