@@ -111,13 +111,13 @@ def _report_files(summary: dict[str, Any], study: Any, folder: Path) -> None:
         click.echo(f"Lignes rejetées des fichiers lus : {rejects}", err=True)
 
 
-def _write_results(result: Any, services: Any, sortie: Path) -> Path:
-    """The study folder with the diagnostic's tables and its exports."""
+def _write_results(result: Any, study: Any, sortie: Path) -> Path:
+    """The study folder with the diagnostic's tables (and its network) and its exports."""
     from maillage.outputs.exports import write_exports
     from maillage.outputs.study import write_study
 
-    folder = write_study(result, sortie)
-    write_exports(result, services, folder)
+    folder = write_study(result, sortie, network=study.network)
+    write_exports(result, study.services, folder)
     return folder
 
 
@@ -179,7 +179,7 @@ def diagnostic(
         options = france_options(options)
     study = load_study(**options, execution=Execution(partitions=partitions, scheduler=scheduler))
     result = study.diagnostic()
-    folder = _write_results(result, study.services, sortie)
+    folder = _write_results(result, study, sortie)
     summary = diagnostic_summary(result)
     _report_files(summary, study, folder)
     transit = run_transit(study, folder, transports=transports, jour=jour, depart=depart)
@@ -238,7 +238,7 @@ def rapport(
     study = load_study(**options, execution=Execution(partitions=False))
     result = study.diagnostic()
     services = study.services
-    folder = _write_results(result, services, sortie)
+    folder = _write_results(result, study, sortie)
     scenarios = [study.scenario(path, before=result) for path in scenario_files]
     sitings_done = [
         study.site(kind, within_minutes=minutes, new_sites=count)

@@ -323,6 +323,39 @@ class RoadGraph:
         >>> g.without_ways([0]).n_edges
         1
         """
+        keep_way, labels = self._open_ways(closed)
+        keep_edge = keep_way[self.edge_way]
+        graph = self._select_edges(keep_edge)
+        if "source_key" in self._cache:
+            closed_key = hashlib.sha256(json.dumps(labels).encode()).hexdigest()[:12]
+            graph._cache["source_key"] = f"{self._cache['source_key']}-sans-{closed_key}"
+        graph.report = replace(
+            self.report,
+            closed_ways=(*self.report.closed_ways, *labels),
+            edges_closed=self.report.edges_closed + int((~keep_edge).sum()),
+        )
+        return graph
+
+    def edges_of(self, closed: Sequence[str | int]) -> npt.NDArray[np.int64]:
+        """Edges of the given ways, matched as :meth:`without_ways` does (to close them in
+        place, e.g. in :class:`~maillage.network.incremental.IncrementalNearest`).
+
+        Raises
+        ------
+        MaillageError
+            If an item matches no way of the graph (the message suggests close names).
+
+        Examples
+        --------
+        >>> g = RoadGraph.from_edges([0, 1], [1, 0], [1.0, 1.0], lon=[0, 0.01], lat=[0, 0])
+        >>> g.edges_of([0]).tolist()
+        [0]
+        """
+        keep_way, _ = self._open_ways(closed)
+        return np.flatnonzero(~keep_way[self.edge_way]).astype(np.int64)
+
+    def _open_ways(self, closed: Sequence[str | int]) -> tuple[npt.NDArray[np.bool_], list[str]]:
+        """Ways left open once ``closed`` are closed, and the items as given."""
         keep_way = np.ones(self.way_id.size, dtype=bool)
         labels: list[str] = []
         names = self._normalized("way_name", drop_spaces=False)
@@ -337,17 +370,7 @@ class RoadGraph:
                 raise MaillageError(_no_match_message(text, self.way_name, self.way_ref))
             keep_way &= ~match
             labels.append(text)
-        keep_edge = keep_way[self.edge_way]
-        graph = self._select_edges(keep_edge)
-        if "source_key" in self._cache:
-            closed_key = hashlib.sha256(json.dumps(labels).encode()).hexdigest()[:12]
-            graph._cache["source_key"] = f"{self._cache['source_key']}-sans-{closed_key}"
-        graph.report = replace(
-            self.report,
-            closed_ways=(*self.report.closed_ways, *labels),
-            edges_closed=self.report.edges_closed + int((~keep_edge).sum()),
-        )
-        return graph
+        return keep_way, labels
 
     def _normalized(self, name: str, *, drop_spaces: bool) -> npt.NDArray[np.str_]:
         """The way table's names or refs for matching, normalised once per distinct

@@ -25,20 +25,41 @@ lengthens paths through the closed element; an opening only shortens paths from 
 :class:`IncrementalStraightLine` does the same for straight-line estimates (no road
 graph): a closure recomputes the origins that lost their nearest service, an opening
 compares every origin with the new site only.
+
+Both answer the :class:`IncrementalTimes` protocol for given origins (points), so that a
+caller (the web app's workshop) works the same whatever the study's travel-time model:
+:func:`incremental_times` builds the state of a
+:class:`~maillage.network.model.TravelTimeModel` — :class:`IncrementalRoad` (origins and
+services snapped to a road graph as :class:`~maillage.network.model.RoadModel` does) or
+:class:`IncrementalStraightLine` — and says whether it can close roads
+(:attr:`IncrementalTimes.closes_roads`: only a road graph can).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
+import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 
+from maillage._errors import MaillageError
 from maillage.network import _incremental_kernels as kernels
 from maillage.network.graph import RoadGraph
-from maillage.network.model import StraightLineModel
+from maillage.network.model import StraightLineModel, TravelTimeModel
+from maillage.network.snapping import DEFAULT_MAX_SNAP_M, OFFROAD_SPEED_KPH, snap_points
 from maillage.network.straight_line import _minutes as straight_line_minutes
+from maillage.network.straight_line import metric_xy
+
+#: Why a straight-line estimate cannot close a road (a pass): it has no roads.
+ROAD_CLOSURE_NEEDS_ROADS = (
+    "fermeture de col : nécessite une étude calculée sur le réseau routier. Correction : "
+    "relancez « maillage diagnostic --reseau EXTRAIT.osm.pbf --sortie DOSSIER » et chargez "
+    "ce dossier d'étude"
+)
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -65,6 +86,19 @@ class Change:
     def size(self) -> int:
         """Number of nodes searched."""
         return int(self.nodes.size)
+
+
+#: The arrays of :class:`IncrementalNearest` that change (copied by ``copy``).
+_NEAREST_STATE = (
+    "edge_open",
+    "service_node",
+    "service_minutes",
+    "service_open",
+    "_touched",
+    "_dist",
+    "_label",
+    "_parent",
+)
 
 
 class IncrementalNearest:
@@ -172,6 +206,14 @@ class IncrementalNearest:
         (the reference the incremental answers equal)."""
         dist, label, _ = self._full()
         return dist, label.astype(np.int64)
+
+    def copy(self) -> IncrementalNearest:
+        """An independent copy of the state; the graph and its arrays are shared (read only),
+        so a copy costs a few arrays of the nodes' size, not a search."""
+        twin = copy.copy(self)
+        for name in _NEAREST_STATE:
+            setattr(twin, name, getattr(self, name).copy())
+        return twin
 
     # --- changes ---------------------------------------------------------------------
     def _search(
@@ -301,6 +343,11 @@ class IncrementalStraightLine:
     model
         Detour coefficient and speed (:class:`maillage.network.model.StraightLineModel`,
         the diagnostic's defaults when ``None``).
+    crs
+        The CRS of the coordinates (said to callers, e.g. for :meth:`open_service`).
+
+    A straight-line estimate has no roads: :attr:`closes_roads` is ``False`` and
+    :meth:`close_roads` refuses (:data:`ROAD_CLOSURE_NEEDS_ROADS`).
 
     Examples
     --------
@@ -320,8 +367,11 @@ class IncrementalStraightLine:
         origins_xy: Sequence[Sequence[float]] | FloatArray,
         services_xy: Sequence[Sequence[float]] | FloatArray,
         model: StraightLineModel | None = None,
+        *,
+        crs: str = "EPSG:2154",
     ) -> None:
         self.model = model or StraightLineModel()
+        self.crs = crs
         self.origins = np.asarray(origins_xy, dtype=np.float64).reshape(-1, 2)
         self.services = np.asarray(services_xy, dtype=np.float64).reshape(-1, 2)
         self.service_open = np.ones(len(self.services), dtype=np.bool_)
@@ -381,3 +431,265 @@ class IncrementalStraightLine:
         self._dist[rows] = minutes[rows]
         self._label[rows] = service
         return Change(rows, before, self._dist[rows].copy())
+
+    #: A straight line has no roads to close.
+    closes_roads = False
+
+    def copy(self) -> IncrementalStraightLine:
+        """An independent copy of the state."""
+        twin = copy.copy(self)
+        for name in ("services", "service_open", "_dist", "_label"):
+            setattr(twin, name, getattr(self, name).copy())
+        return twin
+
+    def knows_road(self, road: str) -> bool:
+        """Always ``False``: no roads."""
+        return False
+
+    def close_roads(self, roads: Sequence[str]) -> Change:
+        """Refused: a straight-line estimate has no roads (:data:`ROAD_CLOSURE_NEEDS_ROADS`)."""
+        raise MaillageError(ROAD_CLOSURE_NEEDS_ROADS)
+
+    def open_roads(self, roads: Sequence[str]) -> Change:
+        """Refused, as :meth:`close_roads`."""
+        raise MaillageError(ROAD_CLOSURE_NEEDS_ROADS)
+
+
+class IncrementalRoad:
+    """Road time from given origins (points) to their nearest open service, kept exact
+    under closures, openings and road closures (:class:`IncrementalNearest` on the graph).
+
+    Origins and services are snapped as :class:`~maillage.network.model.RoadModel` does:
+    to the nearest node, the off-road leg counted at ``offroad_speed_kph``; a point
+    farther than ``max_snap_m`` from every road gets no time (an origin: ``inf``; a
+    service: it never serves), so the times equal ``RoadModel(graph).nearest`` on the same
+    points.
+
+    Parameters
+    ----------
+    graph
+        The road graph.
+    origins, services
+        Points in any declared CRS, in order (services are numbered in this order;
+        openings append).
+    max_snap_m, offroad_speed_kph
+        As :func:`~maillage.network.snapping.snap_points`.
+    crs
+        CRS of the coordinates given to :meth:`open_service`.
+
+    Examples
+    --------
+    A line of four nodes 1.1 km apart (1 minute per edge), services at both ends:
+
+    >>> from shapely.geometry import Point
+    >>> g = RoadGraph.from_edges([0, 1, 1, 2, 2, 3], [1, 0, 2, 1, 3, 2], [1.0] * 6,
+    ...                          lon=[0, 0.01, 0.02, 0.03], lat=[0, 0, 0, 0])
+    >>> points = lambda *lon: gpd.GeoDataFrame(geometry=[Point(x, 0) for x in lon], crs=4326)
+    >>> state = IncrementalRoad(g, points(0.01, 0.02), points(0.0, 0.03), crs="EPSG:4326")
+    >>> state.minutes.tolist(), state.nearest.tolist()
+    ([1.0, 1.0], [0, 1])
+    >>> _ = state.close_service(1)
+    >>> state.minutes.tolist(), state.nearest.tolist()
+    ([1.0, 2.0], [0, 0])
+    >>> _ = state.close_roads(["1"])  # OSM way 1: the edges 1 -> 0 and 0 -> 1
+    >>> state.minutes.tolist()
+    [inf, inf]
+    """
+
+    #: A road graph can close roads (a pass in winter).
+    closes_roads = True
+
+    def __init__(
+        self,
+        graph: RoadGraph,
+        origins: gpd.GeoDataFrame,
+        services: gpd.GeoDataFrame,
+        *,
+        max_snap_m: float = DEFAULT_MAX_SNAP_M,
+        offroad_speed_kph: float = OFFROAD_SPEED_KPH,
+        crs: str = "EPSG:2154",
+    ) -> None:
+        self.graph = graph
+        self.crs = crs
+        self.max_snap_m = max_snap_m
+        self.offroad_speed_kph = offroad_speed_kph
+        self._origin_node, self._origin_offroad = self._snap(origins)
+        service_node, service_offroad = self._snap(services)
+        self.network = IncrementalNearest(graph, service_node, service_offroad)
+
+    def _snap(self, points: gpd.GeoDataFrame) -> tuple[IntArray, FloatArray]:
+        """Node and off-road minutes of each point (``inf`` minutes when too far)."""
+        rows = gpd.GeoDataFrame({"row": np.arange(len(points))}, geometry=points.geometry.values)
+        snapped = snap_points(
+            self.graph,
+            rows,
+            id_column="row",
+            max_snap_m=self.max_snap_m,
+            offroad_speed_kph=self.offroad_speed_kph,
+        )
+        offroad = np.where(snapped.too_far, np.inf, snapped.snap_minutes.to_numpy())
+        return snapped.node.to_numpy(dtype=np.int64), offroad.astype(np.float64)
+
+    def _at_origins(self, dist: FloatArray, label: IntArray) -> tuple[FloatArray, IntArray]:
+        minutes = dist[self._origin_node] + self._origin_offroad
+        return minutes, np.where(np.isfinite(minutes), label[self._origin_node], -1)
+
+    @property
+    def minutes(self) -> FloatArray:
+        """Time from every origin to its nearest open service (``inf`` if none reachable)."""
+        return self._at_origins(self.network._dist, self.network.nearest)[0]
+
+    @property
+    def nearest(self) -> IntArray:
+        """Number of every origin's nearest open service (-1 if none reachable)."""
+        return self._at_origins(self.network._dist, self.network.nearest)[1]
+
+    def recompute(self) -> tuple[FloatArray, IntArray]:
+        """From scratch, for the current state (the reference)."""
+        return self._at_origins(*self.network.recompute())
+
+    def copy(self) -> IncrementalRoad:
+        """An independent copy (the graph shared, see :meth:`IncrementalNearest.copy`)."""
+        twin = copy.copy(self)
+        twin.network = self.network.copy()
+        return twin
+
+    def close_service(self, service: int) -> Change:
+        """Close a service (nodes re-searched: its catchment)."""
+        return self.network.close_service(service)
+
+    def reopen_service(self, service: int) -> Change:
+        """Reopen a closed service (searched outward from it)."""
+        return self.network.reopen_service(service)
+
+    def open_service(self, x: float, y: float) -> tuple[int, Change]:
+        """Open a new service at ``(x, y)`` (in :attr:`crs`), snapped to the roads."""
+        from shapely.geometry import Point
+
+        node, offroad = self._snap(gpd.GeoDataFrame(geometry=[Point(x, y)], crs=self.crs))
+        return self.network.open_service(int(node[0]), float(offroad[0]))
+
+    def knows_road(self, road: str) -> bool:
+        """Whether ``road`` (name, ref or OSM id) matches ways of the graph."""
+        try:
+            self.graph.edges_of([road])
+        except MaillageError:
+            return False
+        return True
+
+    def close_roads(self, roads: Sequence[str]) -> Change:
+        """Close the ways named (name, ref or OSM id, as :meth:`RoadGraph.without_ways`)."""
+        return self.network.close_edges(self.graph.edges_of(list(roads)))
+
+    def open_roads(self, roads: Sequence[str]) -> Change:
+        """Reopen the ways named."""
+        return self.network.open_edges(self.graph.edges_of(list(roads)))
+
+
+class IncrementalTimes(Protocol):
+    """Nearest-service times of fixed origins, kept exact as services and roads change
+    (:class:`IncrementalRoad`, :class:`IncrementalStraightLine`)."""
+
+    #: Whether :meth:`close_roads` can close roads (only on a road graph).
+    closes_roads: bool
+    #: CRS of the coordinates given to :meth:`open_service`.
+    crs: str
+
+    @property
+    def minutes(self) -> FloatArray:
+        """Time from every origin to its nearest open service (``inf`` if none)."""
+        ...
+
+    @property
+    def nearest(self) -> IntArray:
+        """Number of every origin's nearest open service (-1 if none)."""
+        ...
+
+    def recompute(self) -> tuple[FloatArray, IntArray]:
+        """Times and nearest services from scratch (the reference)."""
+        ...
+
+    def copy(self) -> IncrementalTimes:
+        """An independent copy of the state."""
+        ...
+
+    def close_service(self, service: int) -> Change:
+        """Close a service."""
+        ...
+
+    def reopen_service(self, service: int) -> Change:
+        """Reopen a closed service."""
+        ...
+
+    def open_service(self, x: float, y: float) -> tuple[int, Change]:
+        """Open a new service at ``(x, y)`` in :attr:`crs`: its number and what changed."""
+        ...
+
+    def knows_road(self, road: str) -> bool:
+        """Whether :meth:`close_roads` can close ``road``."""
+        ...
+
+    def close_roads(self, roads: Sequence[str]) -> Change:
+        """Close roads (a pass) by name, ref or OSM id."""
+        ...
+
+    def open_roads(self, roads: Sequence[str]) -> Change:
+        """Reopen roads."""
+        ...
+
+
+@runtime_checkable
+class SupportsIncremental(Protocol):
+    """A travel-time model that can answer changes incrementally."""
+
+    def incremental(
+        self, origins: gpd.GeoDataFrame, services: gpd.GeoDataFrame
+    ) -> IncrementalTimes:
+        """The incremental state of these origins and services."""
+        ...
+
+
+def incremental_times(
+    model: TravelTimeModel, origins: gpd.GeoDataFrame, services: gpd.GeoDataFrame
+) -> IncrementalTimes:
+    """The incremental state of a model's nearest-service times.
+
+    Parameters
+    ----------
+    model
+        A :class:`~maillage.network.model.RoadModel` (times on its graph, roads can be
+        closed) or a :class:`~maillage.network.model.StraightLineModel` (its detour and
+        speed, in the metric CRS it computes in: Lambert-93 in France).
+    origins, services
+        Points in any declared CRS; services numbered in their order.
+
+    Raises
+    ------
+    MaillageError
+        For a model that cannot answer incrementally (public transport).
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> points = lambda *lon: gpd.GeoDataFrame(geometry=[Point(x, 45.27) for x in lon],
+    ...                                        crs=4326)
+    >>> state = incremental_times(StraightLineModel(), points(6.35), points(6.45, 6.6))
+    >>> round(float(state.minutes[0]), 1), state.closes_roads, state.crs
+    (14.6, False, 'EPSG:2154')
+    """
+    if not isinstance(model, SupportsIncremental):
+        raise MaillageError(
+            f"les temps « {model.method.value} » ne se recalculent pas changement par "
+            "changement. Correction : utilisez une étude calculée par la route ou à vol d'oiseau"
+        )
+    return model.incremental(origins, services)
+
+
+def straight_line_state(
+    model: StraightLineModel, origins: gpd.GeoDataFrame, services: gpd.GeoDataFrame
+) -> IncrementalStraightLine:
+    """:class:`IncrementalStraightLine` of points, in the metric CRS the straight-line
+    estimate computes in (:func:`~maillage.network.straight_line.nearest_services_straight_line`:
+    Lambert-93 in France, the UTM zone elsewhere)."""
+    origin_xy, service_xy, crs = metric_xy(origins, services)
+    return IncrementalStraightLine(origin_xy, service_xy, model, crs=crs)

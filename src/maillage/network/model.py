@@ -25,7 +25,8 @@ import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from os import PathLike
-from typing import Protocol, runtime_checkable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import geopandas as gpd
 import numpy as np
@@ -42,11 +43,15 @@ from maillage.network.straight_line import (
     travel_time_matrix_straight_line,
 )
 
+if TYPE_CHECKING:
+    from maillage.network.incremental import IncrementalRoad, IncrementalStraightLine
+
 __all__ = [
     "UNPLACED_REASONS",
     "WINTER_CLOSURES",
     "Method",
     "NetworkPair",
+    "NetworkSource",
     "RoadModel",
     "StraightLineModel",
     "TravelTimeModel",
@@ -254,6 +259,19 @@ class RoadModel:
             self.graph.without_ways(closed), self.max_snap_m, self.offroad_speed_kph, self.n_jobs
         )
 
+    def incremental(self, origins: gpd.GeoDataFrame, services: gpd.GeoDataFrame) -> IncrementalRoad:
+        """Nearest-service times of these points kept exact change by change, roads
+        closable (:class:`~maillage.network.incremental.IncrementalRoad`)."""
+        from maillage.network.incremental import IncrementalRoad
+
+        return IncrementalRoad(
+            self.graph,
+            origins,
+            services,
+            max_snap_m=self.max_snap_m,
+            offroad_speed_kph=self.offroad_speed_kph,
+        )
+
 
 @dataclass(frozen=True)
 class StraightLineModel:
@@ -343,6 +361,40 @@ class StraightLineModel:
         """
         return distance_m * self.detour_coefficient * 60.0 / (self.speed_kph * 1000.0)
 
+    def incremental(
+        self, origins: gpd.GeoDataFrame, services: gpd.GeoDataFrame
+    ) -> IncrementalStraightLine:
+        """Nearest-service times of these points kept exact change by change
+        (:class:`~maillage.network.incremental.IncrementalStraightLine`; no roads to close)."""
+        from maillage.network.incremental import straight_line_state
+
+        return straight_line_state(self, origins, services)
+
+
+@dataclass(frozen=True)
+class NetworkSource:
+    """Where a study's road models come from, so that they can be built again (the web
+    app's workshop): the OpenStreetMap extract and the roads closed in winter.
+
+    Examples
+    --------
+    >>> source = NetworkSource("/data/rhone-alpes.osm.pbf", ("Col du Galibier",))
+    >>> NetworkSource.from_dict(source.to_dict()) == source
+    True
+    """
+
+    extract: str
+    winter_closures: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (``etude.json``'s ``network``)."""
+        return {"extract": self.extract, "winter_closures": list(self.winter_closures)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NetworkSource:
+        """From :meth:`to_dict`."""
+        return cls(str(data["extract"]), tuple(str(v) for v in data.get("winter_closures", ())))
+
 
 @dataclass(frozen=True, eq=False)
 class NetworkPair:
@@ -355,6 +407,9 @@ class NetworkPair:
     winter
         The winter model (e.g. the road graph with the passes closed); ``None``: the
         summer model serves in winter too (:attr:`winter_or_summer`).
+    source
+        The extract and winter closures the models were built from (:meth:`from_pbf`),
+        ``None`` for models built otherwise.
 
     Examples
     --------
@@ -365,6 +420,7 @@ class NetworkPair:
 
     summer: TravelTimeModel
     winter: TravelTimeModel | None = None
+    source: NetworkSource | None = None
 
     @property
     def method(self) -> Method:
@@ -415,7 +471,9 @@ class NetworkPair:
             closed = [name for name in WINTER_CLOSURES if _has_way(graph, name)]
         else:
             closed = list(winter_closures)
-        return cls.road(graph, graph.without_ways(closed) if closed else None)
+        pair = cls.road(graph, graph.without_ways(closed) if closed else None)
+        source = NetworkSource(str(Path(path).resolve()), tuple(closed))
+        return cls(pair.summer, pair.winter, source)
 
 
 def _has_way(graph: RoadGraph, name: str) -> bool:

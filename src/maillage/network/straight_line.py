@@ -55,9 +55,11 @@ STRAIGHT_LINE_SPEED_KPH = 45.0
 METHOD = "vol d'oiseau"
 
 
-def _xy(
-    origins: gpd.GeoDataFrame, services: gpd.GeoDataFrame, *, warn: bool = True
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+def metric_xy(
+    origins: gpd.GeoDataFrame, services: gpd.GeoDataFrame
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], str]:
+    """Coordinates of origins and services in the metric CRS of the estimate, and that CRS
+    (Lambert-93 in metropolitan France, else the local UTM zone: ``_crs.metric_crs``)."""
     lonlat = pd.concat(
         [origins.geometry.to_crs(4326), services.geometry.to_crs(4326)], ignore_index=True
     )
@@ -66,10 +68,17 @@ def _xy(
     crs = metric_crs(west, south, east, north)
     projected = lonlat.to_crs(crs)
     xy = np.column_stack([projected.x.to_numpy(), projected.y.to_numpy()])
+    return xy[: len(origins)], xy[len(origins) :], crs
+
+
+def _xy(
+    origins: gpd.GeoDataFrame, services: gpd.GeoDataFrame, *, warn: bool = True
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    origin_xy, service_xy, _ = metric_xy(origins, services)
     if warn:
-        _warn_missing(origins, xy[: len(origins)], "origine")
-        _warn_missing(services, xy[len(origins) :], "service")
-    return xy[: len(origins)], xy[len(origins) :]
+        _warn_missing(origins, origin_xy, "origine")
+        _warn_missing(services, service_xy, "service")
+    return origin_xy, service_xy
 
 
 def _warn_missing(points: gpd.GeoDataFrame, xy: npt.NDArray[np.float64], what: str) -> None:

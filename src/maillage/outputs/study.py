@@ -27,7 +27,7 @@ import pandas as pd
 from maillage._errors import MaillageError
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.indicators.settings import DiagnosticSettings
-from maillage.network.model import Method
+from maillage.network.model import Method, NetworkPair, NetworkSource
 from maillage.notes import Note
 from maillage.outputs.french import export_table, method_label, notes_text
 from maillage.services.typology import FAMILIES, load_typology
@@ -131,8 +131,15 @@ def _comparison_summary(diagnostic: Diagnostic) -> dict[str, Any]:
     return result
 
 
-def write_study(diagnostic: Diagnostic, folder: str | PathLike[str]) -> Path:
+def write_study(
+    diagnostic: Diagnostic, folder: str | PathLike[str], *, network: NetworkPair | None = None
+) -> Path:
     """Write every table to ``folder`` (created if needed) and return its path.
+
+    ``network``: the study's travel-time models; when built from an OpenStreetMap extract
+    (:attr:`NetworkPair.source <maillage.network.model.NetworkPair.source>`), the extract
+    and the winter closures are written too, so that :func:`read_network` builds the same
+    models again (the web app's workshop).
 
     Examples
     --------
@@ -177,6 +184,7 @@ def write_study(diagnostic: Diagnostic, folder: str | PathLike[str]) -> Path:
         if np.isnan(diagnostic.bassin_agreement)
         else float(diagnostic.bassin_agreement),
         "notes": [note.to_dict() for note in diagnostic.notes],
+        "network": None if network is None or network.source is None else network.source.to_dict(),
     }
     (folder / "etude.json").write_text(
         json.dumps(facts, ensure_ascii=False, indent=2), encoding="utf-8"
@@ -241,6 +249,43 @@ def read_study(folder: str | PathLike[str]) -> Diagnostic:
         notes=[Note.from_dict(note) for note in facts["notes"]],
         cells=gpd.read_parquet(cells) if cells.is_file() else None,
     )
+
+
+def read_network(folder: str | PathLike[str]) -> NetworkPair:
+    """The travel-time models a study folder was computed with (:func:`write_study`).
+
+    A straight-line study gives :meth:`NetworkPair.straight_line
+    <maillage.network.model.NetworkPair.straight_line>`; a road study, its extract's graph
+    (``build_graph``'s cache) and its winter closures.
+
+    Raises
+    ------
+    MaillageError
+        A road study whose folder does not say its extract (written by an older maillage),
+        or whose extract is no longer there.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "etude.json").write_text(json.dumps({"method": "straight_line"}))
+    >>> read_network(folder).method.value
+    'straight_line'
+    """
+    folder = Path(folder)
+    facts = json.loads((folder / "etude.json").read_text(encoding="utf-8"))
+    method = Method(facts["method"])
+    if method is Method.STRAIGHT_LINE:
+        return NetworkPair.straight_line()
+    source = facts.get("network")
+    if method is not Method.ROAD or source is None:
+        raise MaillageError(
+            f"réseau de l'étude {folder} inconnu : son dossier ne dit pas sur quel extrait "
+            "OpenStreetMap ses temps ont été calculés. Correction : relancez « maillage "
+            f"diagnostic --reseau EXTRAIT.osm.pbf --sortie {folder} »"
+        )
+    network = NetworkSource.from_dict(source)
+    return NetworkPair.from_pbf(network.extract, winter_closures=network.winter_closures)
 
 
 def _communes_layer(diagnostic: Diagnostic) -> gpd.GeoDataFrame:

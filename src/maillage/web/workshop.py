@@ -1,16 +1,16 @@
 """The workshop page: in a meeting, staff and élus close or open a service, move a
-France Services, and see at once the before/after (population beyond each threshold,
-communes that change class, maps); a variant is saved as a scenario, attached to an
-action.
+France Services, close a pass, and see at once the before/after (population beyond each
+threshold, communes that change class, maps); a variant is saved as a scenario, attached
+to an action.
 
 The variant lives in the session as a list of operations (``fermer``, ``rouvrir``,
-``ouvrir``); each request replays them on
-:class:`maillage.network.incremental.IncrementalStraightLine`, one change at a time, each
-answered incrementally (a closure re-searches only the communes that had the closed
-service as nearest; an opening compares every commune with the new site only). Times
-are straight-line estimates from each commune's point to the services of the directory
-(territory and ring), the method of the built-in diagnostic; closing a pass needs the
-road network, which the web app does not hold (the page says so).
+``ouvrir``, ``fermer_route``, ``rouvrir_route``); each request copies the family's
+initial state and replays them, one change at a time, each answered incrementally (a
+closure re-searches only what the closed service or road served; an opening searches
+outward from the new site up to the current times). The times are those of the loaded
+study's own travel-time model (:mod:`maillage.web.study_model`, built once per process):
+its road graph when the study was computed by road (a pass can then be closed), its
+straight-line estimate otherwise (closing a pass is then shown disabled, and says why).
 """
 
 from __future__ import annotations
@@ -26,14 +26,20 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 
-from maillage.network.incremental import Change, IncrementalStraightLine
+from maillage._errors import MaillageError
+from maillage.network.incremental import ROAD_CLOSURE_NEEDS_ROADS, Change
+from maillage.network.model import Method
+from maillage.outputs.french import method_label
 from maillage.services.typology import FAMILIES
 from maillage.web.models import FAMILY_LABELS, Action, Commune, Service, WorkshopScenario
+from maillage.web.study_model import StudyModel, study_model
 from maillage.web.views import TIME_CLASSES, latest_study
 
 SESSION_KEY = "maillage_atelier"
 #: BPE type of France Services (the sites that can be moved).
 FRANCE_SERVICES = "A128"
+#: What the size of a change counts, per method (said on the page).
+SEARCHED = {Method.ROAD: "nœuds du réseau routier", Method.STRAIGHT_LINE: "communes"}
 
 
 def time_class(minutes: float) -> int:
@@ -68,6 +74,7 @@ class Variant:
     nearest_after: np.ndarray
     closed: set[int]
     opened: list[dict[str, Any]]
+    closed_roads: list[str]
     last_change_ms: float
     last_change_size: int
 
@@ -83,49 +90,70 @@ def _save_operations(request: HttpRequest, family: str, operations: list[dict[st
     request.session[SESSION_KEY] = stored
 
 
-def build_variant(family: str, operations: list[dict[str, Any]]) -> Variant:
-    """Replay the operations, each answered incrementally; the last one is timed."""
-    communes = list(
-        Commune.objects.filter(in_territory=True)
-        .order_by("name")
-        .values("code", "name", "population", "x_m", "y_m", "lon", "lat", "epci_name")
-    )
-    services = list(
-        Service.objects.filter(family=family)
-        .order_by("pk")
-        .values("pk", "name", "type", "type_label", "commune__name", "x_m", "y_m")
-    )
-    origins = np.array([[c["x_m"], c["y_m"]] for c in communes], dtype=np.float64)
-    points = np.array([[s["x_m"], s["y_m"]] for s in services], dtype=np.float64).reshape(-1, 2)
-    state = IncrementalStraightLine(origins, points)
-    before = state.minutes
-    index_of = {s["pk"]: i for i, s in enumerate(services)}
+def _services(service_ids: list[str]) -> list[dict[str, Any]]:
+    """The directory's rows of the state's services, in the state's numbering."""
+    rows = {
+        row["service_id"]: row
+        for row in Service.objects.filter(service_id__in=service_ids).values(
+            "pk", "service_id", "name", "type", "type_label", "commune__name"
+        )
+    }
+    return [
+        rows.get(sid) or {"pk": None, "service_id": sid, "name": sid, "type": "", "type_label": ""}
+        for sid in service_ids
+    ]
+
+
+def build_variant(model: StudyModel, family: str, operations: list[dict[str, Any]]) -> Variant:
+    """Replay the operations on a copy of the family's initial state, each answered
+    incrementally; the last one is timed."""
+    base = model.base(family)
+    state = base.state.copy()
+    services = _services(base.service_ids)
+    index_of = {s["pk"]: i for i, s in enumerate(services) if s["pk"] is not None}
+    origin_of = {code: i for i, code in enumerate(model.origins["origin_id"].astype(str))}
     closed: set[int] = set()
     opened: list[dict[str, Any]] = []
+    roads: list[str] = []
     elapsed, size = 0.0, 0
     for operation in operations:
         start = time.perf_counter()
         change: Change | None = None
-        if operation["op"] == "fermer" and operation["service"] in index_of:
-            change = state.close_service(index_of[operation["service"]])
-            closed.add(operation["service"])
-        elif operation["op"] == "rouvrir" and operation["service"] in index_of:
-            change = state.reopen_service(index_of[operation["service"]])
-            closed.discard(operation["service"])
-        elif operation["op"] == "ouvrir":
-            _, change = state.open_service(float(operation["x_m"]), float(operation["y_m"]))
+        what, service = operation.get("op"), int(operation.get("service") or 0)
+        if what == "fermer" and service in index_of:
+            change = state.close_service(index_of[service])
+            closed.add(service)
+        elif what == "rouvrir" and service in index_of:
+            change = state.reopen_service(index_of[service])
+            closed.discard(service)
+        elif what == "ouvrir" and operation.get("code") in origin_of:
+            x, y = base.origin_xy[origin_of[operation["code"]]]
+            _, change = state.open_service(float(x), float(y))
             opened.append(operation)
+        elif what == "fermer_route" and state.closes_roads:
+            change = state.close_roads([operation["route"]])
+            roads.append(operation["route"])
+        elif what == "rouvrir_route" and state.closes_roads:
+            change = state.open_roads([operation["route"]])
+            roads = [road for road in roads if road != operation["route"]]
         elapsed = (time.perf_counter() - start) * 1000.0
         size = change.size if change is not None else 0
+    communes = model.origins.drop(columns="geometry").assign(
+        code=model.origins["origin_id"].astype(str),
+        lon=model.origins.geometry.to_crs(4326).x,
+        lat=model.origins.geometry.to_crs(4326).y,
+        population=model.population(),
+    )
     return Variant(
         family,
-        communes,
+        communes[["code", "name", "population", "lon", "lat"]].to_dict("records"),
         services,
-        before,
+        base.state.minutes,
         state.minutes,
         state.nearest,
         closed,
         opened,
+        roads,
         elapsed,
         size,
     )
@@ -166,9 +194,7 @@ def compare(variant: Variant, thresholds: list[float]) -> dict[str, Any]:
 class OpenForm(forms.Form):
     """Open a service at a commune's point (or move a France Services there)."""
 
-    commune = forms.ModelChoiceField(
-        queryset=Commune.objects.none(), label="Commune", empty_label="— Choisissez —"
-    )
+    commune = forms.ChoiceField(label="Commune", choices=[])
     name = forms.CharField(label="Nom du nouveau service", max_length=100, required=False)
     moved = forms.TypedChoiceField(
         label="Déplacer une France Services existante (facultatif)",
@@ -178,13 +204,24 @@ class OpenForm(forms.Form):
         choices=[],
     )
 
-    def __init__(self, *args: Any, moveable: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        communes: list[tuple[str, str]],
+        moveable: list[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["commune"].queryset = Commune.objects.filter(  # type: ignore[attr-defined]
-            in_territory=True
-        ).order_by("name")
-        self.fields["commune"].label_from_instance = lambda c: c.name  # type: ignore[attr-defined]
+        self.fields["commune"].choices = [("", "— Choisissez —"), *communes]  # type: ignore[attr-defined]
         self.fields["moved"].choices = [("", "— Non, un nouveau service —"), *moveable]  # type: ignore[attr-defined]
+
+
+class RoadForm(forms.Form):
+    """Close a pass (or any road: name, ref or OpenStreetMap id)."""
+
+    route = forms.CharField(
+        label="Col ou route à fermer (nom, numéro ou identifiant OpenStreetMap)", max_length=200
+    )
 
 
 class SaveForm(forms.Form):
@@ -216,39 +253,75 @@ def _thresholds() -> list[float]:
     ]
 
 
+def _model(request: HttpRequest) -> StudyModel | None:
+    """The loaded study's model; ``None`` (and a French message) when it cannot be built."""
+    study = latest_study()
+    if study is None:
+        messages.error(request, "Aucune étude chargée : chargez un dossier d'étude d'abord.")
+        return None
+    try:
+        return study_model(study)
+    except MaillageError as error:
+        messages.error(request, str(error))
+        return None
+
+
+def _moveable(variant: Variant) -> list[tuple[int, str]]:
+    return [
+        (s["pk"], f"{s['name']} ({s['commune__name']})")
+        for s in variant.services
+        if s["type"] == FRANCE_SERVICES and s["pk"] is not None and s["pk"] not in variant.closed
+    ]
+
+
+def _communes(model: StudyModel) -> list[tuple[str, str]]:
+    pairs = zip(
+        model.origins["origin_id"].astype(str), model.origins["name"].astype(str), strict=True
+    )
+    return sorted(pairs, key=lambda pair: pair[1])
+
+
 @login_required
 @permission_required("maillage_web.view_workshopscenario", raise_exception=True)
 def workshop(request: HttpRequest) -> HttpResponseBase:
     """The workshop page (GET) and its operations (POST ``quoi``)."""
     family = _family(request)
     operations = _operations(request, family)
+    model = _model(request)
+    if model is None:
+        return render(request, "web/equipe/atelier.html", {"family": family, "model": None})
     if request.method == "POST":
-        return _post(request, family, operations)
-    variant = build_variant(family, operations)
-    moveable = [
-        (s["pk"], f"{s['name']} ({s['commune__name']})")
-        for s in variant.services
-        if s["type"] == FRANCE_SERVICES and s["pk"] not in variant.closed
-    ]
+        return _post(request, model, family, operations)
+    variant = build_variant(model, family, operations)
     nearest_count = np.bincount(
         variant.nearest_after[variant.nearest_after >= 0], minlength=len(variant.services)
     )
     services = [
         {**s, "closed": s["pk"] in variant.closed, "communes": int(nearest_count[i])}
         for i, s in enumerate(variant.services)
+        if s["pk"] is not None
     ]
     services.sort(key=lambda s: (-s["communes"], s["name"]))
+    closes_roads = model.base(family).state.closes_roads
     return render(
         request,
         "web/equipe/atelier.html",
         {
+            "model": model,
+            "method": method_label(model.method),
+            "straight_line": model.method is Method.STRAIGHT_LINE,
+            "searched": SEARCHED.get(model.method, "points"),
             "family": family,
             "family_label": FAMILY_LABELS[family],
             "family_choices": [(f, FAMILY_LABELS[f]) for f in FAMILIES],
             "variant": variant,
             "comparison": compare(variant, _thresholds()),
             "services": services,
-            "open_form": OpenForm(moveable=moveable),
+            "open_form": OpenForm(communes=_communes(model), moveable=_moveable(variant)),
+            "closes_roads": closes_roads,
+            "road_form": RoadForm(),
+            "passes": model.passes(family) if closes_roads else [],
+            "road_closure_refused": ROAD_CLOSURE_NEEDS_ROADS.split(". Correction")[0],
             "save_form": SaveForm(),
             "operations": operations,
             "scenarios": WorkshopScenario.objects.filter(family=family).select_related("action")[
@@ -259,39 +332,55 @@ def workshop(request: HttpRequest) -> HttpResponseBase:
     )
 
 
-def _post(request: HttpRequest, family: str, operations: list[dict[str, Any]]) -> HttpResponseBase:
+def _post(
+    request: HttpRequest, model: StudyModel, family: str, operations: list[dict[str, Any]]
+) -> HttpResponseBase:
     what = str(request.POST.get("quoi", ""))
     target = redirect(f"{request.path}?famille={family}")
+    base = model.base(family)
     if what in {"fermer", "rouvrir"}:
-        service = int(request.POST.get("service", 0))
-        if Service.objects.filter(pk=service, family=family).exists():
+        service = int(request.POST.get("service", 0) or 0)
+        if Service.objects.filter(pk=service, service_id__in=base.service_ids).exists():
             operations.append({"op": what, "service": service})
     elif what == "ouvrir":
-        moveable = [
-            (pk, name)
-            for pk, name in Service.objects.filter(family=family, type=FRANCE_SERVICES).values_list(
-                "pk", "name"
-            )
-        ]
-        form = OpenForm(request.POST, moveable=moveable)
+        moveable = list(
+            Service.objects.filter(
+                service_id__in=base.service_ids, type=FRANCE_SERVICES
+            ).values_list("pk", "name")
+        )
+        form = OpenForm(request.POST, communes=_communes(model), moveable=moveable)
         if not form.is_valid():
             messages.error(request, "Choisissez une commune pour le nouveau service.")
             return target
-        commune = form.cleaned_data["commune"]
+        code = form.cleaned_data["commune"]
         moved = form.cleaned_data.get("moved")
         if moved:
             operations.append({"op": "fermer", "service": moved})
         operations.append(
             {
                 "op": "ouvrir",
-                "x_m": commune.x_m,
-                "y_m": commune.y_m,
-                "commune": commune.name,
+                "code": code,
+                "commune": dict(_communes(model))[code],
                 "name": form.cleaned_data.get("name")
                 or ("France Services déplacée" if moved else "Nouveau service"),
                 "moved": moved,
             }
         )
+    elif what in {"fermer_route", "rouvrir_route"}:
+        if not base.state.closes_roads:
+            messages.error(request, ROAD_CLOSURE_NEEDS_ROADS)
+            return target
+        form = RoadForm(request.POST)
+        road = form.cleaned_data["route"].strip() if form.is_valid() else ""
+        if not road or not base.state.knows_road(road):
+            messages.error(
+                request,
+                f"Route « {road} » introuvable dans le réseau de l'étude. Correction : "
+                "choisissez un col de la liste, ou donnez le nom, le numéro (D 902) ou "
+                "l'identifiant OpenStreetMap d'une route.",
+            )
+            return target
+        operations.append({"op": what, "route": road})
     elif what == "annuler" and operations:
         last = operations.pop()
         if last.get("moved") and operations and operations[-1].get("service") == last["moved"]:
@@ -303,7 +392,7 @@ def _post(request: HttpRequest, family: str, operations: list[dict[str, Any]]) -
             return render(request, "web/403.html", status=403)
         form = SaveForm(request.POST)
         if form.is_valid() and operations:
-            variant = build_variant(family, operations)
+            variant = build_variant(model, family, operations)
             scenario = WorkshopScenario.objects.create(
                 name=form.cleaned_data["scenario_name"],
                 family=family,
@@ -325,9 +414,13 @@ def _post(request: HttpRequest, family: str, operations: list[dict[str, Any]]) -
 def workshop_geojson(request: HttpRequest) -> JsonResponse:
     """Communes with their time before or after the variant (``?etat=avant|apres``)."""
     family = _family(request)
-    variant = build_variant(family, _operations(request, family))
+    model = _model(request)
+    if model is None:
+        return JsonResponse({"type": "FeatureCollection", "features": []})
+    variant = build_variant(model, family, _operations(request, family))
     times = variant.before if request.GET.get("etat") == "avant" else variant.after
-    outlines = dict(Commune.objects.filter(in_territory=True).values_list("code", "outline"))
+    codes = [commune["code"] for commune in variant.communes]
+    outlines = dict(Commune.objects.filter(code__in=codes).values_list("code", "outline"))
     features = []
     for i, commune in enumerate(variant.communes):
         minutes = float(times[i])
@@ -347,7 +440,7 @@ def workshop_geojson(request: HttpRequest) -> JsonResponse:
         {
             "type": "FeatureCollection",
             "famille": FAMILY_LABELS[family],
-            "methode": "vol d'oiseau",
+            "methode": method_label(model.method),
             "features": features,
         }
     )
