@@ -88,3 +88,35 @@ def test_models_implement_the_protocol_and_the_pair_switches_them(small) -> None
     fast = faster.nearest.set_index(["origin_id", "type", "season"])["minutes"]
     # Twice the speed, half the time: the model is the only thing that changed.
     pd.testing.assert_series_equal(fast.sort_index() * 2, slow.sort_index(), rtol=1e-12)
+
+
+def test_a_road_study_folder_records_its_network(small, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The extract and winter closures written, and the same road model read back (the
+    web app's workshop rebuilds it); the built-in study is straight-line, so its diagnostic
+    is relabelled road here, with the Malta extract as its network (an edge case)."""
+    import dataclasses
+    from pathlib import Path
+
+    from maillage.network.model import Method, NetworkPair, RoadModel
+    from maillage.outputs.study import read_network
+
+    _, diagnostic = small
+    assert read_network(write_study(diagnostic, tmp_path / "ligne")).method is Method.STRAIGHT_LINE
+    malta = Path(__file__).parent / "data" / "osm" / "malta-2018-08-29.osm.pbf"
+    network = NetworkPair.from_pbf(malta, winter_closures=["Triq il-Kbira"])
+    road = dataclasses.replace(diagnostic, method=Method.ROAD)
+    folder = write_study(road, tmp_path / "route", network=network)
+    facts = json.loads((folder / "etude.json").read_text(encoding="utf-8"))
+    assert facts["network"] == {
+        "extract": str(malta.resolve()),
+        "winter_closures": ["Triq il-Kbira"],
+    }
+    back = read_network(folder)
+    assert isinstance(back.summer, RoadModel) and isinstance(back.winter, RoadModel)
+    assert back.summer.graph.n_edges == network.summer.graph.n_edges  # type: ignore[attr-defined]
+    assert back.winter.graph.n_edges == network.winter.graph.n_edges  # type: ignore[attr-defined]
+    assert back.source == network.source
+    # A road study written without its network says how to get one.
+    (folder / "etude.json").write_text(json.dumps({**facts, "network": None}), encoding="utf-8")
+    with pytest.raises(maillage.MaillageError, match="--reseau EXTRAIT.osm.pbf"):
+        read_network(folder)

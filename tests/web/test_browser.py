@@ -420,6 +420,11 @@ def test_participation_accountability_results_and_workshop(
     # The workshop: a closure then an opening, before/after within the page.
     team.go("/equipe/atelier/?famille=soins")
     expect(team.page.locator("#carte-apres[data-chargee=oui]")).to_be_attached()
+    # The built-in study is straight-line: closing a pass is shown disabled, and says why.
+    expect(team.page.locator("#fermer-route button")).to_be_disabled()
+    expect(team.page.locator("#col-indisponible")).to_contain_text(
+        "nécessite une étude calculée sur le réseau routier"
+    )
     team.page.locator("#services-atelier button.danger").first.click()
     expect(team.page.locator("#changements li")).to_have_count(1)
     expect(team.page.locator("#dernier-calcul")).to_contain_text("ms")
