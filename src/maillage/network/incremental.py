@@ -55,10 +55,10 @@ from maillage.network.straight_line import _minutes as straight_line_minutes
 from maillage.network.straight_line import metric_xy
 
 #: Why a straight-line estimate cannot close a road (a pass): it has no roads.
-ROAD_CLOSURE_NEEDS_ROADS = (
-    "fermeture de col : nécessite une étude calculée sur le réseau routier. Correction : "
-    "relancez « maillage diagnostic --reseau EXTRAIT.osm.pbf --sortie DOSSIER » et chargez "
-    "ce dossier d'étude"
+ROAD_CLOSURE_NEEDS_ROADS = "fermeture de col : nécessite une étude calculée sur le réseau routier"
+_ROAD_CLOSURE_REFUSED = (
+    f"{ROAD_CLOSURE_NEEDS_ROADS}. Correction : relancez « maillage diagnostic --reseau "
+    "EXTRAIT.osm.pbf --sortie DOSSIER » et chargez ce dossier d'étude"
 )
 
 IntArray = npt.NDArray[np.int64]
@@ -448,11 +448,11 @@ class IncrementalStraightLine:
 
     def close_roads(self, roads: Sequence[str]) -> Change:
         """Refused: a straight-line estimate has no roads (:data:`ROAD_CLOSURE_NEEDS_ROADS`)."""
-        raise MaillageError(ROAD_CLOSURE_NEEDS_ROADS)
+        raise MaillageError(_ROAD_CLOSURE_REFUSED)
 
     def open_roads(self, roads: Sequence[str]) -> Change:
         """Refused, as :meth:`close_roads`."""
-        raise MaillageError(ROAD_CLOSURE_NEEDS_ROADS)
+        raise MaillageError(_ROAD_CLOSURE_REFUSED)
 
 
 class IncrementalRoad:

@@ -321,7 +321,7 @@ def workshop(request: HttpRequest) -> HttpResponseBase:
             "closes_roads": closes_roads,
             "road_form": RoadForm(),
             "passes": model.passes(family) if closes_roads else [],
-            "road_closure_refused": ROAD_CLOSURE_NEEDS_ROADS.split(". Correction")[0],
+            "road_closure_refused": ROAD_CLOSURE_NEEDS_ROADS,
             "save_form": SaveForm(),
             "operations": operations,
             "scenarios": WorkshopScenario.objects.filter(family=family).select_related("action")[
@@ -368,7 +368,7 @@ def _post(
         )
     elif what in {"fermer_route", "rouvrir_route"}:
         if not base.state.closes_roads:
-            messages.error(request, ROAD_CLOSURE_NEEDS_ROADS)
+            messages.error(request, f"{ROAD_CLOSURE_NEEDS_ROADS} ({method_label(model.method)}).")
             return target
         form = RoadForm(request.POST)
         road = form.cleaned_data["route"].strip() if form.is_valid() else ""
