@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -159,6 +160,10 @@ def test_diagnostic_with_a_road_network_reports_unreachable_points(tmp_path) -> 
     # the first reading of the extract says how long it takes (stderr, not the JSON)
     assert "Lecture du réseau monaco-2019-09-30.osm.pbf" in result.stderr
     assert any("06104" in note and "2\u202f000 m" in note for note in summary["notes"])
+    # The study folder says its extract, so the web app's workshop rebuilds the same graph.
+    facts = json.loads((tmp_path / "etude.json").read_text(encoding="utf-8"))
+    extract = Path("tests/data/osm/monaco-2019-09-30.osm.pbf").resolve()
+    assert facts["network"] == {"extract": str(extract), "winter_closures": []}
 
 
 def test_diagnostic_thresholds_are_configurable(tmp_path) -> None:

@@ -47,7 +47,7 @@ MALTA = Path(__file__).resolve().parents[1] / "data" / "osm" / "malta-2018-08-29
 def reference(
     family: str,
     *,
-    closed: set[int] = frozenset(),  # type: ignore[assignment]
+    closed: set[int] | frozenset[int] = frozenset(),
     opened: tuple[str, ...] = (),
     roads: tuple[str, ...] = (),
 ) -> np.ndarray:

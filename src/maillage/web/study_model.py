@@ -67,6 +67,7 @@ class StudyModel:
         services["nearest_family"] = load_typology().nearest_family_of(services["type"])
         self.services = services.dropna(subset=["nearest_family"]).reset_index(drop=True)
         self._bases: dict[str, FamilyBase] = {}
+        self._passes: list[str] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -93,9 +94,12 @@ class StudyModel:
         mountain passes maillage knows (:data:`~maillage.network.model.WINTER_CLOSURES`)
         present in its network; empty when the model has no roads."""
         state = self.base(family).state
-        source = self.network.source
-        names = [*(source.winter_closures if source else ()), *WINTER_CLOSURES]
-        return [name for name in dict.fromkeys(names) if state.knows_road(name)]
+        with self._lock:
+            if self._passes is None:
+                source = self.network.source
+                names = [*(source.winter_closures if source else ()), *WINTER_CLOSURES]
+                self._passes = [name for name in dict.fromkeys(names) if state.knows_road(name)]
+            return self._passes
 
     def population(self) -> npt.NDArray[np.float64]:
         """Population of each origin (0 when unknown)."""
