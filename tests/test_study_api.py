@@ -118,5 +118,5 @@ def test_a_road_study_folder_records_its_network(small, tmp_path) -> None:  # ty
     assert back.source == network.source
     # A road study written without its network says how to get one.
     (folder / "etude.json").write_text(json.dumps({**facts, "network": None}), encoding="utf-8")
-    with pytest.raises(maillage.MaillageError, match="--reseau EXTRAIT.osm.pbf"):
+    with pytest.raises(maillage.MaillageError, match=r"--reseau EXTRAIT\.osm\.pbf"):
         read_network(folder)

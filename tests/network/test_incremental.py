@@ -10,6 +10,7 @@ openings.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse
 from scipy.sparse.csgraph import dijkstra
@@ -123,3 +124,77 @@ def test_straight_line_equals_brute_force() -> None:
     gaps = origins[:, None, :] - state.services[None, open_, :]
     expected = np.hypot(gaps[..., 0], gaps[..., 1]).min(axis=1) * 1.4 * 60 / 45_000
     np.testing.assert_allclose(state.minutes, expected, rtol=1e-12)
+
+
+def test_road_state_of_points_equals_the_road_model(graphs: dict[str, RoadGraph]) -> None:
+    """:class:`IncrementalRoad` (points snapped, off-road legs) against ``RoadModel.nearest``
+    (the production engine, from scratch) after a closure, an opening and a road closure;
+    points near random nodes of the real Andorra graph (seeded), one origin and one service
+    far from every road (edge cases)."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from maillage.network.incremental import IncrementalRoad, incremental_times
+    from maillage.network.model import RoadModel
+
+    graph = graphs["andorra"]
+    rng = np.random.default_rng(11)
+    nodes = rng.choice(np.flatnonzero(graph.has_edges()), size=70, replace=False)
+    xy = np.column_stack([graph.x[nodes], graph.y[nodes]]) + rng.uniform(-100, 100, (70, 2))
+    far = xy.max(axis=0) + 20_000  # 20 km beyond the extract
+    points = [Point(x, y) for x, y in [*xy, far, far]]
+    origins = gpd.GeoDataFrame(
+        {"id": range(51)}, geometry=[*points[:50], points[70]], crs=graph.crs
+    )
+    services = gpd.GeoDataFrame(
+        {"service_id": range(21), "kind": "x"}, geometry=[*points[50:70], points[71]], crs=graph.crs
+    )
+    model = RoadModel(graph)
+    state = incremental_times(model, origins, services)
+    assert isinstance(state, IncrementalRoad) and state.closes_roads
+
+    def expect(kept: np.ndarray, extra: list[Point], closed: list[str]) -> np.ndarray:
+        chosen = services[kept]
+        chosen = pd.concat(
+            [
+                chosen,
+                gpd.GeoDataFrame(
+                    {"service_id": [99] * len(extra), "kind": "x"}, geometry=extra, crs=graph.crs
+                ),
+            ],
+            ignore_index=True,
+        )
+        road = model.without_ways(closed) if closed else model
+        table = road.nearest(origins, chosen, groups="kind", origin_id="id")
+        return table["minutes"].fillna(np.inf).to_numpy()
+
+    kept = np.ones(21, dtype=bool)
+    np.testing.assert_allclose(state.minutes, expect(kept, [], []), rtol=1e-9)
+    assert np.isinf(state.minutes[-1]) and state.nearest[-1] == -1
+    before = state.copy()
+    busiest = int(np.bincount(state.nearest[state.nearest >= 0]).argmax())
+    state.close_service(busiest)
+    kept[busiest] = False
+    np.testing.assert_allclose(state.minutes, expect(kept, [], []), rtol=1e-9)
+    np.testing.assert_array_equal(before.minutes, before.recompute()[0])  # the copy kept
+    site = points[int(np.argmax(np.where(np.isfinite(state.minutes), state.minutes, -1)))]
+    assert state.crs == "EPSG:2154"  # coordinates of openings: Lambert-93 by default
+    lambert = gpd.GeoSeries([site], crs=graph.crs).to_crs(2154)[0]
+    state.open_service(lambert.x, lambert.y)
+    np.testing.assert_allclose(state.minutes, expect(kept, [site], []), rtol=1e-9)
+    names = pd.Series(
+        graph.way_name[graph.edge_way[state.network._parent[state.network._parent >= 0]]]
+    )
+    road = str(names[names.astype(str).str.len() > 2].value_counts().index[0])
+    assert state.knows_road(road) and not state.knows_road("Route qui n'existe pas")
+    change = state.close_roads([road])
+    assert change.size > 0
+    np.testing.assert_allclose(state.minutes, expect(kept, [site], [road]), rtol=1e-9)
+    # Points whose node the closed road took away were snapped again (as on the graph
+    # without that road): the edge case this checks.
+    assert (state._origin_node != state._origin_first[0]).any()
+    state.open_roads([road])
+    np.testing.assert_allclose(state.minutes, expect(kept, [site], []), rtol=1e-9)
+    minutes, nearest = state.recompute()
+    np.testing.assert_array_equal(state.minutes, minutes)
+    np.testing.assert_array_equal(state.nearest, nearest)

@@ -51,8 +51,12 @@ from maillage.network import _incremental_kernels as kernels
 from maillage.network.graph import RoadGraph
 from maillage.network.model import StraightLineModel, TravelTimeModel
 from maillage.network.snapping import DEFAULT_MAX_SNAP_M, OFFROAD_SPEED_KPH, snap_points
+from maillage.network.snapping import _tree as snapping_tree
 from maillage.network.straight_line import _minutes as straight_line_minutes
 from maillage.network.straight_line import metric_xy
+
+#: Nearest nodes of the snapping tree tried when a closed road takes a point's node away.
+_RESNAP_NEIGHBOURS = 32
 
 #: Why a straight-line estimate cannot close a road (a pass): it has no roads.
 ROAD_CLOSURE_NEEDS_ROADS = "fermeture de col : nécessite une étude calculée sur le réseau routier"
@@ -460,10 +464,12 @@ class IncrementalRoad:
     under closures, openings and road closures (:class:`IncrementalNearest` on the graph).
 
     Origins and services are snapped as :class:`~maillage.network.model.RoadModel` does:
-    to the nearest node, the off-road leg counted at ``offroad_speed_kph``; a point
-    farther than ``max_snap_m`` from every road gets no time (an origin: ``inf``; a
-    service: it never serves), so the times equal ``RoadModel(graph).nearest`` on the same
-    points.
+    to the nearest node on a road, the off-road leg counted at ``offroad_speed_kph``; a
+    point farther than ``max_snap_m`` from every road gets no time (an origin: ``inf``; a
+    service: it never serves). When closed roads leave a point's node without a road (a
+    house on the pass), the point is snapped again to the nearest node still on an open
+    road, as on the graph without those roads; so the times always equal
+    ``RoadModel(graph.without_ways(closed)).nearest`` on the same points.
 
     Parameters
     ----------
@@ -491,9 +497,6 @@ class IncrementalRoad:
     >>> _ = state.close_service(1)
     >>> state.minutes.tolist(), state.nearest.tolist()
     ([1.0, 2.0], [0, 0])
-    >>> _ = state.close_roads(["1"])  # OSM way 1: the edges 1 -> 0 and 0 -> 1
-    >>> state.minutes.tolist()
-    [inf, inf]
     """
 
     #: A road graph can close roads (a pass in winter).
@@ -513,25 +516,95 @@ class IncrementalRoad:
         self.crs = crs
         self.max_snap_m = max_snap_m
         self.offroad_speed_kph = offroad_speed_kph
-        self._origin_node, self._origin_offroad = self._snap(origins)
-        service_node, service_offroad = self._snap(services)
-        self.network = IncrementalNearest(graph, service_node, service_offroad)
+        self._tails = graph.tails()
+        self._origin_xy, self._origin_first = self._snap(origins)
+        self._origin_node, self._origin_m = self._origin_first
+        self._service_xy, (service_node, service_m) = self._snap(services)
+        self._service_first = (service_node, service_m)
+        self.network = IncrementalNearest(graph, service_node, self._offroad(service_m))
 
-    def _snap(self, points: gpd.GeoDataFrame) -> tuple[IntArray, FloatArray]:
-        """Node and off-road minutes of each point (``inf`` minutes when too far)."""
+    def _offroad(self, metres: FloatArray) -> FloatArray:
+        """Off-road minutes, ``inf`` beyond ``max_snap_m`` (the point is not placed)."""
+        minutes = metres * 60.0 / (self.offroad_speed_kph * 1000.0)
+        return np.where(metres > self.max_snap_m, np.inf, minutes)
+
+    def _snap(self, points: gpd.GeoDataFrame) -> tuple[FloatArray, tuple[IntArray, FloatArray]]:
+        """Coordinates in the graph's CRS, nearest node on a road and its distance (m)."""
         rows = gpd.GeoDataFrame({"row": np.arange(len(points))}, geometry=points.geometry.values)
-        snapped = snap_points(
-            self.graph,
-            rows,
-            id_column="row",
-            max_snap_m=self.max_snap_m,
-            offroad_speed_kph=self.offroad_speed_kph,
+        snapped = snap_points(self.graph, rows, id_column="row", max_snap_m=self.max_snap_m)
+        xy = rows.geometry.to_crs(self.graph.crs)
+        coordinates = np.column_stack([xy.x.to_numpy(), xy.y.to_numpy()]).reshape(-1, 2)
+        return coordinates, (
+            snapped.node.to_numpy(dtype=np.int64),
+            snapped.snap_m.to_numpy(dtype=np.float64),
         )
-        offroad = np.where(snapped.too_far, np.inf, snapped.snap_minutes.to_numpy())
-        return snapped.node.to_numpy(dtype=np.int64), offroad.astype(np.float64)
+
+    def _on_open_roads(self) -> npt.NDArray[np.bool_]:
+        """Nodes with an open in-edge and an open out-edge (``RoadGraph.has_edges`` of the
+        graph without the closed roads)."""
+        open_ = self.network.edge_open
+        n = self.graph.n_nodes
+        out_degree = np.bincount(self._tails[open_], minlength=n) > 0
+        in_degree = np.bincount(self.graph.indices[open_], minlength=n) > 0
+        return np.asarray(out_degree & in_degree)
+
+    def _resnapped(
+        self, xy: FloatArray, first: tuple[IntArray, FloatArray], alive: npt.NDArray[np.bool_]
+    ) -> tuple[IntArray, FloatArray]:
+        """Each point's node and distance once the closed roads are gone: its first node
+        when still on an open road, else the nearest node that is."""
+        node, metres = first[0].copy(), first[1].copy()
+        lost = np.flatnonzero(~alive[node])
+        if lost.size == 0:
+            return node, metres
+        # The snapping tree's nearest nodes first (closing roads only removes nodes)...
+        tree, usable = snapping_tree(self.graph)
+        k = min(_RESNAP_NEIGHBOURS, usable.size)
+        distance, position = tree.query(xy[lost], k=k)
+        candidates = usable[np.asarray(position, dtype=np.int64).reshape(lost.size, k)]
+        ok = alive[candidates]
+        best = ok.argmax(axis=1)
+        rows = np.arange(lost.size)
+        node[lost] = candidates[rows, best]
+        metres[lost] = np.asarray(distance).reshape(lost.size, k)[rows, best]
+        missed = lost[~ok.any(axis=1)]
+        if missed.size:  # ... and a tree of the open roads' nodes when none is open
+            from scipy.spatial import cKDTree
+
+            open_nodes = np.flatnonzero(alive)
+            far, where = cKDTree(
+                np.column_stack([self.graph.x[open_nodes], self.graph.y[open_nodes]])
+            ).query(xy[missed])
+            node[missed] = open_nodes[np.asarray(where, dtype=np.int64)]
+            metres[missed] = far
+        return node, metres
+
+    def _follow_roads(self, change: Change, before: FloatArray) -> Change:
+        """After roads closed or reopened: snap the points again, move the services whose
+        node changed (a closure and a reopening of each, both exact); what changed in all
+        (``before``: the nodes' times before the road change)."""
+        alive = self._on_open_roads()
+        self._origin_node, self._origin_m = self._resnapped(
+            self._origin_xy, self._origin_first, alive
+        )
+        node, metres = self._resnapped(self._service_xy, self._service_first, alive)
+        offroad = self._offroad(metres)
+        network = self.network
+        searched = [change.nodes]
+        for service in np.flatnonzero(
+            (node != network.service_node) | (offroad != network.service_minutes)
+        ):
+            was_open = bool(network.service_open[service])
+            searched.append(network.close_service(int(service)).nodes)
+            network.service_node[service] = node[service]
+            network.service_minutes[service] = offroad[service]
+            if was_open:
+                searched.append(network.reopen_service(int(service)).nodes)
+        nodes = np.unique(np.concatenate(searched)).astype(np.int64)
+        return Change(nodes, before[nodes], network._dist[nodes].copy())
 
     def _at_origins(self, dist: FloatArray, label: IntArray) -> tuple[FloatArray, IntArray]:
-        minutes = dist[self._origin_node] + self._origin_offroad
+        minutes = dist[self._origin_node] + self._offroad(self._origin_m)
         return minutes, np.where(np.isfinite(minutes), label[self._origin_node], -1)
 
     @property
@@ -563,11 +636,17 @@ class IncrementalRoad:
         return self.network.reopen_service(service)
 
     def open_service(self, x: float, y: float) -> tuple[int, Change]:
-        """Open a new service at ``(x, y)`` (in :attr:`crs`), snapped to the roads."""
+        """Open a new service at ``(x, y)`` (in :attr:`crs`), snapped to the open roads."""
         from shapely.geometry import Point
 
-        node, offroad = self._snap(gpd.GeoDataFrame(geometry=[Point(x, y)], crs=self.crs))
-        return self.network.open_service(int(node[0]), float(offroad[0]))
+        xy, first = self._snap(gpd.GeoDataFrame(geometry=[Point(x, y)], crs=self.crs))
+        node, metres = self._resnapped(xy, first, self._on_open_roads())
+        self._service_xy = np.vstack([self._service_xy, xy])
+        self._service_first = (
+            np.append(self._service_first[0], first[0]),
+            np.append(self._service_first[1], first[1]),
+        )
+        return self.network.open_service(int(node[0]), float(self._offroad(metres)[0]))
 
     def knows_road(self, road: str) -> bool:
         """Whether ``road`` (name, ref or OSM id) matches ways of the graph."""
@@ -579,11 +658,15 @@ class IncrementalRoad:
 
     def close_roads(self, roads: Sequence[str]) -> Change:
         """Close the ways named (name, ref or OSM id, as :meth:`RoadGraph.without_ways`)."""
-        return self.network.close_edges(self.graph.edges_of(list(roads)))
+        before = self.network._dist.copy()
+        change = self.network.close_edges(self.graph.edges_of(list(roads)))
+        return self._follow_roads(change, before)
 
     def open_roads(self, roads: Sequence[str]) -> Change:
         """Reopen the ways named."""
-        return self.network.open_edges(self.graph.edges_of(list(roads)))
+        before = self.network._dist.copy()
+        change = self.network.open_edges(self.graph.edges_of(list(roads)))
+        return self._follow_roads(change, before)
 
 
 class IncrementalTimes(Protocol):
