@@ -11,11 +11,14 @@ engine's own time of the change (printed on the page) is given too.
   drivable graph): ``--origines`` origins and ``--services`` doctors near random nodes
   (seeded); close the busiest doctor, open one at the farthest origin, close the busiest
   named road (as a pass), reopen it. The graph is built once per process: the first page
-  (graph read from ``build_graph``'s cache, initial search) is timed apart.
+  (graph read from ``build_graph``'s cache, initial search) is timed apart. ``--extrait``
+  takes another extract, e.g. Malta tiled 4 × 4 (``benchmarks/_pbf_tiling.py``, ≈ 1 M
+  nodes: a département).
 
 Not a timed test: it prints the times; the target is under 1 s per change. Usage::
 
     python benchmarks/atelier_web.py [--etude DOSSIER] [--origines 300] [--services 40]
+                                     [--extrait malta-4x4.osm.pbf]
 
 The last line printed is one JSON object.
 """
@@ -106,13 +109,13 @@ def builtin(client: Any, etude: Path) -> dict[str, Any]:
     }
 
 
-def malta_study(folder: Path, n_origins: int, n_services: int) -> Path:
+def malta_study(folder: Path, n_origins: int, n_services: int, extract: Path = MALTA) -> Path:
     """A road study folder on the Malta extract (invented points near real roads)."""
     import geopandas as gpd
 
     from maillage.network.graph import build_graph
 
-    graph = build_graph(MALTA)
+    graph = build_graph(extract)
     rng = np.random.default_rng(2026)
     nodes = rng.choice(np.flatnonzero(graph.has_edges()), size=n_origins + n_services)
     offsets = rng.uniform(-150, 150, size=(2, nodes.size))
@@ -137,7 +140,7 @@ def malta_study(folder: Path, n_origins: int, n_services: int) -> Path:
         geometry=list(points[n_origins:]),
         crs=4326,
     ).to_parquet(folder / "services.parquet")
-    facts = {"method": "road", "network": {"extract": str(MALTA), "winter_closures": []}}
+    facts = {"method": "road", "network": {"extract": str(extract), "winter_closures": []}}
     (folder / "etude.json").write_text(json.dumps(facts), encoding="utf-8")
     return folder
 
@@ -220,6 +223,13 @@ def main() -> None:
     parser.add_argument("--etude", help="Dossier d'étude du Pays de Maurienne déjà calculé.")
     parser.add_argument("--origines", type=int, default=300)
     parser.add_argument("--services", type=int, default=40)
+    parser.add_argument(
+        "--extrait",
+        type=Path,
+        default=MALTA,
+        help="Extrait OSM de l'étude routière (par ex. Malte répété par "
+        "benchmarks/_pbf_tiling.py, ≈ 1 M de nœuds pour 4 × 4 copies).",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="maillage-atelier-"))
     client = setup_django(work / "web")
@@ -232,7 +242,7 @@ def main() -> None:
     (work / "malte").mkdir()
     results = [
         builtin(client, etude),
-        road(client, malta_study(work / "malte", args.origines, args.services)),
+        road(client, malta_study(work / "malte", args.origines, args.services, args.extrait)),
     ]
     for result in results:
         print(f"{result['etude']} : première page {result['premiere_page_ms']} ms")
