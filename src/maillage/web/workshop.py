@@ -130,12 +130,14 @@ def build_variant(model: StudyModel, family: str, operations: list[dict[str, Any
             x, y = base.origin_xy[origin_of[operation["code"]]]
             _, change = state.open_service(float(x), float(y))
             opened.append(operation)
-        elif what == "fermer_route" and state.closes_roads:
-            change = state.close_roads([operation["route"]])
-            roads.append(operation["route"])
-        elif what == "rouvrir_route" and state.closes_roads:
-            change = state.open_roads([operation["route"]])
-            roads = [road for road in roads if road != operation["route"]]
+        elif what in {"fermer_route", "rouvrir_route"} and state.knows_road(operation["route"]):
+            # (a road of another study's network, kept in an old session, is skipped)
+            if what == "fermer_route":
+                change = state.close_roads([operation["route"]])
+                roads.append(operation["route"])
+            else:
+                change = state.open_roads([operation["route"]])
+                roads = [road for road in roads if road != operation["route"]]
         elapsed = (time.perf_counter() - start) * 1000.0
         size = change.size if change is not None else 0
     communes = model.origins.drop(columns="geometry").assign(
