@@ -338,6 +338,10 @@ def test_road_study_closure_opening_and_pass_equal_full_recomputations(
     assert variant.closed_roads == [road]
     np.testing.assert_allclose(variant.after, expected, rtol=1e-9)
     assert road in page.content.decode()
+    # Variants forgotten by the process (``REPLAYS_KEPT``) are replayed from the start.
+    study_model(latest_study())._replays.clear()
+    again = editor.get(URL, {"famille": "soins"}).context["variant"]
+    np.testing.assert_array_equal(again.after, variant.after)
     # Reopening it gives back the times before the closure.
     variant = post(editor, "soins", quoi="rouvrir_route", route=road).context["variant"]
     np.testing.assert_allclose(variant.after, opened, rtol=1e-9)

@@ -10,15 +10,18 @@ family's nearest service), so that the times before any change are the study's.
 
 Building a road graph takes seconds: :func:`study_model` builds it once per process and
 study (keyed by the study's id, folder and fingerprint), and each family's initial state
-once; a request copies that state (arrays, no search) and replays its changes, each
-answered incrementally.
+once; the workshop's variants are kept too (:meth:`StudyModel.remember`, the
+:data:`REPLAYS_KEPT` latest), so that a change is one incremental step from a copy of the
+state before it (arrays, no search).
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -31,6 +34,9 @@ from maillage.network.model import WINTER_CLOSURES, Method, NetworkPair
 from maillage.outputs.study import read_network
 from maillage.services.typology import load_typology
 from maillage.web.models import Study
+
+#: Replayed variants kept per study (a few meetings' latest changes).
+REPLAYS_KEPT = 6
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,7 @@ class StudyModel:
         self._bases: dict[str, FamilyBase] = {}
         self._passes: list[str] | None = None
         self._lock = threading.Lock()
+        self._replays: OrderedDict[tuple[str, str], Any] = OrderedDict()
 
     @property
     def method(self) -> Method:
@@ -100,6 +107,24 @@ class StudyModel:
                 names = [*(source.winter_closures if source else ()), *WINTER_CLOSURES]
                 self._passes = [name for name in dict.fromkeys(names) if state.knows_road(name)]
             return self._passes
+
+    def recall(self, key: tuple[str, str]) -> Any:
+        """A replayed variant remembered by :meth:`remember` (``None`` if forgotten)."""
+        with self._lock:
+            if key in self._replays:
+                self._replays.move_to_end(key)
+                return self._replays[key]
+            return None
+
+    def remember(self, key: tuple[str, str], value: Any) -> None:
+        """Keep a replayed variant (never changed afterwards) for the next requests: the
+        page's two maps, and the next change, which starts from it. The
+        :data:`REPLAYS_KEPT` latest are kept (each holds the times of every node)."""
+        with self._lock:
+            self._replays[key] = value
+            self._replays.move_to_end(key)
+            while len(self._replays) > REPLAYS_KEPT:
+                self._replays.popitem(last=False)
 
     def population(self) -> npt.NDArray[np.float64]:
         """Population of each origin (0 when unknown)."""

@@ -4,17 +4,22 @@ threshold, communes that change class, maps); a variant is saved as a scenario, 
 to an action.
 
 The variant lives in the session as a list of operations (``fermer``, ``rouvrir``,
-``ouvrir``, ``fermer_route``, ``rouvrir_route``); each request copies the family's
-initial state and replays them, one change at a time, each answered incrementally (a
-closure re-searches only what the closed service or road served; an opening searches
-outward from the new site up to the current times). The times are those of the loaded
-study's own travel-time model (:mod:`maillage.web.study_model`, built once per process):
-its road graph when the study was computed by road (a pass can then be closed), its
-straight-line estimate otherwise (closing a pass is then shown disabled, and says why).
+``ouvrir``, ``fermer_route``, ``rouvrir_route``). The state after each list of
+operations is remembered by the study's model (:meth:`StudyModel.remember
+<maillage.web.study_model.StudyModel.remember>`): a new change starts from a copy of the
+state before it and is answered incrementally (a closure re-searches only what the closed
+service or road served; an opening searches outward from the new site up to the current
+times), and the page's two maps read the same state; a forgotten list is replayed from
+its longest remembered beginning (at worst the family's initial state). The times are
+those of the loaded study's own travel-time model (:mod:`maillage.web.study_model`, built
+once per process): its road graph when the study was computed by road (a pass can then be
+closed), its straight-line estimate otherwise (closing a pass is then shown disabled, and
+says why).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -27,12 +32,12 @@ from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 
 from maillage._errors import MaillageError
-from maillage.network.incremental import ROAD_CLOSURE_NEEDS_ROADS, Change
+from maillage.network.incremental import ROAD_CLOSURE_NEEDS_ROADS, Change, IncrementalTimes
 from maillage.network.model import Method
 from maillage.outputs.french import method_label
 from maillage.services.typology import FAMILIES
 from maillage.web.models import FAMILY_LABELS, Action, Commune, Service, WorkshopScenario
-from maillage.web.study_model import StudyModel, study_model
+from maillage.web.study_model import FamilyBase, StudyModel, study_model
 from maillage.web.views import TIME_CLASSES, latest_study
 
 SESSION_KEY = "maillage_atelier"
@@ -104,42 +109,88 @@ def _services(service_ids: list[str]) -> list[dict[str, Any]]:
     ]
 
 
-def build_variant(model: StudyModel, family: str, operations: list[dict[str, Any]]) -> Variant:
-    """Replay the operations on a copy of the family's initial state, each answered
-    incrementally; the last one is timed."""
+@dataclass(frozen=True)
+class Replay:
+    """The state after some operations (never changed: copy it to go on) and what they
+    did; remembered by the study's model for the next requests."""
+
+    state: IncrementalTimes
+    closed: frozenset[int]
+    opened: tuple[dict[str, Any], ...]
+    roads: tuple[str, ...]
+    last_change_ms: float
+    last_change_size: int
+
+
+def _apply(
+    replay: Replay,
+    operation: dict[str, Any],
+    index_of: dict[int, int],
+    base: FamilyBase,
+    origin_of: dict[str, int],
+) -> Replay:
+    """One more operation, answered incrementally on a copy of ``replay``'s state."""
+    state = replay.state.copy()
+    closed, opened, roads = set(replay.closed), list(replay.opened), list(replay.roads)
+    start = time.perf_counter()
+    change: Change | None = None
+    what, service = operation.get("op"), int(operation.get("service") or 0)
+    if what == "fermer" and service in index_of:
+        change = state.close_service(index_of[service])
+        closed.add(service)
+    elif what == "rouvrir" and service in index_of:
+        change = state.reopen_service(index_of[service])
+        closed.discard(service)
+    elif what == "ouvrir" and operation.get("code") in origin_of:
+        x, y = base.origin_xy[origin_of[operation["code"]]]
+        _, change = state.open_service(float(x), float(y))
+        opened.append(operation)
+    elif what in {"fermer_route", "rouvrir_route"} and state.knows_road(operation["route"]):
+        # (a road of another study's network, kept in an old session, is skipped)
+        if what == "fermer_route":
+            change = state.close_roads([operation["route"]])
+            roads.append(operation["route"])
+        else:
+            change = state.open_roads([operation["route"]])
+            roads = [road for road in roads if road != operation["route"]]
+    elapsed = (time.perf_counter() - start) * 1000.0
+    size = change.size if change is not None else 0
+    return Replay(state, frozenset(closed), tuple(opened), tuple(roads), elapsed, size)
+
+
+def _replay(
+    model: StudyModel,
+    family: str,
+    operations: list[dict[str, Any]],
+    index_of: dict[int, int],
+) -> Replay:
+    """The state after the operations: from the longest remembered prefix of them (at
+    worst the family's initial state), each further one answered incrementally."""
+    keys = [
+        (family, json.dumps(operations[:n], sort_keys=True)) for n in range(len(operations) + 1)
+    ]
+    done, replay = 0, Replay(model.base(family).state, frozenset(), (), (), 0.0, 0)
+    for n in range(len(operations), -1, -1):
+        known = model.recall(keys[n])
+        if isinstance(known, Replay):
+            done, replay = n, known
+            break
     base = model.base(family)
-    state = base.state.copy()
+    origin_of = {code: i for i, code in enumerate(model.origins["origin_id"].astype(str))}
+    for n in range(done, len(operations)):
+        replay = _apply(replay, operations[n], index_of, base, origin_of)
+        model.remember(keys[n + 1], replay)
+    return replay
+
+
+def build_variant(model: StudyModel, family: str, operations: list[dict[str, Any]]) -> Variant:
+    """The variant of the operations: each answered incrementally, from the state after
+    the previous ones (remembered by the study's model across requests: the page's maps
+    and the next change start from it); the last one is timed."""
+    base = model.base(family)
     services = _services(base.service_ids)
     index_of = {s["pk"]: i for i, s in enumerate(services) if s["pk"] is not None}
-    origin_of = {code: i for i, code in enumerate(model.origins["origin_id"].astype(str))}
-    closed: set[int] = set()
-    opened: list[dict[str, Any]] = []
-    roads: list[str] = []
-    elapsed, size = 0.0, 0
-    for operation in operations:
-        start = time.perf_counter()
-        change: Change | None = None
-        what, service = operation.get("op"), int(operation.get("service") or 0)
-        if what == "fermer" and service in index_of:
-            change = state.close_service(index_of[service])
-            closed.add(service)
-        elif what == "rouvrir" and service in index_of:
-            change = state.reopen_service(index_of[service])
-            closed.discard(service)
-        elif what == "ouvrir" and operation.get("code") in origin_of:
-            x, y = base.origin_xy[origin_of[operation["code"]]]
-            _, change = state.open_service(float(x), float(y))
-            opened.append(operation)
-        elif what in {"fermer_route", "rouvrir_route"} and state.knows_road(operation["route"]):
-            # (a road of another study's network, kept in an old session, is skipped)
-            if what == "fermer_route":
-                change = state.close_roads([operation["route"]])
-                roads.append(operation["route"])
-            else:
-                change = state.open_roads([operation["route"]])
-                roads = [road for road in roads if road != operation["route"]]
-        elapsed = (time.perf_counter() - start) * 1000.0
-        size = change.size if change is not None else 0
+    replay = _replay(model, family, operations, index_of)
     communes = model.origins.drop(columns="geometry").assign(
         code=model.origins["origin_id"].astype(str),
         lon=model.origins.geometry.to_crs(4326).x,
@@ -151,13 +202,13 @@ def build_variant(model: StudyModel, family: str, operations: list[dict[str, Any
         communes[["code", "name", "population", "lon", "lat"]].to_dict("records"),
         services,
         base.state.minutes,
-        state.minutes,
-        state.nearest,
-        closed,
-        opened,
-        roads,
-        elapsed,
-        size,
+        replay.state.minutes,
+        replay.state.nearest,
+        set(replay.closed),
+        list(replay.opened),
+        list(replay.roads),
+        replay.last_change_ms,
+        replay.last_change_size,
     )
 
 
