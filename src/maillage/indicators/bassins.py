@@ -7,10 +7,10 @@
   attach communes to the pole where inhabitants find most of the intermediate-range
   equipment). The communes so chosen are the **poles** (:func:`select_poles`).
 * :func:`contiguous_bassins` — the bassins themselves: each commune joins the pole it
-  reaches fastest by road (or the straight-line estimate) *through a chain of adjacent
-  communes of the same bassin*, so that every bassin is one piece around its pole
-  (competitive region growing on the communes' adjacency, in order of travel time to
-  the pole). :func:`commune_adjacency` reads that adjacency off the commune polygons.
+  reaches fastest by road (or the straight-line estimate), then every piece cut off from
+  its pole is mended at the least added travel time, each commune keeping one of its two
+  fastest poles wherever possible, so that every bassin is one piece around its pole.
+  :func:`commune_adjacency` reads the communes' adjacency off their polygons.
 * :func:`agreement_rate` compares the result with another zoning (e.g. the INSEE bassins
   de vie 2022), as a share of the population or of the communes.
 """
