@@ -212,7 +212,9 @@ def contiguous_bassins(
     """Attach each origin to the pole it reaches fastest, then mend the cut-off pieces.
 
     1. Every origin joins the pole it reaches fastest; a pole commune keeps its own
-       bassin. Origins beyond reach of every pole join the bassin of a neighbour.
+       bassin, whatever its rank (its origin point may lie nearer another pole's point:
+       Saint-Pierre-en-Faucigny, 74250, ranks itself third). Origins beyond reach of
+       every pole join the bassin of a neighbour.
     2. A bassin keeps the piece holding its pole; a pole outside the territory enters it
        by one gateway, the origin on the territory's edge that reaches it fastest, and
        its bassin keeps the piece holding that gateway. Every other piece (all of them
