@@ -7,10 +7,10 @@
   attach communes to the pole where inhabitants find most of the intermediate-range
   equipment). The communes so chosen are the **poles** (:func:`select_poles`).
 * :func:`contiguous_bassins` — the bassins themselves: each commune joins the pole it
-  reaches fastest by road (or the straight-line estimate) *through a chain of adjacent
-  communes of the same bassin*, so that every bassin is one piece around its pole
-  (competitive region growing on the communes' adjacency, in order of travel time to
-  the pole). :func:`commune_adjacency` reads that adjacency off the commune polygons.
+  reaches fastest by road (or the straight-line estimate), then every piece cut off from
+  its pole is mended at the least added travel time, each commune keeping one of its two
+  fastest poles wherever possible, so that every bassin is one piece around its pole.
+  :func:`commune_adjacency` reads the communes' adjacency off their polygons.
 * :func:`agreement_rate` compares the result with another zoning (e.g. the INSEE bassins
   de vie 2022), as a share of the population or of the communes.
 """
@@ -20,6 +20,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
@@ -208,16 +209,37 @@ def contiguous_bassins(
     *,
     edge: set[str] | None = None,
 ) -> pd.DataFrame:
-    """Attach each origin to a pole, fastest first, through adjacent origins of its bassin.
+    """Attach each origin to the pole it reaches fastest, then mend the cut-off pieces.
 
-    Competitive region growing: every pole starts from its own commune when it is an
-    origin, else from the edge origin that reaches it fastest (a pole outside the
-    territory enters by one gateway); the pending (origin, pole) pair with the smallest
-    travel time to the pole is settled first, then the origin's neighbours become
-    candidates of that pole. A bassin is thus one connected piece containing its pole
-    (or its gateway), and an origin gets the pole it reaches fastest unless a faster pole's
-    bassin never reaches it. Origins unreachable from every pole within the times given
-    join the bassin of a neighbour.
+    1. Every origin joins the pole it reaches fastest; a pole commune keeps its own
+       bassin, whatever its rank (its origin point may lie nearer another pole's point:
+       Saint-Pierre-en-Faucigny, 74250, ranks itself third). Origins beyond reach of
+       every pole join the bassin of a neighbour.
+    2. A bassin keeps the piece holding its pole; a pole outside the territory enters it
+       by one gateway, the origin on the territory's edge that reaches it fastest, and
+       its bassin keeps the piece holding that gateway. Every other piece (all of them
+       when the gateway went to another pole) is *mended*, one at a time, by the
+       cheapest of
+
+       * **joining a neighbouring bassin** (one that touches the piece), or
+       * **bridging** to its pole's piece through a chain of adjacent origins that move
+         to that pole (never a pole commune, nor an origin whose move would split its
+         own bassin further),
+
+       where the cost is the minutes added, :math:`\\sum_i (t_{i,q_i} - t_{i,f_i})` over
+       the origins :math:`i` that move to pole :math:`q_i` (:math:`f_i`: the fastest),
+       and a mend is allowed only if every origin it moves keeps one of its **two
+       fastest poles**. Ties go to joining, then to the smallest pole code.
+    3. When no mend is allowed, the piece joins the neighbouring bassin it reaches
+       fastest: the only way an origin gets its third pole or worse (``pole_rank``
+       says so).
+
+    Every bassin is thus one piece of adjacent communes around its pole, like INSEE's
+    bassins de vie, and each origin is in the bassin of one of the two poles it reaches
+    fastest wherever a contiguous delineation allows it. An origin with no neighbour
+    (an island) keeps its fastest pole. A pole outside the territory has a bassin only
+    through its gateway: straight-line times do not see the mountains, and a commune
+    must not join, across a range, a pole its valley does not lead to.
 
     Parameters
     ----------
@@ -240,15 +262,23 @@ def contiguous_bassins(
 
     Examples
     --------
-    A row of four communes a–b–c–d; poles at a and d; c is nearer to a as the crow
-    flies (3 min against 4) but reaches a only through b, which is d's:
+    A row of four communes a–b–c–d; poles at a and d. c reaches a fastest (3 min
+    against 5), but b, between them, reaches d fastest (4 min against 5). Bridging c to
+    a through b adds 1 min (b's), joining c to d adds 2 (c's): b joins a, its second
+    pole.
 
     >>> t = pd.DataFrame({"origin_id": list("aabbccdd"), "pole": list("adadadad"),
-    ...                   "minutes": [0, 9, 5, 4, 3, 4, 9, 0]})
+    ...                   "minutes": [0, 9, 5, 4, 3, 5, 9, 0]})
     >>> adjacency = {"a": ["b"], "b": ["a", "c"], "c": ["b", "d"], "d": ["c"]}
     >>> contiguous_bassins(t, adjacency).to_dict("list")
-    {'origin_id': ['a', 'b', 'c', 'd'], 'bassin': ['a', 'd', 'd', 'd'],
-     'minutes': [0.0, 4.0, 4.0, 0.0], 'pole_rank': [1, 1, 2, 1]}
+    {'origin_id': ['a', 'b', 'c', 'd'], 'bassin': ['a', 'a', 'a', 'd'],
+     'minutes': [0.0, 5.0, 3.0, 0.0], 'pole_rank': [1, 2, 1, 1]}
+
+    With b at 7 min from a, the bridge adds 3 min: c joins d instead.
+
+    >>> t.loc[2, "minutes"] = 7
+    >>> contiguous_bassins(t, adjacency)["bassin"].tolist()
+    ['a', 'd', 'd', 'd']
     """
     table = pole_minutes.dropna(subset=["minutes"]).astype({"origin_id": str, "pole": str})
     times: dict[tuple[str, str], float] = {
@@ -256,40 +286,28 @@ def contiguous_bassins(
         for o, p, m in zip(table["origin_id"], table["pole"], table["minutes"], strict=True)
     }
     origins = sorted(set(pole_minutes["origin_id"].astype(str)))
-    poles = sorted(set(pole_minutes["pole"].astype(str)))
-    fastest = (
-        table.sort_values(["origin_id", "minutes", "pole"])
-        .drop_duplicates("origin_id")
-        .set_index("origin_id")["pole"]
-    )
-    assigned: dict[str, str] = {}
-    if adjacency is None:
-        assigned = {o: str(fastest[o]) for o in origins if o in fastest.index}
-    else:
-        inside = set(origins)
-        gates = inside if edge is None else edge & inside
-        at_gates = table[table["origin_id"].isin(gates) & ~table["pole"].isin(inside)]
-        gateway = at_gates.sort_values(["pole", "minutes", "origin_id"]).drop_duplicates("pole")
-        heap: list[tuple[float, str, str]] = [(0.0, p, p) for p in poles if p in inside]
-        heap += [
-            (float(m), o, p)
-            for o, p, m in zip(
-                gateway["origin_id"], gateway["pole"], gateway["minutes"], strict=True
-            )
-        ]
-        heapq.heapify(heap)
-        while heap:
-            _, origin, pole = heapq.heappop(heap)
-            if origin in assigned:
-                continue
-            assigned[origin] = pole
-            for neighbour in adjacency.get(origin, ()):
-                if neighbour not in assigned and neighbour in adjacency:
-                    key = times.get((neighbour, pole), math.inf)
-                    heapq.heappush(heap, (key, neighbour, pole))
-        for origin in origins:  # isolated origins (an island, an enclave cut off)
-            if origin not in assigned and origin in fastest.index:
-                assigned[origin] = str(fastest[origin])
+    fastest = table.sort_values(["origin_id", "minutes", "pole"]).drop_duplicates("origin_id")
+    assigned: dict[str, str] = dict(zip(fastest["origin_id"], fastest["pole"], strict=True))
+    if adjacency is not None:
+        homes = set(pole_minutes["pole"].astype(str)) & set(origins)
+        assigned.update({p: p for p in homes})
+        _spread_to_unreached(assigned, origins, adjacency)
+        ranks = table.groupby("origin_id")["minutes"].rank(method="min")
+        _mend(
+            assigned,
+            _Mending(
+                times=times,
+                two_fastest={
+                    (o, p)
+                    for o, p, r in zip(table["origin_id"], table["pole"], ranks, strict=True)
+                    if r <= 2
+                },
+                fastest_minutes=dict(zip(fastest["origin_id"], fastest["minutes"], strict=True)),
+                adjacency=adjacency,
+                homes=homes,
+                gateways=_gateways(table, set(origins), set(origins) if edge is None else edge),
+            ),
+        )
     result = pd.DataFrame({"origin_id": origins})
     result["bassin"] = result["origin_id"].map(assigned)
     result["minutes"] = [
@@ -305,3 +323,177 @@ def contiguous_bassins(
         result["minutes"].notna(), result["origin_id"].map(counted).fillna(0) + 1
     )
     return result.astype({"minutes": float, "pole_rank": int})
+
+
+def _spread_to_unreached(
+    assigned: dict[str, str], origins: Sequence[str], adjacency: Mapping[str, Sequence[str]]
+) -> None:
+    """Give each origin beyond reach of every pole the bassin most of its neighbours have
+    (ties: the smallest code), ring after ring from the assigned ones."""
+    waiting = [o for o in origins if o not in assigned]
+    while waiting:
+        ring = {}
+        for origin in waiting:
+            around = [assigned[n] for n in adjacency.get(origin, ()) if n in assigned]
+            if around:
+                ring[origin] = min(set(around), key=lambda p: (-around.count(p), p))
+        if not ring:
+            return
+        assigned.update(ring)
+        waiting = [o for o in waiting if o not in ring]
+
+
+def _pieces(members: set[str], adjacency: Mapping[str, Sequence[str]]) -> list[set[str]]:
+    """The connected pieces of ``members`` on ``adjacency`` (in order of smallest code)."""
+    todo = set(members)
+    found = []
+    for start in sorted(members):
+        if start not in todo:
+            continue
+        todo.discard(start)
+        piece, stack = {start}, [start]
+        while stack:
+            for neighbour in adjacency.get(stack.pop(), ()):
+                if neighbour in todo:
+                    todo.discard(neighbour)
+                    piece.add(neighbour)
+                    stack.append(neighbour)
+        found.append(piece)
+    return found
+
+
+@dataclass(frozen=True)
+class _Mending:
+    """What the mending of cut-off pieces reads (see :func:`contiguous_bassins`)."""
+
+    times: Mapping[tuple[str, str], float]
+    two_fastest: set[tuple[str, str]]
+    fastest_minutes: Mapping[str, float]
+    adjacency: Mapping[str, Sequence[str]]
+    homes: set[str]
+    gateways: Mapping[str, str]
+
+    def added_minutes(self, origin: str, pole: str) -> float:
+        """Minutes added by moving ``origin`` from its fastest pole to ``pole``."""
+        return self.times.get((origin, pole), math.inf) - self.fastest_minutes.get(origin, 0.0)
+
+    def core(self, pole: str, pieces: list[set[str]]) -> set[str] | None:
+        """The piece a bassin keeps: the one holding its pole, or its gateway (if any)."""
+        seed = pole if pole in self.homes else self.gateways.get(pole)
+        return next((piece for piece in pieces if seed in piece), None)
+
+
+def _gateways(table: pd.DataFrame, inside: set[str], edge: set[str]) -> dict[str, str]:
+    """Gateway of each pole outside the territory: the edge origin reaching it fastest."""
+    at_edge = table[table["origin_id"].isin(edge & inside) & ~table["pole"].isin(inside)]
+    first = at_edge.sort_values(["pole", "minutes", "origin_id"]).drop_duplicates("pole")
+    return dict(zip(first["pole"], first["origin_id"], strict=True))
+
+
+#: A mend: (not allowed, minutes added, 0 joining / 1 bridging, pole, moves).
+_Option = tuple[bool, float, int, str, dict[str, str]]
+
+
+def _mend(assigned: dict[str, str], mending: _Mending) -> None:
+    """Mend the cut-off pieces of the bassins in ``assigned`` one at a time, in place.
+
+    Each mend lowers the number of pieces (a bridge never splits a bassin further), so
+    the loop ends; a piece with no neighbour (an island) stays as it is.
+    """
+    while True:
+        bassins: dict[str, set[str]] = {}
+        for origin, pole in assigned.items():
+            bassins.setdefault(pole, set()).add(origin)
+        for pole in sorted(bassins):
+            pieces = _pieces(bassins[pole], mending.adjacency)
+            core = mending.core(pole, pieces)
+            if len(pieces) == 1 and core is not None:
+                continue
+            options = [
+                option
+                for piece in pieces
+                if piece is not core
+                for option in _joinings(piece, assigned, mending)
+                + _bridgings(piece, pole, core, assigned, bassins, mending)
+            ]
+            if options:
+                assigned.update(min(options, key=lambda option: option[:4])[4])
+                break
+        else:
+            return
+
+
+def _joinings(piece: set[str], assigned: Mapping[str, str], mending: _Mending) -> list[_Option]:
+    """The piece joining each bassin that touches it."""
+    around = {
+        assigned[n]
+        for origin in piece
+        for n in mending.adjacency.get(origin, ())
+        if n in assigned and n not in piece
+    }
+    return [
+        (
+            not all((origin, pole) in mending.two_fastest for origin in piece),
+            sum(mending.added_minutes(origin, pole) for origin in piece),
+            0,
+            pole,
+            dict.fromkeys(piece, pole),
+        )
+        for pole in sorted(around)
+    ]
+
+
+def _bridgings(
+    piece: set[str],
+    pole: str,
+    core: set[str] | None,
+    assigned: Mapping[str, str],
+    bassins: Mapping[str, set[str]],
+    mending: _Mending,
+) -> list[_Option]:
+    """The cheapest bridge from ``piece`` to its bassin's core, if one is allowed.
+
+    Dijkstra from the piece over the origins that may move to ``pole`` (it is one of
+    their two fastest; not a pole commune), each costing its added minutes.
+    """
+    if core is None:
+        return []
+    added: dict[str, float] = {origin: 0.0 for origin in piece}
+    previous: dict[str, str] = {}
+    heap = [(0.0, origin) for origin in sorted(piece)]
+    while heap:
+        cost, origin = heapq.heappop(heap)
+        if origin in core:
+            break
+        if cost > added[origin]:
+            continue
+        for n in mending.adjacency.get(origin, ()):
+            if n in core:
+                step = 0.0
+            elif (
+                n in assigned
+                and assigned[n] != pole
+                and n not in mending.homes
+                and (n, pole) in mending.two_fastest
+            ):
+                step = mending.added_minutes(n, pole)
+            else:
+                continue
+            if cost + step < added.get(n, math.inf):
+                added[n] = cost + step
+                previous[n] = origin
+                heapq.heappush(heap, (cost + step, n))
+    else:
+        return []
+    bridge: list[str] = []
+    step_back = previous.get(origin)
+    while step_back is not None and step_back not in piece:
+        bridge.append(step_back)
+        step_back = previous.get(step_back)
+    for left in {assigned[o] for o in bridge}:
+        remaining = bassins[left] - set(bridge)
+        if len(_pieces(remaining, mending.adjacency)) > len(
+            _pieces(bassins[left], mending.adjacency)
+        ):
+            return []
+    return [(False, cost, 1, pole, dict.fromkeys(bridge, pole))]

@@ -486,8 +486,8 @@ def delineated_bassins(
 
     Poles: the communes where some commune finds most of its nearest equipment types
     (:func:`~maillage.indicators.bassins.select_poles`). Each commune then joins the
-    pole it reaches fastest (times between the commune points of the COG, with ``model``)
-    through adjacent communes of the same bassin
+    pole it reaches fastest (times between the commune points of the COG, with ``model``),
+    or its second fastest where that keeps every bassin in one piece
     (:func:`~maillage.indicators.bassins.contiguous_bassins`, on the shipped commune
     polygons; without polygons, the fastest pole, said in ``notes``).
 

@@ -584,8 +584,8 @@ def bassins_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSec
         map_figure(
             figure,
             "Chaque commune est rattachée au pôle de services qu'elle atteint le plus vite, "
-            "de proche en proche par des communes voisines du même bassin : chaque bassin "
-            "est d'un seul tenant autour de son pôle.",
+            "ou au deuxième là où il le faut pour que chaque bassin soit d'un seul tenant "
+            "autour de son pôle.",
             "carte-bassins",
             class_table(
                 "classes-bassins",
