@@ -271,3 +271,92 @@ def step_free_share(communes: pd.DataFrame, *, by: str | None = None) -> pd.Data
         0, np.nan
     )
     return table
+
+
+#: The columns of :func:`official_by_commune` taken from :func:`step_free_share`.
+_ERP_COLUMNS = ["erp_assessed", "erp_step_free", "erp_entrance_known", "step_free_share"]
+
+
+def official_by_commune(communes: pd.DataFrame) -> pd.DataFrame:
+    """The official indicators of each commune, as published: APL, CAF coverage, ERP.
+
+    Parameters
+    ----------
+    communes
+        ``origin_id`` (INSEE code) of the communes (the diagnostic's origins).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``origin_id``, ``population_apl``, the :data:`APL_COLUMNS`, ``underserved``
+        (:func:`apl_by_commune`), ``childcare_coverage_pct`` (:func:`childcare_coverage`),
+        ``erp_assessed``, ``erp_step_free``, ``erp_entrance_known``, ``step_free_share``
+        (:func:`step_free_share`).
+
+    Examples
+    --------
+    >>> t = official_by_commune(pd.DataFrame({"origin_id": ["73248", "73047"]}))
+    >>> t[["origin_id", "apl_gp", "underserved", "childcare_coverage_pct"]].to_dict("records")
+    [{'origin_id': '73248', 'apl_gp': 4.4, 'underserved': False, 'childcare_coverage_pct': 48.1}, \
+{'origin_id': '73047', 'apl_gp': 0.0, 'underserved': True, 'childcare_coverage_pct': 105.0}]
+    """
+    codes = communes["origin_id"].astype(str).tolist()
+    table = apl_by_commune(codes).rename(columns={"commune": "origin_id"})
+    table["childcare_coverage_pct"] = childcare_coverage(codes)["childcare_coverage_pct"]
+    erp = step_free_share(pd.DataFrame({"commune": codes}))
+    for column in _ERP_COLUMNS:
+        table[column] = erp[column].to_numpy()
+    return table
+
+
+def official_by_zone(communes: pd.DataFrame, *, levels: Sequence[str] = ("epci",)) -> pd.DataFrame:
+    """The official indicators of the whole territory and of each zone.
+
+    APL: the mean of the communes weighted by DREES's population, and the share of that
+    population in under-served communes (:func:`apl_by_zone`); ERP: counts summed, then
+    the step-free share (:func:`step_free_share`).
+
+    Parameters
+    ----------
+    communes
+        ``origin_id`` and the zone columns ``levels`` (the diagnostic's origins).
+    levels
+        The zonings (the whole territory comes first, ``level = zone = "territory"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``level``, ``zone``, ``population_apl``, the :data:`APL_COLUMNS`,
+        ``underserved_share``, ``erp_assessed``, ``erp_step_free``,
+        ``erp_entrance_known``, ``step_free_share``.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"origin_id": ["73248", "73047"], "epci": ["a", "b"]})
+    >>> z = official_by_zone(c)
+    >>> z[["level", "zone"]].to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'level': 'territory', 'zone': 'territory'}, {'level': 'epci', 'zone': 'a'},
+     {'level': 'epci', 'zone': 'b'}]
+    >>> round(float(z.loc[0, "underserved_share"]), 3)
+    0.034
+    """
+    frame = pd.DataFrame({"commune": communes["origin_id"].astype(str).to_numpy()})
+    frame["territory"] = "territory"
+    for level in levels:
+        frame[level] = communes[level].astype(str).to_numpy()
+    tables = []
+    for level in ("territory", *levels):
+        apl = apl_by_zone(frame, by=level)
+        erp = step_free_share(frame, by=level)
+        table = apl.merge(erp, on=level, how="outer").rename(columns={level: "zone"})
+        tables.append(table.assign(level=level))
+    result = pd.concat(tables, ignore_index=True)
+    columns = [
+        "level",
+        "zone",
+        "population_apl",
+        *APL_COLUMNS,
+        "underserved_share",
+        *_ERP_COLUMNS,
+    ]
+    return result[columns]

@@ -46,6 +46,8 @@ TABLES = (
     "enjeux_epci",
     "e2sfca",
     "comparison",
+    "official",
+    "official_zones",
 )
 
 

@@ -641,7 +641,10 @@ def enjeux_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSect
         "famille, au regard du seuil de temps de la famille : "
         + " ; ".join(f"enjeu {c} : {ENJEU_CRITERIA[c]}" for c in reversed(ENJEU_CLASSES))
         + ". Le score, qui croise les temps d'accès et la part des publics concernés "
-        "(personnes âgées, jeunes), ordonne les communes."
+        "(personnes âgées, jeunes), ordonne les communes. Les raisons citent les indicateurs "
+        "de besoin publiés : la part des 65 ans et plus (INSEE, recensement 2021) et le taux "
+        "de pauvreté (INSEE, Filosofi 2021 ; celui de l'intercommunalité quand l'INSEE ne "
+        "publie pas celui de la commune) lorsqu'il dépasse la moyenne des communes."
     )
     levels = enjeux.set_index("origin_id")["classe"]
     figure = maps.class_map(
