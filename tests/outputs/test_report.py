@@ -316,11 +316,6 @@ def _page_texts(pdf: Path) -> list[str]:
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils absent")
-@pytest.mark.xfail(
-    reason="issue 17 left open: with the five families filled (issue 15) one page of the "
-    "built-in report is 24 % filled; the print layouts must be reworked",
-    strict=False,
-)
 def test_no_page_more_than_two_thirds_empty_and_numbered(study, tmp_path) -> None:
     """Every page rendered to an image: the content (ink between the page margins, the
     footer line left out) reaches at least a third of the page's height; every page
@@ -469,8 +464,7 @@ def test_report_apl_per_commune_and_epci_equal_the_drees_file(study) -> None:
     book = openpyxl.load_workbook(folder / "diagnostic.xlsx")
     rows = list(book["Accès aux soins"].values)
     communes = pd.DataFrame(rows[1:], columns=rows[0])
-    code_column = next(c for c in communes.columns if str(c).startswith("Code"))
-    epci_of = dict(zip(communes[code_column], communes["SIREN de l'EPCI"], strict=True))
+    epci_of = dict(zip(communes["Code commune"], communes["SIREN de l'EPCI"], strict=True))
     assert len(epci_of) == 53
     # Per commune: the DREES figure, the under-served flag (APL < 2.5), our time beside.
     lines = tables["apl-communes"]
@@ -483,7 +477,10 @@ def test_report_apl_per_commune_and_epci_equal_the_drees_file(study) -> None:
         assert line[4] == ("oui" if row["apl_gen"] < 2.5 else "non")
     assert any(line[4] == "oui" for line in body) and any(line[4] == "non" for line in body)
     assert "Temps au service de soins le plus proche (min)" in header
-    soins = dict(zip(communes[code_column], communes.iloc[:, header_index(communes)], strict=True))
+    # Our time beside it: the workbook's summer time to the nearest care.
+    soins = dict(
+        zip(communes["Code commune"], communes["Temps au plus proche, été (min)"], strict=True)
+    )
     for line in body:
         assert line[5] == french_number(soins[line[1]], 1)
     # Per EPCI and for the territory: population-weighted means of the raw rows.
@@ -505,13 +502,6 @@ def test_report_apl_per_commune_and_epci_equal_the_drees_file(study) -> None:
         fiche = {r[0]: r[1:] for r in tables[f"fiche-chiffres-{code}"][1:]}
         key = next(k for k in fiche if k.startswith("APL aux médecins généralistes"))
         assert fiche[key] == [line[1], territory[1]]
-
-
-def header_index(communes: pd.DataFrame) -> int:
-    """The column of the workbook's soins sheet with the summer time to the nearest care."""
-    return next(
-        i for i, c in enumerate(communes.columns) if "min" in str(c) and "hiver" not in str(c)
-    )
 
 
 def test_report_says_what_each_family_counts_and_enjeux_cite_the_needs(study) -> None:
@@ -539,10 +529,15 @@ def test_report_says_what_each_family_counts_and_enjeux_cite_the_needs(study) ->
     assert cited
     for line in cited:
         code = names[line[1]]
-        rate = re.search(r"taux de pauvreté (\d+)\u202f?\s?%( \(EPCI\))?", line[5])
+        rate = re.search(r"taux de pauvreté (\d+)\u202f%( \(EPCI\))?", line[5])
         assert rate, line
         published = filosofi.loc[code, "tp6021"]
         if rate.group(2) is None:
             assert int(rate.group(1)) == round(float(published)), (line, published)
         else:
             assert published == "ND" or pd.isna(published)
+    # The share of people aged 65+ beside "population âgée", wherever it is a reason.
+    aged = [line[5] for line in tables["enjeux-communes"][1:] if "population âgée" in line[5]]
+    assert aged
+    for reasons in aged:
+        assert re.search(r"population âgée \(\d+\u202f% de 65 ans et plus\)", reasons), reasons

@@ -176,7 +176,8 @@ def cite_needs(enjeux: pd.DataFrame, needs: pd.DataFrame) -> pd.DataFrame:
     """The territoires à enjeux with their need figures, cited in the reasons.
 
     A commune at stake (a reason other than "accès dans les seuils") whose poverty rate
-    is above the mean of the territory's communes gets ``ET taux de pauvreté 21 %``
+    is above the mean of the territory's communes gets ``et taux de pauvreté 21 %``
+    (a narrow no-break space before ``%``)
     after its reasons (``… 14 % (EPCI)`` when only its EPCI's is published);
     "population âgée" gives its share of inhabitants aged 65+.
 
@@ -195,11 +196,11 @@ def cite_needs(enjeux: pd.DataFrame, needs: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> e = pd.DataFrame({"origin_id": ["a", "b"], "raisons": [
-    ...     "loin des soins (45 min) ET population âgée", "accès dans les seuils"]})
+    ...     "loin des soins (45 min) et population âgée", "accès dans les seuils"]})
     >>> n = pd.DataFrame({"origin_id": ["a", "b"], "poverty_rate_pct": [21.0, 9.0],
     ...                   "share_65_plus_pct": [31.2, 20.0]})
     >>> cite_needs(e, n)["raisons"].tolist()
-    ['loin des soins (45 min) ET population âgée (31 % de 65 ans et plus) ET taux de pauvreté 21 %', 'accès dans les seuils']
+    ['loin des soins (45 min) et population âgée (31\u202f% de 65 ans et plus) et taux de pauvreté 21\u202f%', 'accès dans les seuils']
     """  # noqa: E501
     table = enjeux.merge(needs, on="origin_id", how="left")
     if "poverty_rate_level" not in table:
@@ -218,10 +219,12 @@ def cite_needs(enjeux: pd.DataFrame, needs: pd.DataFrame) -> pd.DataFrame:
             continue
         if not pd.isna(old):
             text = text.replace(
-                "ET population âgée", f"ET population âgée ({old:.0f} % de 65 ans et plus)"
+                "et population âgée", f"et population âgée ({old:.0f}\u202f% de 65 ans et plus)"
             )
         if not pd.isna(poverty) and poverty > reference:
-            text += f" ET taux de pauvreté {poverty:.0f} %" + (" (EPCI)" if level == "epci" else "")
+            text += f" et taux de pauvreté {poverty:.0f}\u202f%" + (
+                " (EPCI)" if level == "epci" else ""
+            )
         reasons.append(text)
     table["raisons"] = reasons
     return table

@@ -71,6 +71,8 @@ def build_sections(
     fiches = epci_sections(diagnostic, layers)
     method = method_section(diagnostic, services)
     synthesis = synthesis_section(diagnostic, [*body, *fiches, method])
-    # Pages of their own: the synthèse, each fiche; then the parts flow to the method.
+    # Pages of their own: the synthèse, each fiche; the parts flow from the territory to
+    # the method, which starts a page.
     body[0].kind = "page"
+    method.kind = "page"
     return [synthesis, *fiches, *body, method]

@@ -85,7 +85,7 @@ def counted_paragraphs(
         aside = "" if nearest.get(row.type, True) else " ; type à part, jamais le plus proche"
         parts.append(
             f"{type_label(row.label)}, {french_number(row.services)} dans le territoire "
-            f"({row.source_label} ; {how}{aside})"
+            f"({str(row.source_label).replace('~', 'vers ')} ; {how}{aside})"
         )
     paragraphs = [
         "Ce qui est compté : " + " ; ".join(parts) + "."
