@@ -32,6 +32,8 @@ from maillage.sources.communes import read_epci
 GP_TYPE = "D265"
 #: How many types without data a family's paragraph names (the others are counted).
 NAMED_MISSING_TYPES = 6
+#: Order of the BPE ranges (gammes) when types are named.
+GAMME_ORDER = {"proximite": 0, "intermediaire": 1, "superieure": 2}
 #: Acronyms and proper names kept as written when a BPE label is put in lower case.
 _KEPT = {"caf": "CAF", "france services": "France Services", "ssr": "SSR", "pmi": "PMI"}
 #: APL of the professions other than general practitioners (FTE per 100,000 inhabitants).
@@ -94,7 +96,11 @@ def counted_paragraphs(
     ]
     missing = types_without_data(services, typology).get(family, [])
     if missing:
-        labels = typology.types.set_index("type")["label"]
+        types = typology.types.set_index("type")
+        labels = types["label"]
+        # The everyday types first (gamme de proximité), as élus look for them.
+        rank = types["gamme"].map(GAMME_ORDER).fillna(len(GAMME_ORDER))
+        missing = sorted(missing, key=lambda code: (rank.get(code, len(GAMME_ORDER)), code))
         named = [type_label(labels.get(code, code)) for code in missing[:NAMED_MISSING_TYPES]]
         more = len(missing) - len(named)
         paragraphs.append(
