@@ -88,3 +88,16 @@ def test_models_implement_the_protocol_and_the_pair_switches_them(small) -> None
     fast = faster.nearest.set_index(["origin_id", "type", "season"])["minutes"]
     # Twice the speed, half the time: the model is the only thing that changed.
     pd.testing.assert_series_equal(fast.sort_index() * 2, slow.sort_index(), rtol=1e-12)
+
+
+def test_a_folder_without_the_official_tables_still_reads(small, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Written before the official indicators were stored: read, those tables empty."""
+    _, diagnostic = small
+    assert len(diagnostic.official) == len(diagnostic.communes)
+    assert set(diagnostic.official_zones["level"]) == {"territory", "epci"}
+    folder = write_study(diagnostic, tmp_path / "ancienne")
+    (folder / "official.parquet").unlink()
+    (folder / "official_zones.parquet").unlink()
+    back = read_study(folder)
+    assert back.official.empty and back.official_zones.empty
+    pd.testing.assert_frame_equal(back.enjeux, diagnostic.enjeux)

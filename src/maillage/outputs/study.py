@@ -190,6 +190,9 @@ def write_study(diagnostic: Diagnostic, folder: str | PathLike[str]) -> Path:
     return folder
 
 
+#: Tables a study folder may lack (written by an earlier version): read as empty.
+OPTIONAL_TABLES = ("official", "official_zones")
+
 #: Version of the study folder's layout (``etude.json``).
 STUDY_FORMAT = 1
 
@@ -214,7 +217,12 @@ def read_study(folder: str | PathLike[str]) -> Diagnostic:
     relancez « maillage diagnostic --sortie /nulle/part »
     """
     folder = Path(folder)
-    needed = ["etude.json", "origins.parquet", *(f"{name}.parquet" for name in TABLES)]
+    optional = set(OPTIONAL_TABLES)
+    needed = [
+        "etude.json",
+        "origins.parquet",
+        *(f"{name}.parquet" for name in TABLES if name not in optional),
+    ]
     missing = [name for name in needed if not (folder / name).is_file()]
     if missing:
         raise MaillageError(
@@ -230,7 +238,13 @@ def read_study(folder: str | PathLike[str]) -> Diagnostic:
         buffer_km=place["buffer_km"],
         buffer_method=place["buffer_method"],
     )
-    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+    # A folder written before the official indicators were stored reads without them.
+    tables = {
+        name: pd.read_parquet(folder / f"{name}.parquet")
+        if (folder / f"{name}.parquet").is_file()
+        else pd.DataFrame()
+        for name in TABLES
+    }
     cells = folder / "cells.parquet"
     agreement = facts["bassin_agreement"]
     return Diagnostic(
