@@ -94,22 +94,19 @@ def apl_by_zone(communes: pd.DataFrame, *, by: str = "epci") -> pd.DataFrame:
     True
     """
     apl = apl_by_commune(communes["commune"].tolist())
-    apl[by] = communes[by].to_numpy()
+    zone = pd.Series(communes[by].to_numpy(), index=apl.index, name=by)
     weight = apl["population_apl"].fillna(0.0)
-    rows = []
-    for zone, part in apl.groupby(by, sort=True):
-        w = weight.loc[part.index]
-        row: dict[str, object] = {by: zone, "population_apl": float(w.sum())}
-        for column in APL_COLUMNS:
-            known = part[column].notna()
-            total = w[known].sum()
-            row[column] = (
-                float((part.loc[known, column] * w[known]).sum() / total) if total else np.nan
-            )
-        under = part["underserved"].fillna(False).astype(bool)
-        row["underserved_share"] = float(w[under].sum() / w.sum()) if w.sum() else np.nan
-        rows.append(row)
-    return pd.DataFrame(rows)
+    total = weight.groupby(zone, sort=True).sum()
+    result = pd.DataFrame({by: total.index, "population_apl": total.to_numpy(dtype=float)})
+    for column in APL_COLUMNS:
+        known = apl[column].notna()
+        weighted = (apl[column].fillna(0.0) * weight).groupby(zone, sort=True).sum()
+        known_weight = weight.where(known, 0.0).groupby(zone, sort=True).sum()
+        result[column] = (weighted / known_weight.where(known_weight != 0)).to_numpy(dtype=float)
+    under = apl["underserved"].fillna(False).astype(bool)
+    under_weight = weight.where(under, 0.0).groupby(zone, sort=True).sum()
+    result["underserved_share"] = (under_weight / total.where(total != 0)).to_numpy(dtype=float)
+    return result
 
 
 def childcare_coverage(codes: Sequence[str]) -> pd.DataFrame:
