@@ -44,7 +44,7 @@ ADJUSTMENTS = (
     "#{id} th, #{id} td {{ padding: .1rem .3rem; }}",
 )
 #: The most renderings of the PDF one report takes (each a few seconds).
-MAX_RENDERINGS = 12
+MAX_RENDERINGS = 8
 
 
 def render_html(
