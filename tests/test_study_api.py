@@ -120,3 +120,16 @@ def test_a_road_study_folder_records_its_network(small, tmp_path) -> None:  # ty
     (folder / "etude.json").write_text(json.dumps({**facts, "network": None}), encoding="utf-8")
     with pytest.raises(maillage.MaillageError, match=r"--reseau EXTRAIT\.osm\.pbf"):
         read_network(folder)
+
+
+def test_a_folder_without_the_official_tables_still_reads(small, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Written before the official indicators were stored: read, those tables empty."""
+    _, diagnostic = small
+    assert len(diagnostic.official) == len(diagnostic.communes)
+    assert set(diagnostic.official_zones["level"]) == {"territory", "epci"}
+    folder = write_study(diagnostic, tmp_path / "ancienne")
+    (folder / "official.parquet").unlink()
+    (folder / "official_zones.parquet").unlink()
+    back = read_study(folder)
+    assert back.official.empty and back.official_zones.empty
+    pd.testing.assert_frame_equal(back.enjeux, diagnostic.enjeux)

@@ -56,6 +56,28 @@ _ACCESS = (
     Column("share_beyond", "share (0-1)", "population_beyond / population"),
 )
 
+_APL_UNIT = "FTE per 100,000 inhabitants"
+#: DREES APL 2023 (zones: weighted by DREES's population).
+_APL = (
+    Column("apl_gp", "consultations per inhabitant per year", "APL to general practitioners"),
+    Column(
+        "apl_gp_under_65",
+        "consultations per inhabitant per year",
+        "APL to general practitioners under 65",
+    ),
+    Column("apl_nurses", _APL_UNIT, "APL to nurses"),
+    Column("apl_midwives", _APL_UNIT, "APL to midwives"),
+    Column("apl_physiotherapists", _APL_UNIT, "APL to physiotherapists"),
+    Column("apl_dentists", _APL_UNIT, "APL to dentists"),
+)
+#: Acceslibre 2024: public buildings (ERP) assessed for disabled access.
+_ERP = (
+    Column("erp_assessed", "buildings", "public buildings assessed"),
+    Column("erp_step_free", "buildings", "of which with a step-free entrance"),
+    Column("erp_entrance_known", "buildings", "of which with the entrance described"),
+    Column("step_free_share", "share (0-1)", "erp_step_free / erp_entrance_known"),
+)
+
 #: Columns of each table of a diagnostic, in order.
 TABLES: dict[str, tuple[Column, ...]] = {
     "nearest": (
@@ -133,6 +155,28 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("accessibility_per_10000", "per 10,000 inhabitants", "E2SFCA accessibility"),
         Column("demand_band", "", "population column of the demand"),
         Column("capacity_unit", "", "unit of the supply (French label)"),
+    ),
+    "official": (
+        _ORIGIN,
+        Column("population_apl", "inhabitants", "DREES's population of the APL (2023)"),
+        *_APL,
+        Column("underserved", "", "apl_gp below 2.5 (DREES's under-served threshold); NA unknown"),
+        Column(
+            "childcare_coverage_pct", "percent", "CNAF coverage rate of early childhood care (2021)"
+        ),
+        *_ERP,
+    ),
+    "official_zones": (
+        Column("level", "", "territory or epci"),
+        Column("zone", "", "code of the zone (territory: the whole territory)"),
+        Column("population_apl", "inhabitants", "DREES's population of the zone's communes"),
+        *_APL,
+        Column(
+            "underserved_share",
+            "share (0-1)",
+            "share of DREES's population living in under-served communes",
+        ),
+        *_ERP,
     ),
 }
 

@@ -96,4 +96,4 @@ def test_enjeux_reasons_cite_the_poverty_rate_of_the_source(territory) -> None:
     for row in cited.itertuples():
         rate, level = published[row.origin_id]
         suffix = " (EPCI)" if level == "epci" else ""
-        assert row.raisons.endswith(f"ET taux de pauvreté {rate:.0f} %{suffix}")
+        assert row.raisons.endswith(f"et taux de pauvreté {rate:.0f}\u202f%{suffix}")

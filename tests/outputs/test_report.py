@@ -22,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from maillage._data import data_path
 from maillage.cli.main import cli
 from maillage.outputs.report.content import french_number, french_percent
 from maillage.services.typology import FAMILIES, load_typology
@@ -315,11 +316,6 @@ def _page_texts(pdf: Path) -> list[str]:
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils absent")
-@pytest.mark.xfail(
-    reason="issue 17 left open: with the five families filled (issue 15) one page of the "
-    "built-in report is 24 % filled; the print layouts must be reworked",
-    strict=False,
-)
 def test_no_page_more_than_two_thirds_empty_and_numbered(study, tmp_path) -> None:
     """Every page rendered to an image: the content (ink between the page margins, the
     footer line left out) reaches at least a third of the page's height; every page
@@ -450,3 +446,98 @@ def test_epci_fiches_show_the_figures_of_the_exports(study) -> None:
         communes = tables[f"fiche-communes-{record['SIREN']}"][1:]
         assert len(communes) == record["Communes"]
         assert sum(int(r[1].replace("\u202f", "")) for r in communes) == record["Population"]
+
+
+def _raw_commune_file(name: str) -> pd.DataFrame:
+    """A shipped per-commune file as published (pandas), by INSEE code (padded to 5)."""
+    table = pd.read_parquet(data_path("indicateurs-communaux", name))
+    table = table.dropna(subset=["id"])
+    return table.assign(id=table["id"].astype(str).str.zfill(5)).set_index("id")
+
+
+def test_report_apl_per_commune_and_epci_equal_the_drees_file(study) -> None:
+    """APL of every commune, of each EPCI and of the territory (means weighted by DREES's
+    population, computed here from the raw file), in the soins section and on the fiches."""
+    folder, _ = study
+    tables = _tables(folder)
+    raw = _raw_commune_file("drees-apl-2023.parquet")
+    book = openpyxl.load_workbook(folder / "diagnostic.xlsx")
+    rows = list(book["Accès aux soins"].values)
+    communes = pd.DataFrame(rows[1:], columns=rows[0])
+    epci_of = dict(zip(communes["Code commune"], communes["SIREN de l'EPCI"], strict=True))
+    assert len(epci_of) == 53
+    # Per commune: the DREES figure, the under-served flag (APL < 2.5), our time beside.
+    lines = tables["apl-communes"]
+    header, body = lines[0], lines[1:]
+    assert [r[1] for r in body] and sorted(r[1] for r in body) == sorted(epci_of)
+    for line in body:
+        row = raw.loc[line[1]]
+        assert line[2] == french_number(row["pop_apl"])
+        assert line[3] == french_number(row["apl_gen"], 2)
+        assert line[4] == ("oui" if row["apl_gen"] < 2.5 else "non")
+    assert any(line[4] == "oui" for line in body) and any(line[4] == "non" for line in body)
+    assert "Temps au service de soins le plus proche (min)" in header
+    # Our time beside it: the workbook's summer time to the nearest care.
+    soins = dict(
+        zip(communes["Code commune"], communes["Temps au plus proche, été (min)"], strict=True)
+    )
+    for line in body:
+        assert line[5] == french_number(soins[line[1]], 1)
+    # Per EPCI and for the territory: population-weighted means of the raw rows.
+    names = {r[1]: r[0] for r in tables["territoire-epci"][1:]}
+    frame = raw.loc[list(epci_of)].assign(epci=lambda t: t.index.map(epci_of))
+    frame["weighted"] = frame["apl_gen"] * frame["pop_apl"]
+    frame["under"] = frame["pop_apl"].where(frame["apl_gen"] < 2.5, 0.0)
+    sums = frame.groupby("epci")[["weighted", "pop_apl", "under"]].sum()
+    epci_lines = {line[0]: line for line in tables["apl-epci"][1:]}
+    assert len(epci_lines) == 6
+    whole = frame[["weighted", "pop_apl", "under"]].sum()
+    territory = epci_lines["Pays de Maurienne"]
+    assert territory[1] == french_number(whole["weighted"] / whole["pop_apl"], 2)
+    assert territory[2] == french_percent(whole["under"] / whole["pop_apl"])
+    for code, row in sums.iterrows():
+        line = epci_lines[names[code]]
+        assert line[1] == french_number(row["weighted"] / row["pop_apl"], 2), code
+        assert line[2] == french_percent(row["under"] / row["pop_apl"]), code
+        fiche = {r[0]: r[1:] for r in tables[f"fiche-chiffres-{code}"][1:]}
+        key = next(k for k in fiche if k.startswith("APL aux médecins généralistes"))
+        assert fiche[key] == [line[1], territory[1]]
+
+
+def test_report_says_what_each_family_counts_and_enjeux_cite_the_needs(study) -> None:
+    """The counts equal the raw BPE file's sum over the 53 communes; the enjeux reasons of a
+    real commune cite its poverty rate (Filosofi) and its share of people aged 65+."""
+    folder, _ = study
+    page = (folder / "rapport.html").read_text(encoding="utf-8")
+    sections = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r'<section id="([^"]+)"[^>]*>(.*?)</section>', page, flags=re.S)
+    }
+    tables = _tables(folder)
+    codes = [line[1] for line in tables["apl-communes"][1:]]
+    bpe = _raw_commune_file("bpe-2024-comptages-communes.parquet").loc[codes]
+    pharmacies = int(bpe["pharma"].sum())
+    assert f"pharmacie, {french_number(pharmacies)} dans le territoire" in sections["famille-soins"]
+    for family in FAMILIES:
+        assert "Ce qui est compté : " in sections[f"famille-{family}"], family
+    missing = re.search(r"Sans donnée dans les sources utilisées[^<]*", sections["famille-soins"])
+    assert missing and "médecin généraliste" in missing.group(0)
+    # The enjeux reasons: the commune's own poverty rate, or its EPCI's where withheld.
+    filosofi = _raw_commune_file("insee-filosofi-2021-communes.parquet")
+    names = {line[0]: line[1] for line in tables["apl-communes"][1:]}
+    cited = [line for line in tables["enjeux-communes"][1:] if "taux de pauvreté" in line[5]]
+    assert cited
+    for line in cited:
+        code = names[line[1]]
+        rate = re.search(r"taux de pauvreté (\d+)\u202f%( \(EPCI\))?", line[5])
+        assert rate, line
+        published = filosofi.loc[code, "tp6021"]
+        if rate.group(2) is None:
+            assert int(rate.group(1)) == round(float(published)), (line, published)
+        else:
+            assert published == "ND" or pd.isna(published)
+    # The share of people aged 65+ beside "population âgée", wherever it is a reason.
+    aged = [line[5] for line in tables["enjeux-communes"][1:] if "population âgée" in line[5]]
+    assert aged
+    for reasons in aged:
+        assert re.search(r"population âgée \(\d+\u202f% de 65 ans et plus\)", reasons), reasons

@@ -30,7 +30,12 @@ from maillage.indicators.bassins import (
 )
 from maillage.indicators.e2sfca import e2sfca
 from maillage.indicators.enjeux import enjeux_by_zone, enjeux_scores
-from maillage.indicators.official import cite_needs, need_indicators
+from maillage.indicators.official import (
+    cite_needs,
+    need_indicators,
+    official_by_commune,
+    official_by_zone,
+)
 from maillage.indicators.opening import hours_access
 from maillage.indicators.seasonal import BEDS_PER_SECONDARY_RESIDENCE, seasonal_population
 from maillage.indicators.settings import DiagnosticSettings
@@ -96,6 +101,13 @@ class Diagnostic:
         The territory against its départements and metropolitan France, on equal terms
         (built-in national sources, straight-line estimate, residents): ``level, zone,
         family, method`` and the access columns. Empty outside metropolitan France.
+    official
+        The official indicators of each commune beside our times, as published: DREES
+        APL (general practitioners and other professions, under-served flag), CAF
+        coverage rate of early childhood care, step-free public buildings (Acceslibre).
+    official_zones
+        The same for the whole territory and each EPCI (APL weighted by DREES's
+        population, share of it in under-served communes; ERP counts summed).
     """
 
     territory: Territory
@@ -117,6 +129,8 @@ class Diagnostic:
     notes: list[Note] = field(default_factory=list)
     #: Grid-level run: the origins (200 m cells) behind ``access``; ``None`` at commune level.
     cells: gpd.GeoDataFrame | None = None
+    official: pd.DataFrame = field(default_factory=pd.DataFrame)
+    official_zones: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def thresholds_minutes(self) -> tuple[float, ...]:
@@ -447,6 +461,9 @@ def assemble_diagnostic(
     enjeux = cite_needs(enjeux, need_indicators(population))
     enjeux_epci = enjeux_by_zone(enjeux, population, by="epci")
     supply_demand = _e2sfca_by_family(matrix, services, population)
+    # The figures the ARS, the CAF and Acceslibre publish, beside our times.
+    official = official_by_commune(population)
+    official_zones = official_by_zone(population, levels=("epci",))
     return Diagnostic(
         territory=territory,
         method=method,
@@ -466,6 +483,8 @@ def assemble_diagnostic(
         bassin_agreement=agreement,
         notes=notes,
         cells=cells,
+        official=official,
+        official_zones=official_zones,
     )
 
 

@@ -94,22 +94,19 @@ def apl_by_zone(communes: pd.DataFrame, *, by: str = "epci") -> pd.DataFrame:
     True
     """
     apl = apl_by_commune(communes["commune"].tolist())
-    apl[by] = communes[by].to_numpy()
+    zone = pd.Series(communes[by].to_numpy(), index=apl.index, name=by)
     weight = apl["population_apl"].fillna(0.0)
-    rows = []
-    for zone, part in apl.groupby(by, sort=True):
-        w = weight.loc[part.index]
-        row: dict[str, object] = {by: zone, "population_apl": float(w.sum())}
-        for column in APL_COLUMNS:
-            known = part[column].notna()
-            total = w[known].sum()
-            row[column] = (
-                float((part.loc[known, column] * w[known]).sum() / total) if total else np.nan
-            )
-        under = part["underserved"].fillna(False).astype(bool)
-        row["underserved_share"] = float(w[under].sum() / w.sum()) if w.sum() else np.nan
-        rows.append(row)
-    return pd.DataFrame(rows)
+    total = weight.groupby(zone, sort=True).sum()
+    result = pd.DataFrame({by: total.index, "population_apl": total.to_numpy(dtype=float)})
+    for column in APL_COLUMNS:
+        known = apl[column].notna()
+        weighted = (apl[column].fillna(0.0) * weight).groupby(zone, sort=True).sum()
+        known_weight = weight.where(known, 0.0).groupby(zone, sort=True).sum()
+        result[column] = (weighted / known_weight.where(known_weight != 0)).to_numpy(dtype=float)
+    under = apl["underserved"].fillna(False).astype(bool)
+    under_weight = weight.where(under, 0.0).groupby(zone, sort=True).sum()
+    result["underserved_share"] = (under_weight / total.where(total != 0)).to_numpy(dtype=float)
+    return result
 
 
 def childcare_coverage(codes: Sequence[str]) -> pd.DataFrame:
@@ -176,7 +173,8 @@ def cite_needs(enjeux: pd.DataFrame, needs: pd.DataFrame) -> pd.DataFrame:
     """The territoires à enjeux with their need figures, cited in the reasons.
 
     A commune at stake (a reason other than "accès dans les seuils") whose poverty rate
-    is above the mean of the territory's communes gets ``ET taux de pauvreté 21 %``
+    is above the mean of the territory's communes gets ``et taux de pauvreté 21 %``
+    (a narrow no-break space before ``%``)
     after its reasons (``… 14 % (EPCI)`` when only its EPCI's is published);
     "population âgée" gives its share of inhabitants aged 65+.
 
@@ -195,11 +193,11 @@ def cite_needs(enjeux: pd.DataFrame, needs: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> e = pd.DataFrame({"origin_id": ["a", "b"], "raisons": [
-    ...     "loin des soins (45 min) ET population âgée", "accès dans les seuils"]})
+    ...     "loin des soins (45 min) et population âgée", "accès dans les seuils"]})
     >>> n = pd.DataFrame({"origin_id": ["a", "b"], "poverty_rate_pct": [21.0, 9.0],
     ...                   "share_65_plus_pct": [31.2, 20.0]})
     >>> cite_needs(e, n)["raisons"].tolist()
-    ['loin des soins (45 min) ET population âgée (31 % de 65 ans et plus) ET taux de pauvreté 21 %', 'accès dans les seuils']
+    ['loin des soins (45 min) et population âgée (31\u202f% de 65 ans et plus) et taux de pauvreté 21\u202f%', 'accès dans les seuils']
     """  # noqa: E501
     table = enjeux.merge(needs, on="origin_id", how="left")
     if "poverty_rate_level" not in table:
@@ -218,10 +216,12 @@ def cite_needs(enjeux: pd.DataFrame, needs: pd.DataFrame) -> pd.DataFrame:
             continue
         if not pd.isna(old):
             text = text.replace(
-                "ET population âgée", f"ET population âgée ({old:.0f} % de 65 ans et plus)"
+                "et population âgée", f"et population âgée ({old:.0f}\u202f% de 65 ans et plus)"
             )
         if not pd.isna(poverty) and poverty > reference:
-            text += f" ET taux de pauvreté {poverty:.0f} %" + (" (EPCI)" if level == "epci" else "")
+            text += f" et taux de pauvreté {poverty:.0f}\u202f%" + (
+                " (EPCI)" if level == "epci" else ""
+            )
         reasons.append(text)
     table["raisons"] = reasons
     return table
@@ -271,3 +271,92 @@ def step_free_share(communes: pd.DataFrame, *, by: str | None = None) -> pd.Data
         0, np.nan
     )
     return table
+
+
+#: The columns of :func:`official_by_commune` taken from :func:`step_free_share`.
+_ERP_COLUMNS = ["erp_assessed", "erp_step_free", "erp_entrance_known", "step_free_share"]
+
+
+def official_by_commune(communes: pd.DataFrame) -> pd.DataFrame:
+    """The official indicators of each commune, as published: APL, CAF coverage, ERP.
+
+    Parameters
+    ----------
+    communes
+        ``origin_id`` (INSEE code) of the communes (the diagnostic's origins).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``origin_id``, ``population_apl``, the :data:`APL_COLUMNS`, ``underserved``
+        (:func:`apl_by_commune`), ``childcare_coverage_pct`` (:func:`childcare_coverage`),
+        ``erp_assessed``, ``erp_step_free``, ``erp_entrance_known``, ``step_free_share``
+        (:func:`step_free_share`).
+
+    Examples
+    --------
+    >>> t = official_by_commune(pd.DataFrame({"origin_id": ["73248", "73047"]}))
+    >>> t[["origin_id", "apl_gp", "underserved", "childcare_coverage_pct"]].to_dict("records")
+    [{'origin_id': '73248', 'apl_gp': 4.4, 'underserved': False, 'childcare_coverage_pct': 48.1}, \
+{'origin_id': '73047', 'apl_gp': 0.0, 'underserved': True, 'childcare_coverage_pct': 105.0}]
+    """
+    codes = communes["origin_id"].astype(str).tolist()
+    table = apl_by_commune(codes).rename(columns={"commune": "origin_id"})
+    table["childcare_coverage_pct"] = childcare_coverage(codes)["childcare_coverage_pct"]
+    erp = step_free_share(pd.DataFrame({"commune": codes}))
+    for column in _ERP_COLUMNS:
+        table[column] = erp[column].to_numpy()
+    return table
+
+
+def official_by_zone(communes: pd.DataFrame, *, levels: Sequence[str] = ("epci",)) -> pd.DataFrame:
+    """The official indicators of the whole territory and of each zone.
+
+    APL: the mean of the communes weighted by DREES's population, and the share of that
+    population in under-served communes (:func:`apl_by_zone`); ERP: counts summed, then
+    the step-free share (:func:`step_free_share`).
+
+    Parameters
+    ----------
+    communes
+        ``origin_id`` and the zone columns ``levels`` (the diagnostic's origins).
+    levels
+        The zonings (the whole territory comes first, ``level = zone = "territory"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``level``, ``zone``, ``population_apl``, the :data:`APL_COLUMNS`,
+        ``underserved_share``, ``erp_assessed``, ``erp_step_free``,
+        ``erp_entrance_known``, ``step_free_share``.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"origin_id": ["73248", "73047"], "epci": ["a", "b"]})
+    >>> z = official_by_zone(c)
+    >>> z[["level", "zone"]].to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'level': 'territory', 'zone': 'territory'}, {'level': 'epci', 'zone': 'a'},
+     {'level': 'epci', 'zone': 'b'}]
+    >>> round(float(z.loc[0, "underserved_share"]), 3)
+    0.034
+    """
+    frame = pd.DataFrame({"commune": communes["origin_id"].astype(str).to_numpy()})
+    frame["territory"] = "territory"
+    for level in levels:
+        frame[level] = communes[level].astype(str).to_numpy()
+    tables = []
+    for level in ("territory", *levels):
+        apl = apl_by_zone(frame, by=level)
+        erp = step_free_share(frame, by=level)
+        table = apl.merge(erp, on=level, how="outer").rename(columns={level: "zone"})
+        tables.append(table.assign(level=level))
+    result = pd.concat(tables, ignore_index=True)
+    columns = [
+        "level",
+        "zone",
+        "population_apl",
+        *APL_COLUMNS,
+        "underserved_share",
+        *_ERP_COLUMNS,
+    ]
+    return result[columns]

@@ -46,6 +46,8 @@ TABLES = (
     "enjeux_epci",
     "e2sfca",
     "comparison",
+    "official",
+    "official_zones",
 )
 
 
@@ -196,6 +198,9 @@ def write_study(
     return folder
 
 
+#: Tables a study folder may lack (written by an earlier version): read as empty.
+OPTIONAL_TABLES = ("official", "official_zones")
+
 #: Version of the study folder's layout (``etude.json``).
 STUDY_FORMAT = 1
 
@@ -220,7 +225,12 @@ def read_study(folder: str | PathLike[str]) -> Diagnostic:
     relancez « maillage diagnostic --sortie /nulle/part »
     """
     folder = Path(folder)
-    needed = ["etude.json", "origins.parquet", *(f"{name}.parquet" for name in TABLES)]
+    optional = set(OPTIONAL_TABLES)
+    needed = [
+        "etude.json",
+        "origins.parquet",
+        *(f"{name}.parquet" for name in TABLES if name not in optional),
+    ]
     missing = [name for name in needed if not (folder / name).is_file()]
     if missing:
         raise MaillageError(
@@ -236,7 +246,13 @@ def read_study(folder: str | PathLike[str]) -> Diagnostic:
         buffer_km=place["buffer_km"],
         buffer_method=place["buffer_method"],
     )
-    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+    # A folder written before the official indicators were stored reads without them.
+    tables = {
+        name: pd.read_parquet(folder / f"{name}.parquet")
+        if (folder / f"{name}.parquet").is_file()
+        else pd.DataFrame()
+        for name in TABLES
+    }
     cells = folder / "cells.parquet"
     agreement = facts["bassin_agreement"]
     return Diagnostic(

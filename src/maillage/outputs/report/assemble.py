@@ -22,6 +22,11 @@ from maillage.outputs.report.content import (
     territory_section,
 )
 from maillage.outputs.report.epci import epci_sections
+from maillage.outputs.report.official import (
+    add_official,
+    counted_paragraphs,
+    step_free_paragraph,
+)
 from maillage.outputs.report.synthesis import synthesis_section
 from maillage.services.typology import FAMILIES, load_typology
 
@@ -45,12 +50,17 @@ def build_sections(
     """
     layers = maps.map_layers(diagnostic.territory, diagnostic.communes)
     body = [territory_section(diagnostic, services, layers)]
-    labels = load_typology().family_labels
-    families = progress(FAMILIES, description="Rapport : cartes par famille", unit="famille")
-    body += [
-        family_section(diagnostic, services, layers, family, labels.get(family, family))
-        for family in families
-    ]
+    accessible = step_free_paragraph(diagnostic)
+    if accessible is not None:
+        body[0].paragraphs.append(accessible)
+    typology = load_typology()
+    labels = typology.family_labels
+    for family in progress(FAMILIES, description="Rapport : cartes par famille", unit="famille"):
+        section = family_section(diagnostic, services, layers, family, labels.get(family, family))
+        # What the family counts comes first; then the times and the official figures.
+        section.paragraphs[:0] = counted_paragraphs(services, family, typology)
+        add_official(section, diagnostic, family)
+        body.append(section)
     body += [
         hours_section(diagnostic),
         seasons_section(diagnostic),
@@ -61,6 +71,8 @@ def build_sections(
     fiches = epci_sections(diagnostic, layers)
     method = method_section(diagnostic, services)
     synthesis = synthesis_section(diagnostic, [*body, *fiches, method])
-    # Pages of their own: the synthèse, each fiche; then the parts flow to the method.
+    # Pages of their own: the synthèse, each fiche; the parts flow from the territory to
+    # the method, which starts a page.
     body[0].kind = "page"
+    method.kind = "page"
     return [synthesis, *fiches, *body, method]

@@ -641,7 +641,10 @@ def enjeux_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSect
         "famille, au regard du seuil de temps de la famille : "
         + " ; ".join(f"enjeu {c} : {ENJEU_CRITERIA[c]}" for c in reversed(ENJEU_CLASSES))
         + ". Le score, qui croise les temps d'accès et la part des publics concernés "
-        "(personnes âgées, jeunes), ordonne les communes."
+        "(personnes âgées, jeunes), ordonne les communes. Les raisons citent les indicateurs "
+        "de besoin publiés : la part des 65 ans et plus (INSEE, recensement 2021) et le taux "
+        "de pauvreté (INSEE, Filosofi 2021 ; celui de l'intercommunalité quand l'INSEE ne "
+        "publie pas celui de la commune) lorsqu'il dépasse la moyenne des communes."
     )
     levels = enjeux.set_index("origin_id")["classe"]
     figure = maps.class_map(
@@ -743,7 +746,16 @@ SOURCE_FILES = {
     "mairies": "communes/mairies-france.csv.gz",
     "france_services": "france-services/liste-france-services-2024-08-01.csv",
     "hopitaux": "health/eurostat-hospitals-FR-2020.csv",
+    "comptages_bpe": "indicateurs-communaux/bpe-2024-comptages-communes.parquet",
+    "comptages_caf_places": "indicateurs-communaux/caf-places-accueil-jeunes-enfants-2020.parquet",
+    "comptages_ecoles": "indicateurs-communaux/menj-ecoles-colleges-ips-2024.parquet",
+    "apl": "indicateurs-communaux/drees-apl-2023.parquet",
+    "caf_couverture": "indicateurs-communaux/caf-taux-couverture-accueil-2021.parquet",
+    "filosofi": "indicateurs-communaux/insee-filosofi-2021-communes.parquet",
+    "erp": "indicateurs-communaux/erp-accessibilite-2024.parquet",
 }
+#: The official indicators every diagnostic reads (:mod:`maillage.indicators.official`).
+OFFICIAL_SOURCES = ["apl", "caf_couverture", "filosofi", "erp"]
 
 
 #: What each built-in source holds and who publishes it, in French (the data README,
@@ -775,6 +787,33 @@ SOURCE_LABELS = {
         "Agence nationale de la cohésion des territoires (ANCT)",
     ),
     "hopitaux": ("Hôpitaux", "Eurostat, services de base (basic services)"),
+    "comptages_bpe": (
+        "Équipements comptés par commune : bureaux de poste, pharmacies, hébergement et "
+        "services à domicile des personnes âgées",
+        "INSEE, Base permanente des équipements",
+    ),
+    "comptages_caf_places": (
+        "Places d'accueil du jeune enfant par commune (crèches, assistants maternels)",
+        "CNAF, data.caf.fr",
+    ),
+    "comptages_ecoles": (
+        "Écoles et collèges par commune, et leurs élèves",
+        "Ministère de l'Éducation nationale",
+    ),
+    "apl": (
+        "Accessibilité potentielle localisée (APL) aux médecins généralistes, infirmiers, "
+        "sages-femmes, masseurs-kinésithérapeutes, chirurgiens-dentistes",
+        "DREES",
+    ),
+    "caf_couverture": (
+        "Taux de couverture global de l'accueil du jeune enfant",
+        "CNAF, data.caf.fr",
+    ),
+    "filosofi": ("Taux de pauvreté par commune et par intercommunalité", "INSEE, Filosofi"),
+    "erp": (
+        "Établissements recevant du public évalués pour leur accessibilité",
+        "Acceslibre, data.gouv.fr",
+    ),
 }
 
 
@@ -792,7 +831,8 @@ def sources_table(used_sources: set[str]) -> Table:
     provenance = _provenance()
     always = ["communes", "polygones", "zonages", "population"]
     body = []
-    for key in always + sorted(used_sources & set(SOURCE_FILES) - set(always)):
+    shown = always + sorted(used_sources & set(SOURCE_FILES) - set(always)) + OFFICIAL_SOURCES
+    for key in shown:
         row = provenance.get(SOURCE_FILES[key])
         if row is not None:
             what, source = SOURCE_LABELS[key]

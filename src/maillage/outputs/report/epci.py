@@ -22,6 +22,7 @@ from maillage.outputs.report.content import (
     class_table,
     map_figure,
 )
+from maillage.outputs.report.official import epci_official_rows
 from maillage.services.typology import FAMILIES, load_typology
 
 #: The label of the territory's other communes on a fiche's map.
@@ -112,6 +113,7 @@ def _figures_table(diagnostic: Diagnostic, row: pd.Series, code: str) -> Table:
                 percent(territory[f"share_beyond_{last:g}min"], 1),
             ]
         )
+    body += epci_official_rows(diagnostic, code)
     return Table(
         f"fiche-chiffres-{code}",
         "Ses chiffres et ceux du territoire (été)",

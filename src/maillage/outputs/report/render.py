@@ -6,7 +6,7 @@ The HTML works offline: styles are inline and every map is a PNG embedded as a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.resources import files
 from os import PathLike
 from pathlib import Path
@@ -29,12 +29,22 @@ _TEMPLATES = files("maillage.outputs.report") / "templates"
 LAYOUTS = (
     "",
     "@media print { figure.carte img { max-height: 104mm; } }",
-    "@media print { figure.carte img { max-height: 128mm; } }",
     "@media print { figure.carte img { max-height: 92mm; } html { font-size: 9pt; } }",
-    "@media print { figure.carte img { max-height: 112mm; } table { font-size: 7pt; } }",
 )
 #: The least share of a page's height its content must fill.
 MIN_PAGE_FILL = 1 / 3
+#: Print styles tried in turn for the section at the top of a short page (``{id}``: the
+#: section's id): larger maps and tables push more of the section onto that page, smaller
+#: ones pull it back onto the one before.
+ADJUSTMENTS = (
+    "#{id} figure.carte img {{ max-height: 132mm; }} #{id} table {{ font-size: 8.5pt; }}",
+    "#{id} figure.carte img {{ max-height: 96mm; }} #{id} table {{ font-size: 6.8pt; }} "
+    "#{id} th, #{id} td {{ padding: .1rem .3rem; }}",
+    "#{id} figure.carte img {{ max-height: 78mm; }} #{id} table {{ font-size: 6.8pt; }} "
+    "#{id} th, #{id} td {{ padding: .1rem .3rem; }}",
+)
+#: The most renderings of the PDF one report takes (each a few seconds).
+MAX_RENDERINGS = 8
 
 
 def render_html(
@@ -107,19 +117,68 @@ def write_report(
 
         # WeasyPrint logs unsupported CSS properties at WARNING: the command line, which
         # owns the terminal, sets those loggers' level (maillage.cli.options.quiet_libraries).
-        best: tuple[int, Any] | None = None
-        for layout in LAYOUTS:
+        def render(layout: str) -> Any:
             page = render_html(sections, diagnostic, layout=layout)
-            document = weasyprint.HTML(string=page, base_url=str(folder)).render()
-            short = sum(fill < MIN_PAGE_FILL for fill in page_fills(document))
-            if best is None or short < best[0]:
-                best = (short, document)
-            if not short:
-                break
-        assert best is not None
+            return weasyprint.HTML(string=page, base_url=str(folder)).render()
+
+        document = print_layout(render)
         paths["pdf"] = folder / "rapport.pdf"
-        _write_atomic(paths["pdf"], best[1].write_pdf())
+        _write_atomic(paths["pdf"], document.write_pdf())
     return paths
+
+
+def print_layout(render: Callable[[str], Any]) -> Any:
+    """The laid-out PDF with the fewest pages more than two-thirds empty (none if it can).
+
+    Each of :data:`LAYOUTS` is tried in turn; within one, the maps of the section at the
+    top of the first short page are resized (:data:`ADJUSTMENTS`) until that page is
+    filled to :data:`MIN_PAGE_FILL` or every height was tried.
+
+    Parameters
+    ----------
+    render
+        Lays out the report with extra CSS (a WeasyPrint document).
+    """
+    best: tuple[int, Any] | None = None
+    renderings = 0
+    for base in LAYOUTS:
+        steps: dict[str, int] = {}  # section id -> index in ADJUSTMENTS
+        while renderings < MAX_RENDERINGS:
+            extra = "".join(
+                "@media print { " + ADJUSTMENTS[step].format(id=section) + " }"
+                for section, step in steps.items()
+            )
+            document = render(base + extra)
+            renderings += 1
+            fills = page_fills(document)
+            short = [number for number, fill in enumerate(fills) if fill < MIN_PAGE_FILL]
+            if best is None or len(short) < best[0]:
+                best = (len(short), document)
+            if not short:
+                return document
+            top = _sections_on(document.pages[short[0]])
+            if not top or steps.get(top[0], -1) + 1 >= len(ADJUSTMENTS):
+                break
+            steps[top[0]] = steps.get(top[0], -1) + 1
+    assert best is not None
+    return best[1]
+
+
+def _sections_on(page: Any) -> list[str]:
+    """The ids of the report's sections with a box on a laid-out page, in order."""
+    found: list[str] = []
+
+    def walk(box: Any) -> None:
+        element = getattr(box, "element", None)
+        if getattr(box, "element_tag", None) == "section" and element is not None:
+            section = element.get("id")
+            if section and section not in found:
+                found.append(section)
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    walk(page._page_box)
+    return found
 
 
 def page_fills(document: Any) -> list[float]:

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pandas as pd
+
 from maillage.indicators.classes import ENJEU_CLASSES
 from maillage.indicators.diagnostic import Diagnostic
+from maillage.indicators.official import UNDERSERVED_APL_GP
 from maillage.outputs.french import minutes, number, percent, plural
 from maillage.outputs.report.content import ReportSection, access_rows
+from maillage.schema import TERRITORY
 from maillage.services.typology import FAMILIES, load_typology
 from maillage.sources.communes import read_epci
 
@@ -67,11 +71,12 @@ def synthesis_section(diagnostic: Diagnostic, sections: Sequence[ReportSection])
                 f" ; la part la plus forte est celle de la {name} "
                 f"({percent(epci.iloc[0][f'share_beyond_{last:g}min'])})"
             )
+        official = _apl_text(diagnostic) if family == "soins" else ""
         findings.append(
             (
                 f"{label} : {plural(far, 'habitant')} ({percent(share)}) à {last:g} minutes "
                 f"ou plus du service le plus proche ; temps médian "
-                f"{_minutes(whole['median_minutes'])}{worst}.",
+                f"{_minutes(whole['median_minutes'])}{worst}{official}.",
                 f"carte-temps-{family}",
                 f"carte des temps, {label.lower()}",
             )
@@ -161,6 +166,21 @@ def _saturday_share(diagnostic: Diagnostic) -> float | None:
     open_on_saturday = part.loc[part["saturday_within"].astype(bool), "origin_id"]
     total = population.sum()
     return float(population.reindex(open_on_saturday).sum() / total) if total else None
+
+
+def _apl_text(diagnostic: Diagnostic) -> str:
+    """The DREES APL of the territory, said after the soins finding (empty without it)."""
+    zones = diagnostic.official_zones
+    whole = zones[zones["level"] == TERRITORY] if len(zones) else zones
+    if whole.empty or pd.isna(whole.iloc[0]["apl_gp"]):
+        return ""
+    under = int(diagnostic.official["underserved"].fillna(False).astype(bool).sum())
+    return (
+        f" ; APL aux médecins généralistes (DREES) : {number(whole.iloc[0]['apl_gp'], 2)} "
+        f"consultations par habitant et par an, {plural(under, 'commune')} sous le seuil "
+        f"de {number(UNDERSERVED_APL_GP, 1)} ({percent(whole.iloc[0]['underserved_share'])} "
+        "de la population)"
+    )
 
 
 def _minutes(value: object) -> str:
