@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -188,6 +189,9 @@ def test_diagnostic_exports_for_gis_and_elus(tmp_path) -> None:
 
     result = CliRunner().invoke(cli, ["diagnostic", "--sortie", str(tmp_path)])
     assert result.exit_code == 0, result.output
+    # French figures in the printed summary: "98 %", "4,2" (no "98%", no "4.2").
+    assert not re.search(r"\d%|\d\.\d", result.output), result.output
+    assert "\u202f% de la population dans le même bassin" in result.output
     layers = [name for name, _ in pyogrio.list_layers(tmp_path / "diagnostic.gpkg")]
     assert {"communes", "services", "acces_par_zone", "enjeux", "offre_demande_e2sfca"} <= set(
         layers

@@ -7,11 +7,14 @@ from typing import Any
 
 import click
 
+from maillage.outputs.french import number as _number
+from maillage.outputs.french import percent
+
 WINTER_LABEL = "  hiver (pointe saisonnière)"
 
 
-def _number(value: float) -> str:
-    return f"{value:,.0f}".replace(",", "\u202f")
+def _minutes_or_dash(median: float | None) -> str:
+    return "—" if median is None else f"{median:.0f} min"
 
 
 def print_territory(summary: dict[str, Any]) -> None:
@@ -119,29 +122,31 @@ def print_diagnostic(summary: dict[str, Any], folder: Path) -> None:
         beyond = "  ".join(
             f"{_number(values['population_au_dela'][f'{t:g}']):>8}" for t in thresholds
         )
-        median = values["mediane_minutes"]
-        median_text = "—" if median is None else f"{median:.0f} min"
+        median_text = _minutes_or_dash(values["mediane_minutes"])
         echo(f"  {summary['libelles'].get(family, family):<40} {median_text:>8}  {beyond}")
         if "hiver" in values:
             winter = values["hiver"]
             beyond = "  ".join(
                 f"{_number(winter['population_au_dela'][f'{t:g}']):>8}" for t in thresholds
             )
-            echo(f"  {WINTER_LABEL:<40} {winter['mediane_minutes'] or 0:>5.0f} min  {beyond}")
+            echo(f"  {WINTER_LABEL:<40} {_minutes_or_dash(winter['mediane_minutes']):>8}  {beyond}")
     if "ce_qui_est_compte" in summary:
         print_counted(summary["ce_qui_est_compte"], summary["libelles"])
     if "indicateurs_officiels" in summary:
         apl = summary["indicateurs_officiels"]
+        under_served = percent(apl["part_population_sous_dense"])
         echo("")
         echo(
-            f"APL aux médecins généralistes ({apl['source']}) : {apl['apl_generalistes']:.1f} "
-            f"consultations par habitant et par an ; {apl['part_population_sous_dense']:.0%} de "
-            f"la population en zone sous-dense (APL < {apl['seuil_sous_dense']:g})"
+            f"APL aux médecins généralistes ({apl['source']}) : "
+            f"{_number(apl['apl_generalistes'], 1)} consultations par habitant et par an ; "
+            f"{under_served} de la population en zone sous-dense "
+            f"(APL < {_number(apl['seuil_sous_dense'], 1)})"
         )
         for epci in apl["epci"]:
+            figures = f"{_number(epci['apl_generalistes'], 1):>5}  "
             echo(
-                f"  {epci['code']}  {epci['nom'][:50]:<50} {epci['apl_generalistes']:>5.1f}  "
-                f"{epci['part_population_sous_dense']:>5.0%} sous-dense"
+                f"  {epci['code']}  {epci['nom'][:50]:<50} {figures}"
+                f"{percent(epci['part_population_sous_dense']):>5} sous-dense"
             )
     echo("")
     echo("Territoires à enjeux (rang, commune, raisons)")
@@ -149,8 +154,8 @@ def print_diagnostic(summary: dict[str, Any], folder: Path) -> None:
         echo(f"  {row['rang']:>3}  {row['nom']:<32} {row['classe']:<10} {row['raisons']}")
     if summary["accord_bassins_de_vie"] is not None:
         echo(
-            f"Bassins de services : accord avec les bassins de vie 2022 de l'INSEE "
-            f"{summary['accord_bassins_de_vie']:.0%} (population)."
+            f"Bassins de services : {percent(summary['accord_bassins_de_vie'])} de la population "
+            "dans le même bassin que dans les bassins de vie 2022 de l'INSEE."
         )
     missing = summary.get("types_sans_donnees") or {}
     if missing:

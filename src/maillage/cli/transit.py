@@ -21,7 +21,8 @@ from maillage.cli.options import (
     split_codes,
     territory_options,
 )
-from maillage.outputs.french import method_label
+from maillage.outputs.french import method_label, percent
+from maillage.outputs.french import number as _int
 
 _DURATION = re.compile(r"^\s*(?:(\d+(?:[.,]\d+)?)\s*h)?\s*(?:(\d+)\s*(?:min|m)?)?\s*$")
 
@@ -41,10 +42,6 @@ def parse_duration(text: str) -> float:
         )
     hours = float((match.group(1) or "0").replace(",", "."))
     return hours * 60.0 + float(match.group(2) or 0)
-
-
-def _int(value: float) -> str:
-    return f"{value:,.0f}".replace(",", "\u202f")
 
 
 @click.command("tournee")
@@ -153,7 +150,7 @@ def tournee(
     click.echo(
         f"Tournée {kind} : {len(tour.stops)} arrêts, temps {label}, "
         f"population gagnée {_int(tour.population_gained)}"
-        + ("" if tour.exact else f" (borne {_int(tour.bound)}, écart {tour.gap:.1%})")
+        + ("" if tour.exact else f" (borne {_int(tour.bound)}, écart {percent(tour.gap, 1)})")
     )
     click.echo(f"Méthode : {tour.method}")
     for stop in tour.stops.itertuples(index=False):
