@@ -28,7 +28,7 @@ import pandas as pd
 
 from maillage._cache import cache_root
 from maillage._errors import InputFileError, MaillageError
-from maillage.network import _osm, _pbf
+from maillage.network import _csr, _osm, _pbf
 from maillage.network._crs import metric_crs
 
 if TYPE_CHECKING:
@@ -630,6 +630,7 @@ def _build(
     # once the largest component is known, so that a national extract's build stays
     # within memory (benchmarks/pbf.py measures the peak).
     edges = _segment_edges(ways)
+    _pbf.release_free_memory()  # the chunks' temporaries: the big arrays cannot reuse them
     # Nodes: the distinct references of the segments' ends, in id order.
     src, dst = edges[0], edges[1]
     used = np.zeros(ways.node_id.size, dtype=bool)
@@ -642,11 +643,12 @@ def _build(
         dst[begin:stop] = position[dst[begin:stop]]
     del src, dst, position
     node_id, x_deg, y_deg = ways.node_id[used], ways.x[used], ways.y[used]
-    ways.node_id = ways.x = ways.y = np.empty(0, dtype=np.int32)
+    ways.node_id = np.empty(0, dtype=np.int64)
+    ways.x = ways.y = np.empty(0, dtype=np.int32)
     del used
     n = int(node_id.size)
-    lon_min, lon_max = int(x_deg.min()) / 1e7, int(x_deg.max()) / 1e7
-    lat_min, lat_max = int(y_deg.min()) / 1e7, int(y_deg.max()) / 1e7
+    lon_min, lon_max = int(np.min(x_deg)) / 1e7, int(np.max(x_deg)) / 1e7
+    lat_min, lat_max = int(np.min(y_deg)) / 1e7, int(np.max(y_deg)) / 1e7
     indptr, indices, minutes, length_m, edge_way = _sorted_edges(edges, n)
     n_edges = int(indices.size)
     keep_node, components = _largest_component(indptr, indices, minutes)
@@ -662,7 +664,8 @@ def _build(
     del tails
     indices = new_index[indices[keep_edge]]
     del new_index
-    minutes, length_m = minutes[keep_edge], length_m[keep_edge]
+    minutes = minutes[keep_edge]
+    length_m = length_m[keep_edge]
     edge_way = edge_way[keep_edge]
     del keep_edge
     node_id = node_id[keep_node]
@@ -744,8 +747,16 @@ def _segment_edges(ways: _osm.CompactWays) -> list[npt.NDArray[Any]]:
     src = directed(tail, head)
     dst = directed(head, tail)
     del tail, head
-    minutes = directed(length, length) * 60.0
-    minutes /= directed(ways.forward_kph[way], ways.backward_kph[way]) * 1000.0
+    minutes = directed(length, length)
+    minutes *= 60.0
+    for part, kph, has in (
+        (slice(0, n_f), ways.forward_kph, has_f),
+        (slice(n_f, None), ways.backward_kph, has_b),
+    ):
+        speed = kph[way[has]]
+        speed *= 1000.0
+        minutes[part] /= speed
+        del speed
     length_m = directed(length, length)
     del length
     edge_way = directed(way, way)
@@ -769,25 +780,14 @@ def _sorted_edges(
     """
     src, dst, minutes, length_m, edge_way = edges
     edges.clear()
-    keep = src != dst
-    if not keep.all():
-        src, dst, minutes = src[keep], dst[keep], minutes[keep]
-        length_m, edge_way = length_m[keep], edge_way[keep]
-    del keep
-    order = np.lexsort((minutes, dst, src))
-    src = src[order]
-    dst = dst[order]
-    first = np.ones(src.size, dtype=bool)
-    first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
-    order = order[first]
-    src, dst = src[first], dst[first]
-    del first
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    order, indptr = _csr.csr_order(src, dst, minutes, n)
     del src
-    indices = dst.astype(np.int32, copy=False)
+    indices = dst[order].astype(np.int32, copy=False)
     del dst
-    return indptr, indices, minutes[order], length_m[order], edge_way[order].astype(np.int32)
+    minutes = minutes[order]  # one array at a time: the unsorted one is freed at once
+    length_m = length_m[order]
+    edge_way = edge_way[order].astype(np.int32, copy=False)
+    return indptr, indices, minutes, length_m, edge_way
 
 
 def _assemble(
