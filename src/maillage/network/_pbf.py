@@ -15,10 +15,13 @@ of every node of the file in memory and hands every way node to Python. Here:
    (``searchsorted``, a merge walk when the block's ids are sorted, as in every published
    extract). Other nodes are decoded and dropped at once.
 
-Memory is then the drivable ways' node references, their rows among the distinct ids and
-their locations (about 40 bytes a reference), not the file's 600 M nodes. The result is the same
-:class:`~maillage.network._osm.ParsedWays` as the small-file reader's, field for field
-(tested), so both build the same graph.
+Memory is then the drivable ways' node references, not the file's 600 M nodes: after
+the first pass, each reference becomes its row (``int32``) among the sorted distinct
+ids, and locations are kept once per distinct node as 1e-7 degree ``int32``
+(:func:`stream_compact_ways`, the graph build's input: about 4 bytes a reference and 16
+a node, with the ways' texts interned across blocks). :func:`stream_drivable_ways`
+expands it into the same :class:`~maillage.network._osm.ParsedWays` as the small-file
+reader's, field for field (tested), so both build the same graph.
 
 The PBF format (``fileformat.proto`` and ``osmformat.proto`` of OSM-binary) is read
 directly: a sequence of length-prefixed ``BlobHeader`` + ``Blob`` messages whose
