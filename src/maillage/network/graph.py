@@ -46,9 +46,9 @@ __all__ = [
 _GRAPH_FORMAT = 2
 
 #: Speed of a first build (MB of PBF a second), from ``benchmarks/pbf.py`` on the
-#: project's machine (2 cores, 24 GB, shared): 9.2 to 7.4 MB/s from 60 MB to 1.5 GB,
+#: project's machine (2 cores, 24 GB, shared): 10.4 to 9.5 MB/s from 60 MB to 1.5 GB,
 #: rounded down; used to tell the user how long the parse of a large extract will take.
-PARSE_MB_PER_SECOND = 6.0
+PARSE_MB_PER_SECOND = 8.0
 
 _ARRAYS = (
     "node_id",
@@ -599,7 +599,7 @@ def parse_estimate_seconds(pbf_path: str | PathLike[str]) -> float:
     Examples
     --------
     >>> round(parse_estimate_seconds("tests/data/osm/malta-2018-08-29.osm.pbf"), 1)
-    0.6
+    0.5
     """
     return Path(pbf_path).stat().st_size / 1e6 / PARSE_MB_PER_SECOND
 
