@@ -742,7 +742,7 @@ def release_free_memory() -> None:
     """
     try:
         trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # not glibc (macOS, musl, Windows)
         return
     trim(0)
 
