@@ -10,12 +10,15 @@ back from the cache by the same call in another fresh process. Each process repo
 wall time and its peak resident memory (``ru_maxrss``, which includes its threads).
 
 Figures for France (Geofabrik's ``france-latest.osm.pbf``, about 4,500 MB) are read off
-the largest file linearly in its size: build minutes at the measured MB/s, peak memory,
-reload seconds, and the number of graph nodes (Malta's roads per MB; France has more
-buildings per MB, so fewer roads: an upper bound). The national nearest-service run time
-is the cached reload plus the time ``benchmarks/scale.py`` measured for 150 types on
-every node (``--scale-seconds`` for ``--scale-nodes`` nodes, 2 workers), scaled to the
-estimated node count.
+the largest file linearly in its size: build minutes at the measured MB/s, reload
+seconds, and the number of graph nodes (Malta's roads per MB; France has more
+buildings per MB, so fewer roads: an upper bound). Peak memory is read off the line
+through the two largest sizes' (graph nodes, peak) — a fixed part (interpreter,
+libraries) plus so many bytes a node — at that node count; the peak in proportion to the
+file's size, which scales the fixed part too, is printed as an upper bound. The national
+nearest-service run time is the cached reload plus the time ``benchmarks/scale.py``
+measured for 150 types on every node (``--scale-seconds`` for ``--scale-nodes`` nodes, 2
+workers), scaled to the estimated node count.
 
 Usage::
 
@@ -138,12 +141,14 @@ def main() -> None:
                 "ways": build["ways"],
                 "nodes_before_component": build["nodes_before_component"],
                 "cache_mb": round(sum(f.stat().st_size for f in cache.glob("*.npz")) / 1e6, 1),
+                "peak_bytes_per_node": round(build["peak_gib"] * 2**30 / build["nodes"]),
             }
             rows.append(row)
             print(
                 f"{megabytes:7.1f} MB ({columns}×{lines} copies, written in {write_s:.0f} s): "
                 f"build {row['build_seconds']:.1f} s = {row['mb_per_second']:.1f} MB/s, "
-                f"peak {row['peak_gib']:.2f} GiB, {row['nodes']:,} nodes; "
+                f"peak {row['peak_gib']:.2f} GiB ({row['peak_bytes_per_node']} B a node), "
+                f"{row['nodes']:,} nodes; "
                 f"reload {row['reload_seconds']:.2f} s (hash {row['reload_hash_seconds']:.2f} s), "
                 f"peak {row['reload_peak_gib']:.2f} GiB, cache {row['cache_mb']:.0f} MB",
                 flush=True,
@@ -158,14 +163,24 @@ def main() -> None:
     largest = rows[-1]
     ratio = FRANCE_MB / largest["megabytes"]
     build_minutes = FRANCE_MB / largest["mb_per_second"] / 60
-    peak = largest["peak_gib"] * ratio
+    peak_upper = largest["peak_gib"] * ratio
     reload_seconds = largest["reload_seconds"] * ratio
     nodes = largest["nodes"] * ratio
+    # peak memory: the line through the two largest sizes (a fixed part, the interpreter
+    # and libraries, then so many bytes a graph node), or, with one size, in proportion
+    # to the file's size (an upper bound: it scales the fixed part too)
+    peak = peak_upper
+    marginal = None
+    if len(rows) > 1:
+        before = rows[-2]
+        marginal = (largest["peak_gib"] - before["peak_gib"]) / (largest["nodes"] - before["nodes"])
+        peak = largest["peak_gib"] + marginal * (nodes - largest["nodes"])
     national_seconds = reload_seconds + args.scale_seconds * nodes / args.scale_nodes
     print(
         f"France ({FRANCE_MB:.0f} MB) read off {largest['megabytes']:.0f} MB: build "
         f"{build_minutes:.1f} min (target {TARGET_BUILD_MINUTES:.0f}), peak {peak:.1f} GiB "
-        f"(target {TARGET_PEAK_GIB:.0f}), reload {reload_seconds:.0f} s, ≈ {nodes / 1e6:.0f} M "
+        f"(target {TARGET_PEAK_GIB:.0f}; in proportion to the size: {peak_upper:.1f} GiB), "
+        f"reload {reload_seconds:.0f} s, ≈ {nodes / 1e6:.0f} M "
         f"nodes; reload + 150 types on every node ≈ {national_seconds / 60:.1f} min "
         f"(target {TARGET_NATIONAL_MINUTES:.0f}; scale.py: {args.scale_seconds:.0f} s for "
         f"{args.scale_nodes / 1e6:.1f} M nodes)"
@@ -179,6 +194,8 @@ def main() -> None:
                 "reload_seconds": largest["reload_seconds"],
                 "france_estimate_minutes": round(build_minutes, 1),
                 "france_peak_estimate_gib": round(peak, 1),
+                "france_peak_proportional_gib": round(peak_upper, 1),
+                "marginal_bytes_per_node": None if marginal is None else round(marginal * 2**30),
                 "france_reload_estimate_seconds": round(reload_seconds, 1),
                 "france_nodes_estimate": round(nodes),
                 "national_run_estimate_minutes": round(national_seconds / 60, 1),

@@ -159,3 +159,25 @@ def test_closing_ways_by_name_matches_the_plain_loop(graphs: dict[str, RoadGraph
     named = graph.way_name[graph.way_name != ""][0]
     closed = graph.without_ways([named])
     assert closed.n_edges == graph.n_edges - int((graph.way_name[graph.edge_way] == named).sum())
+
+
+def test_csr_order_is_lexsort_order() -> None:
+    """The compiled CSR ordering against ``np.lexsort`` then the first of each (tail, head),
+    on invented edge lists (seeded) full of self-loops, parallel edges and tied minutes."""
+    from maillage.network._csr import csr_order
+
+    rng = np.random.default_rng(20)
+    for n, m in [(1, 5), (7, 60), (50, 2_000), (300, 900)]:
+        src = rng.integers(0, n, m).astype(np.int32)
+        dst = rng.integers(0, n, m).astype(np.int32)
+        minutes = rng.integers(0, 4, m).astype(np.float64)  # many ties
+        order, indptr = csr_order(src, dst, minutes, n)
+        keep = np.flatnonzero(src != dst)
+        ranked = keep[np.lexsort((minutes[keep], dst[keep], src[keep]))]
+        first = np.ones(ranked.size, dtype=bool)
+        first[1:] = (src[ranked][1:] != src[ranked][:-1]) | (dst[ranked][1:] != dst[ranked][:-1])
+        expected = ranked[first]
+        np.testing.assert_array_equal(order, expected)
+        np.testing.assert_array_equal(
+            indptr, np.r_[0, np.cumsum(np.bincount(src[expected], minlength=n))]
+        )

@@ -15,10 +15,13 @@ of every node of the file in memory and hands every way node to Python. Here:
    (``searchsorted``, a merge walk when the block's ids are sorted, as in every published
    extract). Other nodes are decoded and dropped at once.
 
-Memory is then the drivable ways' node references, their rows among the distinct ids and
-their locations (about 40 bytes a reference), not the file's 600 M nodes. The result is the same
-:class:`~maillage.network._osm.ParsedWays` as the small-file reader's, field for field
-(tested), so both build the same graph.
+Memory is then the drivable ways' node references, not the file's 600 M nodes: after
+the first pass, each reference becomes its row (``int32``) among the sorted distinct
+ids, and locations are kept once per distinct node as 1e-7 degree ``int32``
+(:func:`stream_compact_ways`, the graph build's input: about 4 bytes a reference and 16
+a node, with the ways' texts interned across blocks). :func:`stream_drivable_ways`
+expands it into the same :class:`~maillage.network._osm.ParsedWays` as the small-file
+reader's, field for field (tested), so both build the same graph.
 
 The PBF format (``fileformat.proto`` and ``osmformat.proto`` of OSM-binary) is read
 directly: a sequence of length-prefixed ``BlobHeader`` + ``Blob`` messages whose
@@ -29,6 +32,7 @@ integers truncated toward zero, then to degrees.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import struct
 import zlib
@@ -492,6 +496,9 @@ class _Strings:
 #: Keys read from each way: the rule keys, then the way table's name and ref.
 _KEYS = (*_osm.RULE_KEYS, "name", "ref")
 _HIGHWAY, _ROUTE = _KEYS.index("highway"), _KEYS.index("route")
+#: The ways' text columns and their keys' places in ``_KEYS``.
+_TEXT_COLUMNS = ("name", "ref", "highway")
+_TEXT_KEYS = (len(_KEYS) - 2, len(_KEYS) - 1, _HIGHWAY)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -516,9 +523,10 @@ class _WayCollector:
         self.way_ids: list[_I64] = []
         self.counts: list[_I64] = []
         self.node_refs: list[_I64] = []
-        self.highway: list[str] = []
-        self.name: list[str] = []
-        self.ref: list[str] = []
+        #: per text column (``name``, ``ref``, ``highway``): its distinct values' codes
+        #: and each kept way's code, interned across blocks
+        self.text_index: dict[str, dict[str, int]] = {c: {} for c in _TEXT_COLUMNS}
+        self.text_codes: dict[str, list[npt.NDArray[np.int32]]] = {c: [] for c in _TEXT_COLUMNS}
         self.forward: list[npt.NDArray[np.float64]] = []
         self.backward: list[npt.NDArray[np.float64]] = []
         self.excluded: dict[str, int] = {}
@@ -561,14 +569,17 @@ class _WayCollector:
         self.node_refs.append(refs[np.repeat(keep, sizes)])
         self.forward.append(speeds[inverse[keep], 0])
         self.backward.append(speeds[inverse[keep], 1])
-        for column, target in (
-            (_HIGHWAY, self.highway),
-            (len(_KEYS) - 2, self.name),
-            (len(_KEYS) - 1, self.ref),
-        ):
+        for name, column in zip(_TEXT_COLUMNS, _TEXT_KEYS, strict=True):
             values, back = np.unique(matrix[keep, column], return_inverse=True)
-            text = np.array([strings(v) if v >= 0 else "" for v in values.tolist()], dtype=object)
-            target.extend(text[back.reshape(-1)].tolist())
+            index = self.text_index[name]
+            codes = np.array(
+                [
+                    index.setdefault(strings(v) if v >= 0 else "", len(index))
+                    for v in values.tolist()
+                ],
+                dtype=np.int32,
+            )
+            self.text_codes[name].append(codes[back.reshape(-1)])
 
 
 def _read_ways(path: Path) -> tuple[_WayCollector, set[int]]:
@@ -599,8 +610,8 @@ def _read_locations(
     path: Path, node_blocks: set[int], wanted: _I64
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
     """Second pass: the 1e-7 degree locations of the ``wanted`` nodes (sorted ids)."""
-    x = np.full(wanted.size, np.iinfo(np.int32).min, dtype=np.int32)
-    y = np.full(wanted.size, np.iinfo(np.int32).min, dtype=np.int32)
+    x = np.full(wanted.size, _osm.MISSING, dtype=np.int32)
+    y = np.full(wanted.size, _osm.MISSING, dtype=np.int32)
     if wanted.size == 0:
         return x, y
     blocks = _blocks(path, description=f"Lecture de {path.name} (nœuds)", only=node_blocks)
@@ -614,14 +625,14 @@ def _read_locations(
     return x, y
 
 
-def stream_drivable_ways(
+def stream_compact_ways(
     pbf_path: str | PathLike[str], *, on_pass: Callable[[int], None] | None = None
-) -> _osm.ParsedWays:
-    """Read the drivable ways of an OSM PBF file in two streaming passes.
+) -> _osm.CompactWays:
+    """Read the drivable ways of an OSM PBF file in two streaming passes, compactly.
 
-    Gives the same :class:`~maillage.network._osm.ParsedWays` as
-    :func:`~maillage.network._osm.read_drivable_ways`, within the memory of the
-    drivable ways alone (see the module's note).
+    The graph build's input (:class:`~maillage.network._osm.CompactWays`): each node
+    reference a row among the distinct node ids, one location per distinct node.
+    :func:`stream_drivable_ways` gives the same ways in the small-file reader's format.
 
     Parameters
     ----------
@@ -637,9 +648,9 @@ def stream_drivable_ways(
 
     Examples
     --------
-    >>> ways = stream_drivable_ways("tests/data/osm/monaco-2019-09-30.osm.pbf")
-    >>> ways.way_id.size > 100, bool(np.isfinite(ways.lon).all())
-    (True, True)
+    >>> ways = stream_compact_ways("tests/data/osm/monaco-2019-09-30.osm.pbf")
+    >>> ways.node_row.dtype, ways.node_id.size < ways.node_row.size
+    (dtype('int32'), True)
     """
     path = Path(pbf_path)
     if on_pass is not None:
@@ -647,29 +658,93 @@ def stream_drivable_ways(
     ways, node_blocks = _read_ways(path)
     flat_refs = _concatenate(ways.node_refs, np.int64)
     ways.node_refs.clear()
-    wanted, inverse = np.unique(flat_refs, return_inverse=True)
+    wanted = np.unique(flat_refs)
+    # each reference's row among the distinct ids, in chunks (``np.unique``'s inverse
+    # would hold three int64 arrays of every reference at once)
+    rows = np.empty(flat_refs.size, dtype=np.int32 if wanted.size < 2**31 else np.int64)
+    for begin in range(0, flat_refs.size, _ROWS_CHUNK):
+        stop = begin + _ROWS_CHUNK
+        rows[begin:stop] = np.searchsorted(wanted, flat_refs[begin:stop])
+    del flat_refs
     if on_pass is not None:
         on_pass(2)
     x, y = _read_locations(path, node_blocks, wanted)
-    lon, lat = _degrees(x, y)
-    del x, y
+    release_free_memory()
     offsets = np.zeros(sum(c.size for c in ways.counts) + 1, dtype=np.int64)
     if ways.counts:
         np.cumsum(np.concatenate(ways.counts), out=offsets[1:])
-    return _osm.ParsedWays(
+    return _osm.CompactWays(
         way_id=_concatenate(ways.way_ids, np.int64),
-        highway=ways.highway,
-        name=ways.name,
-        ref=ways.ref,
         forward_kph=_concatenate(ways.forward, np.float64),
         backward_kph=_concatenate(ways.backward, np.float64),
         offsets=offsets,
-        node_ref=flat_refs,
-        lon=lon[inverse],
-        lat=lat[inverse],
+        node_row=rows,
+        node_id=wanted,
+        x=x,
+        y=y,
+        text={
+            name: (list(ways.text_index[name]), _concatenate(ways.text_codes[name], np.int32))
+            for name in _TEXT_COLUMNS
+        },
         excluded=ways.excluded,
-        node_index=(wanted, inverse.reshape(-1)),
     )
+
+
+def stream_drivable_ways(
+    pbf_path: str | PathLike[str], *, on_pass: Callable[[int], None] | None = None
+) -> _osm.ParsedWays:
+    """Read the drivable ways of an OSM PBF file in two streaming passes.
+
+    Gives the same :class:`~maillage.network._osm.ParsedWays` as
+    :func:`~maillage.network._osm.read_drivable_ways` (see the module's note), from
+    :func:`stream_compact_ways`.
+
+    Examples
+    --------
+    >>> ways = stream_drivable_ways("tests/data/osm/monaco-2019-09-30.osm.pbf")
+    >>> ways.way_id.size > 100, bool(np.isfinite(ways.lon).all())
+    (True, True)
+    """
+    ways = stream_compact_ways(pbf_path, on_pass=on_pass)
+    rows = ways.node_row
+    lon, lat = _degrees(ways.x, ways.y)
+    name, ref, highway = (
+        np.array(values, dtype=object)[codes].tolist()
+        for values, codes in (ways.text[c] for c in _TEXT_COLUMNS)
+    )
+    return _osm.ParsedWays(
+        way_id=ways.way_id,
+        highway=highway,
+        name=name,
+        ref=ref,
+        forward_kph=ways.forward_kph,
+        backward_kph=ways.backward_kph,
+        offsets=ways.offsets,
+        node_ref=ways.node_id[rows],
+        lon=lon[rows],
+        lat=lat[rows],
+        excluded=ways.excluded,
+        node_index=(ways.node_id, rows.astype(np.int64)),
+    )
+
+
+#: References given their row at a time (``searchsorted``'s temporaries stay small).
+_ROWS_CHUNK = 1 << 22
+
+
+def release_free_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``).
+
+    The passes allocate and free many block-sized buffers (some on the inflating
+    threads); glibc keeps the freed ones, which the large arrays of the build that
+    follows cannot reuse (about 25 bytes a graph node, measured). Elsewhere than on
+    glibc this does nothing.
+    """
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError, TypeError):  # not glibc (macOS, musl, Windows)
+        return
+    trim(0)
 
 
 def _unique_rows(matrix: _I64) -> tuple[_I64, _I64]:
@@ -695,9 +770,7 @@ def _degrees(
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Degrees of 1e-7 degree integers, NaN where missing or invalid (as osmium's
     ``Location.valid()``)."""
-    valid = (np.abs(x.astype(np.int64)) <= 1_800_000_000) & (
-        np.abs(y.astype(np.int64)) <= 900_000_000
-    )
+    valid = _osm.valid_location(x, y)
     lon = np.where(valid, x / 1e7, math.nan)
     lat = np.where(valid, y / 1e7, math.nan)
     return lon, lat

@@ -28,7 +28,7 @@ import pandas as pd
 
 from maillage._cache import cache_root
 from maillage._errors import InputFileError, MaillageError
-from maillage.network import _osm, _pbf
+from maillage.network import _csr, _osm, _pbf
 from maillage.network._crs import metric_crs
 
 if TYPE_CHECKING:
@@ -46,9 +46,9 @@ __all__ = [
 _GRAPH_FORMAT = 2
 
 #: Speed of a first build (MB of PBF a second), from ``benchmarks/pbf.py`` on the
-#: project's machine (2 cores, 24 GB, shared): 9.2 to 7.4 MB/s from 60 MB to 1.5 GB,
+#: project's machine (2 cores, 24 GB, shared): 10.4 to 9.5 MB/s from 60 MB to 1.5 GB,
 #: rounded down; used to tell the user how long the parse of a large extract will take.
-PARSE_MB_PER_SECOND = 6.0
+PARSE_MB_PER_SECOND = 8.0
 
 _ARRAYS = (
     "node_id",
@@ -622,7 +622,7 @@ def parse_estimate_seconds(pbf_path: str | PathLike[str]) -> float:
     Examples
     --------
     >>> round(parse_estimate_seconds("tests/data/osm/malta-2018-08-29.osm.pbf"), 1)
-    0.6
+    0.5
     """
     return Path(pbf_path).stat().st_size / 1e6 / PARSE_MB_PER_SECOND
 
@@ -630,7 +630,7 @@ def parse_estimate_seconds(pbf_path: str | PathLike[str]) -> float:
 def _build(
     path: Path,
     *,
-    reader: Callable[[Path], _osm.ParsedWays] = _pbf.stream_drivable_ways,
+    reader: Callable[[Path], _osm.ParsedWays | _osm.CompactWays] = _pbf.stream_compact_ways,
 ) -> RoadGraph:
     try:
         ways = reader(path)
@@ -640,6 +640,8 @@ def _build(
             path=path,
             fix="vérifiez que le fichier est un extrait .osm.pbf complet",
         ) from error
+    if isinstance(ways, _osm.ParsedWays):
+        ways = _osm.compact(ways)
     n_ways = ways.way_id.size
     if n_ways == 0:
         raise InputFileError(
@@ -647,80 +649,168 @@ def _build(
             path=path,
             fix="utilisez un extrait OpenStreetMap complet de la zone (Geofabrik, BBBike)",
         )
-    # Consecutive nodes of a way, both located: the segments. Arrays are freed as soon
-    # as used, so that a national extract's build stays within memory.
-    node_ref, lon_ref, lat_ref = ways.node_ref, ways.lon, ways.lat
-    ways.node_ref = np.empty(0, dtype=np.int64)
-    ways.lon = ways.lat = np.empty(0)
-    last = np.zeros(max(node_ref.size, 1), dtype=bool)
-    last[ways.offsets[1:] - 1] = True
-    valid = np.isfinite(lon_ref)
-    a = np.flatnonzero(~last[:-1] & valid[:-1] & valid[1:])
-    del last, valid
-    way = (np.searchsorted(ways.offsets, a, side="right") - 1).astype(np.int32)
-    length = np.empty(a.size)
-    for begin in range(0, a.size, _CHUNK):  # in chunks: the formula's temporaries stay small
-        i = a[begin : begin + _CHUNK]
-        length[begin : begin + i.size] = _osm.haversine_m(
-            lon_ref[i], lat_ref[i], lon_ref[i + 1], lat_ref[i + 1]
-        )
-    fwd, bwd = ways.forward_kph[way], ways.backward_kph[way]
-    has_f, has_b = np.isfinite(fwd), np.isfinite(bwd)
-    src_pos = np.concatenate([a[has_f], a[has_b] + 1])
-    dst_pos = np.concatenate([a[has_f] + 1, a[has_b]])
-    del a
-    minutes = np.concatenate([length[has_f], length[has_b]]) * 60.0
-    minutes /= np.concatenate([fwd[has_f], bwd[has_b]]) * 1000.0
-    seg_length = np.concatenate([length[has_f], length[has_b]])
-    seg_way = np.concatenate([way[has_f], way[has_b]]).astype(np.int32)
-    del way, length, fwd, bwd, has_f, has_b
+    # Arrays are freed as soon as used, and the nodes are located and projected only
+    # once the largest component is known, so that a national extract's build stays
+    # within memory (benchmarks/pbf.py measures the peak).
+    edges = _segment_edges(ways)
+    _pbf.release_free_memory()  # the chunks' temporaries: the big arrays cannot reuse them
     # Nodes: the distinct references of the segments' ends, in id order.
-    if ways.node_index is not None:
-        ref_id, ref_node = ways.node_index
-        ways.node_index = None
-    else:
-        ref_id, ref_node = np.unique(node_ref, return_inverse=True)
-    del node_ref
-    src_ref, dst_ref = ref_node[src_pos], ref_node[dst_pos]
-    del src_pos, dst_pos
-    used = np.zeros(ref_id.size, dtype=bool)
-    used[src_ref] = True
-    used[dst_ref] = True
+    src, dst = edges[0], edges[1]
+    used = np.zeros(ways.node_id.size, dtype=bool)
+    used[src] = True
+    used[dst] = True
     position = (np.cumsum(used) - 1).astype(np.int32)
-    src, dst = position[src_ref], position[dst_ref]
-    del src_ref, dst_ref, position
-    lon_all = np.empty(ref_id.size)
-    lat_all = np.empty(ref_id.size)
-    lon_all[ref_node], lat_all[ref_node] = lon_ref, lat_ref
-    del ref_node, lon_ref, lat_ref
-    node_id, lon, lat = ref_id[used], lon_all[used], lat_all[used]
-    del ref_id, lon_all, lat_all, used
-    report = GraphReport(
-        source=path.name,
-        ways_drivable=int(n_ways),
-        ways_excluded=dict(ways.excluded),
-        nodes_before=int(node_id.size),
-        edges_before=0,
-        components=0,
-        nodes_kept=0,
-        edges_kept=0,
+    for begin in range(0, src.size, _CHUNK):  # renumbered in place
+        stop = begin + _CHUNK
+        src[begin:stop] = position[src[begin:stop]]
+        dst[begin:stop] = position[dst[begin:stop]]
+    del src, dst, position
+    node_id, x_deg, y_deg = ways.node_id[used], ways.x[used], ways.y[used]
+    ways.node_id = np.empty(0, dtype=np.int64)
+    ways.x = ways.y = np.empty(0, dtype=np.int32)
+    del used
+    n = int(node_id.size)
+    lon_min, lon_max = int(np.min(x_deg)) / 1e7, int(np.max(x_deg)) / 1e7
+    lat_min, lat_max = int(np.min(y_deg)) / 1e7, int(np.max(y_deg)) / 1e7
+    indptr, indices, minutes, length_m, edge_way = _sorted_edges(edges, n)
+    n_edges = int(indices.size)
+    keep_node, components = _largest_component(indptr, indices, minutes)
+    kept = int(keep_node.sum())
+    new_index = (np.cumsum(keep_node) - 1).astype(np.int32)
+    degree = np.diff(indptr)
+    keep_edge = keep_node[indices]
+    keep_edge &= np.repeat(keep_node, degree)
+    tails = np.repeat(new_index, degree)[keep_edge]
+    del degree
+    indptr = np.zeros(kept + 1, dtype=np.int64)
+    np.cumsum(np.bincount(tails, minlength=kept), out=indptr[1:])
+    del tails
+    indices = new_index[indices[keep_edge]]
+    del new_index
+    minutes = minutes[keep_edge]
+    length_m = length_m[keep_edge]
+    edge_way = edge_way[keep_edge]
+    del keep_edge
+    node_id = node_id[keep_node]
+    lon, lat = x_deg[keep_node] / 1e7, y_deg[keep_node] / 1e7
+    del x_deg, y_deg, keep_node
+    crs = metric_crs(lon_min, lat_min, lon_max, lat_max)
+    x, y = _project(lon, lat, crs)
+    used_ways = np.unique(edge_way)
+    way_index = np.full(n_ways, -1, dtype=np.int32)
+    way_index[used_ways] = np.arange(used_ways.size, dtype=np.int32)
+    edge_way = way_index[edge_way]
+    del way_index
+    name, ref, highway = (
+        text_array(values)[codes[used_ways]]
+        for values, codes in (ways.text[c] for c in ("name", "ref", "highway"))
     )
-    no_text = np.empty(0, dtype=np.str_)  # the way table is made for the kept ways only
-    edges = [src, dst, minutes, seg_length, seg_way]
-    del src, dst, minutes, seg_length, seg_way
-    full = _assemble(
-        edges,
+    return RoadGraph(
         node_id=node_id,
         lon=lon,
         lat=lat,
-        way_id=ways.way_id,
-        way_name=no_text,
-        way_ref=no_text,
-        way_highway=no_text,
-        report=report,
+        x=x,
+        y=y,
+        crs=crs,
+        indptr=indptr,
+        indices=indices,
+        minutes=minutes,
+        length_m=length_m,
+        edge_way=edge_way,
+        way_id=ways.way_id[used_ways],
+        way_name=name,
+        way_ref=ref,
+        way_highway=highway,
+        report=GraphReport(
+            source=path.name,
+            ways_drivable=int(n_ways),
+            ways_excluded=dict(ways.excluded),
+            nodes_before=n,
+            edges_before=n_edges,
+            components=components,
+            nodes_kept=kept,
+            edges_kept=int(indices.size),
+        ),
     )
-    del node_id, lon, lat
-    return _largest_component(full, way_text=(ways.name, ways.ref, ways.highway))
+
+
+def _segment_edges(ways: _osm.CompactWays) -> list[npt.NDArray[Any]]:
+    """The directed edges of the ways' segments (consecutive nodes of a way, both
+    located): tails and heads (rows among the ways' distinct nodes), minutes, lengths
+    and way rows; forward edges first, then backward ones, each in the ways' order.
+
+    ``ways.node_row`` is consumed.
+    """
+    rows = ways.node_row
+    ways.node_row = np.empty(0, dtype=np.int32)
+    valid = _osm.valid_location(ways.x, ways.y)
+    last = np.zeros(max(rows.size, 1), dtype=bool)
+    last[ways.offsets[1:] - 1] = True
+    a = np.flatnonzero(~last[:-1] & valid[rows[:-1]] & valid[rows[1:]])
+    del last, valid
+    way = (np.searchsorted(ways.offsets, a, side="right") - 1).astype(np.int32)
+    tail, head = rows[a], rows[a + 1]
+    del rows, a
+    length = np.empty(tail.size)
+    for begin in range(0, tail.size, _CHUNK):  # in chunks: the formula's temporaries stay small
+        i, j = tail[begin : begin + _CHUNK], head[begin : begin + _CHUNK]
+        length[begin : begin + i.size] = _osm.haversine_m(
+            ways.x[i] / 1e7, ways.y[i] / 1e7, ways.x[j] / 1e7, ways.y[j] / 1e7
+        )
+    has_f = np.isfinite(ways.forward_kph[way])
+    has_b = np.isfinite(ways.backward_kph[way])
+    n_f = int(np.count_nonzero(has_f))
+    n_edges = n_f + int(np.count_nonzero(has_b))
+
+    def directed(forward: npt.NDArray[Any], backward: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        out = np.empty(n_edges, dtype=forward.dtype)
+        out[:n_f], out[n_f:] = forward[has_f], backward[has_b]
+        return out
+
+    src = directed(tail, head)
+    dst = directed(head, tail)
+    del tail, head
+    minutes = directed(length, length)
+    minutes *= 60.0
+    for part, kph, has in (
+        (slice(0, n_f), ways.forward_kph, has_f),
+        (slice(n_f, None), ways.backward_kph, has_b),
+    ):
+        speed = kph[way[has]]
+        speed *= 1000.0
+        minutes[part] /= speed
+        del speed
+    length_m = directed(length, length)
+    del length
+    edge_way = directed(way, way)
+    return [src, dst, minutes, length_m, edge_way]
+
+
+def _sorted_edges(
+    edges: list[npt.NDArray[Any]], n: int
+) -> tuple[
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int32],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.int32],
+]:
+    """CSR structure of edges: self-loops dropped, the fastest of parallel edges kept.
+
+    ``edges`` (sources, targets, minutes, lengths, way rows) is emptied: the arrays are
+    replaced by their sorted copies one by one, so that a national graph's edges are
+    never held twice. Returns ``indptr, indices, minutes, length_m, edge_way``.
+    """
+    src, dst, minutes, length_m, edge_way = edges
+    edges.clear()
+    order, indptr = _csr.csr_order(src, dst, minutes, n)
+    del src
+    indices = dst[order].astype(np.int32, copy=False)
+    del dst
+    minutes = minutes[order]  # one array at a time: the unsorted one is freed at once
+    length_m = length_m[order]
+    edge_way = edge_way[order].astype(np.int32, copy=False)
+    return indptr, indices, minutes, length_m, edge_way
 
 
 def _assemble(
@@ -735,34 +825,8 @@ def _assemble(
     way_highway: npt.NDArray[np.str_],
     report: GraphReport,
 ) -> RoadGraph:
-    """CSR graph from edges: drop self-loops, keep the fastest of parallel edges, project.
-
-    ``edges`` (sources, targets, minutes, lengths, way rows) is emptied: the arrays are
-    replaced by their sorted copies one by one, so that a national graph's edges are
-    never held twice.
-    """
-    src, dst, minutes, length_m, edge_way = edges
-    edges.clear()
-    n = int(node_id.size)
-    keep = src != dst
-    if not keep.all():
-        src, dst, minutes = src[keep], dst[keep], minutes[keep]
-        length_m, edge_way = length_m[keep], edge_way[keep]
-    del keep
-    order = np.lexsort((minutes, dst, src))
-    src = src[order]
-    dst = dst[order]
-    first = np.ones(src.size, dtype=bool)
-    first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
-    order = order[first]
-    src, dst = src[first], dst[first]
-    del first
-    minutes = minutes[order]
-    length_m = length_m[order]
-    edge_way = edge_way[order]
-    del order
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    """CSR graph from edges (:func:`_sorted_edges`), projected in its metric CRS."""
+    indptr, indices, minutes, length_m, edge_way = _sorted_edges(edges, int(node_id.size))
     crs = metric_crs(float(np.min(lon)), float(np.min(lat)), float(np.max(lon)), float(np.max(lat)))
     x, y = _project(lon, lat, crs)
     return RoadGraph(
@@ -773,7 +837,7 @@ def _assemble(
         y=y,
         crs=crs,
         indptr=indptr,
-        indices=dst.astype(np.int32),
+        indices=indices,
         minutes=minutes,
         length_m=length_m,
         edge_way=edge_way,
@@ -781,7 +845,7 @@ def _assemble(
         way_name=way_name,
         way_ref=way_ref,
         way_highway=way_highway,
-        report=replace(report, edges_before=int(src.size)),
+        report=replace(report, edges_before=int(indices.size)),
     )
 
 
@@ -796,77 +860,19 @@ def _project(
 
 
 def _largest_component(
-    graph: RoadGraph, *, way_text: tuple[list[str], list[str], list[str]] | None = None
-) -> RoadGraph:
-    """The largest strongly connected component of ``graph``.
-
-    With ``way_text`` (the ways' names, refs and highway classes, as lists), the way
-    table is built for the ways kept only, and ``graph`` is consumed: its arrays are
-    dropped as the component's are made, so that both never live whole at once.
-    """
+    indptr: npt.NDArray[np.int64], indices: npt.NDArray[np.int32], minutes: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.bool_], int]:
+    """Nodes of the largest strongly connected component of a CSR graph, and the number
+    of strongly connected components."""
     import scipy.sparse
     from scipy.sparse.csgraph import connected_components
 
-    small = graph.n_edges < 2**31 - 1  # int32 rows: scipy then keeps the int32 heads as they are
+    n = int(indptr.size - 1)
+    small = indices.size < 2**31 - 1  # int32 rows: scipy then keeps the int32 heads as they are
     matrix = scipy.sparse.csr_matrix(
-        (graph.minutes, graph.indices, graph.indptr.astype(np.int32) if small else graph.indptr),
-        shape=(graph.n_nodes, graph.n_nodes),
+        (minutes, indices, indptr.astype(np.int32) if small else indptr), shape=(n, n)
     )
     count, labels = connected_components(matrix, directed=True, connection="strong")
     del matrix
     largest = np.argmax(np.bincount(labels))
-    keep_node = labels == largest
-    del labels
-    index_type = np.int32 if graph.n_nodes < 2**31 - 1 else np.int64
-    new_index = (np.cumsum(keep_node) - 1).astype(index_type)
-    tails = np.repeat(np.arange(graph.n_nodes, dtype=index_type), np.diff(graph.indptr))
-    keep_edge = keep_node[tails] & keep_node[graph.indices]
-    kept_tails = new_index[tails[keep_edge]]
-    del tails
-    n = int(keep_node.sum())
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(kept_tails, minlength=n), out=indptr[1:])
-    del kept_tails
-    used_ways = np.unique(graph.edge_way[keep_edge])
-    way_index = np.full(graph.way_id.size, -1, dtype=np.int32)
-    way_index[used_ways] = np.arange(used_ways.size, dtype=np.int32)
-    consume = way_text is not None
-
-    def take(name: str, keep: npt.NDArray[Any]) -> Any:
-        kept = getattr(graph, name)[keep]
-        if consume:
-            setattr(graph, name, np.empty(0, dtype=kept.dtype))
-        return kept
-
-    if way_text is None:
-        names, refs, highways = (
-            graph.way_name[used_ways],
-            graph.way_ref[used_ways],
-            graph.way_highway[used_ways],
-        )
-    else:
-        chosen = used_ways.tolist()
-        names, refs, highways = (text_array([text[i] for i in chosen]) for text in way_text)
-    return RoadGraph(
-        node_id=take("node_id", keep_node),
-        lon=take("lon", keep_node),
-        lat=take("lat", keep_node),
-        x=take("x", keep_node),
-        y=take("y", keep_node),
-        crs=graph.crs,
-        indptr=indptr,
-        indices=new_index[take("indices", keep_edge)].astype(np.int32),
-        minutes=take("minutes", keep_edge),
-        length_m=take("length_m", keep_edge),
-        edge_way=way_index[take("edge_way", keep_edge)],
-        way_id=graph.way_id[used_ways],
-        way_name=names,
-        way_ref=refs,
-        way_highway=highways,
-        report=replace(
-            graph.report,
-            components=int(count),
-            nodes_kept=n,
-            edges_kept=int(keep_edge.sum()),
-        ),
-    )
+    return np.asarray(labels == largest), int(count)
