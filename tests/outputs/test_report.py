@@ -258,6 +258,22 @@ def test_report_figures_equal_the_exports(study) -> None:
     assert summary["population"] == 42_946
     populations = [int(r[3].replace("\u202f", "")) for r in tables["territoire-epci"][1:]]
     assert sum(populations) == 42_946
+    # Each family's finding of the synthèse cites the largest threshold somebody is beyond,
+    # with the export's figure (Services à domicile: 614 inhabitants beyond 30 min).
+    synthese = " ".join(_page_texts(folder / "rapport.pdf")[1].split())
+    for family in FAMILIES_WITH_DATA:
+        row = access[
+            (access["niveau"] == "territoire")
+            & (access["famille"] == LABELS[family])
+            & (access["saison"] == "été")
+        ].iloc[0]
+        beyond = [t for t in (30, 20, 15, 7) if row[f"population_a_{t}_min_ou_plus"] > 0]
+        if beyond:
+            people = french_number(row[f"population_a_{beyond[0]}_min_ou_plus"])
+            expected = " ".join(f"{LABELS[family]} : {people} habitant".split())
+            assert expected in synthese and f"à plus de {beyond[0]} minutes" in synthese
+        else:
+            assert f"{LABELS[family]} : tous les habitants à moins de 7 minutes" in synthese
 
 
 def test_geopackage_and_workbook_have_the_documented_layers_and_sheets(study) -> None:

@@ -41,7 +41,6 @@ def synthesis_section(diagnostic: Diagnostic, sections: Sequence[ReportSection])
     labels = load_typology().family_labels
     communes = diagnostic.communes
     population = float(communes["population"].sum())
-    last = max(diagnostic.thresholds_minutes)
     findings: list[tuple[str, str, str]] = [
         (
             f"{diagnostic.territory.name} : {plural(population, 'habitant')}, "
@@ -59,24 +58,42 @@ def synthesis_section(diagnostic: Diagnostic, sections: Sequence[ReportSection])
             missing.append(label.lower())
             continue
         whole = rows.iloc[0]
-        far = whole[f"population_beyond_{last:g}min"]
-        share = whole[f"share_beyond_{last:g}min"]
+        # The largest threshold somebody is beyond says the most; if nobody is beyond any,
+        # say everyone is within the first one.
+        beyond = [
+            t
+            for t in sorted(diagnostic.thresholds_minutes, reverse=True)
+            if whole[f"population_beyond_{t:g}min"] > 0
+        ]
+        threshold = beyond[0] if beyond else min(diagnostic.thresholds_minutes)
+        share = whole[f"share_beyond_{threshold:g}min"]
+        if beyond:
+            reach = (
+                f"{plural(whole[f'population_beyond_{threshold:g}min'], 'habitant')} "
+                f"({percent(share)}) à plus de {threshold:g} minutes du service le plus proche"
+            )
+        else:
+            reach = f"tous les habitants à moins de {threshold:g} minutes du service le plus proche"
         epci = rows[rows["niveau"] == "epci"].sort_values(
-            f"share_beyond_{last:g}min", ascending=False
+            f"share_beyond_{threshold:g}min", ascending=False
         )
         worst = ""
-        if len(epci) and epci.iloc[0][f"share_beyond_{last:g}min"] > share:
+        if len(epci) and epci.iloc[0][f"share_beyond_{threshold:g}min"] > share:
             name = read_epci().set_index("epci")["name"].get(epci.iloc[0]["zone"], "")
             worst = (
                 f" ; la part la plus forte est celle de la {name} "
-                f"({percent(epci.iloc[0][f'share_beyond_{last:g}min'])})"
+                f"({percent(epci.iloc[0][f'share_beyond_{threshold:g}min'])})"
             )
+        median = whole["median_minutes"]
+        middle = (
+            "plus de la moitié des habitants l'ont dans leur commune"
+            if median == 0
+            else f"temps médian {_minutes(median)}"
+        )
         official = _apl_text(diagnostic) if family == "soins" else ""
         findings.append(
             (
-                f"{label} : {plural(far, 'habitant')} ({percent(share)}) à {last:g} minutes "
-                f"ou plus du service le plus proche ; temps médian "
-                f"{_minutes(whole['median_minutes'])}{worst}{official}.",
+                f"{label} : {reach} ; {middle}{worst}{official}.",
                 f"carte-temps-{family}",
                 f"carte des temps, {label.lower()}",
             )
