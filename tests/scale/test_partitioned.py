@@ -15,8 +15,14 @@ import time
 import pandas as pd
 import pytest
 
-from maillage.indicators.diagnostic import Diagnostic, run_diagnostic
-from maillage.scale.partition import PartitionResult, straight_line_guarantee
+from maillage.indicators.diagnostic import Diagnostic, run_diagnostic, territory_origins
+from maillage.scale.partition import (
+    PartitionResult,
+    located,
+    plan_partitions,
+    straight_line_guarantee,
+    within_radius,
+)
 from maillage.scale.run import Execution, partitioned_diagnostic
 from maillage.services.catalogue import territory_services
 from maillage.territory.territory import select_territory
@@ -51,6 +57,20 @@ def assert_identical(single: Diagnostic, split: Diagnostic, services: pd.DataFra
         pd.testing.assert_frame_equal(got, expected, check_exact=True, obj=name)
     assert split.bassin_agreement == single.bassin_agreement
     assert split.method == single.method
+
+
+def test_rings_are_every_service_within_the_radius(savoies) -> None:  # type: ignore[no-untyped-def]
+    """The plan tests each distinct point once; the ring is still every service (own test)."""
+    territory, services, _ = savoies
+    origins = territory_origins(territory)
+    parts = plan_partitions(origins, services, radius_km=30.0)
+    placed = services[located(services)]
+    assert placed["geometry"].duplicated().sum() > 1000  # counts share the chef-lieu
+    for part in parts:
+        own = part.origins[located(part.origins)]
+        expected = placed[within_radius(placed, own, 30.0)]
+        assert part.services["service_id"].tolist() == expected["service_id"].tolist()
+        assert 0 < len(expected) < len(placed)
 
 
 def test_partitioned_savoies_identical_to_union_run(savoies) -> None:  # type: ignore[no-untyped-def]

@@ -246,10 +246,32 @@ def within_radius(
     """
     if len(points) == 0 or len(centres) == 0:
         return np.zeros(len(points), dtype=bool)
+    return _vectors_within(_unit_vectors(*_lonlat(points)), centres, radius_km)
+
+
+def _vectors_within(
+    vectors: npt.NDArray[np.float64], centres: gpd.GeoDataFrame, radius_km: float
+) -> npt.NDArray[np.bool_]:
+    """:func:`within_radius` of points given as unit vectors (:func:`_unit_vectors`)."""
+    if len(vectors) == 0 or len(centres) == 0:
+        return np.zeros(len(vectors), dtype=bool)
     tree = cKDTree(_unit_vectors(*_lonlat(centres)))
     chord = 2 * np.sin(radius_km * 1000.0 / EARTH_RADIUS_M / 2)
-    distance, _ = tree.query(_unit_vectors(*_lonlat(points)), distance_upper_bound=chord)
+    distance, _ = tree.query(vectors, distance_upper_bound=chord)
     return np.asarray(np.isfinite(distance))
+
+
+def _distinct_points(
+    frame: gpd.GeoDataFrame,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
+    """The distinct points of ``frame`` as unit vectors, and the one of each row.
+
+    Projected once for all partitions: services often share a point (the per-commune
+    counts sit at the chef-lieu), so each point is tested once per partition.
+    """
+    lon, lat = _lonlat(frame)
+    points, row_point = np.unique(np.column_stack([lon, lat]), axis=0, return_inverse=True)
+    return _unit_vectors(points[:, 0], points[:, 1]), np.asarray(row_point).ravel()
 
 
 def crop_graph(graph: RoadGraph, keep: npt.NDArray[np.bool_]) -> RoadGraph:
@@ -428,9 +450,10 @@ def plan_partitions(
             "(--tampon-km)"
         )
     services = services[located(services)]
+    vectors, row_point = _distinct_points(services)
     partitions = []
     for key, own in origins.groupby(by, sort=False):
-        near = within_radius(services, own[located(own)], radius_km)
+        near = _vectors_within(vectors, own[located(own)], radius_km)[row_point]
         zone = crs_zone(str(own["departement"].iloc[0]))
         keep: npt.NDArray[np.bool_] | None = None
         if isinstance(network.summer, RoadModel):
