@@ -159,7 +159,7 @@ def test_pole_minutes_arrays_agree_with_a_pandas_brute_force() -> None:
     pairs beyond reach, an origin reaching nothing, a pole outside)."""
     rng = np.random.default_rng(5)
     origins = [f"{i:03d}" for i in range(40)]
-    poles = origins[:8] + ["X1", "X2"]
+    poles = [*origins[:8], "X1", "X2"]
     t = pd.DataFrame(
         [(o, p) for o in origins[:-1] for p in poles if rng.random() < 0.8],
         columns=["origin_id", "pole"],
