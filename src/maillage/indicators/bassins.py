@@ -334,7 +334,8 @@ class _PoleMinutes:
         minutes = pole_minutes["minutes"].astype("float64").to_numpy()
         reached = ~np.isnan(minutes)
         origin, pole, minutes = origin[reached], pole[reached], minutes[reached]
-        order = np.lexsort((pole, origin))  # stable: of twin pairs, the last one counts
+        # Stable: of twin pairs, the last one counts.
+        order = np.argsort(origin * max(len(poles), 1) + pole, kind="stable")
         origin, pole, minutes = origin[order], pole[order], minutes[order]
         start = np.searchsorted(origin, np.arange(len(origins) + 1))
         return cls(origins, poles, origin, pole, minutes, start)
@@ -351,19 +352,20 @@ class _PoleMinutes:
         at = first + int(np.searchsorted(self.pole[first:last], j, side="right")) - 1
         return float(self.minutes[at]) if at >= first and self.pole[at] == j else default
 
-    def _by_minutes(self) -> np.ndarray:
-        """Pair order by origin, minutes, then pole code."""
-        return np.lexsort((self.pole, self.minutes, self.origin))
-
-    def _firsts(self, order: np.ndarray) -> np.ndarray:
-        """The first pair of each origin in ``order`` (origins with a reachable pole)."""
-        keep = np.ones(len(order), dtype=bool)
-        keep[1:] = self.origin[order][1:] != self.origin[order][:-1]
-        return order[keep]
+    def _fastest_rows(self) -> np.ndarray:
+        """Each origin's pair of fewest minutes (ties: the smallest pole code), if any."""
+        filled = np.flatnonzero(np.diff(self.start) > 0)
+        lowest = np.full(len(self.origins), np.nan)
+        if len(filled):
+            lowest[filled] = np.minimum.reduceat(self.minutes, self.start[filled])
+        rows = np.flatnonzero(self.minutes == lowest[self.origin])
+        keep = np.ones(len(rows), dtype=bool)
+        keep[1:] = self.origin[rows][1:] != self.origin[rows][:-1]
+        return rows[keep]
 
     def fastest_poles(self) -> dict[str, str]:
         """Each origin's fastest pole (ties: the smallest code)."""
-        first = self._firsts(self._by_minutes())
+        first = self._fastest_rows()
         return {
             self.origins[o]: self.poles[p]
             for o, p in zip(self.origin[first].tolist(), self.pole[first].tolist(), strict=True)
@@ -371,7 +373,7 @@ class _PoleMinutes:
 
     def fastest_minutes(self) -> dict[str, float]:
         """Minutes from each origin to its fastest pole."""
-        first = self._firsts(self._by_minutes())
+        first = self._fastest_rows()
         return {
             self.origins[o]: m
             for o, m in zip(self.origin[first].tolist(), self.minutes[first].tolist(), strict=True)
@@ -379,7 +381,8 @@ class _PoleMinutes:
 
     def two_fastest(self) -> set[tuple[str, str]]:
         """The pairs ranked 1 or 2 by minutes within their origin (ties share the lower rank)."""
-        order = self._by_minutes()  # the rows of origin i stay at start[i]:start[i + 1]
+        # By origin then minutes: the rows of origin i stay at start[i]:start[i + 1].
+        order = np.lexsort((self.minutes, self.origin))
         sorted_minutes = self.minutes[order]
         origin = self.origin[order]
         second = np.minimum(self.start[origin] + 1, self.start[origin + 1] - 1)
@@ -392,8 +395,8 @@ class _PoleMinutes:
 
     def gateways(self, edge: set[str]) -> dict[str, str]:
         """Gateway of each pole outside the territory: the edge origin reaching it fastest."""
-        inside = np.isin(np.asarray(self.poles, dtype=object), self.origins)
-        at_edge = np.isin(np.asarray(self.origins, dtype=object), sorted(edge))
+        inside = _among(self.poles, set(self.origins))
+        at_edge = _among(self.origins, edge)
         rows = np.flatnonzero(at_edge[self.origin] & ~inside[self.pole])
         rows = rows[np.lexsort((self.origin[rows], self.minutes[rows], self.pole[rows]))]
         keep = np.ones(len(rows), dtype=bool)
@@ -410,11 +413,16 @@ class _PoleMinutes:
         1 + the number of those poles it reaches faster; beyond reach (NaN ``own``): 1 +
         the number it reaches at all.
         """
-        counted = np.isin(np.asarray(self.poles, dtype=object), sorted(bassins))[self.pole]
+        counted = _among(self.poles, bassins)[self.pole]
         n = len(self.origins)
         faster = np.bincount(self.origin[counted & (self.minutes < own[self.origin])], minlength=n)
         reached = np.bincount(self.origin[counted], minlength=n)
         return np.where(np.isnan(own), reached + 1, faster + 1)
+
+
+def _among(names: Sequence[str], wanted: set[str]) -> np.ndarray:
+    """Whether each of ``names`` is in ``wanted``."""
+    return np.fromiter((name in wanted for name in names), dtype=bool, count=len(names))
 
 
 def _numbered(codes: pd.Series) -> tuple[list[str], np.ndarray]:
