@@ -9,12 +9,15 @@ straight-line model, outside the delineation.
 
 from __future__ import annotations
 
+import math
+
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
-from maillage.indicators.bassins import contiguous_bassins
+from maillage.indicators.bassins import _PoleMinutes, contiguous_bassins
 from maillage.indicators.diagnostic import Diagnostic, run_diagnostic
 from maillage.network.straight_line import travel_time_matrix_straight_line
 from maillage.services.catalogue import territory_services
@@ -147,3 +150,43 @@ def test_an_enclave_whose_two_fastest_poles_are_out_of_reach_joins_its_neighbour
     result = contiguous_bassins(t, adjacency).set_index("origin_id")
     assert result["bassin"].to_dict() == {"a": "a", "b": "a", "d": "d", "e": "e"}
     assert result.loc["b", "pole_rank"] == 3
+
+
+def test_pole_minutes_arrays_agree_with_a_pandas_brute_force() -> None:
+    """The integer-coded arrays behind :func:`contiguous_bassins` against pandas on the
+    same pairs: times (a twin pair: the last counts), the two fastest poles (rank "min"),
+    the gateways and the ranks. Invented pairs (edge cases: tied minutes, twin pairs,
+    pairs beyond reach, an origin reaching nothing, a pole outside)."""
+    rng = np.random.default_rng(5)
+    origins = [f"{i:03d}" for i in range(40)]
+    poles = [*origins[:8], "X1", "X2"]
+    t = pd.DataFrame(
+        [(o, p) for o in origins[:-1] for p in poles if rng.random() < 0.8],
+        columns=["origin_id", "pole"],
+    )
+    t["minutes"] = rng.integers(0, 8, len(t)).astype(float)
+    t.loc[t.index[::17], "minutes"] = np.nan
+    t = pd.concat([t, t.iloc[[3, 30]].assign(minutes=[1.5, 2.5])], ignore_index=True)
+    t = pd.concat([t, pd.DataFrame({"origin_id": [origins[-1]], "pole": ["X1"]})])
+    pairs = _PoleMinutes.of(t)
+    reached = t.dropna(subset=["minutes"])
+    last = reached.drop_duplicates(["origin_id", "pole"], keep="last")
+    for o, p, m in zip(last["origin_id"], last["pole"], last["minutes"], strict=True):
+        assert pairs.get((o, p)) == m
+    assert pairs.get((origins[-1], "X1")) == math.inf
+    ranks = reached.groupby("origin_id")["minutes"].rank(method="min")
+    assert pairs.two_fastest() == set(
+        zip(reached["origin_id"][ranks <= 2], reached["pole"][ranks <= 2], strict=True)
+    )
+    edge = set(origins[::3])
+    outside = reached[reached["origin_id"].isin(edge) & ~reached["pole"].isin(origins)]
+    first = outside.sort_values(["pole", "minutes", "origin_id"]).drop_duplicates("pole")
+    assert pairs.gateways(edge) == dict(zip(first["pole"], first["origin_id"], strict=True))
+    own = pd.Series(rng.choice([0.0, 3.0, 5.0, np.nan], len(origins)), index=origins)
+    counted = reached[reached["pole"].isin({"000", "003", "X1"})]
+    faster = counted[counted["minutes"] < counted["origin_id"].map(own)]
+    expected = (1 + faster.groupby("origin_id").size().reindex(origins, fill_value=0)).where(
+        own.notna(), 1 + counted.groupby("origin_id").size().reindex(origins, fill_value=0)
+    )
+    got = pairs.ranks(own.to_numpy(), {"000", "003", "X1"})
+    assert got.tolist() == expected.tolist()

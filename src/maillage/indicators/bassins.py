@@ -17,12 +17,14 @@
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -280,49 +282,156 @@ def contiguous_bassins(
     >>> contiguous_bassins(t, adjacency)["bassin"].tolist()
     ['a', 'd', 'd', 'd']
     """
-    table = pole_minutes.dropna(subset=["minutes"]).astype({"origin_id": str, "pole": str})
-    times: dict[tuple[str, str], float] = {
-        (o, p): float(m)
-        for o, p, m in zip(table["origin_id"], table["pole"], table["minutes"], strict=True)
-    }
-    origins = sorted(set(pole_minutes["origin_id"].astype(str)))
-    fastest = table.sort_values(["origin_id", "minutes", "pole"]).drop_duplicates("origin_id")
-    assigned: dict[str, str] = dict(zip(fastest["origin_id"], fastest["pole"], strict=True))
+    pairs = _PoleMinutes.of(pole_minutes)
+    origins = pairs.origins
+    assigned = pairs.fastest_poles()
     if adjacency is not None:
-        homes = set(pole_minutes["pole"].astype(str)) & set(origins)
+        homes = set(pairs.poles) & set(origins)
         assigned.update({p: p for p in homes})
         _spread_to_unreached(assigned, origins, adjacency)
-        ranks = table.groupby("origin_id")["minutes"].rank(method="min")
         _mend(
             assigned,
             _Mending(
-                times=times,
-                two_fastest={
-                    (o, p)
-                    for o, p, r in zip(table["origin_id"], table["pole"], ranks, strict=True)
-                    if r <= 2
-                },
-                fastest_minutes=dict(zip(fastest["origin_id"], fastest["minutes"], strict=True)),
+                times=pairs,
+                two_fastest=pairs.two_fastest(),
+                fastest_minutes=pairs.fastest_minutes(),
                 adjacency=adjacency,
                 homes=homes,
-                gateways=_gateways(table, set(origins), set(origins) if edge is None else edge),
+                gateways=pairs.gateways(set(origins) if edge is None else edge),
             ),
         )
     result = pd.DataFrame({"origin_id": origins})
     result["bassin"] = result["origin_id"].map(assigned)
     result["minutes"] = [
-        times.get((o, p), math.nan) if isinstance(p, str) else math.nan
+        pairs.get((o, p), math.nan) if isinstance(p, str) else math.nan
         for o, p in zip(result["origin_id"], result["bassin"], strict=True)
     ]
-    # Rank of the pole among the poles of a bassin the origin reaches (1 = the fastest).
-    table = table[table["pole"].isin(set(result["bassin"].dropna()))]
-    faster = table.merge(result, on="origin_id", suffixes=("", "_own"))
-    faster = faster[faster["minutes"] < faster["minutes_own"]].groupby("origin_id").size()
-    counted = table.groupby("origin_id").size()
-    result["pole_rank"] = (1 + result["origin_id"].map(faster).fillna(0)).where(
-        result["minutes"].notna(), result["origin_id"].map(counted).fillna(0) + 1
-    )
+    result["pole_rank"] = pairs.ranks(result["minutes"].to_numpy(float), set(assigned.values()))
     return result.astype({"minutes": float, "pole_rank": int})
+
+
+@dataclass(frozen=True)
+class _PoleMinutes:
+    """The reachable origin × pole times as integer codes, sorted by origin then pole.
+
+    Origins and poles are numbered in the order of their codes (``origins``, ``poles``);
+    the pairs of origin ``i`` are rows ``start[i]:start[i + 1]``. Replaces a dictionary
+    of (origin, pole) keys: ten million pairs for the whole of France.
+    """
+
+    origins: list[str]
+    poles: list[str]
+    origin: np.ndarray  # origin number of each pair
+    pole: np.ndarray  # pole number of each pair
+    minutes: np.ndarray
+    start: np.ndarray
+
+    @classmethod
+    def of(cls, pole_minutes: pd.DataFrame) -> _PoleMinutes:
+        """Number the origins and poles of ``origin_id, pole, minutes`` (NaN: beyond reach)."""
+        origins, origin = _numbered(pole_minutes["origin_id"])
+        poles, pole = _numbered(pole_minutes["pole"])
+        minutes = pole_minutes["minutes"].astype("float64").to_numpy()
+        reached = ~np.isnan(minutes)
+        origin, pole, minutes = origin[reached], pole[reached], minutes[reached]
+        # Stable: of twin pairs, the last one counts.
+        order = np.argsort(origin * max(len(poles), 1) + pole, kind="stable")
+        origin, pole, minutes = origin[order], pole[order], minutes[order]
+        start = np.searchsorted(origin, np.arange(len(origins) + 1))
+        return cls(origins, poles, origin, pole, minutes, start)
+
+    def get(self, key: tuple[str, str], default: float = math.inf) -> float:
+        """Minutes from origin to pole (``default`` if beyond reach)."""
+        i = bisect.bisect_left(self.origins, key[0])
+        j = bisect.bisect_left(self.poles, key[1])
+        if i == len(self.origins) or self.origins[i] != key[0]:
+            return default
+        if j == len(self.poles) or self.poles[j] != key[1]:
+            return default
+        first, last = int(self.start[i]), int(self.start[i + 1])
+        at = first + int(np.searchsorted(self.pole[first:last], j, side="right")) - 1
+        return float(self.minutes[at]) if at >= first and self.pole[at] == j else default
+
+    def _fastest_rows(self) -> np.ndarray:
+        """Each origin's pair of fewest minutes (ties: the smallest pole code), if any."""
+        filled = np.flatnonzero(np.diff(self.start) > 0)
+        lowest = np.full(len(self.origins), np.nan)
+        if len(filled):
+            lowest[filled] = np.minimum.reduceat(self.minutes, self.start[filled])
+        rows = np.flatnonzero(self.minutes == lowest[self.origin])
+        keep = np.ones(len(rows), dtype=bool)
+        keep[1:] = self.origin[rows][1:] != self.origin[rows][:-1]
+        return rows[keep]
+
+    def fastest_poles(self) -> dict[str, str]:
+        """Each origin's fastest pole (ties: the smallest code)."""
+        first = self._fastest_rows()
+        return {
+            self.origins[o]: self.poles[p]
+            for o, p in zip(self.origin[first].tolist(), self.pole[first].tolist(), strict=True)
+        }
+
+    def fastest_minutes(self) -> dict[str, float]:
+        """Minutes from each origin to its fastest pole."""
+        first = self._fastest_rows()
+        return {
+            self.origins[o]: m
+            for o, m in zip(self.origin[first].tolist(), self.minutes[first].tolist(), strict=True)
+        }
+
+    def two_fastest(self) -> set[tuple[str, str]]:
+        """The pairs ranked 1 or 2 by minutes within their origin (ties share the lower rank)."""
+        # By origin then minutes: the rows of origin i stay at start[i]:start[i + 1].
+        order = np.lexsort((self.minutes, self.origin))
+        sorted_minutes = self.minutes[order]
+        origin = self.origin[order]
+        second = np.minimum(self.start[origin] + 1, self.start[origin + 1] - 1)
+        keep = sorted_minutes <= sorted_minutes[second]
+        chosen = order[keep]
+        return {
+            (self.origins[o], self.poles[p])
+            for o, p in zip(self.origin[chosen].tolist(), self.pole[chosen].tolist(), strict=True)
+        }
+
+    def gateways(self, edge: set[str]) -> dict[str, str]:
+        """Gateway of each pole outside the territory: the edge origin reaching it fastest."""
+        inside = _among(self.poles, set(self.origins))
+        at_edge = _among(self.origins, edge)
+        rows = np.flatnonzero(at_edge[self.origin] & ~inside[self.pole])
+        rows = rows[np.lexsort((self.origin[rows], self.minutes[rows], self.pole[rows]))]
+        keep = np.ones(len(rows), dtype=bool)
+        keep[1:] = self.pole[rows][1:] != self.pole[rows][:-1]
+        rows = rows[keep]
+        return {
+            self.poles[p]: self.origins[o]
+            for p, o in zip(self.pole[rows].tolist(), self.origin[rows].tolist(), strict=True)
+        }
+
+    def ranks(self, own: np.ndarray, bassins: set[str]) -> np.ndarray:
+        """Rank of each origin's pole (``own`` minutes) among the poles that have a bassin.
+
+        1 + the number of those poles it reaches faster; beyond reach (NaN ``own``): 1 +
+        the number it reaches at all.
+        """
+        counted = _among(self.poles, bassins)[self.pole]
+        n = len(self.origins)
+        faster = np.bincount(self.origin[counted & (self.minutes < own[self.origin])], minlength=n)
+        reached = np.bincount(self.origin[counted], minlength=n)
+        return np.where(np.isnan(own), reached + 1, faster + 1)
+
+
+def _among(names: Sequence[str], wanted: set[str]) -> np.ndarray:
+    """Whether each of ``names`` is in ``wanted``."""
+    return np.fromiter((name in wanted for name in names), dtype=bool, count=len(names))
+
+
+def _numbered(codes: pd.Series) -> tuple[list[str], np.ndarray]:
+    """The sorted distinct codes (as text) and the number of each row's code."""
+    number, distinct = pd.factorize(codes, use_na_sentinel=False)
+    text = pd.Index(distinct).astype(str)
+    names = sorted(set(text))
+    renumber = np.searchsorted(np.asarray(names, dtype=object), np.asarray(text, dtype=object))
+    return names, renumber.astype(np.int64)[number] if len(number) else number.astype(np.int64)
 
 
 def _spread_to_unreached(
@@ -366,7 +475,7 @@ def _pieces(members: set[str], adjacency: Mapping[str, Sequence[str]]) -> list[s
 class _Mending:
     """What the mending of cut-off pieces reads (see :func:`contiguous_bassins`)."""
 
-    times: Mapping[tuple[str, str], float]
+    times: _PoleMinutes
     two_fastest: set[tuple[str, str]]
     fastest_minutes: Mapping[str, float]
     adjacency: Mapping[str, Sequence[str]]
@@ -382,12 +491,10 @@ class _Mending:
         seed = pole if pole in self.homes else self.gateways.get(pole)
         return next((piece for piece in pieces if seed in piece), None)
 
-
-def _gateways(table: pd.DataFrame, inside: set[str], edge: set[str]) -> dict[str, str]:
-    """Gateway of each pole outside the territory: the edge origin reaching it fastest."""
-    at_edge = table[table["origin_id"].isin(edge & inside) & ~table["pole"].isin(inside)]
-    first = at_edge.sort_values(["pole", "minutes", "origin_id"]).drop_duplicates("pole")
-    return dict(zip(first["pole"], first["origin_id"], strict=True))
+    def broken(self, pole: str, members: set[str]) -> bool:
+        """Whether the bassin of ``pole`` is in several pieces or lacks its core."""
+        pieces = _pieces(members, self.adjacency)
+        return len(pieces) > 1 or self.core(pole, pieces) is None
 
 
 #: A mend: (not allowed, minutes added, 0 joining / 1 bridging, pole, moves).
@@ -400,15 +507,15 @@ def _mend(assigned: dict[str, str], mending: _Mending) -> None:
     Each mend lowers the number of pieces (a bridge never splits a bassin further), so
     the loop ends; a piece with no neighbour (an island) stays as it is.
     """
+    bassins: dict[str, set[str]] = {}
+    for origin, pole in assigned.items():
+        bassins.setdefault(pole, set()).add(origin)
+    # Only the bassins a mend changes can change from whole to broken or back.
+    broken = {pole for pole in bassins if mending.broken(pole, bassins[pole])}
     while True:
-        bassins: dict[str, set[str]] = {}
-        for origin, pole in assigned.items():
-            bassins.setdefault(pole, set()).add(origin)
-        for pole in sorted(bassins):
+        for pole in sorted(broken):
             pieces = _pieces(bassins[pole], mending.adjacency)
             core = mending.core(pole, pieces)
-            if len(pieces) == 1 and core is not None:
-                continue
             options = [
                 option
                 for piece in pieces
@@ -417,7 +524,18 @@ def _mend(assigned: dict[str, str], mending: _Mending) -> None:
                 + _bridgings(piece, pole, core, assigned, bassins, mending)
             ]
             if options:
-                assigned.update(min(options, key=lambda option: option[:4])[4])
+                moves = min(options, key=lambda option: option[:4])[4]
+                changed = set(moves.values()) | {assigned[origin] for origin in moves}
+                for origin, new in moves.items():
+                    bassins[assigned[origin]].discard(origin)
+                    bassins.setdefault(new, set()).add(origin)
+                    assigned[origin] = new
+                for changed_pole in changed:
+                    broken.discard(changed_pole)
+                    if not bassins[changed_pole]:
+                        del bassins[changed_pole]
+                    elif mending.broken(changed_pole, bassins[changed_pole]):
+                        broken.add(changed_pole)
                 break
         else:
             return
