@@ -557,3 +557,22 @@ def test_report_says_what_each_family_counts_and_enjeux_cite_the_needs(study) ->
     assert aged
     for reasons in aged:
         assert re.search(r"population âgée \(\d+\u202f% de 65 ans et plus\)", reasons), reasons
+
+
+def test_petite_enfance_cites_the_caf_coverage_rate(study) -> None:
+    """The median commune's rate and the communes under 50 % equal the CNAF file's."""
+    folder, _ = study
+    page = (folder / "rapport.html").read_text(encoding="utf-8")
+    section = re.search(r'<section id="famille-petite_enfance"[^>]*>(.*?)</section>', page, re.S)
+    assert section
+    codes = [line[1] for line in _tables(folder)["apl-communes"][1:]]
+    assert len(codes) == 53
+    rates = pd.to_numeric(
+        _raw_commune_file("caf-taux-couverture-accueil-2021.parquet").loc[codes, "tcg"],
+        errors="coerce",
+    ).dropna()
+    text = " ".join(html.unescape(section.group(1)).split())
+    median = french_number(rates.median(), 0)
+    assert f"{median} % pour la commune médiane" in " ".join(text.split()), text
+    low = int((rates < 50).sum())
+    assert f"{low} commune{'s' if low > 1 else ''} sous 50 %" in text, text

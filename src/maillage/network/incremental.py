@@ -49,11 +49,14 @@ import numpy.typing as npt
 from maillage._errors import MaillageError
 from maillage.network import _incremental_kernels as kernels
 from maillage.network.graph import RoadGraph
-from maillage.network.model import StraightLineModel, TravelTimeModel
 from maillage.network.snapping import DEFAULT_MAX_SNAP_M, OFFROAD_SPEED_KPH, snap_points
 from maillage.network.snapping import _tree as snapping_tree
+from maillage.network.straight_line import (
+    DETOUR_COEFFICIENT,
+    STRAIGHT_LINE_SPEED_KPH,
+    metric_xy,
+)
 from maillage.network.straight_line import _minutes as straight_line_minutes
-from maillage.network.straight_line import metric_xy
 
 #: Nearest nodes of the snapping tree tried when a closed road takes a point's node away.
 _RESNAP_NEIGHBOURS = 32
@@ -344,9 +347,9 @@ class IncrementalStraightLine:
     ----------
     origins_xy, services_xy
         Metric coordinates (Lambert-93 in France), shape ``(n, 2)``.
-    model
-        Detour coefficient and speed (:class:`maillage.network.model.StraightLineModel`,
-        the diagnostic's defaults when ``None``).
+    detour_coefficient, speed_kph
+        Detour coefficient and speed (those of
+        :class:`maillage.network.model.StraightLineModel`; the diagnostic's by default).
     crs
         The CRS of the coordinates (said to callers, e.g. for :meth:`open_service`).
 
@@ -370,11 +373,13 @@ class IncrementalStraightLine:
         self,
         origins_xy: Sequence[Sequence[float]] | FloatArray,
         services_xy: Sequence[Sequence[float]] | FloatArray,
-        model: StraightLineModel | None = None,
         *,
+        detour_coefficient: float = DETOUR_COEFFICIENT,
+        speed_kph: float = STRAIGHT_LINE_SPEED_KPH,
         crs: str = "EPSG:2154",
     ) -> None:
-        self.model = model or StraightLineModel()
+        self.detour_coefficient = detour_coefficient
+        self.speed_kph = speed_kph
         self.crs = crs
         self.origins = np.asarray(origins_xy, dtype=np.float64).reshape(-1, 2)
         self.services = np.asarray(services_xy, dtype=np.float64).reshape(-1, 2)
@@ -382,7 +387,7 @@ class IncrementalStraightLine:
         self._dist, self._label = self._nearest(np.arange(len(self.origins)))
 
     def _to_minutes(self, metres: FloatArray) -> FloatArray:
-        return straight_line_minutes(metres, self.model.detour_coefficient, self.model.speed_kph)
+        return straight_line_minutes(metres, self.detour_coefficient, self.speed_kph)
 
     def _nearest(self, rows: IntArray) -> tuple[FloatArray, IntArray]:
         open_ = np.flatnonzero(self.service_open)
@@ -733,16 +738,18 @@ class SupportsIncremental(Protocol):
 
 
 def incremental_times(
-    model: TravelTimeModel, origins: gpd.GeoDataFrame, services: gpd.GeoDataFrame
+    model: object, origins: gpd.GeoDataFrame, services: gpd.GeoDataFrame
 ) -> IncrementalTimes:
     """The incremental state of a model's nearest-service times.
 
     Parameters
     ----------
     model
-        A :class:`~maillage.network.model.RoadModel` (times on its graph, roads can be
+        A :class:`~maillage.network.model.TravelTimeModel`: a
+        :class:`~maillage.network.model.RoadModel` (times on its graph, roads can be
         closed) or a :class:`~maillage.network.model.StraightLineModel` (its detour and
-        speed, in the metric CRS it computes in: Lambert-93 in France).
+        speed, in the metric CRS it computes in: Lambert-93 in France). Any model with an
+        ``incremental`` method (:class:`SupportsIncremental`) answers.
     origins, services
         Points in any declared CRS; services numbered in their order.
 
@@ -756,23 +763,35 @@ def incremental_times(
     >>> from shapely.geometry import Point
     >>> points = lambda *lon: gpd.GeoDataFrame(geometry=[Point(x, 45.27) for x in lon],
     ...                                        crs=4326)
+    >>> from maillage.network.model import StraightLineModel
     >>> state = incremental_times(StraightLineModel(), points(6.35), points(6.45, 6.6))
     >>> round(float(state.minutes[0]), 1), state.closes_roads, state.crs
     (14.6, False, 'EPSG:2154')
     """
     if not isinstance(model, SupportsIncremental):
+        method = getattr(getattr(model, "method", None), "value", type(model).__name__)
         raise MaillageError(
-            f"les temps « {model.method.value} » ne se recalculent pas changement par "
+            f"les temps « {method} » ne se recalculent pas changement par "
             "changement. Correction : utilisez une étude calculée par la route ou à vol d'oiseau"
         )
     return model.incremental(origins, services)
 
 
 def straight_line_state(
-    model: StraightLineModel, origins: gpd.GeoDataFrame, services: gpd.GeoDataFrame
+    origins: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
+    *,
+    detour_coefficient: float = DETOUR_COEFFICIENT,
+    speed_kph: float = STRAIGHT_LINE_SPEED_KPH,
 ) -> IncrementalStraightLine:
     """:class:`IncrementalStraightLine` of points, in the metric CRS the straight-line
     estimate computes in (:func:`~maillage.network.straight_line.nearest_services_straight_line`:
     Lambert-93 in France, the UTM zone elsewhere)."""
     origin_xy, service_xy, crs = metric_xy(origins, services)
-    return IncrementalStraightLine(origin_xy, service_xy, model, crs=crs)
+    return IncrementalStraightLine(
+        origin_xy,
+        service_xy,
+        detour_coefficient=detour_coefficient,
+        speed_kph=speed_kph,
+        crs=crs,
+    )

@@ -368,7 +368,9 @@ class StraightLineModel:
         (:class:`~maillage.network.incremental.IncrementalStraightLine`; no roads to close)."""
         from maillage.network.incremental import straight_line_state
 
-        return straight_line_state(self, origins, services)
+        return straight_line_state(
+            origins, services, detour_coefficient=self.detour_coefficient, speed_kph=self.speed_kph
+        )
 
 
 @dataclass(frozen=True)

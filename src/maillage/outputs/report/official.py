@@ -36,6 +36,10 @@ NAMED_MISSING_TYPES = 6
 GAMME_ORDER = {"proximite": 0, "intermediaire": 1, "superieure": 2}
 #: Acronyms and proper names kept as written when a BPE label is put in lower case.
 _KEPT = {"caf": "CAF", "france services": "France Services", "ssr": "SSR", "pmi": "PMI"}
+#: Coverage rate (places per 100 children under 3) under which a commune is named.
+LOW_CHILDCARE_COVERAGE_PCT = 50
+#: How many of the lowest-covered communes the petite enfance paragraph names.
+NAMED_LOW_COMMUNES = 5
 #: APL of the professions other than general practitioners (FTE per 100,000 inhabitants).
 OTHER_PROFESSIONS = {
     "apl_nurses": "Infirmiers",
@@ -242,8 +246,42 @@ def step_free_paragraph(diagnostic: Diagnostic) -> str | None:
     )
 
 
+def childcare_paragraph(diagnostic: Diagnostic) -> str | None:
+    """CNAF's coverage rate of early childhood care (2021) across the territory's communes.
+
+    The rate is published per commune only (places for 100 children under 3), so the
+    paragraph gives the median commune, the lowest ones and the communes under half.
+    """
+    official = diagnostic.official
+    if official.empty or official["childcare_coverage_pct"].isna().all():
+        return None
+    names = diagnostic.communes.set_index("origin_id")["name"]
+    rates = official.set_index("origin_id")["childcare_coverage_pct"].dropna().sort_values()
+    low = rates[rates < LOW_CHILDCARE_COVERAGE_PCT]
+    lowest = ", ".join(
+        f"{names.get(code, code)} ({french_number(rate, 0)}\u202f%)"
+        for code, rate in low.head(NAMED_LOW_COMMUNES).items()
+    )
+    unknown = len(official) - len(rates)
+    return (
+        "Taux de couverture global de l'accueil du jeune enfant publié par la CNAF (2021), "
+        "en places pour 100 enfants de moins de 3 ans : "
+        f"{french_number(rates.median(), 0)}\u202f% pour la commune médiane du territoire ; "
+        f"{plural(len(low), 'commune')} sous {LOW_CHILDCARE_COVERAGE_PCT}\u202f%"
+        + (f", dont {lowest}{' …' if len(low) > NAMED_LOW_COMMUNES else ''}" if len(low) else "")
+        + "."
+        + (f" Taux non publié pour {plural(unknown, 'commune')}." if unknown else "")
+    )
+
+
 def add_official(section: ReportSection, diagnostic: Diagnostic, family: str) -> None:
-    """The official indicators of a family's section: APL in "soins"."""
+    """The official indicators of a family's section: APL in "soins", the CAF's coverage
+    rate in "petite_enfance"."""
+    if family == "petite_enfance":
+        childcare = childcare_paragraph(diagnostic)
+        if childcare is not None:
+            section.paragraphs.append(childcare)
+        return
     if family != "soins":
         return
     paragraph = apl_paragraph(diagnostic)
