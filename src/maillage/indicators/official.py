@@ -155,13 +155,14 @@ def need_indicators(population: pd.DataFrame) -> pd.DataFrame:
     epci = population["epci"].astype(str) if "epci" in population else codes.map(lambda _: "")
     of_epci = filosofi.aggregates["tp6021"].reindex(epci).to_numpy()
     people = population["population"].astype(float).replace(0, np.nan)
+    level = np.full(len(own), None, dtype=object)
+    level[~np.isnan(of_epci)] = "epci"
+    level[~np.isnan(own)] = "commune"
     return pd.DataFrame(
         {
             "origin_id": codes.to_numpy(),
             "poverty_rate_pct": np.where(np.isnan(own), of_epci, own),
-            "poverty_rate_level": np.where(
-                ~np.isnan(own), "commune", np.where(np.isnan(of_epci), None, "epci")
-            ),
+            "poverty_rate_level": level,
             "share_65_plus_pct": (
                 100 * population["population_65_plus"].astype(float) / people
             ).to_numpy(),
