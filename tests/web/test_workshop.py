@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from django.test import Client
+from django.utils.html import escape
 from shapely.geometry import Point
 
 from maillage.network.graph import build_graph
@@ -99,6 +100,10 @@ def test_straight_line_study_close_open_move_and_save(client_as: Any) -> None:
     assert busiest["communes"] > 0
     post(editor, "soins", quoi="fermer", service=busiest["pk"])
     page = editor.get(URL, {"famille": "soins"})
+    # The change is named as the directory names the service, not by its number.
+    text = page.content.decode()
+    assert f"Fermeture : {escape(busiest['name'])}" in text
+    assert "communes recalculées" in text
     variant = page.context["variant"]
     after = reference("soins", closed={busiest["pk"]})
     np.testing.assert_allclose(variant.after, after, rtol=1e-12, atol=1e-9)

@@ -44,7 +44,10 @@ SESSION_KEY = "maillage_atelier"
 #: BPE type of France Services (the sites that can be moved).
 FRANCE_SERVICES = "A128"
 #: What the size of a change counts, per method (said on the page).
-SEARCHED = {Method.ROAD: "nœuds du réseau routier", Method.STRAIGHT_LINE: "communes"}
+SEARCHED = {
+    Method.ROAD: "nœuds du réseau routier recalculés",
+    Method.STRAIGHT_LINE: "communes recalculées",
+}
 
 
 def time_class(minutes: float) -> int:
@@ -355,6 +358,16 @@ def workshop(request: HttpRequest) -> HttpResponseBase:
         if s["pk"] is not None
     ]
     services.sort(key=lambda s: (-s["communes"], s["name"]))
+    # Closures and reopenings named as in the directory ("PHARMACIE … (Modane)"), not by id.
+    names = {
+        s["pk"]: f"{s['name']} ({s['commune__name']})" if s.get("commune__name") else s["name"]
+        for s in variant.services
+        if s["pk"] is not None
+    }
+    operations = [
+        {**o, "service_name": names.get(o.get("service"), f"service n° {o.get('service')}")}
+        for o in operations
+    ]
     closes_roads = model.base(family).state.closes_roads
     return render(
         request,
@@ -363,7 +376,7 @@ def workshop(request: HttpRequest) -> HttpResponseBase:
             "model": model,
             "method": method_label(model.method),
             "straight_line": model.method is Method.STRAIGHT_LINE,
-            "searched": SEARCHED.get(model.method, "points"),
+            "searched": SEARCHED.get(model.method, "points recalculés"),
             "family": family,
             "family_label": FAMILY_LABELS[family],
             "family_choices": [(f, FAMILY_LABELS[f]) for f in FAMILIES],
