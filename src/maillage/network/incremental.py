@@ -334,9 +334,9 @@ class IncrementalNearest:
         )
 
     def edges_of_ways(self, way_ids: Sequence[int]) -> IntArray:
-        """Edges of the given OSM ways (to close a pass by its way ids)."""
-        rows = np.flatnonzero(np.isin(self.graph.way_id, np.asarray(way_ids, dtype=np.int64)))
-        return np.flatnonzero(np.isin(self.graph.edge_way, rows)).astype(np.int64)
+        """Edges of the given OSM ways (to close a pass by its way ids), matched by
+        :meth:`~maillage.network.graph.RoadGraph.edges_of`."""
+        return self.graph.edges_of([int(way) for way in way_ids])
 
 
 class IncrementalStraightLine:
