@@ -24,10 +24,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from maillage.indicators.classes import ENJEU_CLASSES, time_class_labels
 from maillage.indicators.diagnostic import Diagnostic
@@ -47,6 +43,7 @@ from maillage.outputs.qgis_styles import (
     graduated_qml,
     write_layer_styles,
 )
+from maillage.outputs.workbook import Sheet, write_workbook
 from maillage.services.typology import FAMILIES, load_typology
 from maillage.sources.communes import polygons_of, read_epci
 
@@ -161,7 +158,7 @@ def write_exports(
         "communes": with_names(attributes, names),
         "services": with_names(pd.DataFrame(points.drop(columns="geometry")), names),
     }
-    _workbook(diagnostic, tables, names, extra_layers).save(xlsx)
+    write_workbook(xlsx, _sheets(diagnostic, tables, names, extra_layers))
     return {"gpkg": gpkg, "xlsx": xlsx, "csv": csv_folder}
 
 
@@ -434,34 +431,36 @@ def epci_sheet(diagnostic: Diagnostic) -> pd.DataFrame:
     return frame.sort_values("Population", ascending=False).reset_index(drop=True)
 
 
-def _workbook(
+def _sheets(
     diagnostic: Diagnostic,
     tables: dict[str, pd.DataFrame],
     names: dict[str, str],
     extra_layers: dict[str, pd.DataFrame],
-) -> Workbook:
+) -> list[Sheet]:
     typology = load_typology()
-    book = Workbook()
-    summary = book.active
-    assert isinstance(summary, Worksheet)
-    summary.title = "Territoire"
-    summary.append([diagnostic.territory.name])
-    summary.append(["Méthode des temps", method_label(diagnostic.method)])
-    summary.append(["Population", int(diagnostic.communes["population"].sum())])
-    summary.append(["Communes", len(diagnostic.communes)])
-    summary.append(["Intercommunalités", int(diagnostic.communes["epci"].nunique())])
-    for note in notes_text(diagnostic.notes):
-        summary.append(["Note", note])
-    summary["A1"].font = Font(bold=True, size=14)
+    summary = [
+        ("Méthode des temps", method_label(diagnostic.method)),
+        ("Population", int(diagnostic.communes["population"].sum())),
+        ("Communes", len(diagnostic.communes)),
+        ("Intercommunalités", int(diagnostic.communes["epci"].nunique())),
+    ] + [("Note", note) for note in notes_text(diagnostic.notes)]
+    sheets = [
+        Sheet(
+            "Territoire",
+            [diagnostic.territory.name],
+            pd.DataFrame(summary, columns=["label", "value"], dtype=object),
+            title_row=True,
+        )
+    ]
     present = {str(f) for f in diagnostic.family_times["family"]}
     # The families in the schéma's order (that of the report), then any other.
     for family in [f for f in FAMILIES if f in present] + sorted(present - set(FAMILIES)):
         label = SHEET_TITLES.get(family, typology.family_labels.get(family, family))
         table = family_sheet(diagnostic, family)
         headers = [FAMILY_SHEET_HEADERS[c] for c in table.columns]
-        _sheet(book, label, headers, table, {"saturday_within"})
+        sheets.append(Sheet(label, headers, table, frozenset({"saturday_within"})))
     epci = epci_sheet(diagnostic)
-    _sheet(book, "Intercommunalités", list(epci.columns), epci, set())
+    sheets.append(Sheet("Intercommunalités", list(epci.columns), epci))
     bassins = tables["bassins_de_services"].merge(
         diagnostic.communes[["origin_id", "population"]], on="origin_id", how="left"
     )
@@ -469,122 +468,57 @@ def _workbook(
         name=bassins["origin_id"].map(names),
         bassin_name=bassins["bassin"].map(lambda c: f"Bassin de {names.get(c, c)}"),
     )[["origin_id", "name", "population", "bassin_name", "bassin", "minutes", "pole_rank"]]
-    _sheet(
-        book,
-        "Bassins de services",
-        [
-            "Code commune",
-            "Commune",
-            "Population",
-            "Bassin de services",
-            "Code commune pôle",
-            "Temps au pôle (min)",
-            "Rang du pôle (1 : le plus rapide)",
-        ],
-        bassins.sort_values(["bassin_name", "minutes"]),
-        set(),
+    sheets.append(
+        Sheet(
+            "Bassins de services",
+            [
+                "Code commune",
+                "Commune",
+                "Population",
+                "Bassin de services",
+                "Code commune pôle",
+                "Temps au pôle (min)",
+                "Rang du pôle (1 : le plus rapide)",
+            ],
+            bassins.sort_values(["bassin_name", "minutes"]),
+        )
     )
     enjeux = diagnostic.enjeux.merge(
         diagnostic.communes[["origin_id", "name", "epci", "population"]], on="origin_id"
     )
     enjeux = enjeux.assign(epci_name=enjeux["epci"].map(read_epci().set_index("epci")["name"]))
-    _sheet(
-        book,
-        "Territoires à enjeux",
-        [
-            "Rang",
-            "Code commune",
-            "Commune",
-            "Intercommunalité",
-            "Population",
-            "Score",
-            "Niveau",
-            "Raisons",
-        ],
-        enjeux.sort_values(["rank", "origin_id"])[
-            ["rank", "origin_id", "name", "epci_name", "population", "score", "classe", "raisons"]
-        ],
-        set(),
+    sheets.append(
+        Sheet(
+            "Territoires à enjeux",
+            [
+                "Rang",
+                "Code commune",
+                "Commune",
+                "Intercommunalité",
+                "Population",
+                "Score",
+                "Niveau",
+                "Raisons",
+            ],
+            enjeux.sort_values(["rank", "origin_id"])[
+                [
+                    *["rank", "origin_id", "name", "epci_name"],
+                    *["population", "score", "classe", "raisons"],
+                ]
+            ],
+        )
     )
     comparison = tables["comparaison"]
     if not comparison.empty:
         french = french_table(comparison, names)
-        _sheet(book, "Comparaison", list(french.columns), french, set())
+        sheets.append(Sheet("Comparaison", list(french.columns), french))
     layers = {layer: with_names(t, names) for layer, t in tables.items() if not t.empty}
     meaning = dictionary({**extra_layers, **layers})
-    _sheet(
-        book,
-        "Dictionnaire des données",
-        ["Couche ou fichier", "Champ", "Signification"],
-        meaning,
-        set(),
-    )
-    for sheet in book.worksheets:
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-    _widths(summary)
-    return book
-
-
-def _sheet(
-    book: Workbook, title: str, headers: list[str], table: pd.DataFrame, booleans: set[str]
-) -> Worksheet:
-    sheet = book.create_sheet(_sheet_title(title))
-    sheet.append(headers)
-    for row in table.itertuples(index=False):
-        sheet.append(
-            [
-                _yes_no(value) if column in booleans else _cell(value)
-                for column, value in zip(table.columns, row, strict=True)
-            ]
+    sheets.append(
+        Sheet(
+            "Dictionnaire des données",
+            ["Couche ou fichier", "Champ", "Signification"],
+            meaning,
         )
-    for position, column in enumerate(table.columns, start=1):
-        letter = get_column_letter(position)
-        number_format = _number_format(str(column), table[column])
-        if number_format:
-            for cell in sheet[letter][1:]:
-                if isinstance(cell.value, (int, float)):
-                    cell.number_format = number_format
-    _widths(sheet)
-    return sheet
-
-
-def _number_format(column: str, values: pd.Series) -> str | None:
-    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-        return None
-    if "part" in column or column.startswith("share"):
-        return "0.0%"
-    if pd.api.types.is_integer_dtype(values) or column in ("population", "Population"):
-        return "# ##0"
-    return "0.0" if "score" not in column.lower() else "0.00"
-
-
-def _widths(sheet: Worksheet) -> None:
-    """Each column as wide as its longest cell (headers included), between 10 and 60."""
-    for column in sheet.columns:
-        longest = max((len(str(c.value)) for c in column if c.value is not None), default=0)
-        sheet.column_dimensions[column[0].column_letter].width = min(max(10, longest + 2), 60)
-
-
-def _yes_no(value: object) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return UNKNOWN
-    return "oui" if bool(value) else "non"
-
-
-def _sheet_title(label: str) -> str:
-    """Excel sheet titles: at most 31 characters, no ``[]:*?/\\``."""
-    for character in "[]:*?/\\":
-        label = label.replace(character, " ")
-    return label[:31]
-
-
-def _cell(value: object) -> object:
-    if value is pd.NA or value is None:
-        return UNKNOWN
-    if isinstance(value, float) and value != value:
-        return UNKNOWN
-    if hasattr(value, "item"):
-        return value.item()  # numpy scalar → Python
-    return value
+    )
+    return sheets
