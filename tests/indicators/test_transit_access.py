@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -127,3 +128,73 @@ def test_report_section_sans_voiture(result) -> None:  # type: ignore[no-untyped
     row = next(r for r in table.rows if r[0] == "Accès aux soins")
     expected = f"{soins['population_sans_acces_60min']:,.0f}".replace(",", "\u202f")
     assert row[3].split(" (")[0].replace("\u00a0", "\u202f") == expected
+
+
+def test_families_leave_out_types_never_nearest(result) -> None:  # type: ignore[no-untyped-def]
+    from maillage.indicators.access import nearest_by_family
+
+    study, access = result
+    # The car diagnostic's rule, applied to the transit times: psychiatric, SSR and
+    # long-term care hospitals are never the nearest "soins".
+    expected = nearest_by_family(access.times, study.typology).set_index(["origin_id", "family"])
+    ours = access.families.set_index(["origin_id", "family"]).loc[expected.index]
+    pd.testing.assert_series_equal(ours["minutes"], expected["minutes"], check_names=False)
+    never = study.typology.types.loc[~study.typology.types["nearest"].astype(bool), "type"]
+    kinds = access.times.set_index("service_id")["type"].dropna()
+    chosen = access.families["service_id"].dropna().map(kinds.groupby(level=0).first())
+    assert not chosen.isin(set(never)).any()
+
+
+def test_cli_text_names_the_services(result, capsys, english_words) -> None:  # type: ignore[no-untyped-def]
+    from maillage.cli.transit import print_transit
+    from maillage.indicators.transit import transit_summary
+
+    study, access = result
+    names = study.territory.communes.set_index("commune")["name"].to_dict()
+    print_transit(transit_summary(access), names, study.typology)
+    text = capsys.readouterr().out
+    assert "mardi 04/02/2025, départ entre 07:00 et 09:00" in text
+    assert "Accès aux soins : " in text
+    line = next(x for x in text.splitlines() if x.strip().startswith("France Services (A128)"))
+    assert "Modane" in line and "Saint-Jean-de-Maurienne" in line
+    assert "Bonneval-sur-Arc" not in line
+    assert not english_words.search(text)
+
+
+def test_cli_not_a_gtfs_stops_before_the_diagnostic(tmp_path: Path) -> None:
+    feed = tmp_path / "horaires.zip"
+    feed.write_text("pas un zip", encoding="utf-8")
+    out = tmp_path / "etude"
+    result = CliRunner().invoke(
+        cli, ["diagnostic", "--transports", str(feed), "--sortie", str(out)]
+    )
+    assert result.exit_code == 2
+    assert "horaires.zip : ce n'est pas une archive zip" in result.output
+    assert "Correction : téléchargez le flux GTFS publié" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()  # stopped before computing or writing anything
+
+
+def test_cli_no_stop_in_the_territory(tmp_path: Path) -> None:
+    # An invented feed (not real data): two stops in Brittany, far from the Maurienne.
+    feed = tmp_path / "bretagne.zip"
+    files = {
+        "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\nA,Quimper,47.99,-4.09\n"
+        "B,Brest,48.39,-4.48\n",
+        "routes.txt": "route_id,route_short_name,route_type\nR,1,3\n",
+        "trips.txt": "route_id,service_id,trip_id\nR,S,t\n",
+        "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+        "t,07:00:00,07:00:00,A,1\nt,08:10:00,08:10:00,B,2\n",
+        "calendar_dates.txt": "service_id,date,exception_type\nS,20250204,1\n",
+    }
+    with zipfile.ZipFile(feed, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    out = tmp_path / "etude"
+    result = CliRunner().invoke(
+        cli, ["diagnostic", "--transports", str(feed), "--sortie", str(out)]
+    )
+    assert result.exit_code == 2
+    assert "bretagne.zip : aucun arrêt desservi ce jour-là dans le territoire" in result.output
+    assert "Correction : vérifiez que le flux couvre le territoire" in result.output
+    assert "Traceback" not in result.output and not out.exists()

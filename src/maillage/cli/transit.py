@@ -189,24 +189,22 @@ transit_options = _with_options(_TRANSIT_OPTIONS)
 _MARGIN_DEGREES = 0.3
 
 
-def run_transit(
-    study: Any, folder: Path, *, transports: Path | None, jour: str | None, depart: str
-) -> Any:
-    """Compute and write the indicators without a car (``None``: no feed given).
+def load_feed(study: Any, *, transports: Path | None, jour: str | None, depart: str) -> Any:
+    """Read the GTFS feed of ``--transports`` for the study's territory (``None``: none given).
 
-    Returns the :class:`~maillage.indicators.transit.TransitAccess`; its JSON block is
-    :func:`~maillage.indicators.transit.transit_summary`.
+    Called before the diagnostic, so that a feed that is not GTFS, a day outside its
+    validity or a territory without stops stops the command at once, before anything is
+    computed or written.
     """
     if transports is None:
         return None
-    from maillage.indicators.transit import write_transit
-    from maillage.network.transit import TransitModel, parse_window
+    from maillage.network.transit import parse_window
     from maillage.sources.gtfs import read_gtfs
 
     parse_window(depart)
     points = study.territory.all_communes()
     west, south, east, north = points.to_crs(4326).total_bounds
-    feed = read_gtfs(
+    return read_gtfs(
         transports,
         day=jour,
         bounds=(
@@ -216,6 +214,20 @@ def run_transit(
             north + _MARGIN_DEGREES,
         ),
     )
+
+
+def run_transit(study: Any, folder: Path, feed: Any, *, depart: str) -> Any:
+    """Compute and write the indicators without a car (``None``: no feed given).
+
+    ``feed`` is :func:`load_feed`'s. Returns the
+    :class:`~maillage.indicators.transit.TransitAccess`; its JSON block is
+    :func:`~maillage.indicators.transit.transit_summary`.
+    """
+    if feed is None:
+        return None
+    from maillage.indicators.transit import write_transit
+    from maillage.network.transit import TransitModel
+
     # Walking along the study's road graph when it has one, else straight line × detour.
     model = TransitModel(feed, graph=getattr(study.network.summer, "graph", None), window=depart)
     result = study.transit(model)
@@ -231,21 +243,40 @@ def transit_report_section(diagnostic: Any, result: Any) -> Any:
     return transit_section(result, maps.map_layers(diagnostic.territory, diagnostic.communes))
 
 
-def print_transit(block: dict[str, Any], names: dict[str, str]) -> None:
-    """Say the ``transports_en_commun`` block in French."""
+def _type_name(code: str, typology: Any) -> str:
+    """``"D307"`` → ``"Pharmacie (D307)"`` (the code alone when the typology lacks it)."""
+    import pandas as pd
+
+    from maillage.outputs.report.official import type_label
+
+    label = typology.label_of(pd.Series([code])).iloc[0]
+    if pd.isna(label):
+        return code
+    text = type_label(label)
+    return f"{text[:1].upper()}{text[1:]} ({code})"
+
+
+def print_transit(block: dict[str, Any], names: dict[str, str], typology: Any) -> None:
+    """Say the ``transports_en_commun`` block in French (families and types by their labels)."""
+    import datetime as dt
+
     walk = "le long des routes" if block["marche"] == "road" else "à vol d'oiseau × 1,4"
+    day = dt.date.fromisoformat(block["jour"])
+    weekday = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+    start, end = block["depart"].split("-")
     click.echo(
-        f"\nSans voiture ({block['flux']}, {block['jour']}, départ {block['depart']}, "
-        f"marche {walk}) :"
+        f"\nSans voiture (flux {block['flux']}, {weekday[day.weekday()]} {day:%d/%m/%Y}, "
+        f"départ entre {start} et {end}, marche {walk}) :"
     )
+    thresholds = " / ".join(f"{float(t):g}" for t in block["seuils_minutes"])
+    click.echo(f"  Population sans accès en transports en commun en {thresholds} min :")
     for family, values in block["familles"].items():
         beyond = values["population_sans_acces"]
-        click.echo(
-            f"  {family} : sans accès en 30/45/60 min : "
-            + " / ".join(_int(beyond[k] or 0) for k in beyond)
-            + " hab."
-        )
+        label = typology.family_labels.get(family, family)
+        click.echo(f"    {label} : " + " / ".join(_int(beyond[k] or 0) for k in beyond) + " hab.")
     key = next(k for k in block if k.startswith("communes_a_moins_de_"))
+    within = key.removeprefix("communes_a_moins_de_").removesuffix("_min")
+    click.echo(f"  Communes qui atteignent le service en moins de {within} min :")
     for kind, codes in block[key].items():
         listed = ", ".join(names.get(code, code) for code in codes)
-        click.echo(f"  {kind} à moins de 60 min : {len(codes)} commune(s) : {listed}")
+        click.echo(f"    {_type_name(kind, typology)} : {len(codes)} commune(s) : {listed}")

@@ -87,7 +87,9 @@ def transit_access(
     car
         The car model of the study, for the gap (none: no gap).
     typology
-        Unused families fall back to the services' ``family`` column.
+        Types that are never their family's nearest service (``au_plus_proche =
+        false``) are left out of the families, as in the car diagnostic; types it does
+        not know keep the services' ``family`` column.
     thresholds_minutes
         Thresholds of the population without access.
 
@@ -109,9 +111,16 @@ def transit_access(
     else:
         times["minutes_voiture"] = np.nan
     times["ecart_minutes"] = times["minutes"] - times["minutes_voiture"]
-    order = times.sort_values(["origin_id", "family", "minutes"], na_position="last")
+    # As in the car diagnostic, a type that is never its family's nearest service
+    # (psychiatric, SSR, long-term care hospitals) does not count for the family.
+    pick = times["family"]
+    if typology is not None:
+        known = times["type"].isin(typology.types["type"])
+        pick = pick.where(~known, typology.nearest_family_of(times["type"]))
+    eligible = times.assign(family=pick).dropna(subset=["family"])
+    order = eligible.sort_values(["origin_id", "family", "minutes"], na_position="last")
     families = order.drop_duplicates(["origin_id", "family"]).reset_index(drop=True)
-    car_family = times.groupby(["origin_id", "family"])["minutes_voiture"].min()
+    car_family = eligible.groupby(["origin_id", "family"])["minutes_voiture"].min()
     families["minutes_voiture"] = [
         car_family.get((o, f), np.nan)
         for o, f in zip(families["origin_id"], families["family"], strict=True)
