@@ -88,6 +88,13 @@ def parse_duration(text: str) -> float:
     default=None,
     help="Enregistrer la tournée comme scénario TOML (maillage scenario).",
 )
+@click.option(
+    "--carte",
+    "map_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Enregistrer la carte de la tournée (PNG).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Écrire le résultat en JSON.")
 @territory_options
 @source_options
@@ -105,6 +112,7 @@ def tournee(
     candidats: tuple[str, ...],
     max_candidats: int,
     scenario_path: Path | None,
+    map_path: Path | None,
     as_json: bool,
     **options: Any,
 ) -> None:
@@ -130,11 +138,18 @@ def tournee(
         max_candidates=max_candidats,
     )
     kind = tour.service_type
+    label = _type_name(kind, study.typology).removesuffix(f" ({kind})")
     if scenario_path is not None:
-        scenario_path.write_text(tour_scenario_toml(tour), encoding="utf-8")
+        scenario_path.write_text(
+            tour_scenario_toml(tour, name=f"Tournée {label}"), encoding="utf-8"
+        )
+    if map_path is not None:
+        _write_tour_map(study, tour, map_path, label)
     summary = {
         "type": kind,
+        "service": label,
         "population_gagnee": tour.population_gained,
+        "population_sans_acces_avant": tour.population_without_access,
         "borne": tour.bound,
         "ecart": tour.gap,
         "exacte": tour.exact,
@@ -146,20 +161,49 @@ def tournee(
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
         return
-    label = method_label(study.network.method)
+    threshold = f"{float(tour.parameters['seuil_minutes']):g}"
     click.echo(
-        f"Tournée {kind} : {len(tour.stops)} arrêts, temps {label}, "
-        f"population gagnée {_int(tour.population_gained)}"
-        + ("" if tour.exact else f" (borne {_int(tour.bound)}, écart {percent(tour.gap, 1)})")
+        f"Tournée {label} : {len(tour.stops)} arrêts, temps {method_label(study.network.method)}"
     )
-    click.echo(f"Méthode : {tour.method}")
+    click.echo(
+        f"Aujourd'hui, {_int(tour.population_without_access)} hab. de "
+        f"{len(tour.without_access)} commune(s) n'ont pas de {label} à moins de {threshold} min ; "
+        f"la tournée en fait gagner {_int(tour.population_gained)}"
+        + (
+            " (optimum prouvé)."
+            if tour.exact
+            else f" (borne {_int(tour.bound)}, écart à la borne {percent(tour.gap, 1)})."
+        )
+    )
+    click.echo(f"Méthode : {'programme exact (HiGHS)' if tour.method == 'exact' else tour.method}")
+    drive = float(tour.parameters["minutes_route_total"])
+    day = drive + len(tour.stops) * float(tour.parameters["duree_arret_minutes"])
+    click.echo(
+        f"Route : {_int(drive)} min ; journée : {_int(day)} min "
+        f"sur {_int(tour.parameters['duree_max_minutes'])}."
+    )
     for stop in tour.stops.itertuples(index=False):
         click.echo(
             f"  {stop.ordre}. {stop.arrivee}-{stop.depart}  {stop.nom} ({stop.commune})"
             f"  +{_int(stop.population_gagnee)} hab."
         )
+    if tour.population_gained >= tour.population_without_access - 0.5:
+        click.echo(
+            "  (tous les habitants sans accès l'ont gagné : des arrêts n'apportent rien de plus)"
+        )
     if scenario_path is not None:
-        click.echo(f"Scénario : {scenario_path}")
+        click.echo(f"Scénario : {scenario_path} (maillage scenario {scenario_path})")
+    if map_path is not None:
+        click.echo(f"Carte : {map_path}")
+
+
+def _write_tour_map(study: Any, tour: Any, path: Path, label: str) -> None:
+    from maillage.indicators.diagnostic import territory_origins
+    from maillage.outputs.report import maps
+    from maillage.outputs.report.tour import tour_map
+
+    layers = maps.map_layers(study.territory, territory_origins(study.territory))
+    path.write_bytes(maps.figure_png(tour_map(tour, layers, label=label)))
 
 
 _TRANSIT_OPTIONS = [

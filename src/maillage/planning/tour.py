@@ -321,6 +321,9 @@ class Tour:
         ``"exact"``, or how the heuristic was applied (preselection, time limit).
     parameters
         Stops, budget, time at each stop, threshold, start, weekday, travel-time method.
+    without_access
+        INSEE codes of the communes with no service of the type within the threshold
+        today (those that could gain), and ``population_without_access`` their population.
     """
 
     service_type: str
@@ -331,6 +334,8 @@ class Tour:
     exact: bool
     method: str
     parameters: dict[str, Any]
+    without_access: tuple[str, ...] = ()
+    population_without_access: float = 0.0
 
     @property
     def gap(self) -> float:
@@ -572,6 +577,8 @@ def _tour_tables(
         exact=exact,
         method=method,
         parameters={**parameters, "minutes_route_total": solution.drive_minutes},
+        without_access=tuple(need["commune"].astype(str)),
+        population_without_access=float(np.nansum(population)),
     )
 
 
