@@ -91,7 +91,9 @@ def tour_map(tour: Tour, layers: maps.MapLayers, *, label: str) -> Figure:
         handles,
         "Numéros : arrêts dans l'ordre de passage (trait : l'ordre, pas le tracé de la route).",
     )
-    ax.add_artist(ax.get_legend())
+    categories = ax.get_legend()
+    if categories is not None:
+        ax.add_artist(categories)  # kept when the timetable's legend is added
     timetable = [
         Line2D([], [], linestyle="", label=f"{s.ordre}. {s.arrivee}-{s.depart} {s.nom}")
         for s in tour.stops.itertuples(index=False)
