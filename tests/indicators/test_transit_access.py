@@ -121,6 +121,7 @@ def test_report_section_sans_voiture(result) -> None:  # type: ignore[no-untyped
     assert [f.id for f in section.figures] == [f"carte-sans-voiture-{f}" for f in families]
     assert all(f.png.startswith(b"\x89PNG") for f in section.figures)
     assert "vol d'oiseau" in (section.warning or "")
+    assert "le mardi 04/02/2025, départ entre 07:00 et 09:00" in section.paragraphs[0]
     (table,) = section.tables
     soins = access.access[
         (access.access["niveau"] == "territoire") & (access.access["family"] == "soins")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from maillage.indicators.transit import TransitAccess
 from maillage.outputs.report import maps
 from maillage.outputs.report.content import (
@@ -15,6 +17,8 @@ from maillage.services.typology import load_typology
 
 __all__ = ["transit_section"]
 
+_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
 
 def transit_section(result: TransitAccess, layers: maps.MapLayers) -> ReportSection:
     """Maps of the time by public transport per family, and the population without access.
@@ -24,10 +28,12 @@ def transit_section(result: TransitAccess, layers: maps.MapLayers) -> ReportSect
     """
     settings = result.settings
     section = ReportSection("sans-voiture", "Sans voiture : transports en commun et marche")
+    day = dt.date.fromisoformat(settings["jour"])
     section.paragraphs.append(
-        f"Horaires du flux {settings['flux']}, le {settings['jour']}, départ entre "
-        f"{settings['depart'].replace('-', ' et ')} (le meilleur départ de la plage compte) ; "
-        f"marche à 4,5 km/h, au plus {settings['marche_max_minutes']:g} min à chaque bout."
+        f"Horaires du flux {settings['flux']}, le {_WEEKDAYS[day.weekday()]} "
+        f"{day:%d/%m/%Y}, départ entre {settings['depart'].replace('-', ' et ')} (le meilleur "
+        "départ de la plage compte) ; marche à 4,5 km/h, au plus "
+        f"{settings['marche_max_minutes']:g} min à chaque bout."
     )
     if settings["marche"] == "straight_line":
         section.warning = (
