@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from maillage.indicators.transit import TransitAccess
 from maillage.outputs.report import maps
 from maillage.outputs.report.content import (
@@ -13,9 +15,17 @@ from maillage.outputs.report.content import (
     french_number,
     french_percent,
 )
+from maillage.outputs.report.official import type_label
 from maillage.services.typology import load_typology
 
-__all__ = ["transit_section"]
+__all__ = ["KEY_TYPES", "NO_ACCESS_LABEL", "transit_section"]
+
+#: Types mapped on their own before the families: France Services, pharmacie, collège.
+KEY_TYPES = ("A128", "D307", "C201")
+#: Legend of the communes without access: they are not without data.
+NO_ACCESS_LABEL = "pas d'accès\n(pas de gare à pied,\nou plus de 3 h)"
+#: Their colour: darker than the longest class (grey is the neighbouring communes).
+NO_ACCESS_COLOUR = "#4a1486"
 
 _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
@@ -40,26 +50,38 @@ def transit_section(result: TransitAccess, layers: maps.MapLayers) -> ReportSect
             "Marche estimée à vol d'oiseau × 1,4 (aucun réseau routier donné) : donnez "
             "--reseau pour marcher le long des routes."
         )
-    labels = load_typology().family_labels
+    typology = load_typology()
+    labels = typology.family_labels
     thresholds = settings["seuils_minutes"]
+    # First the services an élu asks about by name, then the families.
+    for code in KEY_TYPES:
+        part = result.times[result.times["type"] == code]
+        if part.empty:
+            continue
+        name = type_label(typology.label_of(pd.Series([code])).iloc[0])
+        title = f"{name[:1].upper()}{name[1:]}"
+        section.figures.append(
+            _time_map(
+                layers,
+                part.set_index("origin_id")["minutes"],
+                thresholds,
+                title=f"{title} : sans voiture",
+                caption=f"Temps en transports en commun et à pied au plus proche service "
+                f"« {name} » ; en violet, pas d'accès.",
+                figure_id=f"carte-sans-voiture-{code}",
+            )
+        )
     for family, part in result.families.groupby("family"):
         label = labels.get(str(family), str(family))
-        minutes = part.set_index("origin_id")["minutes"]
-        classes, class_labels = maps.time_classes(minutes, thresholds)
-        figure = maps.class_map(
-            layers,
-            minutes,
-            classes,
-            class_labels,
-            title=f"{label} : sans voiture",
-            legend_title="Transports en commun + marche",
-        )
         section.figures.append(
-            Figure(
-                maps.figure_png(figure),
-                f"Temps au service le plus proche ({label.lower()}) en transports en commun "
-                "et à pied ; en gris, pas d'accès.",
-                f"carte-sans-voiture-{family}",
+            _time_map(
+                layers,
+                part.set_index("origin_id")["minutes"],
+                thresholds,
+                title=f"{label} : sans voiture",
+                caption=f"Temps au service le plus proche ({label.lower()}) en transports en "
+                "commun et à pied ; en violet, pas d'accès.",
+                figure_id=f"carte-sans-voiture-{family}",
             )
         )
     territory = result.access[result.access["niveau"] == "territoire"]
@@ -93,3 +115,26 @@ def transit_section(result: TransitAccess, layers: maps.MapLayers) -> ReportSect
         )
     )
     return section
+
+
+def _time_map(
+    layers: maps.MapLayers,
+    minutes: pd.Series,
+    thresholds: list[float],
+    *,
+    title: str,
+    caption: str,
+    figure_id: str,
+) -> Figure:
+    classes, class_labels = maps.time_classes(minutes, thresholds)
+    figure = maps.class_map(
+        layers,
+        minutes,
+        classes,
+        class_labels,
+        title=title,
+        legend_title="Transports en commun + marche",
+        no_data_label=NO_ACCESS_LABEL,
+        no_data_colour=NO_ACCESS_COLOUR,
+    )
+    return Figure(maps.figure_png(figure), caption, figure_id)
