@@ -152,3 +152,24 @@ def test_cli_tour_text_reads_in_french(maurienne, english_words) -> None:  # typ
     assert "n'ont pas de France Services à moins de 20 min" in lines[1]
     assert lines[2] == "Méthode : programme exact (HiGHS)"
     assert not english_words.search(result.output)
+
+
+def test_heuristic_reports_its_gap_to_the_maximal_covering_bound(maurienne) -> None:  # type: ignore[no-untyped-def]
+    from itertools import combinations
+
+    from maillage.study import Study
+
+    tour = Study.builtin(builtin_sources=["france_services"]).tour(
+        "france-services", stops=3, max_candidates=4
+    )
+    assert tour.method.startswith("heuristique : présélection des 4 communes")
+    # The bound, by brute force: the best 3 town halls for coverage, with no route at all.
+    codes = maurienne.communes["commune"].tolist()
+    _, cover, population = _instance(maurienne, codes, threshold=20.0)
+    best = max(
+        float(population[cover[:, list(trio)].any(axis=1)].sum())
+        for trio in combinations(range(len(codes)), 3)
+    )
+    assert tour.bound == pytest.approx(best)
+    assert 0 < tour.population_gained <= tour.bound
+    assert tour.gap == pytest.approx((best - tour.population_gained) / best)
