@@ -99,6 +99,8 @@ def test_cli_diagnostic_with_transports(tmp_path: Path) -> None:
     assert {"commune", "famille", "minutes_tc", "minutes_voiture", "retour_meme_jour"} <= set(
         csv.columns
     )
+    modane = csv[(csv["commune"] == 73157) & (csv["type"] == "A128")].iloc[0]
+    assert (modane["nom"], modane["libelle_type"]) == ("Modane", "FRANCE SERVICES")
 
 
 def test_cli_day_outside_the_feed(tmp_path: Path) -> None:

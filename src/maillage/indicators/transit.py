@@ -44,7 +44,8 @@ class TransitAccess:
     Attributes
     ----------
     times
-        Per commune and type: ``origin_id, type, family, service_id, minutes`` (transit +
+        Per commune and type: ``origin_id, name, type, type_label, family, service_id,
+        minutes`` (``name`` and ``type_label`` when known; transit +
         walk, NaN: no access), ``depart, arrivee, a_pied, retour, retour_arrivee``,
         ``minutes_voiture`` and ``ecart_minutes`` (transit minus car).
     families
@@ -101,6 +102,12 @@ def transit_access(
     times = model.journeys(communes, services, groups="type")
     family_of = services.drop_duplicates("type").set_index("type")["family"]
     times["family"] = times["type"].map(family_of)
+    if "name" in communes.columns:
+        times.insert(1, "name", times["origin_id"].map(communes.set_index("origin_id")["name"]))
+    if typology is not None:
+        times.insert(
+            times.columns.get_loc("type") + 1, "type_label", typology.label_of(times["type"])
+        )
     if car is not None:
         by_car = car.nearest(communes, services, groups="type")
         times = times.merge(
@@ -126,7 +133,7 @@ def transit_access(
         for o, f in zip(families["origin_id"], families["family"], strict=True)
     ]
     families["ecart_minutes"] = families["minutes"] - families["minutes_voiture"]
-    families = families.drop(columns="type")
+    families = families.drop(columns=["type", "type_label"], errors="ignore")
     access = _by_zone(families, communes, thresholds_minutes)
     settings = {
         "flux": model.feed.path.name,
@@ -222,7 +229,9 @@ def write_transit(result: TransitAccess, folder: str | PathLike[str]) -> Path:
     exports.mkdir(exist_ok=True)
     french = {
         "origin_id": "commune",
+        "name": "nom",
         "type": "type",
+        "type_label": "libelle_type",
         "family": "famille",
         "service_id": "service",
         "minutes": "minutes_tc",
