@@ -95,12 +95,13 @@ def test_cli_diagnostic_with_transports(tmp_path: Path) -> None:
     assert "73157" in block["communes_a_moins_de_60_min"]["A128"]
     written = json.loads((tmp_path / "resume.json").read_text(encoding="utf-8"))
     assert written["transports_en_commun"] == block
-    csv = pd.read_csv(tmp_path / "exports" / "transports_en_commun_communes.csv")
-    assert {"commune", "famille", "minutes_tc", "minutes_voiture", "retour_meme_jour"} <= set(
-        csv.columns
-    )
-    modane = csv[(csv["commune"] == 73157) & (csv["type"] == "A128")].iloc[0]
-    assert (modane["nom"], modane["libelle_type"]) == ("Modane", "FRANCE SERVICES")
+    path = tmp_path / "exports" / "transports_en_commun_communes.csv"
+    assert path.read_bytes().startswith("\ufeffcode_commune;commune;type;".encode())
+    csv = pd.read_csv(path, sep=";", decimal=",", dtype={"code_commune": str})
+    assert {"famille", "minutes_tc", "minutes_voiture", "retour_meme_jour"} <= set(csv.columns)
+    modane = csv[(csv["code_commune"] == "73157") & (csv["type"] == "A128")].iloc[0]
+    assert (modane["commune"], modane["libelle_type"]) == ("Modane", "FRANCE SERVICES")
+    assert 0 < modane["minutes_tc"] <= 60  # decimal commas read back as numbers
 
 
 def test_cli_day_outside_the_feed(tmp_path: Path) -> None:

@@ -227,9 +227,11 @@ def write_transit(result: TransitAccess, folder: str | PathLike[str]) -> Path:
     result.access.to_parquet(folder / "transports_en_commun_acces.parquet", index=False)
     exports = folder / "exports"
     exports.mkdir(exist_ok=True)
+    # The project's exported tables: field names of the data dictionary (code_commune,
+    # commune = its name), ';'-separated with decimal commas, UTF-8 with BOM (Excel).
     french = {
-        "origin_id": "commune",
-        "name": "nom",
+        "origin_id": "code_commune",
+        "name": "commune",
         "type": "type",
         "type_label": "libelle_type",
         "family": "famille",
@@ -243,11 +245,10 @@ def write_transit(result: TransitAccess, folder: str | PathLike[str]) -> Path:
         "minutes_voiture": "minutes_voiture",
         "ecart_minutes": "ecart_minutes",
     }
-    result.times.rename(columns=french).to_csv(
-        exports / "transports_en_commun_communes.csv", index=False, encoding="utf-8"
-    )
+    csv = {"sep": ";", "decimal": ",", "index": False, "encoding": "utf-8-sig"}
+    result.times.rename(columns=french).to_csv(exports / "transports_en_commun_communes.csv", **csv)
     result.access.rename(columns={"family": "famille"}).to_csv(
-        exports / "transports_en_commun_zones.csv", index=False, encoding="utf-8"
+        exports / "transports_en_commun_zones.csv", **csv
     )
     summary_path = folder / "resume.json"
     summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else {}
