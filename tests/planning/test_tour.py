@@ -137,15 +137,30 @@ def test_budget_too_small_is_a_french_error() -> None:
         cli, ["tournee", "france-services", "--arrets", "2", "--duree-max", "huit heures"]
     )
     assert result.exit_code == 2 and "Durée « huit heures » illisible" in result.output
+    result = CliRunner().invoke(
+        cli, ["tournee", "france-services", "--arrets", "2", "--debut", "neuf heures"]
+    )
+    assert result.exit_code == 2 and "Heure « neuf heures » illisible" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_cli_tour_text_reads_in_french(maurienne, english_words) -> None:  # type: ignore[no-untyped-def]
     result = CliRunner().invoke(
         cli,
-        ["tournee", "france-services", "--arrets", "3", "--candidats", ",".join(NINE[:5])],
+        [
+            "tournee",
+            "france-services",
+            "--arrets",
+            "3",
+            "--candidats",
+            ",".join(NINE[:5]),
+            "--debut",
+            "9h30",
+        ],
     )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
+    assert lines[4].startswith("  1. 09:30-10:30 ")
     assert lines[0].startswith("Tournée France Services : 3 arrêts")
     _, _, population = _instance(maurienne, NINE[:5], threshold=20.0)
     assert f"{population.sum():,.0f}".replace(",", "\u202f") in lines[1].replace("\xa0", "\u202f")

@@ -48,6 +48,7 @@ import pandas as pd
 
 from maillage._errors import MaillageError
 from maillage.network.model import TravelTimeModel
+from maillage.network.transit import parse_clock
 
 __all__ = [
     "DEFAULT_THRESHOLD_MINUTES",
@@ -386,7 +387,7 @@ def design_tour(
     stops, budget_minutes, stop_minutes, threshold_minutes
         Number of stops, the day's budget, time at each stop, access threshold.
     start, weekday
-        Time of the first arrival (``"HH:MM"``) and day of the tour (OpenStreetMap
+        Time of the first arrival (``"HH:MM"`` or ``"9h30"``) and day of the tour (OpenStreetMap
         ``Mo``…``Su``), for the timetable and the scenario.
     depot
         Commune (INSEE code, among the candidates) of the vehicle's base, or ``None``.
@@ -399,6 +400,7 @@ def design_tour(
     -------
     Tour
     """
+    start = _clock(parse_clock(start) / 60.0)  # "9h" → "09:00"; a French error if unreadable
     if depot is not None and depot not in set(candidates["commune"]):
         raise MaillageError(
             f"Commune de départ « {depot} » absente des candidates. Correction : donnez le "
