@@ -128,6 +128,11 @@ def test_report_section_sans_voiture(result) -> None:  # type: ignore[no-untyped
     assert all(f.png.startswith(b"\x89PNG") for f in section.figures)
     assert "vol d'oiseau" in (section.warning or "")
     assert "le mardi 04/02/2025, départ entre 07:00 et 09:00" in section.paragraphs[0]
+    fs = access.times[(access.times["type"] == "A128") & (access.times["minutes"] <= 60)]
+    assert section.paragraphs[1] == (
+        f"Sans voiture, en moins de 60 min, sur 53 communes : France Services : {len(fs)} communes."
+    )
+    assert section.paragraphs[2].startswith("Lecture des cartes : en violet")
     (table,) = section.tables
     soins = access.access[
         (access.access["niveau"] == "territoire") & (access.access["family"] == "soins")

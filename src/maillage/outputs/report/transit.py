@@ -53,6 +53,29 @@ def transit_section(result: TransitAccess, layers: maps.MapLayers) -> ReportSect
     typology = load_typology()
     labels = typology.family_labels
     thresholds = settings["seuils_minutes"]
+    within = max(thresholds)
+    n_communes = result.times["origin_id"].nunique()
+    reached = []
+    for code in KEY_TYPES:
+        part = result.times[result.times["type"] == code]
+        if not part.empty:
+            name = type_label(typology.label_of(pd.Series([code])).iloc[0])
+            count = int((part["minutes"] <= within).sum())
+            reached.append(f"{name} : {count} commune{'s' if count > 1 else ''}")
+    if reached:
+        section.paragraphs.append(
+            f"Sans voiture, en moins de {within:g} min, sur {n_communes} communes : "
+            + " ; ".join(reached)
+            + "."
+        )
+    section.paragraphs.append(
+        "Lecture des cartes : en violet, la commune n'a pas d'accès (aucune gare ou arrêt de "
+        f"car à moins de {settings['marche_max_minutes']:g} min à pied, ou plus de 3 h de "
+        "trajet). Un service de la commune même est atteint à pied (0 min) : les cartes par "
+        "famille, où compte le service le plus proche de la famille (souvent la mairie, "
+        "l'école ou la pharmacie de la commune), montrent surtout qui n'a rien sur place ; "
+        "les cartes France Services, pharmacie et collège montrent qui peut s'y rendre."
+    )
     # First the services an élu asks about by name, then the families.
     for code in KEY_TYPES:
         part = result.times[result.times["type"] == code]
