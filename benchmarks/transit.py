@@ -36,6 +36,7 @@ import importlib.util
 import json
 import os
 import platform
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -97,9 +98,18 @@ def _r5py_jar() -> str | None:
 
 
 def _r5py_seconds(
-    osm: Path, feed_path: Path, day: dt.date, window: str, origins: Any, services: Any
+    jar: str,
+    osm: Path,
+    feed_path: Path,
+    day: dt.date,
+    window: str,
+    origins: Any,
+    services: Any,
 ) -> float:
     """r5py's travel-time matrix on the same feed, day and window (guarded: see module)."""
+    # r5py reads its R5 class path from the command line (configargparse, parsed at
+    # import): without it, it would try to download the jar from GitHub.
+    sys.argv += ["--r5-classpath", jar]
     import r5py
 
     start, end = parse_window(window)
@@ -203,6 +213,7 @@ def main() -> None:
     jar = _r5py_jar()
     if jar is not None and args.osm is not None:
         r5py_seconds = _r5py_seconds(
+            jar,
             args.osm,
             default_feed_path(),
             feed.day,

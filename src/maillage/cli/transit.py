@@ -88,6 +88,13 @@ def parse_duration(text: str) -> float:
     default=None,
     help="Enregistrer la tournée comme scénario TOML (maillage scenario).",
 )
+@click.option(
+    "--carte",
+    "map_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Enregistrer la carte de la tournée (PNG).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Écrire le résultat en JSON.")
 @territory_options
 @source_options
@@ -105,6 +112,7 @@ def tournee(
     candidats: tuple[str, ...],
     max_candidats: int,
     scenario_path: Path | None,
+    map_path: Path | None,
     as_json: bool,
     **options: Any,
 ) -> None:
@@ -130,11 +138,18 @@ def tournee(
         max_candidates=max_candidats,
     )
     kind = tour.service_type
+    label = _type_name(kind, study.typology).removesuffix(f" ({kind})")
     if scenario_path is not None:
-        scenario_path.write_text(tour_scenario_toml(tour), encoding="utf-8")
+        scenario_path.write_text(
+            tour_scenario_toml(tour, name=f"Tournée {label}"), encoding="utf-8"
+        )
+    if map_path is not None:
+        _write_tour_map(study, tour, map_path, label)
     summary = {
         "type": kind,
+        "service": label,
         "population_gagnee": tour.population_gained,
+        "population_sans_acces_avant": tour.population_without_access,
         "borne": tour.bound,
         "ecart": tour.gap,
         "exacte": tour.exact,
@@ -146,20 +161,49 @@ def tournee(
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
         return
-    label = method_label(study.network.method)
+    threshold = f"{float(tour.parameters['seuil_minutes']):g}"
     click.echo(
-        f"Tournée {kind} : {len(tour.stops)} arrêts, temps {label}, "
-        f"population gagnée {_int(tour.population_gained)}"
-        + ("" if tour.exact else f" (borne {_int(tour.bound)}, écart {percent(tour.gap, 1)})")
+        f"Tournée {label} : {len(tour.stops)} arrêts, temps {method_label(study.network.method)}"
     )
-    click.echo(f"Méthode : {tour.method}")
+    click.echo(
+        f"Aujourd'hui, {_int(tour.population_without_access)} hab. de "
+        f"{len(tour.without_access)} commune(s) n'ont pas de {label} à moins de {threshold} min ; "
+        f"la tournée en fait gagner {_int(tour.population_gained)}"
+        + (
+            " (optimum prouvé)."
+            if tour.exact
+            else f" (borne {_int(tour.bound)}, écart à la borne {percent(tour.gap, 1)})."
+        )
+    )
+    click.echo(f"Méthode : {'programme exact (HiGHS)' if tour.method == 'exact' else tour.method}")
+    drive = float(tour.parameters["minutes_route_total"])
+    day = drive + len(tour.stops) * float(tour.parameters["duree_arret_minutes"])
+    click.echo(
+        f"Route : {_int(drive)} min ; journée : {_int(day)} min "
+        f"sur {_int(tour.parameters['duree_max_minutes'])}."
+    )
     for stop in tour.stops.itertuples(index=False):
         click.echo(
             f"  {stop.ordre}. {stop.arrivee}-{stop.depart}  {stop.nom} ({stop.commune})"
             f"  +{_int(stop.population_gagnee)} hab."
         )
+    if tour.population_gained >= tour.population_without_access - 0.5:
+        click.echo(
+            "  (tous les habitants sans accès l'ont gagné : des arrêts n'apportent rien de plus)"
+        )
     if scenario_path is not None:
-        click.echo(f"Scénario : {scenario_path}")
+        click.echo(f"Scénario : {scenario_path} (maillage scenario {scenario_path})")
+    if map_path is not None:
+        click.echo(f"Carte : {map_path}")
+
+
+def _write_tour_map(study: Any, tour: Any, path: Path, label: str) -> None:
+    from maillage.indicators.diagnostic import territory_origins
+    from maillage.outputs.report import maps
+    from maillage.outputs.report.tour import tour_map
+
+    layers = maps.map_layers(study.territory, territory_origins(study.territory))
+    path.write_bytes(maps.figure_png(tour_map(tour, layers, label=label)))
 
 
 _TRANSIT_OPTIONS = [
@@ -189,24 +233,22 @@ transit_options = _with_options(_TRANSIT_OPTIONS)
 _MARGIN_DEGREES = 0.3
 
 
-def run_transit(
-    study: Any, folder: Path, *, transports: Path | None, jour: str | None, depart: str
-) -> Any:
-    """Compute and write the indicators without a car (``None``: no feed given).
+def load_feed(study: Any, *, transports: Path | None, jour: str | None, depart: str) -> Any:
+    """Read the GTFS feed of ``--transports`` for the study's territory (``None``: none given).
 
-    Returns the :class:`~maillage.indicators.transit.TransitAccess`; its JSON block is
-    :func:`~maillage.indicators.transit.transit_summary`.
+    Called before the diagnostic, so that a feed that is not GTFS, a day outside its
+    validity or a territory without stops stops the command at once, before anything is
+    computed or written.
     """
     if transports is None:
         return None
-    from maillage.indicators.transit import write_transit
-    from maillage.network.transit import TransitModel, parse_window
+    from maillage.network.transit import parse_window
     from maillage.sources.gtfs import read_gtfs
 
     parse_window(depart)
     points = study.territory.all_communes()
     west, south, east, north = points.to_crs(4326).total_bounds
-    feed = read_gtfs(
+    return read_gtfs(
         transports,
         day=jour,
         bounds=(
@@ -216,6 +258,20 @@ def run_transit(
             north + _MARGIN_DEGREES,
         ),
     )
+
+
+def run_transit(study: Any, folder: Path, feed: Any, *, depart: str) -> Any:
+    """Compute and write the indicators without a car (``None``: no feed given).
+
+    ``feed`` is :func:`load_feed`'s. Returns the
+    :class:`~maillage.indicators.transit.TransitAccess`; its JSON block is
+    :func:`~maillage.indicators.transit.transit_summary`.
+    """
+    if feed is None:
+        return None
+    from maillage.indicators.transit import write_transit
+    from maillage.network.transit import TransitModel
+
     # Walking along the study's road graph when it has one, else straight line × detour.
     model = TransitModel(feed, graph=getattr(study.network.summer, "graph", None), window=depart)
     result = study.transit(model)
@@ -231,21 +287,40 @@ def transit_report_section(diagnostic: Any, result: Any) -> Any:
     return transit_section(result, maps.map_layers(diagnostic.territory, diagnostic.communes))
 
 
-def print_transit(block: dict[str, Any], names: dict[str, str]) -> None:
-    """Say the ``transports_en_commun`` block in French."""
+def _type_name(code: str, typology: Any) -> str:
+    """``"D307"`` → ``"Pharmacie (D307)"`` (the code alone when the typology lacks it)."""
+    import pandas as pd
+
+    from maillage.outputs.report.official import type_label
+
+    label = typology.label_of(pd.Series([code])).iloc[0]
+    if pd.isna(label):
+        return code
+    text = type_label(label)
+    return f"{text[:1].upper()}{text[1:]} ({code})"
+
+
+def print_transit(block: dict[str, Any], names: dict[str, str], typology: Any) -> None:
+    """Say the ``transports_en_commun`` block in French (families and types by their labels)."""
+    import datetime as dt
+
     walk = "le long des routes" if block["marche"] == "road" else "à vol d'oiseau × 1,4"
+    day = dt.date.fromisoformat(block["jour"])
+    weekday = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+    start, end = block["depart"].split("-")
     click.echo(
-        f"\nSans voiture ({block['flux']}, {block['jour']}, départ {block['depart']}, "
-        f"marche {walk}) :"
+        f"\nSans voiture (flux {block['flux']}, {weekday[day.weekday()]} {day:%d/%m/%Y}, "
+        f"départ entre {start} et {end}, marche {walk}) :"
     )
+    thresholds = " / ".join(f"{float(t):g}" for t in block["seuils_minutes"])
+    click.echo(f"  Population sans accès en transports en commun en {thresholds} min :")
     for family, values in block["familles"].items():
         beyond = values["population_sans_acces"]
-        click.echo(
-            f"  {family} : sans accès en 30/45/60 min : "
-            + " / ".join(_int(beyond[k] or 0) for k in beyond)
-            + " hab."
-        )
+        label = typology.family_labels.get(family, family)
+        click.echo(f"    {label} : " + " / ".join(_int(beyond[k] or 0) for k in beyond) + " hab.")
     key = next(k for k in block if k.startswith("communes_a_moins_de_"))
+    within = key.removeprefix("communes_a_moins_de_").removesuffix("_min")
+    click.echo(f"  Communes qui atteignent le service en moins de {within} min :")
     for kind, codes in block[key].items():
         listed = ", ".join(names.get(code, code) for code in codes)
-        click.echo(f"  {kind} à moins de 60 min : {len(codes)} commune(s) : {listed}")
+        click.echo(f"    {_type_name(kind, typology)} : {len(codes)} commune(s) : {listed}")

@@ -44,7 +44,8 @@ class TransitAccess:
     Attributes
     ----------
     times
-        Per commune and type: ``origin_id, type, family, service_id, minutes`` (transit +
+        Per commune and type: ``origin_id, name, type, type_label, family, service_id,
+        minutes`` (``name`` and ``type_label`` when known; transit +
         walk, NaN: no access), ``depart, arrivee, a_pied, retour, retour_arrivee``,
         ``minutes_voiture`` and ``ecart_minutes`` (transit minus car).
     families
@@ -87,7 +88,9 @@ def transit_access(
     car
         The car model of the study, for the gap (none: no gap).
     typology
-        Unused families fall back to the services' ``family`` column.
+        Types that are never their family's nearest service (``au_plus_proche =
+        false``) are left out of the families, as in the car diagnostic; types it does
+        not know keep the services' ``family`` column.
     thresholds_minutes
         Thresholds of the population without access.
 
@@ -99,6 +102,12 @@ def transit_access(
     times = model.journeys(communes, services, groups="type")
     family_of = services.drop_duplicates("type").set_index("type")["family"]
     times["family"] = times["type"].map(family_of)
+    if "name" in communes.columns:
+        times.insert(1, "name", times["origin_id"].map(communes.set_index("origin_id")["name"]))
+    if typology is not None:
+        times.insert(
+            times.columns.get_loc("type") + 1, "type_label", typology.label_of(times["type"])
+        )
     if car is not None:
         by_car = car.nearest(communes, services, groups="type")
         times = times.merge(
@@ -109,15 +118,22 @@ def transit_access(
     else:
         times["minutes_voiture"] = np.nan
     times["ecart_minutes"] = times["minutes"] - times["minutes_voiture"]
-    order = times.sort_values(["origin_id", "family", "minutes"], na_position="last")
+    # As in the car diagnostic, a type that is never its family's nearest service
+    # (psychiatric, SSR, long-term care hospitals) does not count for the family.
+    pick = times["family"]
+    if typology is not None:
+        known = times["type"].isin(typology.types["type"])
+        pick = pick.where(~known, typology.nearest_family_of(times["type"]))
+    eligible = times.assign(family=pick).dropna(subset=["family"])
+    order = eligible.sort_values(["origin_id", "family", "minutes"], na_position="last")
     families = order.drop_duplicates(["origin_id", "family"]).reset_index(drop=True)
-    car_family = times.groupby(["origin_id", "family"])["minutes_voiture"].min()
+    car_family = eligible.groupby(["origin_id", "family"])["minutes_voiture"].min()
     families["minutes_voiture"] = [
         car_family.get((o, f), np.nan)
         for o, f in zip(families["origin_id"], families["family"], strict=True)
     ]
     families["ecart_minutes"] = families["minutes"] - families["minutes_voiture"]
-    families = families.drop(columns="type")
+    families = families.drop(columns=["type", "type_label"], errors="ignore")
     access = _by_zone(families, communes, thresholds_minutes)
     settings = {
         "flux": model.feed.path.name,
@@ -211,9 +227,13 @@ def write_transit(result: TransitAccess, folder: str | PathLike[str]) -> Path:
     result.access.to_parquet(folder / "transports_en_commun_acces.parquet", index=False)
     exports = folder / "exports"
     exports.mkdir(exist_ok=True)
+    # The project's exported tables: field names of the data dictionary (code_commune,
+    # commune = its name), ';'-separated with decimal commas, UTF-8 with BOM (Excel).
     french = {
-        "origin_id": "commune",
+        "origin_id": "code_commune",
+        "name": "commune",
         "type": "type",
+        "type_label": "libelle_type",
         "family": "famille",
         "service_id": "service",
         "minutes": "minutes_tc",
@@ -225,11 +245,10 @@ def write_transit(result: TransitAccess, folder: str | PathLike[str]) -> Path:
         "minutes_voiture": "minutes_voiture",
         "ecart_minutes": "ecart_minutes",
     }
-    result.times.rename(columns=french).to_csv(
-        exports / "transports_en_commun_communes.csv", index=False, encoding="utf-8"
-    )
+    csv = {"sep": ";", "decimal": ",", "index": False, "encoding": "utf-8-sig"}
+    result.times.rename(columns=french).to_csv(exports / "transports_en_commun_communes.csv", **csv)
     result.access.rename(columns={"family": "famille"}).to_csv(
-        exports / "transports_en_commun_zones.csv", index=False, encoding="utf-8"
+        exports / "transports_en_commun_zones.csv", **csv
     )
     summary_path = folder / "resume.json"
     summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else {}

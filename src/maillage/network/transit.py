@@ -50,6 +50,7 @@ __all__ = [
     "MAX_WALK_MINUTES",
     "WALK_SPEED_KPH",
     "TransitModel",
+    "parse_clock",
     "parse_window",
     "walking_graph",
 ]
@@ -61,16 +62,25 @@ MAX_WALK_MINUTES = 30.0
 #: Default departure window: a weekday morning.
 DEFAULT_WINDOW = "07:00-09:00"
 
-_TIME = re.compile(r"^\s*(\d{1,2})[:hH](\d{2})\s*$")
+#: ``07:00``, ``7:00``, and the French ``7h``, ``7h30``.
+_TIME = re.compile(r"^\s*(\d{1,2})\s*(?::(\d{2})|[hH](\d{2})?)\s*$")
 
 
-def _clock(text: str) -> float:
+def parse_clock(text: str) -> float:
+    """``"07:00"``, ``"7h30"`` → seconds after midnight (French error when unreadable).
+
+    Examples
+    --------
+    >>> parse_clock("7h30"), parse_clock("09:00")
+    (27000.0, 32400.0)
+    """
     match = _TIME.match(text)
-    if match is None or int(match.group(2)) >= 60:
+    minutes = 0 if match is None else int(match.group(2) or match.group(3) or 0)
+    if match is None or minutes >= 60:
         raise MaillageError(
-            f"Heure « {text} » illisible. Correction : écrivez-la HH:MM (ex. 07:00)."
+            f"Heure « {text} » illisible. Correction : écrivez-la HH:MM (ex. 07:00) ou 7h30."
         )
-    return int(match.group(1)) * 3600.0 + int(match.group(2)) * 60.0
+    return int(match.group(1)) * 3600.0 + minutes * 60.0
 
 
 def parse_window(text: str) -> tuple[float, float]:
@@ -78,12 +88,12 @@ def parse_window(text: str) -> tuple[float, float]:
 
     Examples
     --------
-    >>> parse_window("07:00-09:00")
-    (25200.0, 32400.0)
-    >>> parse_window("9h30-10h")  # doctest: +ELLIPSIS
+    >>> parse_window("07:00-09:00"), parse_window("7h-9h30")
+    ((25200.0, 32400.0), (25200.0, 34200.0))
+    >>> parse_window("7-9")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    maillage._errors.MaillageError: Heure « 10h » illisible. Correction : écrivez-la HH:MM ...
+    maillage._errors.MaillageError: Heure « 7 » illisible. Correction : écrivez-la HH:MM ...
     """
     parts = text.split("-")
     if len(parts) != 2:
@@ -91,7 +101,7 @@ def parse_window(text: str) -> tuple[float, float]:
             f"Plage de départ « {text} » illisible. Correction : écrivez-la HH:MM-HH:MM "
             "(ex. 07:00-09:00)."
         )
-    start, end = _clock(parts[0]), _clock(parts[1])
+    start, end = parse_clock(parts[0]), parse_clock(parts[1])
     if end < start:
         raise MaillageError(
             f"Plage de départ « {text} » : la fin précède le début. Correction : "
@@ -354,7 +364,7 @@ class TransitModel:
     ) -> None:
         """Fill ``return``/``return_arrival``: home the same day after ``stay_minutes``."""
         out["return"][out["walk_only"]] = True
-        deadline = _clock(self.return_before)
+        deadline = parse_clock(self.return_before)
         table = self.timetable
         home = {
             o: (g["destination"].to_numpy(np.int64), g["seconds"].to_numpy(np.float64))

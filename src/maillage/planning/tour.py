@@ -48,6 +48,7 @@ import pandas as pd
 
 from maillage._errors import MaillageError
 from maillage.network.model import TravelTimeModel
+from maillage.network.transit import parse_clock
 
 __all__ = [
     "DEFAULT_THRESHOLD_MINUTES",
@@ -321,6 +322,9 @@ class Tour:
         ``"exact"``, or how the heuristic was applied (preselection, time limit).
     parameters
         Stops, budget, time at each stop, threshold, start, weekday, travel-time method.
+    without_access
+        INSEE codes of the communes with no service of the type within the threshold
+        today (those that could gain), and ``population_without_access`` their population.
     """
 
     service_type: str
@@ -331,6 +335,8 @@ class Tour:
     exact: bool
     method: str
     parameters: dict[str, Any]
+    without_access: tuple[str, ...] = ()
+    population_without_access: float = 0.0
 
     @property
     def gap(self) -> float:
@@ -381,7 +387,7 @@ def design_tour(
     stops, budget_minutes, stop_minutes, threshold_minutes
         Number of stops, the day's budget, time at each stop, access threshold.
     start, weekday
-        Time of the first arrival (``"HH:MM"``) and day of the tour (OpenStreetMap
+        Time of the first arrival (``"HH:MM"`` or ``"9h30"``) and day of the tour (OpenStreetMap
         ``Mo``…``Su``), for the timetable and the scenario.
     depot
         Commune (INSEE code, among the candidates) of the vehicle's base, or ``None``.
@@ -394,6 +400,7 @@ def design_tour(
     -------
     Tour
     """
+    start = _clock(parse_clock(start) / 60.0)  # "9h" → "09:00"; a French error if unreadable
     if depot is not None and depot not in set(candidates["commune"]):
         raise MaillageError(
             f"Commune de départ « {depot} » absente des candidates. Correction : donnez le "
@@ -572,6 +579,8 @@ def _tour_tables(
         exact=exact,
         method=method,
         parameters={**parameters, "minutes_route_total": solution.drive_minutes},
+        without_access=tuple(need["commune"].astype(str)),
+        population_without_access=float(np.nansum(population)),
     )
 
 

@@ -173,21 +173,23 @@ def class_map(
     note: str | None = None,
     markers: Sequence[Marker] = (),
     no_data_label: str = NO_DATA_LABEL,
+    no_data_colour: str = NO_DATA_COLOUR,
     compact: bool = False,
 ) -> Figure:
     """A classed choropleth of communes (``values``/``classes`` indexed by ``origin_id``).
 
     ``markers`` are points drawn over the communes, each group with its legend entry
-    (services closed or opened by a scenario, sites proposed...).
+    (services closed or opened by a scenario, sites proposed...). ``no_data_colour``:
+    another colour for the communes without a value when that means something (no access).
     """
     figure, ax = _frame(layers, compact=compact)
     colours = class_colours(palette, len(labels))
     by_commune = classes.reindex(layers.communes["origin_id"]).to_numpy(float)
-    facecolours = [NO_DATA_COLOUR if np.isnan(c) else to_hex(colours[int(c)]) for c in by_commune]
+    facecolours = [no_data_colour if np.isnan(c) else to_hex(colours[int(c)]) for c in by_commune]
     _draw_communes(ax, layers, facecolours)
     counts = np.bincount(by_commune[~np.isnan(by_commune)].astype(int), minlength=len(labels))
     label_of = {to_hex(colours[i]): label for i, label in enumerate(labels)}
-    label_of[NO_DATA_COLOUR] = no_data_label
+    label_of[no_data_colour] = no_data_label
     drawn = [label_of[c] for c in dict.fromkeys(facecolours)]
     handles: list[Artist] = [
         Patch(facecolor=colours[i], edgecolor="#555555", label=f"{label} ({counts[i]})")
@@ -195,7 +197,7 @@ def class_map(
         if counts[i]  # the legend names the classes on the map, no more
     ]
     if np.isnan(by_commune).any():
-        handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#555555", label=no_data_label))
+        handles.append(Patch(facecolor=no_data_colour, edgecolor="#555555", label=no_data_label))
     for marker in markers:
         if len(marker.points):
             points = marker.points.to_crs(LAMBERT93)
