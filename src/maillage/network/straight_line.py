@@ -238,16 +238,17 @@ def travel_time_matrix_straight_line(
     cols = service_rows[np.asarray(pairs["j"], dtype=np.int64)]
     distance = np.asarray(pairs["v"], dtype=np.float64)
     minutes = _minutes(distance, detour_coefficient, speed_kph)
+    kept = np.flatnonzero(minutes <= cutoff_minutes)
+    # Origins in their order, each one's services by time (stable: ties in the
+    # search's order), sorted on the arrays before any text column is built.
+    kept = kept[np.lexsort((minutes[kept], rows[kept]))]
     table = pd.DataFrame(
         {
-            origin_id: origins[origin_id].to_numpy()[rows],
-            service_id: services[service_id].to_numpy()[cols],
-            "minutes": minutes,
-            "distance_m": distance,
+            origin_id: origins[origin_id].to_numpy()[rows[kept]],
+            service_id: services[service_id].to_numpy()[cols[kept]],
+            "minutes": minutes[kept],
+            "distance_m": distance[kept],
             "method": METHOD,
-            "_row": rows,
         }
     )
-    table = table[table.minutes <= cutoff_minutes]
-    table = table.sort_values(["_row", "minutes"], kind="stable").drop(columns="_row")
-    return table.reset_index(drop=True)
+    return table
