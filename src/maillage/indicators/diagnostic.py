@@ -231,12 +231,11 @@ def run_diagnostic(
         origins,
         nearest,
         matrix,
-        method=network.method,
+        network=network,
         typology=typology,
         settings=settings,
         notes=notes,
         communes=None if cells is None else communes,
-        model=network.summer,
     )
 
 
@@ -345,12 +344,11 @@ def assemble_diagnostic(
     nearest: pd.DataFrame,
     matrix: pd.DataFrame,
     *,
-    method: Method,
+    network: NetworkPair,
     typology: Typology,
     settings: DiagnosticSettings,
     notes: list[Note],
     communes: gpd.GeoDataFrame | None = None,
-    model: TravelTimeModel | None = None,
 ) -> Diagnostic:
     """Every indicator of the diagnostic from the travel times already computed.
 
@@ -367,17 +365,15 @@ def assemble_diagnostic(
         ``origin_id, type, service_id, minutes, season`` (both seasons).
     matrix
         ``origin_id, service_id, minutes`` within ``hours_within_minutes``.
-    method
-        How the times were computed.
+    network
+        The models the times were computed with: their method, and the summer model for
+        the times from the communes to the poles of the bassins de services.
     typology, settings
         As in :func:`run_diagnostic`.
     notes
         The notes so far (a new list, completed, goes to the result).
     communes
         With grid-cell origins: the communes the commune-level tables aggregate to.
-    model
-        The summer travel-time model of the times, for the times from the communes to the
-        poles of the bassins de services (the straight-line estimate when ``None``).
     """
     notes = list(notes)
     thresholds_minutes = settings.thresholds_minutes
@@ -444,7 +440,7 @@ def assemble_diagnostic(
         origins,
         summer_types,
         services,
-        model=StraightLineModel() if model is None else model,
+        model=network.summer,
         notes=notes,
     )
     agreement = float("nan")
@@ -466,7 +462,7 @@ def assemble_diagnostic(
     official_zones = official_by_zone(population, levels=("epci",))
     return Diagnostic(
         territory=territory,
-        method=method,
+        method=network.method,
         communes=origins,
         nearest=nearest,
         family_times=family_times,

@@ -234,11 +234,10 @@ def merge_partitions(
         origins,
         nearest,
         matrix,
-        method=network.method,
+        network=network,
         typology=typology,
         settings=settings,
         notes=notes,
-        model=network.summer,
     )
     result.notes.append(Note("partitioned", {"partitions": len(results), "recomputed": recomputed}))
     return result
