@@ -21,7 +21,6 @@ outputs when rendering, not here.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from os import PathLike
@@ -33,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from maillage._errors import MaillageError
+from maillage.network._method import Method
 from maillage.network.graph import RoadGraph
 from maillage.network.nearest import nearest_services, travel_time_matrix
 from maillage.network.snapping import DEFAULT_MAX_SNAP_M, OFFROAD_SPEED_KPH, snap_points
@@ -68,20 +68,6 @@ WINTER_CLOSURES = (
 
 #: Reasons a model may give in :meth:`TravelTimeModel.unplaced`.
 UNPLACED_REASONS = ("too_far", "no_coordinates")
-
-
-class Method(enum.Enum):
-    """How travel times are computed (its French label is added when rendering).
-
-    Examples
-    --------
-    >>> Method("straight_line") is Method.STRAIGHT_LINE
-    True
-    """
-
-    ROAD = "road"
-    STRAIGHT_LINE = "straight_line"
-    TRANSIT = "transit"
 
 
 @runtime_checkable
