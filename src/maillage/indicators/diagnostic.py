@@ -108,6 +108,18 @@ class Diagnostic:
     official_zones
         The same for the whole territory and each EPCI (APL weighted by DREES's
         population, share of it in under-served communes; ERP counts summed).
+
+    Examples
+    --------
+    >>> from maillage.study import Study
+    >>> d = Study.builtin(buffer_km=0, builtin_sources=["france_services"],
+    ...                   settings=DiagnosticSettings(comparison=False)).diagnostic()
+    >>> d.method, d.thresholds_minutes
+    (<Method.STRAIGHT_LINE: 'straight_line'>, (7.0, 15.0, 20.0, 30.0))
+    >>> sorted(d.access["level"].unique())
+    ['bassin_vie', 'canton', 'epci', 'territory']
+    >>> d.family_times.columns.tolist()
+    ['origin_id', 'family', 'service_id', 'minutes', 'season']
     """
 
     territory: Territory

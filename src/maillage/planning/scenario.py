@@ -622,6 +622,18 @@ class ScenarioResult:
         ``service_before, minutes_before, service_after, minutes_after, change_minutes``.
     changes
         The services closed, opened and merged (:func:`apply_scenario`).
+
+    Examples
+    --------
+    >>> from maillage.study import Study
+    >>> study = Study.builtin(buffer_km=0, builtin_sources=["france_services"],
+    ...                       settings=DiagnosticSettings(comparison=False))
+    >>> result = study.scenario(Scenario(name="Modane ferme", close=("fs:1570",)))
+    >>> result.method, result.changes["service_id"].tolist()
+    (<Method.STRAIGHT_LINE: 'straight_line'>, ['fs:1570'])
+    >>> moved = result.communes.query("season == 'summer' and key == 'A128'")
+    >>> sorted(moved.loc[moved["change_minutes"] > 0, "origin_id"])[:3]
+    ['73023', '73026', '73040']
     """
 
     scenario: Scenario
