@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
+from maillage._errors import MaillageError
 from maillage.indicators.access import (
     access_summary,
     nearest_by_family,
@@ -386,7 +387,20 @@ def assemble_diagnostic(
         The notes so far (a new list, completed, goes to the result).
     communes
         With grid-cell origins: the communes the commune-level tables aggregate to.
+
+    Raises
+    ------
+    MaillageError
+        No time at all: no located service in the territory or its ring (a study
+        without services, or a scenario that closes them all).
     """
+    if nearest.empty:
+        raise MaillageError(
+            f"{territory.name} : aucun service localisé dans le territoire ni dans sa couronne, "
+            "aucun temps d'accès à calculer. Correction : ajoutez une source de services "
+            "(--sources, ou la BPE par maillage telecharger) ou élargissez la couronne "
+            "(--tampon-km)"
+        )
     notes = list(notes)
     thresholds_minutes = settings.thresholds_minutes
     hours_within_minutes = settings.hours_within_minutes

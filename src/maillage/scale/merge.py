@@ -175,7 +175,21 @@ def complete_nearest(
 
 
 def merge_matrix(results: Mapping[str, PartitionResult], origins: gpd.GeoDataFrame) -> pd.DataFrame:
-    """The partitions' origin × service pairs, in the territory's order of origins."""
+    """The partitions' origin × service pairs, in the territory's order of origins.
+
+    Examples
+    --------
+    >>> from maillage.indicators.diagnostic import territory_origins
+    >>> from maillage.scale.partition import PartitionResult
+    >>> from maillage.territory.territory import select_territory
+    >>> origins = territory_origins(select_territory(communes=["73248", "73157"], buffer_km=0))
+    >>> def result(key, pairs):
+    ...     matrix = pd.DataFrame(pairs, columns=["origin_id", "service_id", "minutes"])
+    ...     return PartitionResult(key, [pairs[0][0]], pd.DataFrame(), matrix, 30.0, key)
+    >>> merge_matrix({"a": result("a", [("73248", "s1", 2.0)]),
+    ...               "b": result("b", [("73157", "s2", 1.0)])}, origins)["origin_id"].tolist()
+    ['73157', '73248']
+    """
     matrix = pd.concat([result.matrix for result in results.values()], ignore_index=True)
     position = pd.Series(range(len(origins)), index=origins["origin_id"].astype(str))
     order = matrix.assign(_o=matrix["origin_id"].map(position).to_numpy()).sort_values(
