@@ -42,7 +42,7 @@ from maillage.indicators.seasonal import BEDS_PER_SECONDARY_RESIDENCE, seasonal_
 from maillage.indicators.settings import DiagnosticSettings
 from maillage.network.model import Method, NetworkPair, StraightLineModel, TravelTimeModel
 from maillage.notes import Note
-from maillage.schema import SUMMER, TERRITORY, WINTER
+from maillage.schema import SEASONS, SUMMER, TERRITORY, WINTER
 from maillage.services.typology import TOWN_HALL_TYPE, Typology, load_typology
 from maillage.sources.communes import polygons_of
 from maillage.sources.mairies import at_chef_lieu
@@ -327,11 +327,8 @@ def season_times(
         minutes`` within ``hours_within_minutes`` (summer); the points left without time
         (:func:`unplaced_notes`), once each.
     """
-    season = (
-        services["seasonal"] if "seasonal" in services else pd.Series(pd.NA, index=services.index)
-    )
-    summer_services = services[(season != "hiver").fillna(True).astype(bool)]
-    winter_services = services[(season != "ete").fillna(True).astype(bool)]
+    pools = season_services(services)
+    summer_services, winter_services = pools[SUMMER], pools[WINTER]
     summer_nearest = _nearest(network.summer, origins, summer_services)
     winter_nearest = (
         _nearest(network.winter_or_summer, origins, winter_services)
@@ -348,6 +345,23 @@ def season_times(
         ignore_index=True,
     )
     return nearest, matrix, notes
+
+
+def season_services(services: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """The services open in each season: those open all year, and those of the season only.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> s = gpd.GeoDataFrame({"service_id": ["a", "b", "c"],
+    ...                       "seasonal": ["summer", "winter", None]}, geometry=[None] * 3)
+    >>> {season: part["service_id"].tolist() for season, part in season_services(s).items()}
+    {'summer': ['a', 'c'], 'winter': ['b', 'c']}
+    """
+    season = (
+        services["seasonal"] if "seasonal" in services else pd.Series(pd.NA, index=services.index)
+    )
+    return {name: services[((season == name) | season.isna()).astype(bool)] for name in SEASONS}
 
 
 def assemble_diagnostic(

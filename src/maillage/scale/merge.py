@@ -28,12 +28,13 @@ from maillage.indicators.diagnostic import (
     _nearest,
     assemble_diagnostic,
     method_notes,
+    season_services,
 )
 from maillage.indicators.settings import DiagnosticSettings
 from maillage.network.model import NetworkPair, StraightLineModel
 from maillage.notes import Note
 from maillage.scale.partition import PartitionResult, crs_zone, located
-from maillage.schema import SEASONS, SUMMER, WINTER
+from maillage.schema import SEASONS, SUMMER
 from maillage.services.typology import Typology, load_typology
 from maillage.sources.communes import read_communes
 from maillage.territory.territory import Territory
@@ -108,13 +109,7 @@ def complete_nearest(
     # Points without coordinates take no part (as in the partitions).
     services = services[located(services)]
     origins = origins[located(origins)]
-    season = (
-        services["seasonal"] if "seasonal" in services else pd.Series(pd.NA, index=services.index)
-    )
-    pools = {
-        SUMMER: services[(season != "hiver").fillna(True).astype(bool)],
-        WINTER: services[(season != "ete").fillna(True).astype(bool)],
-    }
+    pools = season_services(services)
     merged = pd.concat([result.nearest for result in results.values()], ignore_index=True)
     bound = pd.Series(
         {code: r.guaranteed_minutes for r in results.values() for code in r.origin_ids}
