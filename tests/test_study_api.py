@@ -160,4 +160,4 @@ def test_a_scenario_opens_a_service_in_a_study_without_services(small) -> None: 
     hall = halls[halls["commune"] == "73040"].iloc[0]
     assert services.geometry.iloc[0].equals_exact(hall.geometry, 1e-9)
     assert list(services.columns) == list(study.services.columns)
-    assert changes["action"].tolist() == ["ouverture"]
+    assert changes["action"].tolist() == ["open"]

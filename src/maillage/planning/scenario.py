@@ -57,6 +57,9 @@ from maillage.services.typology import Typology, load_typology
 from maillage.territory.territory import Territory
 
 __all__ = [
+    "CLOSE",
+    "MERGE",
+    "OPEN",
     "Merge",
     "NewService",
     "Scenario",
@@ -66,6 +69,11 @@ __all__ = [
     "read_scenario",
     "run_scenario",
 ]
+
+
+#: The ``action`` of a change (:func:`apply_scenario`): a service closed, merged into
+#: another, or opened; the outputs say them in French.
+CLOSE, MERGE, OPEN = "close", "merge", "open"
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,7 @@ class NewService:
     >>> opened = Scenario(name="Bessans", open=(NewService("A128", "73040", "FS Bessans"),))
     >>> services, changes = apply_scenario(opened, study.services, study.territory)
     >>> changes[["action", "type", "commune"]].to_dict("records")
-    [{'action': 'ouverture', 'type': 'A128', 'commune': '73040'}]
+    [{'action': 'open', 'type': 'A128', 'commune': '73040'}]
     """
 
     type: str
@@ -501,7 +509,7 @@ def apply_scenario(
     >>> services = territory_services(t)
     >>> after, changes = apply_scenario(Scenario("x", close=("fs:1570",)), services, t)
     >>> len(services) - len(after), changes["action"].tolist()
-    (1, ['fermeture'])
+    (1, ['close'])
     """
     typology = load_typology() if typology is None else typology
     check_site_coordinates(scenario, territory)
@@ -540,18 +548,18 @@ def apply_scenario(
                     else str(first["opening_hours"]),
                 )
             )
-        merged_rows += [(s, "fusion") for s in merge.services if s != keep]
+        merged_rows += [(s, MERGE) for s in merge.services if s != keep]
     after = services[~services["service_id"].astype(str).isin(closed)]
     opened = _new_rows(new, services, territory, typology) if new else services.iloc[0:0]
     after = gpd.GeoDataFrame(
         pd.concat([after, opened], ignore_index=True), geometry="geometry", crs=services.crs
     )
-    actions = {s: "fermeture" for s in scenario.close} | dict(merged_rows)
+    actions = {s: CLOSE for s in scenario.close} | dict(merged_rows)
     gone = by_id.loc[[s for s in by_id.index if s in actions]].reset_index()
     changes = pd.concat(
         [
             gone.assign(action=gone["service_id"].map(actions)),
-            pd.DataFrame(opened.drop(columns="geometry")).assign(action="ouverture"),
+            pd.DataFrame(opened.drop(columns="geometry")).assign(action=OPEN),
         ],
         ignore_index=True,
     )
