@@ -93,6 +93,12 @@ class GraphReport:
         Size of the largest strongly connected component, the graph used.
     closed_ways
         Ways closed in this variant (as asked), and ``edges_closed`` the edges removed.
+
+    Examples
+    --------
+    >>> g = RoadGraph.from_edges([0, 1], [1, 0], [1.0, 1.0], lon=[0, 0.01], lat=[0, 0])
+    >>> g.report.edges_kept, g.report.components
+    (2, 1)
     """
 
     source: str

@@ -68,6 +68,15 @@ class SourceResult:
         Records read from the file (accepted + rejected).
     path
         The file read (``None`` when not known).
+
+    Examples
+    --------
+    >>> from maillage.sources.france_services import read_france_services
+    >>> result = read_france_services()
+    >>> result.rows_read == len(result.services) + len(result.rejected)
+    True
+    >>> result.services.crs.to_epsg(), result.services["type"].unique().tolist()
+    (4326, ['A128'])
     """
 
     services: gpd.GeoDataFrame
@@ -99,7 +108,14 @@ def normalize_season(values: pd.Series) -> pd.Series:
 
 
 def empty_services() -> gpd.GeoDataFrame:
-    """An empty service table with the right columns and CRS."""
+    """An empty service table with the right columns and CRS.
+
+    Examples
+    --------
+    >>> empty = empty_services()
+    >>> len(empty), empty.crs.to_epsg(), list(empty.columns) == [*SERVICE_COLUMNS, "geometry"]
+    (0, 4326, True)
+    """
     return gpd.GeoDataFrame(
         {c: pd.Series(dtype="object") for c in SERVICE_COLUMNS},
         geometry=gpd.GeoSeries([], crs=SERVICE_CRS),
