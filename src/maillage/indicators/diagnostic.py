@@ -326,6 +326,17 @@ def season_times(
         ``origin_id, type, service_id, minutes, season``; ``origin_id, service_id,
         minutes`` within ``hours_within_minutes`` (summer); the points left without time
         (:func:`unplaced_notes`), once each.
+
+    Examples
+    --------
+    >>> from maillage.services.catalogue import territory_services
+    >>> from maillage.territory.builtin import pays_de_maurienne
+    >>> t = pays_de_maurienne(buffer_km=0)
+    >>> nearest, matrix, notes = season_times(
+    ...     territory_origins(t), territory_services(t, builtin=["france_services"]),
+    ...     network=NetworkPair.straight_line(), hours_within_minutes=20)
+    >>> nearest.groupby("season").size().to_dict(), bool((matrix["minutes"] <= 20).all())
+    ({'summer': 53, 'winter': 53}, True)
     """
     pools = season_services(services)
     summer_services, winter_services = pools[SUMMER], pools[WINTER]
@@ -407,6 +418,22 @@ def assemble_diagnostic(
     MaillageError
         No time at all: no located service in the territory or its ring (a study
         without services, or a scenario that closes them all).
+
+    Examples
+    --------
+    The times computed once, the indicators assembled: what :func:`run_diagnostic` does.
+
+    >>> from maillage.services.catalogue import territory_services
+    >>> from maillage.territory.builtin import pays_de_maurienne
+    >>> t = pays_de_maurienne(buffer_km=0)
+    >>> s = territory_services(t, builtin=["france_services"])
+    >>> pair, settings = NetworkPair.straight_line(), DiagnosticSettings(comparison=False)
+    >>> origins = territory_origins(t)
+    >>> nearest, matrix, notes = season_times(origins, s, network=pair, hours_within_minutes=20)
+    >>> d = assemble_diagnostic(t, s, origins, nearest, matrix, network=pair,
+    ...                         typology=load_typology(), settings=settings, notes=notes)
+    >>> d.access.equals(run_diagnostic(t, s, settings=settings).access)
+    True
     """
     if nearest.empty:
         raise MaillageError(
@@ -550,6 +577,20 @@ def delineated_bassins(
     -------
     pandas.DataFrame
         ``origin_id, bassin, minutes, pole_rank`` (empty without equipment).
+
+    Examples
+    --------
+    >>> from maillage.services.catalogue import territory_services
+    >>> from maillage.territory.builtin import pays_de_maurienne
+    >>> t = pays_de_maurienne(buffer_km=0)
+    >>> s = territory_services(t, builtin=["mairies", "france_services"])
+    >>> origins = territory_origins(t)
+    >>> nearest = StraightLineModel().nearest(origins, s[s["type"] == "A128"])
+    >>> notes = []
+    >>> bassins = delineated_bassins(t, origins, nearest, s, model=StraightLineModel(),
+    ...                              notes=notes)
+    >>> len(bassins), bassins.columns.tolist()
+    (53, ['origin_id', 'bassin', 'minutes', 'pole_rank'])
     """
     columns = ["origin_id", "bassin", "minutes", "pole_rank"]
     if nearest_types.empty:

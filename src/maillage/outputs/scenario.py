@@ -104,7 +104,14 @@ def _change_markers(result: ScenarioResult) -> list[maps.Marker]:
 
 
 def key_labels() -> dict[str, str]:
-    """French labels of families and of service types."""
+    """French labels of families and of service types.
+
+    Examples
+    --------
+    >>> labels = key_labels()
+    >>> labels["soins"], labels["A128"]
+    ('Accès aux soins', 'FRANCE SERVICES')
+    """
     typology = load_typology()
     types = typology.types
     labels = {str(k): str(v) for k, v in zip(types["type"], types["label"], strict=True)}
