@@ -104,6 +104,25 @@ def complete_nearest(
         ``origin_id, type, service_id, minutes, season`` in the order of a single run
         (season, then origin, then type), and the number of (commune, type, season) rows
         recomputed on the whole service set.
+
+    Examples
+    --------
+    Two EPCI planned and run as partitions, their nearest times merged: those of a single
+    run over the whole territory.
+
+    >>> from maillage.indicators.diagnostic import season_times, territory_origins
+    >>> from maillage.scale.partition import diagnose_partition, plan_partitions
+    >>> from maillage.services.catalogue import territory_services
+    >>> from maillage.territory.territory import select_territory
+    >>> t = select_territory(epci=["200070340", "200070738"], buffer_km=30)
+    >>> origins, services = territory_origins(t), territory_services(t, builtin=["mairies"])
+    >>> parts = plan_partitions(origins, services, radius_km=30, by="epci")
+    >>> results = {p.key: diagnose_partition(p) for p in parts}
+    >>> nearest, recomputed = complete_nearest(results, origins, services)
+    >>> single, _, _ = season_times(origins, services, network=NetworkPair.straight_line(),
+    ...                             hours_within_minutes=20)
+    >>> nearest.equals(single), recomputed
+    (True, 0)
     """
     network = NetworkPair.straight_line() if network is None else network
     # Points without coordinates take no part (as in the partitions).
