@@ -133,3 +133,31 @@ def test_a_folder_without_the_official_tables_still_reads(small, tmp_path) -> No
     back = read_study(folder)
     assert back.official.empty and back.official_zones.empty
     pd.testing.assert_frame_equal(back.enjeux, diagnostic.enjeux)
+
+
+def test_a_study_without_any_service_says_so_in_french(small) -> None:  # type: ignore[no-untyped-def]
+    """Invented edge case: every service removed (a scenario closing them all, a bare
+    typology); a French message with its fix, not a pandas error."""
+    study, _ = small
+    bare = study.replace(services=study.services.iloc[0:0])
+    with pytest.raises(maillage.MaillageError, match=r"aucun service localisé.*Correction"):
+        bare.diagnostic()
+
+
+def test_a_scenario_opens_a_service_in_a_study_without_services(small) -> None:  # type: ignore[no-untyped-def]
+    """Invented edge case: opening the first service of an empty table places it at the
+    commune's town hall of the shipped Annuaire (the independent reference)."""
+    from maillage.planning.scenario import NewService, Scenario, apply_scenario
+    from maillage.services.catalogue import builtin_services
+
+    study, _ = small
+    opened = Scenario(name="Bessans", open=(NewService("A128", "73040", "FS Bessans"),))
+    services, changes = apply_scenario(opened, study.services.iloc[0:0], study.territory)
+    assert services[["type", "commune", "name"]].to_dict("records") == [
+        {"type": "A128", "commune": "73040", "name": "FS Bessans"}
+    ]
+    halls = builtin_services("mairies")
+    hall = halls[halls["commune"] == "73040"].iloc[0]
+    assert services.geometry.iloc[0].equals_exact(hall.geometry, 1e-9)
+    assert list(services.columns) == list(study.services.columns)
+    assert changes["action"].tolist() == ["open"]

@@ -6,11 +6,30 @@ from os import PathLike
 
 
 class MaillageError(ValueError):
-    """Base class of every error maillage raises on bad input."""
+    """Base class of every error maillage raises on bad input.
+
+    Its message is French and ends with the fix; the command line prints it without a
+    traceback.
+
+    Examples
+    --------
+    >>> import maillage
+    >>> try:
+    ...     maillage.TerritorySpec(communes=("00000",)).build()
+    ... except maillage.MaillageError as error:
+    ...     print(type(error).__name__, str(error).split(". Correction")[0])
+    UnknownTerritoryError code(s) inconnu(s) : commune 00000
+    """
 
 
 class UnknownTerritoryError(MaillageError):
-    """A territory was asked for with codes that match no commune, EPCI or zoning."""
+    """A territory was asked for with codes that match no commune, EPCI or zoning.
+
+    Examples
+    --------
+    >>> issubclass(UnknownTerritoryError, ValueError)
+    True
+    """
 
 
 class InputFileError(MaillageError):

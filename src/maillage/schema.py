@@ -31,7 +31,13 @@ TERRITORY = "territory"
 
 @dataclass(frozen=True)
 class Column:
-    """A column: its name, unit (empty for codes and labels) and meaning."""
+    """A column: its name, unit (empty for codes and labels) and meaning.
+
+    Examples
+    --------
+    >>> [(c.name, c.unit) for c in TABLES["family_times"]][-2:]
+    [('minutes', 'min'), ('season', '')]
+    """
 
     name: str
     unit: str

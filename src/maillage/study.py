@@ -152,11 +152,27 @@ level=<Level.COMMUNE: 'commune'>, comparison=True)
         """The study of the built-in territory, the Pays de Maurienne (offline data).
 
         ``options`` are those of :meth:`load`.
+
+        Examples
+        --------
+        >>> study = Study.builtin(buffer_km=0, builtin_sources=["france_services"])
+        >>> len(study.territory.communes), int(study.territory.population)
+        (53, 42946)
+        >>> sorted(study.services["service_id"])
+        ['fs:1570', 'fs:1579', 'fs:2823', 'fs:428', 'fs:965']
         """
         return cls.load(TerritorySpec.builtin(buffer_km=buffer_km), **options)
 
     def replace(self, **changes: Any) -> Study:
-        """A copy with some attributes changed (``dataclasses.replace``)."""
+        """A copy with some attributes changed (``dataclasses.replace``).
+
+        Examples
+        --------
+        >>> study = Study.builtin(buffer_km=0, builtin_sources=["france_services"])
+        >>> by_road = study.replace(execution=Execution(partitions=False))
+        >>> by_road.execution.partitions, study.execution.partitions
+        (False, None)
+        """
         return dataclasses.replace(self, **changes)
 
     def diagnostic(self) -> Diagnostic:
@@ -187,6 +203,19 @@ level=<Level.COMMUNE: 'commune'>, comparison=True)
         """Apply a scenario (or its TOML file) and compare the diagnostic before and after.
 
         ``before``: the study's diagnostic when already computed.
+
+        Examples
+        --------
+        Closing the France Services of Modane (summer, straight-line times):
+
+        >>> from maillage.planning.scenario import Scenario
+        >>> study = Study.builtin(
+        ...     buffer_km=0, builtin_sources=["france_services"],
+        ...     settings=DiagnosticSettings(thresholds_minutes=(20,), comparison=False))
+        >>> result = study.scenario(Scenario(name="Modane ferme", close=("fs:1570",)))
+        >>> row = result.access.query("season == 'summer' and key == 'A128'").iloc[0]
+        >>> int(row["population_within_before"]), int(row["population_within_after"])
+        (40244, 34315)
         """
         if not isinstance(scenario, Scenario):
             scenario = read_scenario(scenario, self.typology)
@@ -251,7 +280,16 @@ level=<Level.COMMUNE: 'commune'>, comparison=True)
 
     def types_without_data(self) -> dict[str, list[str]]:
         """The types of the families with no service at all in the territory or its ring,
-        by family (their times are unknown, not long)."""
+        by family (their times are unknown, not long).
+
+        Examples
+        --------
+        >>> study = Study.builtin(buffer_km=0, builtin_sources=["france_services"])
+        >>> "A128" in study.types_without_data()["social_emploi"]  # the France Services
+        False
+        >>> study.types_without_data()["petite_enfance"][:2]
+        ['C107', 'D115']
+        """
         from maillage.services.catalogue import types_without_data
 
         return types_without_data(self.services, self.typology)
@@ -259,7 +297,13 @@ level=<Level.COMMUNE: 'commune'>, comparison=True)
     def coverage(self) -> Coverage | None:
         """How much of the territory and its services the road extract reaches (``None``
         without a road network); :func:`~maillage.network.coverage.check_extract_coverage`
-        refuses an extract under its thresholds, as the command line does."""
+        refuses an extract under its thresholds, as the command line does.
+
+        Examples
+        --------
+        >>> Study.builtin(buffer_km=0, builtin_sources=["mairies"]).coverage() is None
+        True
+        """
         from maillage.network.coverage import extract_coverage
         from maillage.network.model import RoadModel
 
@@ -272,6 +316,17 @@ level=<Level.COMMUNE: 'commune'>, comparison=True)
 
         ``model``: a :class:`~maillage.network.transit.TransitModel` (GTFS feed, day,
         departure window); see :func:`~maillage.indicators.transit.transit_access`.
+
+        Examples
+        --------
+        By the shipped SNCF TER feed, on a Tuesday morning:
+
+        >>> from maillage.sources.gtfs import read_gtfs
+        >>> study = Study.builtin(buffer_km=0, builtin_sources=["hopitaux"])
+        >>> feed = read_gtfs(day="2025-02-04", bounds=(6.0, 45.1, 7.2, 45.6))
+        >>> access = study.transit(TransitModel(feed)).access.set_index(["zone", "family"])
+        >>> int(access.loc[("territoire", "soins"), "population"])
+        42946
         """
         from maillage.indicators.diagnostic import territory_origins
         from maillage.indicators.transit import transit_access
@@ -330,6 +385,13 @@ level=<Level.COMMUNE: 'commune'>, comparison=True)
         ``candidates``: INSEE codes (every commune of the territory by default); ``options``
         are those of :func:`~maillage.planning.tour.design_tour` (budget, stop time,
         threshold, start, weekday, depot...). Times are the study's summer model.
+
+        Examples
+        --------
+        >>> study = Study.builtin(buffer_km=0, builtin_sources=["france_services", "mairies"])
+        >>> tour = study.tour("france-services", stops=3)
+        >>> tour.exact, tour.population_gained, len(tour.stops)
+        (True, 3434.0, 3)
         """
         from maillage._errors import MaillageError
         from maillage.planning._sites import as_points, resolve_service_type, town_halls

@@ -98,7 +98,7 @@ def test_summer_only_service_counts_in_summer_alone(tmp_path, maurienne) -> None
         encoding="utf-8",
     )
     extra = read_generic(path)
-    assert extra.services["seasonal"].tolist() == ["ete"]
+    assert extra.services["seasonal"].tolist() == ["summer"]
     services = territory_services(maurienne, extra=[extra])
     result = run_diagnostic(maurienne, services)
     fs = result.nearest[result.nearest["type"] == "A128"].pivot_table(

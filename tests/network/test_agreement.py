@@ -135,7 +135,7 @@ def test_public_nearest_adds_both_legs(graphs: dict[str, RoadGraph]) -> None:
     table = nearest_services(graph, origins, services, origin_id="commune", service_id="id")
     assert list(table.columns) == ["commune", "type", "id", "minutes", "method"]
     assert len(table) == 20 and set(table.type) == {"C104", "D265"}
-    assert (table.method == "réseau routier").all()
+    assert (table.method == "road").all()
     from maillage.network.snapping import snap_points
 
     so = snap_points(graph, origins, id_column="commune")

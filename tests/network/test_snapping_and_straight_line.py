@@ -57,14 +57,14 @@ def test_straight_line_is_labelled_and_follows_the_formula() -> None:
         crs=4326,
     ).to_crs(2154)
     table = nearest_services_straight_line(origins, services)
-    assert (table.method == "vol d'oiseau").all()
+    assert (table.method == "straight_line").all()
     assert table.origin_id.tolist() == ["a", "a", "b", "b"]
     d265 = table[table["type"] == "D265"].set_index("origin_id").service_id
     assert d265.to_dict() == {"a": "s1", "b": "s2"}
     factor = straight_line.DETOUR_COEFFICIENT * 60 / (straight_line.STRAIGHT_LINE_SPEED_KPH * 1000)
     np.testing.assert_allclose(table.minutes, table.distance_m * factor)
     matrix = travel_time_matrix_straight_line(origins, services, cutoff_minutes=10.0)
-    assert (matrix.minutes <= 10.0).all() and (matrix.method == "vol d'oiseau").all()
+    assert (matrix.minutes <= 10.0).all() and (matrix.method == "straight_line").all()
     full = travel_time_matrix_straight_line(origins, services, cutoff_minutes=1e6)
     assert len(full) == 6
 

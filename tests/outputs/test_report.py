@@ -576,3 +576,24 @@ def test_petite_enfance_cites_the_caf_coverage_rate(study) -> None:
     assert f"{median} % pour la commune médiane" in " ".join(text.split()), text
     low = int((rates < 50).sum())
     assert f"{low} commune{'s' if low > 1 else ''} sous 50 %" in text, text
+
+
+def test_the_report_names_the_opening_hours_radius_of_the_study() -> None:
+    """A study computed with another opening-hours radius (15 min) says 15, not 20."""
+    from maillage.indicators.settings import DiagnosticSettings
+    from maillage.outputs.report.content import hours_section
+    from maillage.outputs.report.synthesis import synthesis_section
+    from maillage.study import Study
+
+    settings = DiagnosticSettings(hours_within_minutes=15.0, comparison=False)
+    diagnostic = Study.builtin(
+        buffer_km=5, builtin_sources=["france_services"], settings=settings
+    ).diagnostic()
+    section = hours_section(diagnostic)
+    assert "à moins de 15 minutes" in section.paragraphs[0]
+    assert [table.caption for table in section.tables] == [
+        "Accès aux horaires d'ouverture à moins de 15 minutes"
+    ]
+    findings = [text for text, *_ in synthesis_section(diagnostic, [section]).findings]
+    saturday = [text for text in findings if "samedi" in text]
+    assert len(saturday) == 1 and "à moins de 15 minutes un service" in saturday[0]

@@ -88,7 +88,7 @@ def test_the_example_scenario_reads_applies_and_writes(  # type: ignore[no-untyp
     assert scenario.close == ("fs:1570",) and scenario.close_roads == ("Col du Galibier",)
     assert scenario.open[0].type == "A128" and scenario.open[0].commune == "73290"
     after, changes = apply_scenario(scenario, maurienne_services, maurienne)
-    assert sorted(changes["action"]) == ["fermeture", "fusion", "ouverture"]
+    assert sorted(changes["action"]) == ["close", "merge", "open"]
     opened = after[after["service_id"] == "scenario:1"].iloc[0]
     assert opened["name"] == "France services Val-Cenis" and opened["zone"] == "territoire"
     assert opened["family"] == "social_emploi"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
+from maillage._errors import MaillageError
 from maillage.indicators.access import (
     access_summary,
     nearest_by_family,
@@ -41,7 +42,7 @@ from maillage.indicators.seasonal import BEDS_PER_SECONDARY_RESIDENCE, seasonal_
 from maillage.indicators.settings import DiagnosticSettings
 from maillage.network.model import Method, NetworkPair, StraightLineModel, TravelTimeModel
 from maillage.notes import Note
-from maillage.schema import SUMMER, TERRITORY, WINTER
+from maillage.schema import SEASONS, SUMMER, TERRITORY, WINTER
 from maillage.services.typology import TOWN_HALL_TYPE, Typology, load_typology
 from maillage.sources.communes import polygons_of
 from maillage.sources.mairies import at_chef_lieu
@@ -108,6 +109,18 @@ class Diagnostic:
     official_zones
         The same for the whole territory and each EPCI (APL weighted by DREES's
         population, share of it in under-served communes; ERP counts summed).
+
+    Examples
+    --------
+    >>> from maillage.study import Study
+    >>> d = Study.builtin(buffer_km=0, builtin_sources=["france_services"],
+    ...                   settings=DiagnosticSettings(comparison=False)).diagnostic()
+    >>> d.method, d.thresholds_minutes
+    (<Method.STRAIGHT_LINE: 'straight_line'>, (7.0, 15.0, 20.0, 30.0))
+    >>> sorted(d.access["level"].unique())
+    ['bassin_vie', 'canton', 'epci', 'territory']
+    >>> d.family_times.columns.tolist()
+    ['origin_id', 'family', 'service_id', 'minutes', 'season']
     """
 
     territory: Territory
@@ -231,12 +244,11 @@ def run_diagnostic(
         origins,
         nearest,
         matrix,
-        method=network.method,
+        network=network,
         typology=typology,
         settings=settings,
         notes=notes,
         communes=None if cells is None else communes,
-        model=network.summer,
     )
 
 
@@ -314,12 +326,20 @@ def season_times(
         ``origin_id, type, service_id, minutes, season``; ``origin_id, service_id,
         minutes`` within ``hours_within_minutes`` (summer); the points left without time
         (:func:`unplaced_notes`), once each.
+
+    Examples
+    --------
+    >>> from maillage.services.catalogue import territory_services
+    >>> from maillage.territory.builtin import pays_de_maurienne
+    >>> t = pays_de_maurienne(buffer_km=0)
+    >>> nearest, matrix, notes = season_times(
+    ...     territory_origins(t), territory_services(t, builtin=["france_services"]),
+    ...     network=NetworkPair.straight_line(), hours_within_minutes=20)
+    >>> nearest.groupby("season").size().to_dict(), bool((matrix["minutes"] <= 20).all())
+    ({'summer': 53, 'winter': 53}, True)
     """
-    season = (
-        services["seasonal"] if "seasonal" in services else pd.Series(pd.NA, index=services.index)
-    )
-    summer_services = services[(season != "hiver").fillna(True).astype(bool)]
-    winter_services = services[(season != "ete").fillna(True).astype(bool)]
+    pools = season_services(services)
+    summer_services, winter_services = pools[SUMMER], pools[WINTER]
     summer_nearest = _nearest(network.summer, origins, summer_services)
     winter_nearest = (
         _nearest(network.winter_or_summer, origins, winter_services)
@@ -338,6 +358,23 @@ def season_times(
     return nearest, matrix, notes
 
 
+def season_services(services: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """The services open in each season: those open all year, and those of the season only.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> s = gpd.GeoDataFrame({"service_id": ["a", "b", "c"],
+    ...                       "seasonal": ["summer", "winter", None]}, geometry=[None] * 3)
+    >>> {season: part["service_id"].tolist() for season, part in season_services(s).items()}
+    {'summer': ['a', 'c'], 'winter': ['b', 'c']}
+    """
+    season = (
+        services["seasonal"] if "seasonal" in services else pd.Series(pd.NA, index=services.index)
+    )
+    return {name: services[((season == name) | season.isna()).astype(bool)] for name in SEASONS}
+
+
 def assemble_diagnostic(
     territory: Territory,
     services: gpd.GeoDataFrame,
@@ -345,12 +382,11 @@ def assemble_diagnostic(
     nearest: pd.DataFrame,
     matrix: pd.DataFrame,
     *,
-    method: Method,
+    network: NetworkPair,
     typology: Typology,
     settings: DiagnosticSettings,
     notes: list[Note],
     communes: gpd.GeoDataFrame | None = None,
-    model: TravelTimeModel | None = None,
 ) -> Diagnostic:
     """Every indicator of the diagnostic from the travel times already computed.
 
@@ -367,18 +403,45 @@ def assemble_diagnostic(
         ``origin_id, type, service_id, minutes, season`` (both seasons).
     matrix
         ``origin_id, service_id, minutes`` within ``hours_within_minutes``.
-    method
-        How the times were computed.
+    network
+        The models the times were computed with: their method, and the summer model for
+        the times from the communes to the poles of the bassins de services.
     typology, settings
         As in :func:`run_diagnostic`.
     notes
         The notes so far (a new list, completed, goes to the result).
     communes
         With grid-cell origins: the communes the commune-level tables aggregate to.
-    model
-        The summer travel-time model of the times, for the times from the communes to the
-        poles of the bassins de services (the straight-line estimate when ``None``).
+
+    Raises
+    ------
+    MaillageError
+        No time at all: no located service in the territory or its ring (a study
+        without services, or a scenario that closes them all).
+
+    Examples
+    --------
+    The times computed once, the indicators assembled: what :func:`run_diagnostic` does.
+
+    >>> from maillage.services.catalogue import territory_services
+    >>> from maillage.territory.builtin import pays_de_maurienne
+    >>> t = pays_de_maurienne(buffer_km=0)
+    >>> s = territory_services(t, builtin=["france_services"])
+    >>> pair, settings = NetworkPair.straight_line(), DiagnosticSettings(comparison=False)
+    >>> origins = territory_origins(t)
+    >>> nearest, matrix, notes = season_times(origins, s, network=pair, hours_within_minutes=20)
+    >>> d = assemble_diagnostic(t, s, origins, nearest, matrix, network=pair,
+    ...                         typology=load_typology(), settings=settings, notes=notes)
+    >>> d.access.equals(run_diagnostic(t, s, settings=settings).access)
+    True
     """
+    if nearest.empty:
+        raise MaillageError(
+            f"{territory.name} : aucun service localisé dans le territoire ni dans sa couronne, "
+            "aucun temps d'accès à calculer. Correction : ajoutez une source de services "
+            "(--sources, ou la BPE par maillage telecharger) ou élargissez la couronne "
+            "(--tampon-km)"
+        )
     notes = list(notes)
     thresholds_minutes = settings.thresholds_minutes
     hours_within_minutes = settings.hours_within_minutes
@@ -444,7 +507,7 @@ def assemble_diagnostic(
         origins,
         summer_types,
         services,
-        model=StraightLineModel() if model is None else model,
+        model=network.summer,
         notes=notes,
     )
     agreement = float("nan")
@@ -466,7 +529,7 @@ def assemble_diagnostic(
     official_zones = official_by_zone(population, levels=("epci",))
     return Diagnostic(
         territory=territory,
-        method=method,
+        method=network.method,
         communes=origins,
         nearest=nearest,
         family_times=family_times,
@@ -514,6 +577,20 @@ def delineated_bassins(
     -------
     pandas.DataFrame
         ``origin_id, bassin, minutes, pole_rank`` (empty without equipment).
+
+    Examples
+    --------
+    >>> from maillage.services.catalogue import territory_services
+    >>> from maillage.territory.builtin import pays_de_maurienne
+    >>> t = pays_de_maurienne(buffer_km=0)
+    >>> s = territory_services(t, builtin=["mairies", "france_services"])
+    >>> origins = territory_origins(t)
+    >>> nearest = StraightLineModel().nearest(origins, s[s["type"] == "A128"])
+    >>> notes = []
+    >>> bassins = delineated_bassins(t, origins, nearest, s, model=StraightLineModel(),
+    ...                              notes=notes)
+    >>> len(bassins), bassins.columns.tolist()
+    (53, ['origin_id', 'bassin', 'minutes', 'pole_rank'])
     """
     columns = ["origin_id", "bassin", "minutes", "pole_rank"]
     if nearest_types.empty:

@@ -68,6 +68,11 @@ class CatchmentInputError(MaillageError):
     """The tables given to a floating catchment indicator are inconsistent.
 
     The message lists every problem found, each with its fix.
+
+    Examples
+    --------
+    >>> issubclass(CatchmentInputError, MaillageError)
+    True
     """
 
 

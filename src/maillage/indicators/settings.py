@@ -13,7 +13,13 @@ __all__ = ["DiagnosticSettings", "Level"]
 
 
 class Level(enum.Enum):
-    """The origins of the travel times: commune points or inhabited 200 m grid cells."""
+    """The origins of the travel times: commune points or inhabited 200 m grid cells.
+
+    Examples
+    --------
+    >>> Level("grid") is Level.GRID, DiagnosticSettings().level
+    (True, <Level.COMMUNE: 'commune'>)
+    """
 
     COMMUNE = "commune"
     GRID = "grid"

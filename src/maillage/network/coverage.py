@@ -41,7 +41,13 @@ MIN_SERVICE_SHARE = 0.5
 
 
 class CoverageError(MaillageError):
-    """A road extract does not cover the territory's origins or services."""
+    """A road extract does not cover the territory's origins or services.
+
+    Examples
+    --------
+    >>> issubclass(CoverageError, MaillageError)
+    True
+    """
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,13 @@ class Coverage:
         Services of the territory and its ring, and those within ``max_snap_m``.
     max_snap_m
         The distance used.
+
+    Examples
+    --------
+    >>> c = Coverage(origins=10, origins_snapped=9, population_share=0.99, services=20,
+    ...              services_snapped=20, max_snap_m=500.0)
+    >>> c.origin_share, c.sufficient()
+    (0.9, True)
     """
 
     origins: int
@@ -190,6 +203,22 @@ def check_extract_coverage(
     CoverageError
         Less than :data:`MIN_ORIGIN_SHARE` of the communes or :data:`MIN_SERVICE_SHARE`
         of the services within reach of a road, and ``force`` is false.
+
+    Examples
+    --------
+    Two road nodes in Saint-Jean-de-Maurienne do not cover the Maurienne:
+
+    >>> from maillage.territory.builtin import pays_de_maurienne
+    >>> from maillage.services.catalogue import territory_services
+    >>> t = pays_de_maurienne(buffer_km=0)
+    >>> s = territory_services(t, builtin=["france_services"])
+    >>> g = RoadGraph.from_edges([0, 1], [1, 0], [1.0, 1.0], lon=[6.345, 6.355], lat=[45.27, 45.28])
+    >>> check_extract_coverage(g, t, s, path="extrait.osm.pbf")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    maillage.network.coverage.CoverageError: extrait.osm.pbf ...
+    >>> check_extract_coverage(g, t, s, force=True).sufficient()
+    False
     """
     coverage = extract_coverage(graph, territory, services)
     if coverage.sufficient() or force:

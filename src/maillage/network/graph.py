@@ -93,6 +93,12 @@ class GraphReport:
         Size of the largest strongly connected component, the graph used.
     closed_ways
         Ways closed in this variant (as asked), and ``edges_closed`` the edges removed.
+
+    Examples
+    --------
+    >>> g = RoadGraph.from_edges([0, 1], [1, 0], [1.0, 1.0], lon=[0, 0.01], lat=[0, 0])
+    >>> g.report.edges_kept, g.report.components
+    (2, 1)
     """
 
     source: str
@@ -168,6 +174,20 @@ class RoadGraph:
         The way table: OSM way id, ``name``, ``ref`` and ``highway`` tags.
     report
         What was kept and cut (:class:`GraphReport`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> g = RoadGraph.from_edges([0, 1, 1, 2], [1, 0, 2, 1], [1.0, 1.0, 2.0, 2.0],
+    ...                          lon=[6.35, 6.36, 6.37], lat=[45.27, 45.27, 45.27])
+    >>> g.n_nodes, g.n_edges, g.crs, g.has_edges().tolist()
+    (3, 4, 'EPSG:2154', [True, True, True])
+    >>> g.tails().tolist(), g.csr().toarray().tolist()[1]  # edges out of node 1
+    ([0, 1, 1, 2], [1.0, 0.0, 2.0])
+    >>> path = f"{tempfile.mkdtemp()}/graph.npz"
+    >>> g.save(path)
+    >>> RoadGraph.load(path).minutes.tolist() == g.minutes.tolist()
+    True
     """
 
     node_id: npt.NDArray[np.int64]

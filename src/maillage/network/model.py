@@ -21,7 +21,6 @@ outputs when rendering, not here.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from os import PathLike
@@ -33,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from maillage._errors import MaillageError
+from maillage.network._method import Method
 from maillage.network.graph import RoadGraph
 from maillage.network.nearest import nearest_services, travel_time_matrix
 from maillage.network.snapping import DEFAULT_MAX_SNAP_M, OFFROAD_SPEED_KPH, snap_points
@@ -70,20 +70,6 @@ WINTER_CLOSURES = (
 UNPLACED_REASONS = ("too_far", "no_coordinates")
 
 
-class Method(enum.Enum):
-    """How travel times are computed (its French label is added when rendering).
-
-    Examples
-    --------
-    >>> Method("straight_line") is Method.STRAIGHT_LINE
-    True
-    """
-
-    ROAD = "road"
-    STRAIGHT_LINE = "straight_line"
-    TRANSIT = "transit"
-
-
 @runtime_checkable
 class TravelTimeModel(Protocol):
     """What every travel-time model answers (road, straight line, public transport...).
@@ -91,6 +77,30 @@ class TravelTimeModel(Protocol):
     Origins, services and destinations are GeoDataFrames of points in any declared CRS
     (a :class:`~maillage.MaillageError` otherwise). Origins or services a model cannot
     place are left without time (NaN) and listed by :meth:`unplaced`; models never warn.
+
+    Examples
+    --------
+    Code written against the protocol takes any model, without an ``if``:
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> def minutes_to_nearest(model: TravelTimeModel, origins, services) -> list[float]:
+    ...     return model.nearest(origins, services)["minutes"].round(1).tolist()
+    >>> origins = gpd.GeoDataFrame({"origin_id": ["o"]}, geometry=[Point(0, 0)], crs=4326)
+    >>> services = gpd.GeoDataFrame({"service_id": ["s"], "type": ["D265"]},
+    ...                             geometry=[Point(0.01, 0)], crs=4326)
+    >>> road = RoadModel(RoadGraph.from_edges([0, 1], [1, 0], [1.0, 1.0],
+    ...                                       lon=[0, 0.01], lat=[0, 0]))
+    >>> [minutes_to_nearest(m, origins, services) for m in (road, StraightLineModel())]
+    [[1.0], [2.1]]
+    >>> [isinstance(m, TravelTimeModel) for m in (road, StraightLineModel())]
+    [True, True]
+    >>> [m.method.value for m in (road, StraightLineModel())]
+    ['road', 'straight_line']
+    >>> [len(m.matrix(origins, services, cutoff_minutes=1.5)) for m in (road, StraightLineModel())]
+    [1, 0]
+    >>> road.unplaced(origins, id_column="origin_id").columns.tolist()
+    ['origin_id', 'reason']
     """
 
     @property
@@ -181,6 +191,15 @@ class RoadModel:
     0         o         s1      1.0
     >>> isinstance(model, TravelTimeModel), model.method
     (True, <Method.ROAD: 'road'>)
+    >>> far = gpd.GeoDataFrame({"origin_id": ["far"]}, geometry=[Point(1, 1)], crs=4326)
+    >>> model.unplaced(far, id_column="origin_id")
+      origin_id   reason
+    0       far  too_far
+    >>> model.without_ways([1]).graph.n_edges  # way 1: the edge 1 → 0
+    3
+    >>> state = model.incremental(origins.assign(population=1.0), services)
+    >>> state.minutes.tolist()
+    [1.0]
     """
 
     graph: RoadGraph
@@ -293,6 +312,12 @@ class StraightLineModel:
     >>> StraightLineModel(speed_kph=90).matrix(origins, services).round(1)
       origin_id service_id  minutes
     0         o          s      7.3
+    >>> model = StraightLineModel()
+    >>> model.method, len(model.unplaced(origins, id_column="origin_id"))
+    (<Method.STRAIGHT_LINE: 'straight_line'>, 0)
+    >>> state = model.incremental(origins.assign(population=1.0), services)
+    >>> round(float(state.minutes[0]), 1)
+    14.6
     """
 
     detour_coefficient: float = DETOUR_COEFFICIENT
@@ -441,7 +466,15 @@ class NetworkPair:
 
     @classmethod
     def road(cls, graph: RoadGraph, winter_graph: RoadGraph | None = None) -> NetworkPair:
-        """Road models on ``graph`` and, when given, on ``winter_graph``."""
+        """Road models on ``graph`` and, when given, on ``winter_graph``.
+
+        Examples
+        --------
+        >>> g = RoadGraph.from_edges([0, 1], [1, 0], [1.0, 1.0], lon=[0, 0.01], lat=[0, 0])
+        >>> pair = NetworkPair.road(g, g.without_ways([0]))
+        >>> pair.method, pair.summer.graph.n_edges, pair.winter_or_summer.graph.n_edges
+        (<Method.ROAD: 'road'>, 2, 1)
+        """
         return cls(RoadModel(graph), None if winter_graph is None else RoadModel(winter_graph))
 
     @classmethod
@@ -465,6 +498,14 @@ class NetworkPair:
         on_parse
             Called with the estimated parse time (s) when the extract is not in the cache
             (``build_graph``'s ``on_parse``).
+
+        Examples
+        --------
+        Saint-Barthélemy has no mountain pass: the summer roads serve in winter.
+
+        >>> pair = NetworkPair.from_pbf("tests/data/osm/saint-barthelemy-2014.osm.pbf")
+        >>> pair.method, pair.winter is None, pair.source.winter_closures
+        (<Method.ROAD: 'road'>, True, ())
         """
         from maillage.network.graph import build_graph
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from maillage._errors import MaillageError
 from maillage.network import _engine
+from maillage.network._method import Method
 from maillage.network.graph import RoadGraph
 from maillage.network.snapping import (
     DEFAULT_MAX_SNAP_M,
@@ -27,8 +28,9 @@ from maillage.network.snapping import (
 
 __all__ = ["METHOD", "nearest_services", "travel_time_matrix"]
 
-#: Label of the method in the ``method`` column of the outputs.
-METHOD = "réseau routier"
+#: The ``method`` column of the tables: the value of :attr:`Method.ROAD` (the French
+#: label is added by the outputs).
+METHOD = Method.ROAD.value
 
 
 def nearest_services(

@@ -34,7 +34,16 @@ DEFAULT_MAX_SNAP_M = 2000.0
 
 
 class SnapWarning(UserWarning):
-    """Some points lie too far from the road network to be snapped."""
+    """Some points lie too far from the road network to be snapped.
+
+    Only with ``warn=True`` of the engine functions; the travel-time models list those
+    points instead (:meth:`~maillage.network.model.TravelTimeModel.unplaced`).
+
+    Examples
+    --------
+    >>> issubclass(SnapWarning, UserWarning)
+    True
+    """
 
 
 def snap_points(

@@ -1,8 +1,9 @@
 """Travel times without a road network: a straight-line ("vol d'oiseau") estimate.
 
 Used only when no OpenStreetMap extract is given (the built-in Maurienne territory has
-none offline). Every output carries ``method = "vol d'oiseau"`` so that reports can say
-the times are estimates:
+none offline). Every output carries ``method = "straight_line"``
+(:attr:`~maillage.network.model.Method.STRAIGHT_LINE`) so that reports can say the times
+are estimates:
 
 .. math:: \\text{minutes} = \\frac{d_\\text{straight} \\times c_\\text{detour}}{v} \\times 60
 
@@ -35,6 +36,7 @@ import pandas as pd
 
 from maillage._errors import MaillageError
 from maillage.network._crs import metric_crs
+from maillage.network._method import Method
 from maillage.network.snapping import SnapWarning, _check_points
 
 __all__ = [
@@ -51,8 +53,9 @@ DETOUR_COEFFICIENT = 1.4
 #: Mean speed over the road distance (km/h), calibrated on mountain roads (see module).
 STRAIGHT_LINE_SPEED_KPH = 45.0
 
-#: Label of the method in the ``method`` column of the outputs.
-METHOD = "vol d'oiseau"
+#: The ``method`` column of the tables: the value of :attr:`Method.STRAIGHT_LINE` (the French
+#: label is added by the outputs).
+METHOD = Method.STRAIGHT_LINE.value
 
 
 def metric_xy(
@@ -132,7 +135,7 @@ def nearest_services_straight_line(
     -------
     pandas.DataFrame
         ``<origin_id>, type, <service_id>, minutes, distance_m, method`` (straight-line
-        ``distance_m``; ``method`` is ``"vol d'oiseau"``), one row per origin and type.
+        ``distance_m``; ``method`` is :data:`METHOD`), one row per origin and type.
 
     Examples
     --------
@@ -143,7 +146,7 @@ def nearest_services_straight_line(
     ...                             geometry=[Point(6.45, 45.27)], crs=4326)
     >>> out = nearest_services_straight_line(origins, services)
     >>> out[["origin_id", "service_id", "method"]].to_dict("records")
-    [{'origin_id': 'o', 'service_id': 's', 'method': "vol d'oiseau"}]
+    [{'origin_id': 'o', 'service_id': 's', 'method': 'straight_line'}]
     >>> round(float(out.minutes.iloc[0]), 1)
     14.6
     """
@@ -210,7 +213,7 @@ def travel_time_matrix_straight_line(
     Returns
     -------
     pandas.DataFrame
-        ``<origin_id>, <service_id>, minutes, distance_m, method`` (``"vol d'oiseau"``),
+        ``<origin_id>, <service_id>, minutes, distance_m, method`` (:data:`METHOD`),
         only pairs within the cutoff, sorted by origin then minutes.
 
     Examples

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from maillage.outputs.french import UNKNOWN
+from maillage.outputs.french import SEASON_LABELS, UNKNOWN
 from maillage.services.typology import load_typology
 from maillage.sources.communes import read_departements, read_epci
 
@@ -170,9 +170,9 @@ def french_values(table: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> t = pd.DataFrame({"saison": ["ete"], "saturday_within": [None]})
+    >>> t = pd.DataFrame({"saison": ["ete"], "saturday_within": [None], "seasonal": ["winter"]})
     >>> french_values(t).to_dict("records")
-    [{'saison': 'été', 'saturday_within': 'non renseigné'}]
+    [{'saison': 'été', 'saturday_within': 'non renseigné', 'seasonal': 'hiver'}]
     """
     table = table.copy()
     labels = load_typology().family_labels
@@ -180,6 +180,8 @@ def french_values(table: pd.DataFrame) -> pd.DataFrame:
         table["family"] = table["family"].map(lambda f: labels.get(f, f))
     if "saison" in table:
         table["saison"] = table["saison"].map(lambda s: SEASONS.get(s, s))
+    if "seasonal" in table:  # the services' season of opening (``summer``, ``winter``)
+        table["seasonal"] = table["seasonal"].map(lambda s: SEASON_LABELS.get(s, s))
     if "niveau" in table:
         table["niveau"] = table["niveau"].map(lambda s: LEVELS.get(s, s))
     if "demand_band" in table:

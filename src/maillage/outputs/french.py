@@ -464,5 +464,12 @@ def note_text(note: Note) -> str:
 
 
 def notes_text(notes: Iterable[Note]) -> list[str]:
-    """Every note as a French sentence, in order."""
+    """Every note as a French sentence, in order.
+
+    Examples
+    --------
+    >>> unknown = Note("unknown_population", {"count": 2, "ids": ["97601", "97602"]})
+    >>> notes_text([Note("chef_lieu"), unknown])[1]  # doctest: +ELLIPSIS
+    '2 origines sans population connue (97601, 97602) : comptées pour 0 habitant dans ...'
+    """
     return [note_text(note) for note in notes]

@@ -41,7 +41,13 @@ def class_colours(palette: str, count: int) -> list[str]:
 
 def category_colours(by_commune: pd.Series) -> dict[str, str]:
     """One distinct colour per category (largest first): Okabe–Ito, then ColorBrewer's
-    Paired and tab20 when there are more categories than Okabe–Ito has colours."""
+    Paired and tab20 when there are more categories than Okabe–Ito has colours.
+
+    Examples
+    --------
+    >>> category_colours(pd.Series(["b", "a", "b", None]))
+    {'b': '#E69F00', 'a': '#56B4E9'}
+    """
     order = by_commune.dropna().astype(str).value_counts().index
     extra = [to_hex(c) for name in ("Paired", "tab20") for c in colormaps[name].colors]  # type: ignore[attr-defined]
     palette = list(dict.fromkeys([*OKABE_ITO, *extra]))

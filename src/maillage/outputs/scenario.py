@@ -18,7 +18,7 @@ from shapely.geometry import Point
 
 from maillage.outputs.french import export_table, method_label, notes_text
 from maillage.outputs.report import maps
-from maillage.planning.scenario import ScenarioResult
+from maillage.planning.scenario import CLOSE, MERGE, OPEN, ScenarioResult
 from maillage.services.schema import SERVICE_CRS
 from maillage.services.typology import load_typology
 
@@ -71,10 +71,23 @@ def scenario_change_map(result: ScenarioResult, layers: maps.MapLayers) -> MplFi
 
 #: How each action of a scenario is drawn (Okabe–Ito colours).
 ACTION_MARKERS = {
-    "fermeture": ("X", "#D55E00", "service fermé"),
-    "fusion": ("X", "#E69F00", "service regroupé"),
-    "ouverture": ("P", "#009E73", "service ouvert"),
+    CLOSE: ("X", "#D55E00", "service fermé"),
+    MERGE: ("X", "#E69F00", "service regroupé"),
+    OPEN: ("P", "#009E73", "service ouvert"),
 }
+#: The French word of each action (exports, summary, report).
+ACTION_LABELS = {CLOSE: "fermeture", MERGE: "fusion", OPEN: "ouverture"}
+
+
+def french_changes(changes: pd.DataFrame) -> pd.DataFrame:
+    """The changes of a scenario with their actions in French.
+
+    Examples
+    --------
+    >>> french_changes(pd.DataFrame({"action": [CLOSE, OPEN]}))["action"].tolist()
+    ['fermeture', 'ouverture']
+    """
+    return changes.assign(action=changes["action"].map(lambda a: ACTION_LABELS.get(a, a)))
 
 
 def _change_markers(result: ScenarioResult) -> list[maps.Marker]:
@@ -91,7 +104,14 @@ def _change_markers(result: ScenarioResult) -> list[maps.Marker]:
 
 
 def key_labels() -> dict[str, str]:
-    """French labels of families and of service types."""
+    """French labels of families and of service types.
+
+    Examples
+    --------
+    >>> labels = key_labels()
+    >>> labels["soins"], labels["A128"]
+    ('Accès aux soins', 'FRANCE SERVICES')
+    """
     typology = load_typology()
     types = typology.types
     labels = {str(k): str(v) for k, v in zip(types["type"], types["label"], strict=True)}
@@ -120,9 +140,9 @@ def scenario_summary(result: ScenarioResult, *, changed_only: bool = True) -> di
         "temps_trajet": method_label(result.method),
         "changements": [
             {k: _json(v) for k, v in row.items()}
-            for row in result.changes.rename(columns={"service_id": "id", "name": "nom"}).to_dict(
-                "records"
-            )
+            for row in french_changes(result.changes)
+            .rename(columns={"service_id": "id", "name": "nom"})
+            .to_dict("records")
         ],
         "routes_fermees": list(result.scenario.close_roads),
         "acces": [
@@ -180,13 +200,13 @@ def write_scenario(result: ScenarioResult, folder: str | PathLike[str]) -> Path:
     for name, table in (
         ("scenario_acces", export_table(result.access)),
         ("scenario_communes", export_table(result.communes)),
-        ("scenario_changements", result.changes),
+        ("scenario_changements", french_changes(result.changes)),
     ):
         table.to_parquet(out / f"{name}.parquet", index=False)
         table.to_csv(out / f"{name}.csv", sep=";", decimal=",", index=False, encoding="utf-8-sig")
     layer = _map_layer(result)
     layer.to_file(out / "scenario.gpkg", layer="communes_ecarts", driver="GPKG")
-    services = result.changes.dropna(subset=["lon", "lat"])
+    services = french_changes(result.changes).dropna(subset=["lon", "lat"])
     if len(services):
         gpd.GeoDataFrame(
             services,

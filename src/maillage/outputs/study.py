@@ -58,6 +58,19 @@ def diagnostic_summary(diagnostic: Diagnostic) -> dict[str, Any]:
     family code: ``mediane_minutes``, ``moyenne_minutes``, ``population_au_dela`` and
     ``part_au_dela`` keyed by threshold in minutes, and ``hiver`` with the same when a
     winter network was given), ``enjeux`` (the 5 communes most at stake), ``notes``.
+
+    Examples
+    --------
+    >>> from maillage.study import Study
+    >>> d = Study.builtin(buffer_km=0, builtin_sources=["france_services"],
+    ...                   settings=DiagnosticSettings(comparison=False)).diagnostic()
+    >>> summary = diagnostic_summary(d)
+    >>> summary["territoire"], summary["methode"], summary["population"], summary["communes"]
+    ('Pays de Maurienne', "vol d'oiseau", 42946, 53)
+    >>> access = d.access.set_index(["level", "family", "season", "threshold_minutes"])
+    >>> beyond = access.loc[("territory", "social_emploi", "summer", 30.0), "population_beyond"]
+    >>> bool(summary["familles"]["social_emploi"]["population_au_dela"]["30"] == beyond == 614)
+    True
     """
     access = export_table(diagnostic.access)
     access = access[access["niveau"] == "territoire"]

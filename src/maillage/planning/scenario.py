@@ -57,6 +57,9 @@ from maillage.services.typology import Typology, load_typology
 from maillage.territory.territory import Territory
 
 __all__ = [
+    "CLOSE",
+    "MERGE",
+    "OPEN",
     "Merge",
     "NewService",
     "Scenario",
@@ -68,10 +71,25 @@ __all__ = [
 ]
 
 
+#: The ``action`` of a change (:func:`apply_scenario`): a service closed, merged into
+#: another, or opened; the outputs say them in French.
+CLOSE, MERGE, OPEN = "close", "merge", "open"
+
+
 @dataclass(frozen=True)
 class NewService:
     """A service the scenario opens (``commune`` required; ``lon``/``lat`` optional, the
-    commune's town hall otherwise)."""
+    commune's town hall otherwise).
+
+    Examples
+    --------
+    >>> from maillage.study import Study
+    >>> study = Study.builtin(buffer_km=0, builtin_sources=["mairies"])
+    >>> opened = Scenario(name="Bessans", open=(NewService("A128", "73040", "FS Bessans"),))
+    >>> services, changes = apply_scenario(opened, study.services, study.territory)
+    >>> changes[["action", "type", "commune"]].to_dict("records")
+    [{'action': 'open', 'type': 'A128', 'commune': '73040'}]
+    """
 
     type: str
     commune: str
@@ -85,7 +103,17 @@ class NewService:
 @dataclass(frozen=True)
 class Merge:
     """Services merged into one: ``keep`` stays (the others close), or a new service of the
-    first one's type opens at ``place``."""
+    first one's type opens at ``place``.
+
+    Examples
+    --------
+    >>> from maillage.study import Study
+    >>> study = Study.builtin(buffer_km=0, builtin_sources=["france_services"])
+    >>> merged = Scenario(name="fusion", merge=(Merge(("fs:1570", "fs:428"), keep="fs:428"),))
+    >>> services, changes = apply_scenario(merged, study.services, study.territory)
+    >>> "fs:1570" in set(services["service_id"]), changes["service_id"].tolist()
+    (False, ['fs:1570'])
+    """
 
     services: tuple[str, ...]
     keep: str | None = None
@@ -481,7 +509,7 @@ def apply_scenario(
     >>> services = territory_services(t)
     >>> after, changes = apply_scenario(Scenario("x", close=("fs:1570",)), services, t)
     >>> len(services) - len(after), changes["action"].tolist()
-    (1, ['fermeture'])
+    (1, ['close'])
     """
     typology = load_typology() if typology is None else typology
     check_site_coordinates(scenario, territory)
@@ -520,18 +548,18 @@ def apply_scenario(
                     else str(first["opening_hours"]),
                 )
             )
-        merged_rows += [(s, "fusion") for s in merge.services if s != keep]
+        merged_rows += [(s, MERGE) for s in merge.services if s != keep]
     after = services[~services["service_id"].astype(str).isin(closed)]
     opened = _new_rows(new, services, territory, typology) if new else services.iloc[0:0]
     after = gpd.GeoDataFrame(
         pd.concat([after, opened], ignore_index=True), geometry="geometry", crs=services.crs
     )
-    actions = {s: "fermeture" for s in scenario.close} | dict(merged_rows)
+    actions = {s: CLOSE for s in scenario.close} | dict(merged_rows)
     gone = by_id.loc[[s for s in by_id.index if s in actions]].reset_index()
     changes = pd.concat(
         [
             gone.assign(action=gone["service_id"].map(actions)),
-            pd.DataFrame(opened.drop(columns="geometry")).assign(action="ouverture"),
+            pd.DataFrame(opened.drop(columns="geometry")).assign(action=OPEN),
         ],
         ignore_index=True,
     )
@@ -546,10 +574,11 @@ def _float(value: Any) -> float | None:
 def _new_rows(
     new: list[NewService], services: gpd.GeoDataFrame, territory: Territory, typology: Typology
 ) -> gpd.GeoDataFrame:
-    """New service rows, typed like ``services`` (its first row is the template)."""
+    """New service rows, typed like ``services`` (its columns and dtypes)."""
     zones = territory.all_communes().set_index("commune")["zone"]
     types = typology.types.set_index("type")
-    rows = services.iloc[[0] * len(new)].copy().reset_index(drop=True)
+    # Empty rows with the columns and dtypes of ``services`` (which may have no row).
+    rows = services.iloc[0:0].reindex(range(len(new)))
     for column in rows.columns:
         if column != "geometry":
             rows[column] = (
@@ -622,6 +651,18 @@ class ScenarioResult:
         ``service_before, minutes_before, service_after, minutes_after, change_minutes``.
     changes
         The services closed, opened and merged (:func:`apply_scenario`).
+
+    Examples
+    --------
+    >>> from maillage.study import Study
+    >>> study = Study.builtin(buffer_km=0, builtin_sources=["france_services"],
+    ...                       settings=DiagnosticSettings(comparison=False))
+    >>> result = study.scenario(Scenario(name="Modane ferme", close=("fs:1570",)))
+    >>> result.method, result.changes["service_id"].tolist()
+    (<Method.STRAIGHT_LINE: 'straight_line'>, ['fs:1570'])
+    >>> moved = result.communes.query("season == 'summer' and key == 'A128'")
+    >>> sorted(moved.loc[moved["change_minutes"] > 0, "origin_id"])[:3]
+    ['73023', '73026', '73040']
     """
 
     scenario: Scenario
@@ -665,6 +706,19 @@ def run_scenario(
     Returns
     -------
     ScenarioResult
+
+    Examples
+    --------
+    >>> from maillage.services.catalogue import territory_services
+    >>> from maillage.territory.territory import select_territory
+    >>> t = select_territory(epci=["200070340"], buffer_km=30)
+    >>> s = territory_services(t, builtin=["france_services"])
+    >>> result = run_scenario(Scenario(name="Modane ferme", close=("fs:1570",)), t, s,
+    ...                       settings=DiagnosticSettings(thresholds_minutes=(30,),
+    ...                                                   comparison=False))
+    >>> row = result.access.query("season == 'summer' and key == 'A128'").iloc[0]
+    >>> int(row["population_within_before"]), int(row["population_losing"])
+    (8631, 3684)
     """
     network = NetworkPair.straight_line() if network is None else network
     typology = load_typology() if typology is None else typology
@@ -716,6 +770,17 @@ def compare_diagnostics(before: Diagnostic, after: Diagnostic) -> tuple[pd.DataF
     -------
     tuple
         ``(access, communes)`` as in :class:`ScenarioResult`.
+
+    Examples
+    --------
+    A diagnostic compared with itself: nobody gains or loses.
+
+    >>> from maillage.study import Study
+    >>> d = Study.builtin(buffer_km=0, builtin_sources=["france_services"],
+    ...                   settings=DiagnosticSettings(comparison=False)).diagnostic()
+    >>> access, communes = compare_diagnostics(d, d)
+    >>> int(access["population_net"].abs().sum()), float(communes["change_minutes"].abs().max())
+    (0, 0.0)
     """
     keys = ["season", "level", "key", "origin_id"]
     merged = _times(before).merge(

@@ -124,6 +124,16 @@ class SitingResult:
         Time spent solving (model building included).
     notes
         French remarks for the outputs.
+
+    Examples
+    --------
+    >>> from maillage.study import Study
+    >>> study = Study.builtin(buffer_km=0, builtin_sources=["france_services", "mairies"])
+    >>> result = study.site("france-services", within_minutes=15, new_sites=1).result
+    >>> result.model, result.method, result.solver, result.within_minutes
+    ('max_covering', 'exact', 'HiGHS', 15.0)
+    >>> result.population_covered_before <= result.population_covered_after
+    True
     """
 
     model: str

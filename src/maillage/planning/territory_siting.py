@@ -42,6 +42,16 @@ class TerritorySiting:
         The sites kept fixed and the candidate sites (``site_id, name, commune, lon, lat``).
     result
         The solved model.
+
+    Examples
+    --------
+    >>> from maillage.study import Study
+    >>> study = Study.builtin(buffer_km=0, builtin_sources=["france_services", "mairies"])
+    >>> siting = study.site("france-services", within_minutes=20, new_sites=1)
+    >>> siting.service_type, len(siting.existing), len(siting.candidates)
+    ('A128', 5, 53)
+    >>> siting.result.new_sites["name"].tolist(), siting.result.population_covered_after
+    (['Mairie de Avrieux'], 42332.0)
     """
 
     service_type: str

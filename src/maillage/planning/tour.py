@@ -325,6 +325,14 @@ class Tour:
     without_access
         INSEE codes of the communes with no service of the type within the threshold
         today (those that could gain), and ``population_without_access`` their population.
+
+    Examples
+    --------
+    >>> from maillage.study import Study
+    >>> study = Study.builtin(buffer_km=0, builtin_sources=["france_services", "mairies"])
+    >>> tour = study.tour("france-services", stops=2, budget_minutes=300)
+    >>> tour.service_type, len(tour.stops), tour.exact, tour.population_gained <= tour.bound
+    ('A128', 2, True, True)
     """
 
     service_type: str
@@ -399,6 +407,21 @@ def design_tour(
     Returns
     -------
     Tour
+
+    Examples
+    --------
+    Two stops among three town halls of the Haute Maurienne, straight-line times:
+
+    >>> from maillage.network.model import StraightLineModel
+    >>> from maillage.planning._sites import as_points, town_halls
+    >>> from maillage.study import Study
+    >>> study = Study.builtin(buffer_km=0, builtin_sources=["france_services", "mairies"])
+    >>> halls = as_points(town_halls(study.services, ["73040", "73047", "73290"]))
+    >>> halls["name"] = halls["commune"]
+    >>> tour = design_tour(study.territory.communes, study.services, halls,
+    ...                    StraightLineModel(), service_type="A128", stops=2)
+    >>> sorted(tour.stops["commune"]), tour.population_gained
+    (['73040', '73290'], 2702.0)
     """
     start = _clock(parse_clock(start) / 60.0)  # "9h" → "09:00"; a French error if unreadable
     if depot is not None and depot not in set(candidates["commune"]):

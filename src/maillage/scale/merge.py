@@ -28,12 +28,13 @@ from maillage.indicators.diagnostic import (
     _nearest,
     assemble_diagnostic,
     method_notes,
+    season_services,
 )
 from maillage.indicators.settings import DiagnosticSettings
 from maillage.network.model import NetworkPair, StraightLineModel
 from maillage.notes import Note
 from maillage.scale.partition import PartitionResult, crs_zone, located
-from maillage.schema import SEASONS, SUMMER, WINTER
+from maillage.schema import SEASONS, SUMMER
 from maillage.services.typology import Typology, load_typology
 from maillage.sources.communes import read_communes
 from maillage.territory.territory import Territory
@@ -103,18 +104,31 @@ def complete_nearest(
         ``origin_id, type, service_id, minutes, season`` in the order of a single run
         (season, then origin, then type), and the number of (commune, type, season) rows
         recomputed on the whole service set.
+
+    Examples
+    --------
+    Two EPCI planned and run as partitions, their nearest times merged: those of a single
+    run over the whole territory.
+
+    >>> from maillage.indicators.diagnostic import season_times, territory_origins
+    >>> from maillage.scale.partition import diagnose_partition, plan_partitions
+    >>> from maillage.services.catalogue import territory_services
+    >>> from maillage.territory.territory import select_territory
+    >>> t = select_territory(epci=["200070340", "200070738"], buffer_km=30)
+    >>> origins, services = territory_origins(t), territory_services(t, builtin=["mairies"])
+    >>> parts = plan_partitions(origins, services, radius_km=30, by="epci")
+    >>> results = {p.key: diagnose_partition(p) for p in parts}
+    >>> nearest, recomputed = complete_nearest(results, origins, services)
+    >>> single, _, _ = season_times(origins, services, network=NetworkPair.straight_line(),
+    ...                             hours_within_minutes=20)
+    >>> nearest.equals(single), recomputed
+    (True, 0)
     """
     network = NetworkPair.straight_line() if network is None else network
     # Points without coordinates take no part (as in the partitions).
     services = services[located(services)]
     origins = origins[located(origins)]
-    season = (
-        services["seasonal"] if "seasonal" in services else pd.Series(pd.NA, index=services.index)
-    )
-    pools = {
-        SUMMER: services[(season != "hiver").fillna(True).astype(bool)],
-        WINTER: services[(season != "ete").fillna(True).astype(bool)],
-    }
+    pools = season_services(services)
     merged = pd.concat([result.nearest for result in results.values()], ignore_index=True)
     bound = pd.Series(
         {code: r.guaranteed_minutes for r in results.values() for code in r.origin_ids}
@@ -175,7 +189,21 @@ def complete_nearest(
 
 
 def merge_matrix(results: Mapping[str, PartitionResult], origins: gpd.GeoDataFrame) -> pd.DataFrame:
-    """The partitions' origin × service pairs, in the territory's order of origins."""
+    """The partitions' origin × service pairs, in the territory's order of origins.
+
+    Examples
+    --------
+    >>> from maillage.indicators.diagnostic import territory_origins
+    >>> from maillage.scale.partition import PartitionResult
+    >>> from maillage.territory.territory import select_territory
+    >>> origins = territory_origins(select_territory(communes=["73248", "73157"], buffer_km=0))
+    >>> def result(key, pairs):
+    ...     matrix = pd.DataFrame(pairs, columns=["origin_id", "service_id", "minutes"])
+    ...     return PartitionResult(key, [pairs[0][0]], pd.DataFrame(), matrix, 30.0, key)
+    >>> merge_matrix({"a": result("a", [("73248", "s1", 2.0)]),
+    ...               "b": result("b", [("73157", "s2", 1.0)])}, origins)["origin_id"].tolist()
+    ['73157', '73248']
+    """
     matrix = pd.concat([result.matrix for result in results.values()], ignore_index=True)
     position = pd.Series(range(len(origins)), index=origins["origin_id"].astype(str))
     order = matrix.assign(_o=matrix["origin_id"].map(position).to_numpy()).sort_values(
@@ -234,11 +262,10 @@ def merge_partitions(
         origins,
         nearest,
         matrix,
-        method=network.method,
+        network=network,
         typology=typology,
         settings=settings,
         notes=notes,
-        model=network.summer,
     )
     result.notes.append(Note("partitioned", {"partitions": len(results), "recomputed": recomputed}))
     return result

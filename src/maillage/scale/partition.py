@@ -55,6 +55,15 @@ class StoredRoadModel:
         The graph's file (:meth:`~maillage.network.graph.RoadGraph.save`).
     max_snap_m, offroad_speed_kph, n_jobs
         The settings of the road model (:class:`~maillage.network.model.RoadModel`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> g = RoadGraph.from_edges([0, 1], [1, 0], [1.0, 1.0], lon=[0, 0.01], lat=[0, 0])
+    >>> path = Path(tempfile.mkdtemp()) / "part.npz"
+    >>> g.save(path)
+    >>> StoredRoadModel(path, 500.0, 5.0, None).load().graph.n_edges
+    2
     """
 
     path: Path
@@ -95,6 +104,17 @@ class Partition:
     summer, winter
         The travel-time models of the seasons, road graphs cropped to the ring (or stored
         in ``.npz`` files); ``winter`` ``None``: the summer model serves in winter too.
+
+    Examples
+    --------
+    >>> from maillage.indicators.diagnostic import territory_origins
+    >>> from maillage.services.catalogue import territory_services
+    >>> from maillage.territory.territory import select_territory
+    >>> t = select_territory(epci=["200070340"], buffer_km=30)
+    >>> part = plan_partitions(territory_origins(t), territory_services(t, builtin=["mairies"]),
+    ...                        radius_km=30)[0]
+    >>> part.key, len(part.origins), part.radius_km, part.winter is None
+    ('73', 10, 30.0, True)
     """
 
     key: str
@@ -132,6 +152,10 @@ class PartitionResult:
         The points left without time (:func:`~maillage.indicators.diagnostic.unplaced_notes`).
     seconds
         Computing time.
+
+    Examples
+    --------
+    See :func:`diagnose_partition`, which returns it.
     """
 
     key: str
@@ -164,6 +188,11 @@ def model_guarantee(model: TravelTimeModel, radius_km: float) -> float:
     ------
     MaillageError
         A model the partitioned run cannot bound (neither road nor straight line).
+
+    Examples
+    --------
+    >>> model_guarantee(StraightLineModel(), 30.0) == straight_line_guarantee(30.0)
+    True
     """
     if isinstance(model, RoadModel):
         return road_guarantee(model.graph, radius_km)

@@ -94,6 +94,21 @@ def run(
 
     Parameters are those of :func:`~maillage.indicators.diagnostic.run_diagnostic`, and
     ``execution`` (:class:`Execution`; its defaults when ``None``).
+
+    Examples
+    --------
+    The same figures in one block and partitioned by EPCI (one after the other here):
+
+    >>> from maillage.services.catalogue import territory_services
+    >>> from maillage.territory.territory import select_territory
+    >>> t = select_territory(epci=["200070340", "200070738"], buffer_km=30)
+    >>> s = territory_services(t, builtin=["france_services"])
+    >>> settings = DiagnosticSettings(comparison=False)
+    >>> whole = run(t, s, settings=settings, execution=Execution(partitions=False))
+    >>> parts = run(t, s, settings=settings,
+    ...             execution=Execution(partitions=True, by="epci", dask=False))
+    >>> whole.access.equals(parts.access)
+    True
     """
     execution = Execution() if execution is None else execution
     departements = int(territory.communes["departement"].nunique())

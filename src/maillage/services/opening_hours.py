@@ -30,7 +30,15 @@ _FS_RANGE = re.compile(r"(\d{1,2}[:hH]\d{2})\s*-\s*(\d{1,2}[:hH]\d{2})")
 
 
 class OpeningHoursError(ValueError):
-    """An opening-hours text that the parser does not understand."""
+    """An opening-hours text that the parser does not understand.
+
+    Examples
+    --------
+    >>> WeeklyHours.from_mairie_json("[[")
+    Traceback (most recent call last):
+    ...
+    maillage.services.opening_hours.OpeningHoursError: JSON illisible (Expecting value)
+    """
 
 
 def _minutes(text: str) -> int:

@@ -7,8 +7,9 @@ the warnings.
 ``type`` is the INSEE BPE 2025 equipment code (``TYPEQU``) that the typology gives to
 the source's own type, so that one vocabulary serves all sources (``A129`` town hall,
 ``A128`` France Services, ``D307`` pharmacy...); ``source_type`` keeps the source's own
-code or tag. ``seasonal`` is ``"ete"`` or ``"hiver"`` for a service open in one season
-only (OpenStreetMap's ``seasonal`` tag, a ``saison`` column), NA when open all year.
+code or tag. ``seasonal`` is ``"summer"`` or ``"winter"`` (:data:`maillage.schema.SEASONS`)
+for a service open in one season only (OpenStreetMap's ``seasonal`` tag, a ``saison``
+column), NA when open all year.
 ``address`` and ``accessibility`` (the source's step-free access code, as
 published) are filled where the source has them. ``position`` says how the point was
 located: ``"source"`` (coordinates
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
+from maillage.schema import SUMMER, WINTER
 from maillage.services.opening_hours import WeeklyHours
 from maillage.sources._report import Problem, Rejections
 
@@ -66,6 +68,15 @@ class SourceResult:
         Records read from the file (accepted + rejected).
     path
         The file read (``None`` when not known).
+
+    Examples
+    --------
+    >>> from maillage.sources.france_services import read_france_services
+    >>> result = read_france_services()
+    >>> result.rows_read == len(result.services) + len(result.rejected)
+    True
+    >>> result.services.crs.to_epsg(), result.services["type"].unique().tolist()
+    (4326, ['A128'])
     """
 
     services: gpd.GeoDataFrame
@@ -76,18 +87,18 @@ class SourceResult:
 
 
 _SEASON_WORDS = {
-    "ete": ("summer", "ete", "été", "estival", "estivale"),
-    "hiver": ("winter", "hiver", "hivernal", "hivernale"),
+    SUMMER: ("summer", "ete", "été", "estival", "estivale"),
+    WINTER: ("winter", "hiver", "hivernal", "hivernale"),
 }
 
 
 def normalize_season(values: pd.Series) -> pd.Series:
-    """``"ete"``, ``"hiver"`` or NA from OSM's ``seasonal`` values or French words.
+    """``"summer"``, ``"winter"`` or NA from OSM's ``seasonal`` values or French words.
 
     Examples
     --------
-    >>> normalize_season(pd.Series(["summer", "Été", "winter", "no", None])).tolist()
-    ['ete', 'ete', 'hiver', <NA>, <NA>]
+    >>> normalize_season(pd.Series(["summer", "Été", "hiver", "no", None])).tolist()
+    ['summer', 'summer', 'winter', <NA>, <NA>]
     """
     text = values.astype("string").str.strip().str.lower()
     result = pd.Series(pd.NA, index=values.index, dtype="string")
@@ -97,7 +108,14 @@ def normalize_season(values: pd.Series) -> pd.Series:
 
 
 def empty_services() -> gpd.GeoDataFrame:
-    """An empty service table with the right columns and CRS."""
+    """An empty service table with the right columns and CRS.
+
+    Examples
+    --------
+    >>> empty = empty_services()
+    >>> len(empty), empty.crs.to_epsg(), list(empty.columns) == [*SERVICE_COLUMNS, "geometry"]
+    (0, 4326, True)
+    """
     return gpd.GeoDataFrame(
         {c: pd.Series(dtype="object") for c in SERVICE_COLUMNS},
         geometry=gpd.GeoSeries([], crs=SERVICE_CRS),

@@ -56,6 +56,12 @@ class CountRule:
         BPE types whose points, when a user gives them, replace these counts.
     rule
         Why this column gets this type and family (French, from the file).
+
+    Examples
+    --------
+    >>> pharmacies = next(c for c in load_typology().counts if c.type == "D307")
+    >>> pharmacies.file, pharmacies.name
+    ('bpe', 'Pharmacie')
     """
 
     file: str
@@ -85,6 +91,14 @@ class Typology:
         French labels by code.
     counts
         The ``[[comptages]]`` entries: per-commune counts that become services.
+
+    Examples
+    --------
+    >>> t = load_typology()
+    >>> t.version, t.family_labels["soins"]
+    ('2025.1', 'Accès aux soins')
+    >>> t.family_of(pd.Series(["D265", "A128"])).tolist()
+    ['soins', 'social_emploi']
     """
 
     version: str

@@ -47,7 +47,18 @@ def files_summary(results: Iterable[SourceResult]) -> list[dict[str, Any]]:
 
 
 def rejects_table(results: Iterable[SourceResult]) -> pd.DataFrame:
-    """Every rejected row of every file, with :data:`REJECTED_COLUMNS`."""
+    """Every rejected row of every file, with :data:`REJECTED_COLUMNS`.
+
+    Examples
+    --------
+    >>> from maillage.services.schema import empty_services
+    >>> table = pd.DataFrame([["f.csv", 3, "type", "X", "type inconnu", "voir la typologie"]],
+    ...                      columns=REJECTED_COLUMNS)
+    >>> ok = SourceResult(empty_services(), pd.DataFrame(columns=REJECTED_COLUMNS), [], 2, "g.csv")
+    >>> rejects_table([SourceResult(empty_services(), table, [], 1, "f.csv"), ok])[
+    ...     ["fichier", "ligne", "raison"]].to_dict("records")
+    [{'fichier': 'f.csv', 'ligne': 3, 'raison': 'type inconnu'}]
+    """
     frames = [r.rejected for r in results if len(r.rejected)]
     if not frames:
         return pd.DataFrame(columns=REJECTED_COLUMNS)
@@ -56,7 +67,15 @@ def rejects_table(results: Iterable[SourceResult]) -> pd.DataFrame:
 
 def write_rejects(results: Iterable[SourceResult], folder: str | PathLike[str]) -> Path:
     """Write :data:`REJECTS_FILE` (``;``-separated, UTF-8) in ``folder``; empty but present
-    when nothing was rejected, so that the study says so."""
+    when nothing was rejected, so that the study says so.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = write_rejects([], tempfile.mkdtemp())
+    >>> path.name, path.read_text(encoding="utf-8")
+    ('rejets.csv', 'fichier;ligne;colonne;valeur;raison;correction\\n')
+    """
     path = Path(folder) / REJECTS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     rejects_table(results).to_csv(path, sep=";", index=False, encoding="utf-8")

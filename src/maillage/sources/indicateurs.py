@@ -52,6 +52,12 @@ class CommuneFile:
         Columns that add up (numbers of equipments, places, pupils, inhabitants).
     rates
         Rate columns and the count column that weighs them (``None``: not averaged).
+
+    Examples
+    --------
+    >>> bpe = COMMUNE_FILES["bpe"]
+    >>> bpe.filename, bpe.vintage, bpe.counts[:3]
+    ('bpe-2024-comptages-communes.parquet', '2024', ('cult', 'sport', 'alim'))
     """
 
     filename: str
@@ -237,6 +243,12 @@ class CommuneTable:
     aggregates
         The file's aggregate rows as published, indexed by ``id`` (``D73``, ``R84``,
         ``FR``, EPCI SIREN): a rate withheld for a small commune is published for its EPCI.
+
+    Examples
+    --------
+    >>> table = read_commune_file("bpe")
+    >>> table.name, len(table.values), table.rows_read, len(table.rejected)
+    ('bpe', 34875, 36305, 2)
     """
 
     name: str

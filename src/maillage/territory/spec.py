@@ -92,7 +92,24 @@ class TerritorySpec:
 
     def build(self) -> Territory:
         """Read the territory and its buffer ring (:func:`~maillage.territory.territory.
-        select_territory`); the built-in territory when no code is given."""
+        select_territory`); the built-in territory when no code is given.
+
+        Raises
+        ------
+        UnknownTerritoryError
+            A code matches no commune, EPCI, département or bassin de vie.
+
+        Examples
+        --------
+        >>> TerritorySpec(epci=("200070340",), buffer_km=5).build().population
+        8631
+        >>> TerritorySpec(buffer_km=0).build().name
+        'Pays de Maurienne'
+        >>> TerritorySpec(epci=("999999999",)).build()  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        maillage._errors.UnknownTerritoryError: code(s) inconnu(s) : EPCI 999999999. ...
+        """
         spec = TerritorySpec.builtin(buffer_km=self.buffer_km) if self.is_empty else self
         return select_territory(
             communes=spec.communes,

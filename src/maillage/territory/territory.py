@@ -49,6 +49,14 @@ class Territory:
     buffer_method
         ``"polygones"`` (distance between commune polygons, Lambert-93) where the shipped
         polygons cover the territory, else ``"points"`` (distance between commune points).
+
+    Examples
+    --------
+    >>> t = select_territory(epci=["200070340"], buffer_km=5)
+    >>> t.name, len(t.codes), t.codes[:3], t.population
+    ('Communauté de communes Haute Maurienne Vanoise', 10, ['73023', '73026', '73040'], 8631)
+    >>> t.all_communes()["zone"].value_counts().to_dict()
+    {'couronne': 13, 'territoire': 10}
     """
 
     name: str

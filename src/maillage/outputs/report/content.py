@@ -29,9 +29,6 @@ from maillage.outputs.report import maps
 from maillage.services.typology import FAMILIES, load_typology
 from maillage.sources.communes import read_departements, read_epci
 
-#: The radius of the opening-hours indicators (as in :func:`run_diagnostic`'s default).
-HOURS_WITHIN_MINUTES = 20.0
-
 
 @dataclass
 class Table:
@@ -439,9 +436,10 @@ def hours_section(diagnostic: Diagnostic) -> ReportSection:
     """Opening-hours access: who reaches a service open on Saturday, after 18:00."""
     section = ReportSection("horaires", "Horaires d'ouverture accessibles")
     hours = diagnostic.hours.merge(diagnostic.communes[["origin_id", "population"]], on="origin_id")
+    within = diagnostic.settings.hours_within_minutes
     section.paragraphs.append(
         f"Pour chaque commune, les services de chaque famille à moins de "
-        f"{HOURS_WITHIN_MINUTES:g} minutes et leurs horaires publiés : s'il y en a un ouvert "
+        f"{within:g} minutes et leurs horaires publiés : s'il y en a un ouvert "
         "le samedi, un ouvert après 18 h, et leurs heures d'ouverture additionnées (deux "
         "services ouverts 35 heures chacun font 70 heures : plus il y a de services proches "
         "et plus ils ouvrent, plus le nombre est grand). Une famille dont aucun service ne "
@@ -477,7 +475,7 @@ def hours_section(diagnostic: Diagnostic) -> ReportSection:
     section.tables.append(
         Table(
             "horaires-familles",
-            f"Accès aux horaires d'ouverture à moins de {HOURS_WITHIN_MINUTES:g} minutes",
+            f"Accès aux horaires d'ouverture à moins de {within:g} minutes",
             [
                 "Famille",
                 "Population ayant des services aux horaires connus",

@@ -22,7 +22,12 @@ from maillage.outputs.report.content import (
     french_number,
     french_percent,
 )
-from maillage.outputs.scenario import key_labels, scenario_change_map, write_scenario
+from maillage.outputs.scenario import (
+    french_changes,
+    key_labels,
+    scenario_change_map,
+    write_scenario,
+)
 from maillage.planning.scenario import ScenarioResult
 from maillage.planning.siting import MODELS
 from maillage.planning.territory_siting import TerritorySiting
@@ -46,7 +51,7 @@ def scenario_section(result: ScenarioResult, layers: maps.MapLayers) -> ReportSe
     )
     if result.scenario.description.strip():
         section.paragraphs.append(" ".join(result.scenario.description.split()))
-    for row in result.changes.to_dict("records"):
+    for row in french_changes(result.changes).to_dict("records"):
         section.paragraphs.append(
             f"{str(row.get('action', '')).capitalize()} : {row.get('name')} ({row.get('commune')})."
         )

@@ -150,7 +150,8 @@ def synthesis_section(diagnostic: Diagnostic, sections: Sequence[ReportSection])
     if saturday is not None and "horaires-familles" in present:
         findings.append(
             (
-                f"{percent(saturday)} des habitants ont à moins de 20 minutes un service "
+                f"{percent(saturday)} des habitants ont à moins de "
+                f"{diagnostic.settings.hours_within_minutes:g} minutes un service "
                 "public ouvert le samedi (horaires publiés).",
                 "horaires-familles",
                 "tableau des horaires",
