@@ -286,6 +286,17 @@ def check_commune_codes(
     (['01001', '75056', '73999'], 4)
     """
     codes = frame[column].astype("string").str.strip().str.upper()
+    decimal = codes.str.fullmatch(r"\d{4,5}[.,]0+").fillna(False)
+    if decimal.any():
+        rejections.warn(
+            f"{int(decimal.sum())} code(s) commune écrit(s) comme un nombre décimal "
+            "(ex. 73248.0) : la partie décimale est retirée",
+            line=int(frame.loc[decimal, "line"].iloc[0]),
+            column=column,
+            value=codes[decimal].iloc[0],
+            fix="importez ou exportez la colonne en texte",
+        )
+        codes = codes.where(~decimal, codes.str.replace(r"[.,]0+$", "", regex=True))
     short = codes.str.fullmatch(r"\d{4}").fillna(False)
     if short.any():
         first = frame.loc[short, "line"].iloc[0]
@@ -318,7 +329,23 @@ def check_commune_codes(
         fix="remplacez-le par le code de la commune nouvelle (insee.fr, « Code officiel "
         "géographique », historique des communes)",
     )
-    unknown = ~known_mask & ~missing & ~merged
+    corsica = ~known_mask & ~missing & ~merged & codes.str.fullmatch(r"20\d{3}").fillna(False)
+    wanted = set(known)
+    for index in corsica[corsica].index:
+        code = str(codes[index])
+        now = [c for c in ("2A" + code[2:], "2B" + code[2:]) if c in wanted]
+        if not now:
+            corsica[index] = False
+            continue
+        rejections.reject(
+            line=int(frame.loc[index, "line"]),
+            column=column,
+            value=code,
+            reason="ancien code corse (avant 1976) : les communes de Corse ont des codes "
+            "2A (Corse-du-Sud) ou 2B (Haute-Corse)",
+            fix=f"remplacez-le par {' ou '.join(now)}",
+        )
+    unknown = ~known_mask & ~missing & ~merged & ~corsica
     rejections.reject_rows(
         frame.loc[unknown, "line"],
         codes[unknown],
