@@ -15,6 +15,7 @@ import codecs
 import gzip
 import re
 import zipfile
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -352,7 +353,7 @@ def read_head_text(path: Path, size: int = _HEAD) -> str:
     return head.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
-def parquet_schema(path: str | Path) -> Any:
+def parquet_schema(path: str | PathLike[str]) -> Any:
     """The ``pyarrow`` schema of a Parquet table, refusing in French a file that is not one.
 
     An empty, truncated or mis-named file (a CSV saved as ``.parquet``) gives pyarrow's

@@ -383,9 +383,13 @@ def _check_geo_file(path: Path) -> None:
             "la couche de nouveau en GeoPackage",
         )
     if suffix in (".geojson", ".json") and kind in (*REFUSED_KINDS, "zip", "gzip"):
-        what = REFUSED_KINDS[kind][0].split(", pas ")[0] if kind in REFUSED_KINDS else None
+        found = (
+            REFUSED_KINDS[kind][0].split(", pas ")[0]
+            if kind in REFUSED_KINDS
+            else f"ce fichier est une archive {kind.upper()}"
+        )
         raise InputFileError(
-            f"{what or f'ce fichier est une archive {kind.upper()}'}, pas un GeoJSON (texte)",
+            f"{found}, pas un GeoJSON (texte)",
             path=path,
             fix="exportez la couche en GeoJSON (QGIS : « Exporter > Sauvegarder les entités "
             "sous »), ou décompressez l'archive",
