@@ -9,9 +9,10 @@ codes, stray quotes, control characters, separators inside a cell).
 Readers covered: BPE (CSV and Parquet), France Services, the generic reader (CSV and
 GeoJSON), hospitals, town halls, the Filosofi grid (CSV), and the configuration files
 (typology, scenario, catalogue), which must refuse any document with maillage's own
-error only. Not here: OpenStreetMap extracts (``tests/sources/test_osm_pois.py``, bad
-PBFs in ``tests/network``), GTFS feeds (``tests/sources/test_gtfs.py``) and the per-commune
-indicator files, which maillage ships and reads itself.
+error only; and the reader of the per-commune indicator files that maillage ships (CAF
+places here), fed random rows in place of the shipped file. Not here: OpenStreetMap extracts
+(``tests/sources/test_osm_pois.py``, bad PBFs in ``tests/network``) and GTFS feeds
+(``tests/sources/test_gtfs.py``), which are not tables of rows.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from maillage._errors import MaillageError
+from maillage._errors import AccountingError, MaillageError
 from maillage.services.schema import SourceResult
 from maillage.sources.bpe import read_bpe
 from maillage.sources.france_services import read_france_services
@@ -52,10 +53,17 @@ TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size
 
 
 def _write(path: Path, header: list[str], rows: list[list[str]], sep: str) -> Path:
+    """Rows as a CSV; every third row written as a hand-made export would, without quoting
+    (a separator or a quote inside a cell then breaks the row: too many fields, a quote
+    left open)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=sep, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    for number, row in enumerate(rows):
+        if number % 3 == 2:
+            buffer.write(sep.join(str(cell) for cell in row) + "\n")
+        else:
+            writer.writerow(row)
     path.write_text(buffer.getvalue(), encoding="utf-8")
     return path
 
@@ -63,6 +71,8 @@ def _write(path: Path, header: list[str], rows: list[list[str]], sep: str) -> Pa
 def _check(read: Callable[[Path], SourceResult], path: Path) -> None:
     try:
         result = read(path)
+    except AccountingError:  # the readers' own check of lues = acceptées + rejetées
+        raise
     except MaillageError:
         return  # the whole file is refused, with maillage's own French message
     assert result.rows_read == len(result.services) + len(result.rejected)
@@ -206,9 +216,47 @@ def test_filosofi_grid_accounts_for_every_row(tmp_path: Path, rows) -> None:  # 
     path = _write(tmp_path / "carreaux.csv", ["Idcar_200m", "Ind", "lcog_geo"], rows, ",")
     try:
         grid = read_filosofi(path, communes=["73248", "73157", "73290"])
+    except AccountingError:  # the readers' own check of lues = acceptées + rejetées
+        raise
     except MaillageError:
         return
     assert grid.rejections.rows_read == len(grid.cells) + len(grid.rejected)
+
+
+COUNTS = st.sampled_from(["3", "0", "2,5", "-1", "ND", "s", *JUNK])
+
+
+@SETTINGS
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["73248", "73157", "75056", "75108", "D73", "FR", "200070464", "73"]),
+            COUNTS,
+            COUNTS,
+            COUNTS,
+        ),
+        min_size=0,
+        max_size=8,
+    )
+)
+def test_commune_indicator_file_accounts_for_every_row(tmp_path: Path, rows, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    from maillage.sources import indicateurs
+
+    path = tmp_path / "caf.parquet"
+    columns = ["id", "assmat", "eaje", "autr"]
+    pd.DataFrame(rows, columns=columns, dtype="string").to_parquet(path)
+    monkeypatch.setattr(indicateurs, "data_path", lambda *parts: path)
+    try:
+        table = indicateurs._read.__wrapped__("caf_places")
+    except AccountingError:  # the readers' own check of lues = acceptées + rejetées
+        raise
+    except MaillageError:
+        return
+    # read_commune_file checks lues = agrégats + acceptées + rejetées itself; here, again
+    assert table.rows_read == len(rows)
+    assert table.rejected["ligne"].notna().all()
 
 
 def _toml(value: Any) -> str:
@@ -303,6 +351,8 @@ def test_configuration_files_refuse_with_maillage_errors_only(
     for load in (load_typology, read_scenario, load_catalogue):
         try:
             load(path)
+        except AccountingError:  # the readers' own check of lues = acceptées + rejetées
+            raise
         except MaillageError as err:
             assert "Traceback" not in str(err)
 
