@@ -190,6 +190,31 @@ def audit(fields: list[str], rows: list[dict[str, str]], creches: str) -> None:
         json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
         encoding="utf-8",
     )
+    # A GeoJSON "collection" of mixed objects: a polygon, a geometry collection, no geometry
+    lon, lat = (float(v) for v in next(csv.reader([good[0]], delimiter=";"))[4:6])
+    square = [[lon, lat], [lon + 0.001, lat], [lon + 0.001, lat + 0.001], [lon, lat]]
+    point = {"type": "Point", "coordinates": [lon, lat]}
+    mixed = [
+        {"type": "Polygon", "coordinates": [square]},
+        {"type": "GeometryCollection", "geometries": [point]},
+        None,
+    ]
+    (HERE / "geometries-mixtes.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"id": f"M{n}", "type": "D502", "commune": "73248"},
+                        "geometry": geometry,
+                    }
+                    for n, geometry in enumerate(mixed, start=1)
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     # Spreadsheet exports: empty unnamed columns, empty cells past the last column, an
     # unnamed column holding a note, a title line above the header, Windows-1252 behind a
     # UTF-8 byte-order mark, Excel's "Unicode text" (UTF-16, tab-separated)
