@@ -74,19 +74,38 @@ def read_toml(path: str | PathLike[str], *, what: str) -> tuple[str, dict[str, A
 
 def _french_toml_error(err: tomllib.TOMLDecodeError) -> str:
     message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)$", "", str(err))
-    known = {
-        "Invalid value": "valeur attendue après « = »",
-        "Cannot declare": "clé ou table déclarée deux fois",
-        "Cannot overwrite a value": "clé déclarée deux fois",
-        "Expected '=' after a key": "« = » attendu après la clé",
-        "Unterminated string": "texte non fermé (guillemet manquant)",
-        "Invalid statement": "instruction invalide",
-        "Unclosed array": "liste non fermée (« ] » manquant)",
-    }
-    for english, french in known.items():
+    for english, french in _TOML_ERRORS.items():
         if message.startswith(english):
             return french
     return message
+
+
+#: tomllib's messages (Python 3.11 to 3.13), in French, by their first words.
+_TOML_ERRORS = {
+    "Invalid value": "valeur attendue après « = »",
+    "Cannot declare": "clé ou table déclarée deux fois",
+    "Cannot overwrite a value": "clé déclarée deux fois",
+    "Cannot mutate immutable namespace": "table déjà fermée (déclarée en ligne) modifiée",
+    "Cannot redefine namespace": "table redéfinie",
+    "Duplicate inline table key": "clé en double dans une table en ligne",
+    "Expected '=' after a key": "« = » attendu après la clé",
+    "Expected ']]' at the end of an array declaration": "« ]] » attendu à la fin de [[…]]",
+    "Expected ']' at the end of a table declaration": "« ] » attendu à la fin de […]",
+    "Expected newline or end of document": "un retour à la ligne est attendu après la valeur",
+    "Expected": "caractère attendu absent",
+    "Unterminated string": "texte non fermé (guillemet manquant)",
+    "Unescaped '\\' in a string": "barre oblique inverse « \\ » à doubler dans un texte "
+    "(ou texte entre apostrophes)",
+    "Escaped character is not a Unicode scalar value": "caractère échappé invalide",
+    "Invalid hex value": "valeur hexadécimale invalide",
+    "Invalid date or datetime": "date invalide",
+    "Invalid initial character for a key part": "nom de clé invalide",
+    "Invalid statement": "instruction invalide",
+    "Found invalid character": "caractère invalide",
+    "Illegal character": "caractère interdit",
+    "Unclosed array": "liste non fermée (« ] » manquant)",
+    "Unclosed inline table": "table en ligne non fermée (« } » manquante)",
+}
 
 
 def key_lines(text: str) -> dict[Location, int]:

@@ -65,3 +65,17 @@ def test_other_click_programs_keep_their_english() -> None:
     result = CliRunner().invoke(plain, ["--n", "x"])
     assert "Error: Invalid value for '--n'" in result.output
     assert "Show this message and exit." in CliRunner().invoke(plain, ["--help"]).output
+
+
+@pytest.mark.parametrize("module", ["maillage", "maillage.cli.main"])
+def test_python_dash_m_runs_the_command(module: str) -> None:
+    """``python -m maillage`` (and the CLI module itself) is the command, not a silent no-op."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", module, "verifier"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2, done
+    text = done.stderr.replace("\u202f", " ").replace("\u00a0", " ")
+    assert "Argument manquant : « FICHIER »." in text

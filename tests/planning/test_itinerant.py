@@ -76,6 +76,8 @@ HEAD = '[[itinerant]]\ntype = "A128"\n[[itinerant.arrets]]\n'
             "illisibles",
             5,
         ),
+        # a TOML syntax error is said in French, at its line (issue 18)
+        ('[[itinerant]\ntype = "A128"\n', "TOML illisible \\(« \\]\\] » attendu", 1),
         (
             HEAD + 'commune = "73999"\nheures_par_semaine = 1\n',
             "sans mairie connue",
@@ -89,6 +91,11 @@ def test_toml_errors_name_the_line(tmp_path: Path, text: str, message: str, line
     with pytest.raises(InputFileError, match=message) as error:
         read_itinerant(path)
     assert error.value.line == line
+
+
+def test_missing_file_is_said_in_french(tmp_path: Path) -> None:
+    with pytest.raises(InputFileError, match="services itinérants introuvable"):
+        read_itinerant(tmp_path / "absent.toml")
 
 
 def test_hours_within_reach_equal_a_direct_count(tmp_path: Path, maurienne) -> None:  # type: ignore[no-untyped-def]

@@ -203,3 +203,21 @@ def test_a_workbook_renamed_as_a_grid_is_refused(tmp_path: Path) -> None:
     corpus = Path(__file__).parents[1] / "data" / "mauvais" / "parquet-renomme.csv"
     with pytest.raises(InputFileError, match="table Parquet"):
         read_filosofi(corpus, communes=["73248"])
+
+
+def test_a_ragged_or_windows_1252_csv_grid_is_refused_in_french(tmp_path: Path) -> None:
+    """A decimal comma in a comma-separated grid (a row with one field too many) and a
+    Windows-1252 file stopped the reader with pandas' ParserError and Python's
+    UnicodeDecodeError (found by the property test, issue 18 audit)."""
+    centre, _ = cell_at("73248")
+    hamlet, _ = cell_at("73248", north_m=1200)
+    path = tmp_path / "grille.csv"
+    path.write_text(
+        f"idcar_200m,ind,lcog_geo\n{centre},12.5,73248\n{hamlet},12,5,73248\n", encoding="utf-8"
+    )
+    with pytest.raises(InputFileError, match="4 champs au lieu de 3") as error:
+        read_filosofi(path, communes=["73248"])
+    assert error.value.line == 3
+    path.write_bytes(f"idcar_200m;ind;lcog_geo\n{centre};12,5;73248 Modane é\n".encode("cp1252"))
+    with pytest.raises(InputFileError, match="pas encodé en UTF-8"):
+        read_filosofi(path, communes=["73248"])

@@ -162,3 +162,17 @@ def test_raptor_equals_time_expanded_reference_on_invented_feed(tmp_path: Path) 
         for depart in range(6 * 3600 + 50 * 60, 8 * 3600 + 40 * 60, 60):
             ours = _raptor.earliest_arrival(table, station, depart)
             assert np.array_equal(ours, reference.earliest_arrival(station, depart))
+
+
+def test_a_misnamed_column_is_refused_in_french(tmp_path: Path) -> None:
+    """stops.txt with « stop_lattitude » stopped the reader with pandas' KeyError (issue 18
+    audit): the real SNCF feed with that one header renamed."""
+    path = tmp_path / "ter.zip"
+    with zipfile.ZipFile(default_feed_path()) as source, zipfile.ZipFile(path, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "stops.txt":
+                data = data.replace(b"stop_lat", b"stop_lattitude", 1)
+            target.writestr(name, data)
+    with pytest.raises(GtfsError, match=r"stops\.txt : colonne « stop_lat » absente"):
+        read_gtfs(path)

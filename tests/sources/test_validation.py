@@ -96,7 +96,7 @@ def test_bad_rows_are_rejected_with_their_line_and_none_is_lost(tmp_path, savoie
     assert result.rows_read == 7
     assert len(result.services) + len(result.rejected) == 7
     assert "inversées" in rejected.loc[2, "raison"]
-    assert "en mètres (Lambert-93 ?)" in rejected.loc[3, "raison"]
+    assert "en mètres (Lambert-93, EPSG:2154 ?)" in rejected.loc[3, "raison"]
     assert rejected.loc[4, ["colonne", "valeur"]].tolist() == ["insee_com", "73999"]
     assert rejected.loc[5, "raison"] == "point hors de France"
     assert "identifiant en double" in rejected.loc[7, "raison"]

@@ -353,3 +353,7 @@ cli.add_command(tournee)
 def main() -> None:
     """Entry point of the ``maillage`` command."""
     cli(prog_name="maillage")
+
+
+if __name__ == "__main__":  # ``python -m maillage.cli.main``
+    main()

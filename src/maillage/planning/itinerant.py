@@ -27,7 +27,6 @@ per week of the stops reachable within a threshold (20 min by default).
 
 from __future__ import annotations
 
-import tomllib
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -109,17 +108,12 @@ def read_itinerant(
     >>> stops["service_id"].tolist(), stops["hours_per_week"].tolist()
     (['itin:1:1', 'itin:1:2'], [3.0, 2.0])
     """
+    from maillage._config import read_toml
     from maillage.planning._sites import town_halls
     from maillage.services.catalogue import builtin_services
 
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise InputFileError(
-            f"TOML illisible ({err})", path=path, fix="vérifiez la syntaxe du fichier"
-        ) from None
+    text, data = read_toml(path, what="services itinérants")
     tours = data.get("itinerant")
     if not isinstance(tours, list) or not tours:
         raise InputFileError(

@@ -68,6 +68,39 @@ def in_france(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return inside
 
 
+#: Metre systems a file from the field is written in, tried in this order.
+_METRE_SYSTEMS = {
+    "EPSG:2154": "Lambert-93, EPSG:2154 ?",
+    "EPSG:3857": "Web Mercator, EPSG:3857 ?",
+}
+
+
+def metre_system(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """For metre coordinates found in degree columns, the system that puts each point in
+    France, said for a message (``"Lambert-93 ?"`` when none does).
+
+    Examples
+    --------
+    >>> metre_system(np.array([962168.9, 706722.9, 6469703.8]),
+    ...              np.array([6469703.8, 5665219.6, 962168.9])).tolist()
+    ['Lambert-93, EPSG:2154 ?', 'Web Mercator, EPSG:3857 ?', 'Lambert-93 avec x et y inversés ?']
+    """
+    guess = np.full(len(x), "Lambert-93 ?", dtype=object)
+    if not len(x):
+        return guess
+    found = np.zeros(len(x), dtype=bool)
+    for code, label in [*_METRE_SYSTEMS.items(), ("swapped", "")]:
+        a, b = (y, x) if code == "swapped" else (x, y)
+        transformer = Transformer.from_crs(
+            "EPSG:2154" if code == "swapped" else code, "EPSG:4326", always_xy=True
+        )
+        lon, lat = transformer.transform(a, b, errcheck=False)
+        inside = in_france(np.asarray(lon), np.asarray(lat)) & ~found
+        guess[inside] = label or "Lambert-93 avec x et y inversés ?"
+        found |= inside
+    return guess
+
+
 def check_wgs84(
     frame: pd.DataFrame,
     *,
@@ -109,14 +142,17 @@ def check_wgs84(
     def both(mask: pd.Series) -> pd.Series:
         return _pair(frame, mask, lon, lat)
 
-    rejections.reject_rows(
-        frame.loc[metres, "line"],
-        both(metres),
-        column=f"{lon}/{lat}",
-        reason="coordonnées en mètres (Lambert-93 ?) dans des colonnes de degrés WGS84",
-        fix="convertissez en longitude/latitude WGS84 (EPSG:4326) ou fournissez le fichier "
-        "avec des colonnes X/Y et son système de coordonnées",
-    )
+    guesses = metre_system(x[metres].to_numpy(float), y[metres].to_numpy(float))
+    for system in dict.fromkeys(guesses):
+        rows = metres[metres].index[guesses == system]
+        rejections.reject_rows(
+            frame.loc[rows, "line"],
+            both(metres).loc[rows],
+            column=f"{lon}/{lat}",
+            reason=f"coordonnées en mètres ({system}) dans des colonnes de degrés WGS84",
+            fix="convertissez en longitude/latitude WGS84 (EPSG:4326) ou fournissez le "
+            "fichier avec des colonnes x/y et son système de coordonnées (option --crs)",
+        )
     rejections.reject_rows(
         frame.loc[swapped, "line"],
         both(swapped),
@@ -250,6 +286,17 @@ def check_commune_codes(
     (['01001', '75056', '73999'], 4)
     """
     codes = frame[column].astype("string").str.strip().str.upper()
+    decimal = codes.str.fullmatch(r"\d{4,5}[.,]0+").fillna(False)
+    if decimal.any():
+        rejections.warn(
+            f"{int(decimal.sum())} code(s) commune écrit(s) comme un nombre décimal "
+            "(ex. 73248.0) : la partie décimale est retirée",
+            line=int(frame.loc[decimal, "line"].iloc[0]),
+            column=column,
+            value=codes[decimal].iloc[0],
+            fix="importez ou exportez la colonne en texte",
+        )
+        codes = codes.where(~decimal, codes.str.replace(r"[.,]0+$", "", regex=True))
     short = codes.str.fullmatch(r"\d{4}").fillna(False)
     if short.any():
         first = frame.loc[short, "line"].iloc[0]
@@ -282,7 +329,23 @@ def check_commune_codes(
         fix="remplacez-le par le code de la commune nouvelle (insee.fr, « Code officiel "
         "géographique », historique des communes)",
     )
-    unknown = ~known_mask & ~missing & ~merged
+    corsica = ~known_mask & ~missing & ~merged & codes.str.fullmatch(r"20\d{3}").fillna(False)
+    wanted = set(known)
+    for index in corsica[corsica].index:
+        code = str(codes[index])
+        now = [c for c in ("2A" + code[2:], "2B" + code[2:]) if c in wanted]
+        if not now:
+            corsica[index] = False
+            continue
+        rejections.reject(
+            line=int(frame.loc[index, "line"]),
+            column=column,
+            value=code,
+            reason="ancien code corse (avant 1976) : les communes de Corse ont des codes "
+            "2A (Corse-du-Sud) ou 2B (Haute-Corse)",
+            fix=f"remplacez-le par {' ou '.join(now)}",
+        )
+    unknown = ~known_mask & ~missing & ~merged & ~corsica
     rejections.reject_rows(
         frame.loc[unknown, "line"],
         codes[unknown],

@@ -33,6 +33,39 @@ def _sniff_separator(header: str, expected: str) -> str:
     return best if counts[best] > 0 else expected
 
 
+def _refuse_title_lines(text: str, *, path: Path) -> None:
+    """Refuse a file whose column names are not on its first line (a title or an export
+    date above the table), naming the line where they seem to be.
+
+    Examples
+    --------
+    >>> _refuse_title_lines("Export du 12/03/2024\\n\\nid;type;commune\\n1;D307;73248\\n",
+    ...                     path=Path("export.csv"))
+    Traceback (most recent call last):
+    ...
+    maillage._errors.InputFileError: export.csv, ligne 1 : la ligne 1 (« Export du 12/03/2024 ») n'est pas la ligne des noms de colonnes : le tableau semble commencer ligne 3. Correction : supprimez la ou les 2 ligne(s) au-dessus des noms de colonnes (titre, date d'export…).
+    >>> _refuse_title_lines("id;type\\n1;D307\\n", path=Path("ok.csv"))
+    """  # noqa: E501
+    lines = text.split("\n", 21)[:20]
+    first = {sep: lines[0].count(sep) for sep in SEPARATOR_NAMES}
+    if max(first.values()) >= 2:
+        return
+    for number, line in enumerate(lines[1:], start=2):
+        following = lines[number] if number < len(lines) else None
+        for sep in SEPARATOR_NAMES:
+            count = line.count(sep)
+            table = following is None or following.count(sep) == count  # not a stray line
+            if count >= 2 and count > first[sep] and table:
+                raise InputFileError(
+                    f"la ligne 1 (« {lines[0].strip()[:60]} ») n'est pas la ligne des noms "
+                    f"de colonnes : le tableau semble commencer ligne {number}",
+                    path=path,
+                    line=1,
+                    fix=f"supprimez la ou les {number - 1} ligne(s) au-dessus des noms de "
+                    "colonnes (titre, date d'export…)",
+                )
+
+
 def read_checked_csv(
     path: str | PathLike[str],
     *,
@@ -82,11 +115,13 @@ def read_checked_csv(
     path = Path(path)
     text = read_text(path, rejections=rejections)
     header_line = text.split("\n", 1)[0]
+    _refuse_title_lines(text, path=path)
     sep = _sniff_separator(header_line, separator)
     if sep != separator:
         rejections.warn(
             f"séparateur « {SEPARATOR_NAMES[sep]} » trouvé au lieu de "
-            f"« {SEPARATOR_NAMES[separator]} » attendu par ce format ; fichier lu avec « {sep} »",
+            f"« {SEPARATOR_NAMES[separator]} » attendu par ce format ; fichier lu avec ce "
+            "séparateur",
             line=1,
             fix=f"utilisez le séparateur « {separator} » du format officiel",
         )
@@ -108,6 +143,7 @@ def read_checked_csv(
         records: list[list[str]] = []
         lines: list[int] = []
         malformed = 0
+        padded = 0
         start = reader.line_num + 1
         while True:
             try:
@@ -125,6 +161,9 @@ def read_checked_csv(
             if not row or (len(row) == 1 and not row[0].strip()):
                 start = end + 1
                 continue
+            if len(row) > len(names) and not "".join(row[len(names) :]).strip():
+                padded += 1  # empty cells after the last column (a spreadsheet's export)
+                row = row[: len(names)]
             if len(row) != len(names):
                 malformed += 1
                 rejections.reject(
@@ -144,18 +183,54 @@ def read_checked_csv(
             line=2,
             fix="exportez de nouveau le fichier avec ses données",
         )
+    if padded:
+        rejections.warn(
+            f"{padded} ligne(s) finissent par des cellules vides au-delà de la dernière "
+            "colonne (ajoutées par le tableur) : ignorées",
+            line=1,
+            fix="rien à faire ; supprimez les colonnes vides à droite du tableau pour les éviter",
+        )
+    _warn_unnamed(names, records, lines, rejections)
     first = ~pd.Index(names).duplicated()
     frame = pd.DataFrame(
         {
             name: pd.Series([row[position] for row in records], dtype="string").str.strip()
             for position, (name, keep) in enumerate(zip(names, first, strict=True))
-            if keep
+            if keep and name
         },
         index=pd.RangeIndex(len(records)),
     ).replace("", pd.NA)
     frame["line"] = pd.array(lines, dtype="int64")
     rejections.rows_read += len(records) + malformed
     return frame
+
+
+def _warn_unnamed(
+    names: list[str], records: list[list[str]], lines: list[int], rejections: Rejections
+) -> None:
+    """Say which columns without a name are left out: empty ones (a spreadsheet adds them
+    after the table) in one warning, one with values each with its first filled line."""
+    unnamed = [position for position, name in enumerate(names) if not name]
+    empty = []
+    for position in unnamed:
+        filled = [n for n, row in enumerate(records) if row[position].strip()]
+        if not filled:
+            empty.append(position + 1)
+            continue
+        rejections.warn(
+            f"colonne n° {position + 1} sans nom : ses valeurs ne sont pas lues "
+            f"({len(filled)} ligne(s) remplie(s))",
+            line=lines[filled[0]],
+            value=records[filled[0]][position],
+            fix="donnez un nom à cette colonne en première ligne, ou supprimez-la",
+        )
+    if empty:
+        rejections.warn(
+            f"{len(empty)} colonne(s) sans nom ni valeur (n° "
+            f"{', '.join(str(n) for n in empty)}) ignorée(s)",
+            line=1,
+            fix="rien à faire ; supprimez les colonnes vides à droite du tableau pour les éviter",
+        )
 
 
 @contextlib.contextmanager
@@ -202,6 +277,8 @@ def _check_header(
     """Refuse missing or duplicated used columns, suggesting a close name; warn on the rest."""
     positions: dict[str, list[int]] = {}
     for number, name in enumerate(names, start=1):
+        if not name:
+            continue  # a column without a name: see _warn_unnamed
         positions.setdefault(name.lower(), []).append(number)
     used = {c.lower() for c in [*required, *known]}
     problems = []
@@ -223,7 +300,7 @@ def _check_header(
     missing = [c for c in required if c.lower() not in present]
     if missing:
         problems.insert(0, f"colonne(s) manquante(s) : {', '.join(missing)}")
-    unknown = [n for n in names if n.lower() not in used]
+    unknown = [n for n in names if n and n.lower() not in used]
     for column in missing:
         close = suggest_column(column, unknown)
         if close:

@@ -15,7 +15,9 @@ import codecs
 import gzip
 import re
 import zipfile
+from os import PathLike
 from pathlib import Path
+from typing import Any
 
 from maillage._errors import InputFileError
 from maillage.sources._report import Rejections
@@ -164,14 +166,7 @@ def read_text(path: str | Path, *, rejections: Rejections) -> str:
     'le fichier est encodé en UTF-16 et non en UTF-8 ; il a été lu comme tel'
     """
     path = Path(path)
-    if not path.exists():
-        raise InputFileError(
-            "fichier introuvable", path=path, fix="vérifiez le chemin et le nom du fichier"
-        )
-    if path.is_dir():
-        raise InputFileError(
-            "c'est un dossier, pas un fichier", path=path, fix="indiquez le fichier lui-même"
-        )
+    check_file(path)
     raw = path.read_bytes()
     kind = sniff(raw[:_HEAD])
     if kind == "gzip":
@@ -312,15 +307,33 @@ def refuse_non_text(head: bytes, *, path: str | Path) -> None:
         )
 
 
+def check_file(path: Path) -> None:
+    """Refuse a path that is missing or a folder, in French.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> check_file(Path(tempfile.mkdtemp()))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    maillage._errors.InputFileError: ... : c'est un dossier, pas un fichier. Correction : indiquez le fichier lui-même.
+    """  # noqa: E501
+    if not path.exists():
+        raise InputFileError(
+            "fichier introuvable", path=path, fix="vérifiez le chemin et le nom du fichier"
+        )
+    if path.is_dir():
+        raise InputFileError(
+            "c'est un dossier, pas un fichier", path=path, fix="indiquez le fichier lui-même"
+        )
+
+
 def read_head_text(path: Path, size: int = _HEAD) -> str:
     """The first bytes of a text file, decoded as :func:`read_text` would (for guessing).
 
     Raises the same refusals as :func:`read_text` for non-text files.
     """
-    if not path.exists():
-        raise InputFileError(
-            "fichier introuvable", path=path, fix="vérifiez le chemin et le nom du fichier"
-        )
+    check_file(path)
     with path.open("rb") as handle:
         head = handle.read(size)
     kind = sniff(head)
@@ -338,3 +351,57 @@ def read_head_text(path: Path, size: int = _HEAD) -> str:
     if kind.startswith(("utf-16", "utf-32")):
         return head.decode(_codec(kind, head), errors="replace").lstrip("\ufeff")
     return head.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+def parquet_schema(path: str | PathLike[str]) -> Any:
+    """The ``pyarrow`` schema of a Parquet table, refusing in French a file that is not one.
+
+    An empty, truncated or mis-named file (a CSV saved as ``.parquet``) gives pyarrow's
+    English "magic bytes not found"; this says what the file is instead.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "BPE25.parquet"
+    >>> _ = f.write_text("DEPCOM;TYPEQU\\n73248;D307\\n", encoding="utf-8")
+    >>> parquet_schema(f)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    maillage._errors.InputFileError: ...BPE25.parquet : ce fichier n'est pas une table Parquet mais un texte (CSV ?). Correction : donnez-lui l'extension de ce qu'il est (.csv pour un texte), ou téléchargez de nouveau la table Parquet.
+    """  # noqa: E501
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    check_file(path)
+    with path.open("rb") as handle:
+        head = handle.read(_HEAD)
+    if not head:
+        raise InputFileError(
+            "le fichier est vide", path=path, fix="téléchargez ou exportez de nouveau la table"
+        )
+    kind = sniff(head)
+    if kind != "parquet":
+        if kind == "zip":
+            kind = _zip_kind(path)[0]
+        what = (
+            "un texte (CSV ?)"
+            if kind in ("text", "utf-8-sig") or kind.startswith(("utf-16", "utf-32"))
+            else REFUSED_KINDS[kind][0].removeprefix("ce fichier est ").split(", pas ")[0]
+            if kind in REFUSED_KINDS
+            else f"une archive {kind.upper()}"
+        )
+        raise InputFileError(
+            f"ce fichier n'est pas une table Parquet mais {what}",
+            path=path,
+            fix="donnez-lui l'extension de ce qu'il est (.csv pour un texte), ou téléchargez "
+            "de nouveau la table Parquet",
+        )
+    try:
+        return pq.read_schema(path)
+    except (pa.ArrowException, OSError) as err:
+        raise InputFileError(
+            f"table Parquet illisible, tronquée ou abîmée ({err})",
+            path=path,
+            fix="téléchargez ou exportez de nouveau le fichier en entier",
+        ) from None

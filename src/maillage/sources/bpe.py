@@ -50,6 +50,7 @@ from maillage.sources._checks import (
 )
 from maillage.sources._csv import read_checked_csv
 from maillage.sources._report import Rejections
+from maillage.sources._sniff import parquet_schema
 from maillage.sources.generic import _lines_text, commune_points, resolve_types
 
 #: Columns the reader needs; the others of the published file are ignored.
@@ -74,9 +75,10 @@ def read_bpe_parquet(path: str | PathLike[str], *, rejections: Rejections) -> pd
     InputFileError
         A required column is missing.
     """
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pq.read_schema(path)
+    schema = parquet_schema(path)
     names = {name.upper(): name for name in schema.names}
     missing = [c for c in BPE_REQUIRED if c not in names]
     if missing:
@@ -88,7 +90,20 @@ def read_bpe_parquet(path: str | PathLike[str], *, rejections: Rejections) -> pd
             "(BPE25.parquet)",
         )
     wanted = [names[c] for c in (*BPE_REQUIRED, *BPE_OPTIONAL) if c in names]
-    frame = pq.read_table(path, columns=wanted).to_pandas()
+    try:
+        frame = pq.read_table(path, columns=wanted).to_pandas()
+    except (pa.ArrowException, OSError) as err:
+        raise InputFileError(
+            f"table Parquet illisible, tronquée ou abîmée ({err})",
+            path=str(path),
+            fix="téléchargez de nouveau le fichier en entier",
+        ) from None
+    if frame.empty:
+        raise InputFileError(
+            "la table Parquet n'a aucune ligne",
+            path=str(path),
+            fix="utilisez le fichier « ensemble » de la BPE tel que publié par l'INSEE",
+        )
     frame.columns = [str(c).upper() for c in frame.columns]
     frame = frame.astype("string")
     frame["line"] = np.arange(1, len(frame) + 1)

@@ -14,7 +14,7 @@ from pathlib import Path
 from maillage._errors import InputFileError
 from maillage.services.schema import SourceResult
 from maillage.services.typology import Typology
-from maillage.sources._sniff import read_head_text
+from maillage.sources._sniff import parquet_schema, read_head_text
 from maillage.sources.generic import GEO_SUFFIXES
 
 FORMATS = ("bpe", "france-services", "csv", "osm")
@@ -50,13 +50,7 @@ def guess_format(path: str | PathLike[str]) -> str:
 
 
 def _parquet_columns(path: Path) -> set[str]:
-    import pyarrow.parquet as pq
-
-    if not path.exists():
-        raise InputFileError(
-            "fichier introuvable", path=path, fix="vérifiez le chemin et le nom du fichier"
-        )
-    return {name.upper() for name in pq.read_schema(path).names}
+    return {name.upper() for name in parquet_schema(path).names}
 
 
 def _header(path: Path) -> str:

@@ -355,12 +355,31 @@ def _read_csv_stream(source: object, head: bytes, *, codes: list[str], shown: st
         compression="infer" if isinstance(source, str) else None,
     )
     offset = 2
-    for chunk in reader:
-        chunk.columns = [str(c).strip().lower() for c in chunk.columns]
-        chunk["line"] = np.arange(offset, offset + len(chunk))
-        offset += len(chunk)
-        keep = chunk["lcog_geo"].fillna("").map(lambda v: bool(wanted & set(_split(v))))
-        parts.append(chunk[keep])
+    try:
+        for chunk in reader:
+            chunk.columns = [str(c).strip().lower() for c in chunk.columns]
+            chunk["line"] = np.arange(offset, offset + len(chunk))
+            offset += len(chunk)
+            keep = chunk["lcog_geo"].fillna("").map(lambda v: bool(wanted & set(_split(v))))
+            parts.append(chunk[keep])
+    except pd.errors.ParserError as err:  # a row with more fields than the header
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
+        raise InputFileError(
+            f"{found.group(3)} champs au lieu de {found.group(1)}"
+            if found
+            else "fichier CSV mal formé (guillemets ?)",
+            path=shown,
+            line=int(found.group(2)) if found else None,
+            fix=f"vérifiez le séparateur « {separator} » et les guillemets de cette ligne "
+            "(une virgule décimale dans un fichier séparé par des virgules ?), ou reprenez "
+            "le fichier publié par l'INSEE",
+        ) from None
+    except UnicodeDecodeError:
+        raise InputFileError(
+            "le fichier n'est pas encodé en UTF-8",
+            path=shown,
+            fix="reprenez le fichier publié par l'INSEE, ou enregistrez-le en « CSV UTF-8 »",
+        ) from None
     if not parts:
         return pd.DataFrame(columns=["idcar_200m", "ind", "lcog_geo", "line"])
     table = pd.concat(parts, ignore_index=True)

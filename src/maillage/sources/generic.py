@@ -47,6 +47,7 @@ from maillage.sources._checks import check_commune_codes, check_wgs84, projected
 from maillage.sources._csv import read_checked_csv, suggest_column
 from maillage.sources._locate import nearest_commune
 from maillage.sources._report import Rejections
+from maillage.sources._sniff import REFUSED_KINDS, _zip_kind, check_file, sniff
 
 #: maillage's fields of a user's file and their default column names.
 DEFAULT_MAPPING: dict[str, str] = {
@@ -340,10 +341,7 @@ def _read_table(
             path, separator=separator or ";", required=[], rejections=rejections, known=known
         )
         return frame, None
-    if not path.exists():
-        raise InputFileError(
-            "fichier introuvable", path=path, fix="vérifiez le chemin et le nom du fichier"
-        )
+    _check_geo_file(path)
     layer = _single_layer(path, layer)
     try:
         layer_frame = gpd.read_file(path, layer=layer)
@@ -354,6 +352,48 @@ def _read_table(
             fix="ouvrez-le dans QGIS et exportez-le de nouveau en GeoJSON ou GeoPackage",
         ) from None
     return _layer_table(layer_frame, path=path, rejections=rejections)
+
+
+def _check_geo_file(path: Path) -> None:
+    """Refuse, saying what it is, a GIS file that is missing, empty or of another kind.
+
+    GDAL's own answer to such a file is an English "not recognized as being in a
+    supported file format".
+    """
+    check_file(path)
+    with path.open("rb") as handle:
+        head = handle.read(65536)
+    if not head.strip():
+        raise InputFileError(
+            "le fichier est vide",
+            path=path,
+            fix="exportez de nouveau la couche depuis sa source (QGIS : « Exporter > "
+            "Sauvegarder les entités sous »)",
+        )
+    kind = sniff(head)
+    if kind == "zip":
+        kind = _zip_kind(path)[0]
+    suffix = path.suffix.lower()
+    if suffix == ".gpkg" and kind != "sqlite":
+        what = "un texte (CSV ?)" if kind in ("text", "utf-8-sig") else f"un fichier {kind}"
+        raise InputFileError(
+            f"ce fichier n'est pas un GeoPackage (base SQLite) mais {what}",
+            path=path,
+            fix="donnez-lui l'extension de ce qu'il est (.csv pour un texte), ou exportez "
+            "la couche de nouveau en GeoPackage",
+        )
+    if suffix in (".geojson", ".json") and kind in (*REFUSED_KINDS, "zip", "gzip"):
+        found = (
+            REFUSED_KINDS[kind][0].split(", pas ")[0]
+            if kind in REFUSED_KINDS
+            else f"ce fichier est une archive {kind.upper()}"
+        )
+        raise InputFileError(
+            f"{found}, pas un GeoJSON (texte)",
+            path=path,
+            fix="exportez la couche en GeoJSON (QGIS : « Exporter > Sauvegarder les entités "
+            "sous »), ou décompressez l'archive",
+        )
 
 
 def _single_layer(path: Path, layer: str | None) -> str | None:

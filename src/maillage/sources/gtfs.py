@@ -150,13 +150,49 @@ def _read(path: Path) -> object:
     import gtfs_kit as gk
 
     try:
-        return gk.read_feed(path, dist_units="km")
+        feed = gk.read_feed(path, dist_units="km")
     except (ValueError, KeyError, pd.errors.ParserError, UnicodeDecodeError) as err:
         raise GtfsError(
             f"flux GTFS illisible ({err})",
             path=path,
             fix="vérifiez que les fichiers .txt sont des CSV UTF-8 séparés par des virgules",
         ) from None
+    _check_columns(feed, path)
+    return feed
+
+
+#: Columns of each GTFS table that maillage reads (required by the GTFS reference).
+GTFS_COLUMNS = {
+    "stops": ("stop_id", "stop_name", "stop_lat", "stop_lon"),
+    "stop_times": ("trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"),
+    "trips": ("route_id", "service_id", "trip_id"),
+    "routes": ("route_id", "route_type"),
+}
+
+
+def _check_columns(feed: object, path: Path) -> None:
+    """Refuse a feed whose tables miss a column maillage reads, with the closest name."""
+    from maillage.sources._csv import suggest_column
+
+    problems = []
+    for table, required in GTFS_COLUMNS.items():
+        frame = getattr(feed, table, None)
+        if frame is None:
+            continue
+        columns = [str(c) for c in frame.columns]
+        for column in required:
+            if column in columns:
+                continue
+            close = suggest_column(column, [c for c in columns if c not in required])
+            hint = f" (« {close} » mal orthographiée ?)" if close else ""
+            problems.append(f"{table}.txt : colonne « {column} » absente{hint}")
+    if problems:
+        raise GtfsError(
+            "flux GTFS incomplet : " + " ; ".join(problems),
+            path=path,
+            fix="renommez la colonne comme la référence GTFS l'écrit (gtfs.org), ou "
+            "téléchargez le flux publié par l'exploitant",
+        )
 
 
 def feed_dates(path: str | PathLike[str] | None = None) -> list[dt.date]:

@@ -383,6 +383,8 @@ def _read(name: str) -> CommuneTable:
         fix="gardez une ligne par commune",
     )
     numbers = numbers[~duplicated]
+    # every row is an aggregate (kept in ``aggregates``), a commune's row, or rejected once
+    rejections.check_balance(int(aggregate.sum()) + len(numbers))
     values = _with_arrondissements(numbers, arrondissement.loc[numbers.index], spec)
     if arrondissement.any():
         rejections.warn(

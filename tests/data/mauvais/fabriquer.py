@@ -9,9 +9,11 @@ running it again writes the same bytes (ZIP and Parquet timestamps are fixed).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
+import json
 import random
 import zipfile
 from pathlib import Path
@@ -19,6 +21,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pyproj import Transformer
 from shapely.geometry import Point
 
 HERE = Path(__file__).parent
@@ -150,6 +153,116 @@ def main() -> None:
         geometry=[Point(6.6655, 45.199)],
         crs=4326,
     ).to_file(gpkg, layer="france_services")
+    audit(fields, rows, creches)
+
+
+def audit(fields: list[str], rows: list[dict[str, str]], creches: str) -> None:
+    """Files a user would plausibly hand over that issue 18 did not list (its audit)."""
+    header, *lines = creches.splitlines()
+    good = [line for line in lines if line.split(";")[0] in ("C1", "C2")][:2]
+    table = "\n".join([header, *good]) + "\n"
+    # Parquet: truncated download, a CSV saved as .parquet, a BPE table without rows
+    sink = io.BytesIO()
+    pq.write_table(pa.table({k: [r[k] for r in rows] for k in fields}), sink)
+    (HERE / "parquet-tronque.parquet").write_bytes(sink.getvalue()[:300])
+    (HERE / "texte-nomme.parquet").write_text(table, encoding="utf-8")
+    sink = io.BytesIO()
+    empty = {c: pa.array([], pa.string()) for c in ["DEPCOM", "TYPEQU", "LAMBERT_X", "LAMBERT_Y"]}
+    pq.write_table(pa.table(empty), sink)
+    (HERE / "bpe-vide.parquet").write_bytes(sink.getvalue())
+    # GIS files: a CSV named .gpkg, an empty GeoJSON, a GeoJSON in Web Mercator metres
+    # written without a "crs" member (RFC 7946 says degrees)
+    (HERE / "csv-nomme.gpkg").write_text(table, encoding="utf-8")
+    (HERE / "vide.geojson").write_bytes(b"")
+    to_mercator = Transformer.from_crs(4326, 3857, always_xy=True)
+    features = []
+    for line in good:
+        ident, kind, name, commune, lon, lat, *_ = next(csv.reader([line], delimiter=";"))
+        x, y = to_mercator.transform(float(lon), float(lat))
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"id": ident, "type": kind, "nom": name, "commune": commune},
+                "geometry": {"type": "Point", "coordinates": [round(x, 1), round(y, 1)]},
+            }
+        )
+    (HERE / "web-mercator.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+        encoding="utf-8",
+    )
+    # A GeoJSON "collection" of mixed objects: a polygon, a geometry collection, no geometry
+    lon, lat = (float(v) for v in next(csv.reader([good[0]], delimiter=";"))[4:6])
+    square = [[lon, lat], [lon + 0.001, lat], [lon + 0.001, lat + 0.001], [lon, lat]]
+    point = {"type": "Point", "coordinates": [lon, lat]}
+    mixed = [
+        {"type": "Polygon", "coordinates": [square]},
+        {"type": "GeometryCollection", "geometries": [point]},
+        None,
+    ]
+    (HERE / "geometries-mixtes.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"id": f"M{n}", "type": "D502", "commune": "73248"},
+                        "geometry": geometry,
+                    }
+                    for n, geometry in enumerate(mixed, start=1)
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    # Spreadsheet exports: empty unnamed columns, empty cells past the last column, an
+    # unnamed column holding a note, a title line above the header, Windows-1252 behind a
+    # UTF-8 byte-order mark, Excel's "Unicode text" (UTF-16, tab-separated)
+    (HERE / "colonnes-vides-excel.csv").write_text(
+        "\n".join(f"{line};;;" for line in [header, *good]) + "\n", encoding="utf-8"
+    )
+    (HERE / "cellules-en-trop.csv").write_text(
+        "\n".join([header, *(f"{line};;;" for line in good)]) + "\n", encoding="utf-8"
+    )
+    (HERE / "colonne-sans-nom.csv").write_text(
+        "\n".join([f"{header};", f"{good[0]};à rappeler", f"{good[1]};"]) + "\n",
+        encoding="utf-8",
+    )
+    (HERE / "titre-avant-entete.csv").write_text(
+        "Export du 12/03/2024 - crèches\n" + table, encoding="utf-8"
+    )
+    (HERE / "bom-windows-1252.csv").write_bytes(
+        codecs.BOM_UTF8 + table.replace("\n", "\r\n").encode("cp1252")
+    )
+    (HERE / "texte-unicode-tabulations.txt").write_bytes(
+        "\r\n".join([header.replace(";", "\t"), good[0].replace(";", "\t")]).encode("utf-16")
+    )
+    # Commune codes as a spreadsheet writes them: integer (lost zero), decimal, Corsica's
+    # code of before 1976 (20033 for Bastia, 2B033 today), lower-case 2a
+    (HERE / "codes-communes.csv").write_text(
+        "id;type;nom;commune\n"
+        "A;D307;Pharmacie;1004\n"
+        "B;D307;Pharmacie;73248.0\n"
+        "C;D307;Pharmacie;2a004\n"
+        "D;D307;Pharmacie;20033\n",
+        encoding="utf-8",
+    )
+    # Points far from France: New York, (0, 0) as a GIS writes an empty point
+    (HERE / "hors-france.csv").write_text(
+        "id;type;nom;commune;lon;lat\n"
+        "A;D307;Pharmacie;73248;-73.98;40.75\n"
+        "B;D307;Pharmacie;73248;6.3486;45.2769\n"
+        "C;D307;Pharmacie;73248;0;0\n",
+        encoding="utf-8",
+    )
+    # Lambert-93 metres with x and y swapped (the file says --crs EPSG:2154)
+    to_lambert = Transformer.from_crs(4326, 2154, always_xy=True)
+    swapped = ["id;type;nom;commune;x;y"]
+    for line in good:
+        ident, kind, name, commune, lon, lat, *_ = next(csv.reader([line], delimiter=";"))
+        x, y = to_lambert.transform(float(lon), float(lat))
+        swapped.append(f"{ident};{kind};{name};{commune};{y:.1f};{x:.1f}")
+    (HERE / "lambert-xy-inverses.csv").write_text("\n".join(swapped) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
