@@ -151,3 +151,39 @@ def test_docs_dictionary_lists_every_exported_field(folder: Path) -> None:
         if layer != "layer_styles":
             fields |= set(pyogrio.read_info(folder / "diagnostic.gpkg", layer=layer)["fields"])
     assert fields <= documented, sorted(fields - documented)
+
+
+def test_missing_values_are_null_in_the_geopackage_as_empty_in_the_csv(folder: Path) -> None:
+    """A missing address or opening hours is a NULL field, never the text "<NA>".
+
+    Written feature by feature, pandas' missing value in a text column became the
+    string "<NA>" (1 861 services of the built-in territory); the CSV wrote it empty.
+    """
+    services = pyogrio.read_dataframe(folder / "diagnostic.gpkg", layer="services")
+    csv = pd.read_csv(folder / "csv" / "services.csv", sep=";", dtype=str)
+    for column in ("horaires", "adresse", "accessibilite"):
+        assert not (services[column] == "<NA>").any(), column
+        assert services[column].isna().sum() == csv[column].isna().sum() > 0, column
+    for layer, _ in pyogrio.list_layers(folder / "diagnostic.gpkg"):
+        table = pyogrio.read_dataframe(folder / "diagnostic.gpkg", layer=layer, read_geometry=False)
+        texts = table.select_dtypes(exclude="number").astype(str)
+        assert not (texts == "<NA>").any().any(), layer
+
+
+def test_csv_writer_equals_pandas_with_decimal_comma(tmp_path: Path) -> None:
+    """``write_csv`` (numpy text of floats) writes the bytes pandas writes value by value."""
+    from maillage.outputs.french import write_csv
+
+    table = pd.DataFrame(
+        {
+            "code": ["73001", "73002", "73003", "73004"],
+            "minutes": [12.5, float("nan"), 1e16, 0.1 + 0.2],
+            "part": pd.array([0.25, None, 1.0, 1 / 3], dtype="Float64"),
+            "petit": pd.Series([0.1, 2.5, float("inf"), -0.0], dtype="float32"),
+            "nombre": [1, 2, 3, 4],
+            "texte": ["a.b", None, "c", "1.5"],
+        }
+    )
+    write_csv(table, tmp_path / "a.csv")
+    table.to_csv(tmp_path / "b.csv", sep=";", decimal=",", index=False, encoding="utf-8-sig")
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()

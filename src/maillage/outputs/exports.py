@@ -28,7 +28,7 @@ import pyogrio
 from maillage.indicators.classes import ENJEU_CLASSES, time_class_labels
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.outputs.dictionary import dictionary, field_name, french_table, with_names
-from maillage.outputs.french import UNKNOWN, export_table, method_label, notes_text
+from maillage.outputs.french import UNKNOWN, export_table, method_label, notes_text, write_csv
 from maillage.outputs.palettes import (
     OKABE_ITO,
     SUPPLY_PALETTE,
@@ -138,8 +138,9 @@ def write_exports(
     styles["services"] = _families_style(points)
     csv_folder = folder / "csv"
     csv_folder.mkdir(exist_ok=True)
-    french_table(pd.DataFrame(points.drop(columns="geometry")), names).to_csv(
-        csv_folder / "services.csv", sep=";", decimal=",", index=False, encoding="utf-8-sig"
+    write_csv(
+        french_table(pd.DataFrame(points.drop(columns="geometry")), names),
+        csv_folder / "services.csv",
     )
     tables = exported_tables(diagnostic)
     for layer, table in tables.items():
@@ -149,9 +150,7 @@ def write_exports(
             geometry = _geometry_of(layer, table, diagnostic, places)
             _write(gpkg, layer, table, geometry, names)
             styles[layer] = _style(layer, table, diagnostic, geometry_kind)
-        french_table(table, names).to_csv(
-            csv_folder / f"{layer}.csv", sep=";", decimal=",", index=False, encoding="utf-8-sig"
-        )
+        write_csv(french_table(table, names), csv_folder / f"{layer}.csv")
     write_layer_styles(gpkg, styles)
     xlsx = folder / "diagnostic.xlsx"
     extra_layers = {
@@ -246,7 +245,8 @@ def _write(
     frame = gpd.GeoDataFrame(
         french.reset_index(drop=True), geometry=geometry.to_numpy(), crs=LAMBERT93
     )
-    pyogrio.write_dataframe(frame, gpkg, layer=layer, driver="GPKG")
+    # Through Arrow: the same layer, written twice as fast as feature by feature.
+    pyogrio.write_dataframe(frame, gpkg, layer=layer, driver="GPKG", use_arrow=True)
 
 
 def _enjeux_style(table: pd.DataFrame, geometry: str) -> Style:

@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure as MplFigure
 from shapely.geometry import Point
 
-from maillage.outputs.french import export_table, method_label, notes_text
+from maillage.outputs.french import export_table, method_label, notes_text, write_csv
 from maillage.outputs.report import maps
 from maillage.planning.scenario import CLOSE, MERGE, OPEN, ScenarioResult
 from maillage.services.schema import SERVICE_CRS
@@ -203,7 +203,7 @@ def write_scenario(result: ScenarioResult, folder: str | PathLike[str]) -> Path:
         ("scenario_changements", french_changes(result.changes)),
     ):
         table.to_parquet(out / f"{name}.parquet", index=False)
-        table.to_csv(out / f"{name}.csv", sep=";", decimal=",", index=False, encoding="utf-8-sig")
+        write_csv(table, out / f"{name}.csv")
     layer = _map_layer(result)
     layer.to_file(out / "scenario.gpkg", layer="communes_ecarts", driver="GPKG")
     services = french_changes(result.changes).dropna(subset=["lon", "lat"])

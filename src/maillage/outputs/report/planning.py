@@ -13,7 +13,7 @@ import pandas as pd
 import pyogrio
 
 from maillage.indicators.diagnostic import Diagnostic
-from maillage.outputs.french import export_table, method_label, notes_text, plural
+from maillage.outputs.french import export_table, method_label, notes_text, plural, write_csv
 from maillage.outputs.report import maps
 from maillage.outputs.report.content import (
     Figure,
@@ -211,13 +211,7 @@ def planning_outputs(
             seuil_minutes=minutes,
             type=siting.service_type,
         )
-        chosen.to_csv(
-            _csv_folder(folder) / f"implantation_{name}.csv",
-            sep=";",
-            decimal=",",
-            index=False,
-            encoding="utf-8-sig",
-        )
+        write_csv(chosen, _csv_folder(folder) / f"implantation_{name}.csv")
         points = gpd.GeoDataFrame(
             chosen, geometry=gpd.points_from_xy(chosen["lon"], chosen["lat"]), crs="EPSG:4326"
         ).to_crs(maps.LAMBERT93)
