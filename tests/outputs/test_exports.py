@@ -187,3 +187,26 @@ def test_csv_writer_equals_pandas_with_decimal_comma(tmp_path: Path) -> None:
     write_csv(table, tmp_path / "a.csv")
     table.to_csv(tmp_path / "b.csv", sep=";", decimal=",", index=False, encoding="utf-8-sig")
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_workbook_written_by_a_second_process_equals_the_one_written_here(
+    folder: Path, tmp_path: Path
+) -> None:
+    """France's workbook is written by a second process: the same cells as in-process."""
+    from maillage.outputs.workbook import Sheet, workbook_writer
+
+    book = openpyxl.load_workbook(folder / "diagnostic.xlsx")
+    sheets = []
+    for sheet in book.worksheets[1:4]:
+        rows = list(sheet.values)
+        table = pd.DataFrame(rows[1:], columns=[f"c{i}" for i in range(len(rows[0]))])
+        sheets.append(Sheet(sheet.title, list(rows[0]), table))
+    with workbook_writer(tmp_path / "ici.xlsx", sheets):
+        pass
+    with workbook_writer(tmp_path / "ailleurs.xlsx", sheets, background_cells=0):
+        pass
+    here = openpyxl.load_workbook(tmp_path / "ici.xlsx")
+    there = openpyxl.load_workbook(tmp_path / "ailleurs.xlsx")
+    assert here.sheetnames == there.sheetnames == book.sheetnames[1:4]
+    for title in here.sheetnames:
+        assert list(here[title].values) == list(there[title].values) == list(book[title].values)

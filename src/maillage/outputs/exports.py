@@ -43,7 +43,7 @@ from maillage.outputs.qgis_styles import (
     graduated_qml,
     write_layer_styles,
 )
-from maillage.outputs.workbook import Sheet, write_workbook
+from maillage.outputs.workbook import Sheet, workbook_writer
 from maillage.services.typology import FAMILIES, load_typology
 from maillage.sources.communes import polygons_of, read_epci
 
@@ -110,18 +110,9 @@ def write_exports(
     gpkg = folder / "diagnostic.gpkg"
     names = commune_names(diagnostic)
     places = commune_places(diagnostic)
-    styles: dict[str, Style] = {}
     # The communes layer of the study, again, in French; and on polygons for choropleths.
     communes = pyogrio.read_dataframe(gpkg, layer="communes")
     attributes = pd.DataFrame(communes.drop(columns="geometry"))
-    _write(gpkg, "communes", attributes, communes.geometry.to_crs(LAMBERT93), names)
-    styles["communes"] = _enjeux_style(attributes, "point")
-    if places.geom_type.isin(["Polygon", "MultiPolygon"]).all():
-        _write(
-            gpkg, "communes_contours", attributes, places.reindex(attributes["origin_id"]), names
-        )
-        styles["communes_contours"] = _enjeux_style(attributes, "polygon")
-    geometry_kind = "polygon" if places.geom_type.str.contains("Polygon").all() else "point"
     points = services.drop(columns=["line"], errors="ignore").to_crs(LAMBERT93)
     points.to_parquet(folder / "services.parquet", index=False)  # the study's own table
     points = points.rename(
@@ -134,30 +125,37 @@ def write_exports(
         if "label" in load_typology().types
         else points["type"],
     )
-    _write(gpkg, "services", pd.DataFrame(points.drop(columns="geometry")), points.geometry, names)
-    styles["services"] = _families_style(points)
-    csv_folder = folder / "csv"
-    csv_folder.mkdir(exist_ok=True)
-    write_csv(
-        french_table(pd.DataFrame(points.drop(columns="geometry")), names),
-        csv_folder / "services.csv",
-    )
     tables = exported_tables(diagnostic)
-    for layer, table in tables.items():
-        if table.empty:
-            continue
-        if layer in TABLE_LAYERS:
-            geometry = _geometry_of(layer, table, diagnostic, places)
-            _write(gpkg, layer, table, geometry, names)
-            styles[layer] = _style(layer, table, diagnostic, geometry_kind)
-        write_csv(french_table(table, names), csv_folder / f"{layer}.csv")
-    write_layer_styles(gpkg, styles)
-    xlsx = folder / "diagnostic.xlsx"
     extra_layers = {
         "communes": with_names(attributes, names),
         "services": with_names(pd.DataFrame(points.drop(columns="geometry")), names),
     }
-    write_workbook(xlsx, _sheets(diagnostic, tables, names, extra_layers))
+    xlsx = folder / "diagnostic.xlsx"
+    # The workbook is written (in a second process when large) while the layers are.
+    with workbook_writer(xlsx, _sheets(diagnostic, tables, names, extra_layers)):
+        styles: dict[str, Style] = {}
+        _write(gpkg, "communes", attributes, communes.geometry.to_crs(LAMBERT93), names)
+        styles["communes"] = _enjeux_style(attributes, "point")
+        if places.geom_type.isin(["Polygon", "MultiPolygon"]).all():
+            contours = places.reindex(attributes["origin_id"])
+            _write(gpkg, "communes_contours", attributes, contours, names)
+            styles["communes_contours"] = _enjeux_style(attributes, "polygon")
+        geometry_kind = "polygon" if places.geom_type.str.contains("Polygon").all() else "point"
+        service_table = pd.DataFrame(points.drop(columns="geometry"))
+        _write(gpkg, "services", service_table, points.geometry, names)
+        styles["services"] = _families_style(points)
+        csv_folder = folder / "csv"
+        csv_folder.mkdir(exist_ok=True)
+        write_csv(french_table(service_table, names), csv_folder / "services.csv")
+        for layer, table in tables.items():
+            if table.empty:
+                continue
+            if layer in TABLE_LAYERS:
+                geometry = _geometry_of(layer, table, diagnostic, places)
+                _write(gpkg, layer, table, geometry, names)
+                styles[layer] = _style(layer, table, diagnostic, geometry_kind)
+            write_csv(french_table(table, names), csv_folder / f"{layer}.csv")
+        write_layer_styles(gpkg, styles)
     return {"gpkg": gpkg, "xlsx": xlsx, "csv": csv_folder}
 
 
