@@ -210,3 +210,30 @@ def test_workbook_written_by_a_second_process_equals_the_one_written_here(
     assert here.sheetnames == there.sheetnames == book.sheetnames[1:4]
     for title in here.sheetnames:
         assert list(here[title].values) == list(there[title].values) == list(book[title].values)
+
+
+def test_zone_outlines_leave_out_communes_without_coordinates(folder: Path) -> None:
+    """Five communes of the COG have no coordinates (``--france``): the territory's and the
+    zones' outlines are made of the others, without shapely's "invalid value" warning
+    (an error under pytest) and with the same shapes as without those communes."""
+    import dataclasses
+
+    import numpy as np
+    from shapely.geometry import Point
+
+    from maillage.outputs.exports import _geometry_of, commune_places, exported_tables
+    from maillage.outputs.study import read_study
+
+    diagnostic = read_study(folder)
+    lost = diagnostic.communes["origin_id"].astype(str).iloc[0]
+    communes = diagnostic.communes.copy()
+    communes.loc[communes["origin_id"].astype(str) == lost, "geometry"] = Point(np.nan, np.nan)
+    without = dataclasses.replace(diagnostic, communes=communes)
+    places = commune_places(without)
+    places = places.where(places.index != lost, Point(np.nan, np.nan))
+    table = exported_tables(diagnostic)["acces_par_zone"]
+    shapes = _geometry_of("acces_par_zone", table, without, places)
+    kept = places.drop(index=lost)
+    assert len(shapes) == len(table)
+    territory = shapes[(table["niveau"] == "territoire").to_numpy()]
+    assert all(shape.equals(kept.union_all()) for shape in territory)

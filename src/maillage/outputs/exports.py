@@ -219,6 +219,8 @@ def _geometry_of(
         geometry=places.reindex(communes["origin_id"]).to_numpy(),
         crs=LAMBERT93,
     )
+    # Communes without coordinates (five in the COG) have no place in any outline.
+    geometry = geometry[np.isfinite(geometry.geometry.bounds.to_numpy()).all(axis=1)]
     if layer == "enjeux_epci":
         outlines = geometry.dissolve(by="epci").geometry
         return gpd.GeoSeries(outlines.reindex(table["epci"]).to_numpy(), crs=LAMBERT93)
