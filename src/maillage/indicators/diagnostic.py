@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from maillage._errors import MaillageError
@@ -788,6 +789,13 @@ def _e2sfca_by_family(
     """E2SFCA per family; capacity = weekly opening hours where every service has them,
     else the source's capacity where every service has one, else 1 per site."""
     tables = []
+    # Each pair's family, and the canonical order below as integer codes (factorized in
+    # sorted order: the same order as sorting the texts), computed once for all families.
+    ids = services["service_id"]
+    family_of = services.set_index("service_id")["family"] if ids.is_unique else None
+    pair_family = None if family_of is None else matrix["service_id"].map(family_of).to_numpy()
+    service_code = pd.factorize(matrix["service_id"], sort=True)[0]
+    origin_code = pd.factorize(matrix["origin_id"], sort=True)[0]
     for family, members in services.dropna(subset=["family"]).groupby("family"):
         band = DEMAND_BAND.get(str(family), "population")
         if members["hours_per_week"].notna().all():
@@ -799,9 +807,12 @@ def _e2sfca_by_family(
         supply = pd.DataFrame({"service_id": members["service_id"], "capacity": capacity})
         # In a canonical order: sums of fractional capacities (pupils shared between a
         # commune's schools) then do not depend on how the pairs were gathered (partitions).
-        pairs = matrix[matrix["service_id"].isin(supply["service_id"])].sort_values(
-            ["service_id", "origin_id"], kind="stable"
+        rows = (
+            np.flatnonzero(matrix["service_id"].isin(supply["service_id"]).to_numpy())
+            if pair_family is None
+            else np.flatnonzero(pair_family == family)
         )
+        pairs = matrix.iloc[rows[np.lexsort((origin_code[rows], service_code[rows]))]]
         demand = pd.DataFrame(
             {"origin_id": population["origin_id"], "population": population[band].fillna(0)}
         )
