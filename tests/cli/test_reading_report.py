@@ -69,7 +69,9 @@ def test_implanter_says_the_type_has_no_data() -> None:
     assert summary["notes"][0].startswith("Aucune donnée pour le type D265 (MÉDECIN")
     assert summary["population_couverte_avant"] == 0
     text = CliRunner().invoke(cli, ["implanter", "D265", "--dans", "15", "--sites", "1"])
-    assert "Note : Aucune donnée pour le type D265" in text.output
+    lines = text.output.splitlines()
+    assert lines[1].startswith("Note : Aucune donnée pour le type D265")  # said first
+    assert sum("Aucune donnée pour le type D265" in line for line in lines) == 1
 
 
 def test_scenario_reports_files_and_opened_types_without_data(tmp_path: Path) -> None:

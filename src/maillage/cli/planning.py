@@ -186,6 +186,9 @@ def _print_siting(summary: dict[str, Any]) -> None:
         f"({summary['type']}) à moins de {summary['seuil_minutes']:g} min — "
         f"{method['modele']}, résolution {method['resolution']} ({method['solveur']})."
     )
+    notes = list(summary["notes"])
+    if summary["types_sans_donnees"]:  # said first: the sites below ignore what exists
+        click.echo(f"Note : {notes.pop(0)}")
     click.echo(f"Temps de trajet : {summary['temps_trajet']}.")
     click.echo(
         f"{summary['sites_existants']} site(s) existant(s) gardé(s), "
@@ -217,7 +220,7 @@ def _print_siting(summary: dict[str, Any]) -> None:
             line += f", écart garanti ≤ {garanti} %"
         line += ")"
     click.echo(line + ".")
-    for note in summary["notes"]:
+    for note in notes:
         click.echo(f"Note : {note}")
 
 

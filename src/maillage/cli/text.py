@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from maillage.outputs.french import number as _number
-from maillage.outputs.french import percent
+from maillage.outputs.french import percent, plural
 
 WINTER_LABEL = "  hiver (pointe saisonnière)"
 
@@ -53,13 +53,22 @@ def print_territory(summary: dict[str, Any]) -> None:
         echo(f"  {source:<46} {count:>10}")
     for entry in summary["fichiers"]:
         echo(
-            f"Fichier {entry['fichier']} : {entry['lues']} lignes lues, {entry['acceptees']} "
-            f"acceptées, {entry['rejetees']} rejetées (détail : maillage verifier)."
+            f"Fichier {entry['fichier']} : "
+            f"{_counts(entry['lues'], entry['acceptees'], entry['rejetees'])}"
+            " (détail : maillage verifier)."
         )
     echo("")
     echo("Communes")
     for commune in summary["communes"]:
         echo(f"  {commune['code']}  {commune['nom']:<40} {_number(commune['population']):>8} hab.")
+
+
+def _counts(read: int, accepted: int, rejected: int) -> str:
+    """``1 ligne lue, 1 acceptée, 0 rejetée`` with French agreement."""
+    return (
+        f"{plural(read, 'ligne lue', 'lignes lues')}, {plural(accepted, 'acceptée')}, "
+        f"{plural(rejected, 'rejetée')}"
+    )
 
 
 def print_counted(counted: dict[str, list[dict[str, Any]]], labels: dict[str, str]) -> None:
@@ -82,10 +91,7 @@ def print_verification(summary: dict[str, Any]) -> None:
     """Print the result of ``maillage verifier``, line by line."""
     echo = click.echo
     rejected = summary["rejetees"]
-    echo(
-        f"{summary['fichier']} : {summary['lues']} lignes lues, {summary['acceptees']} "
-        f"acceptées, {len(rejected)} rejetées."
-    )
+    echo(f"{summary['fichier']} : {_counts(summary['lues'], summary['acceptees'], len(rejected))}.")
     for warning in summary["avertissements"]:
         echo(f"Avertissement : {warning}")
     for row in rejected:
