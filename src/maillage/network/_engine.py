@@ -34,9 +34,10 @@ FloatArray = npt.NDArray[np.float64]
 #: Work (core nodes × types) above which the types are shared between threads.
 PARALLEL_MIN_WORK = 5_000_000
 #: Groups from which a contraction hierarchy of the core graph, swept for several groups
-#: at once (:mod:`maillage.network._hierarchy`), beats one bucket search a group: its
-#: build costs about 50 bucket searches, after which a group costs 5-8 times less.
-HIERARCHY_MIN_GROUPS = 60
+#: at once (:mod:`maillage.network._hierarchy`), beats one bucket search a group. On a
+#: 173 k-core-node partition of ``benchmarks/partition.py`` its build cost as much as
+#: 50 to 80 bucket searches, and a group then 0.2 to 0.3 of one: even at about 100.
+HIERARCHY_MIN_GROUPS = 100
 #: Groups swept together, and the memory their times may take (bytes).
 BLOCK_GROUPS = 16
 BLOCK_BYTES = 128 * 2**20

@@ -19,9 +19,11 @@ Dijkstra's up to the order of the additions (shortcuts add their parts first): a
 ulps, far under the 1e-9 minutes the tests allow.
 
 The hierarchy is built once per graph (:func:`build`, node order by edge difference and
-contracted neighbours, updated lazily), and pays for itself after a few dozen groups;
+contracted neighbours, updated lazily; witness searches bounded by settled nodes), and
+pays for itself from about a hundred groups (``benchmarks/partition.py``: its build
+costs 50 to 80 bucket searches, a group's sweep 0.2 to 0.3 of one);
 :mod:`maillage.network._engine` keeps the bucket search of
-:mod:`maillage.network._buckets` for fewer groups.
+:mod:`maillage.network._buckets` for fewer groups, and as the reference.
 """
 
 from __future__ import annotations
@@ -163,7 +165,7 @@ def _witness(  # type: ignore[no-untyped-def]
     return n_touched
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _shortcuts(  # type: ignore[no-untyped-def]
     v, limit, out_start, out_len, out_adj, out_wt, in_start, in_len, in_adj, in_wt,
     dist, heap, pos, touched, mark, stamp, found_from, found_to, found_minutes,
@@ -212,19 +214,19 @@ def _shortcuts(  # type: ignore[no-untyped-def]
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _add(start, length, capacity, adj, wt, used, v, w, minutes):  # type: ignore[no-untyped-def]
-    """Add the edge ``v - w`` to ``v``'s list (or lower its time); returns the pool
-    ``(adj, wt, used)``, grown when full."""
+    """Add the edge ``v - w`` to ``v``'s list (or lower its time); returns the pool's
+    new end, or -1 when the pool has no room for the list to move (grow it and retry).
+    Arrays are never returned (returning them costs atomic reference counts)."""
     s = start[v]
     for e in range(s, s + length[v]):
         if adj[e] == w:
             if minutes < wt[e]:
                 wt[e] = minutes
-            return adj, wt, used
+            return used
     if length[v] == capacity[v]:
         size = max(4, 2 * capacity[v])
         if used + size > adj.size:
-            adj = _grown(adj, 2 * (used + size))
-            wt = _grown(wt, 2 * (used + size))
+            return -1
         adj[used : used + length[v]] = adj[s : s + length[v]]
         wt[used : used + length[v]] = wt[s : s + length[v]]
         start[v] = used
@@ -234,10 +236,10 @@ def _add(start, length, capacity, adj, wt, used, v, w, minutes):  # type: ignore
     adj[s + length[v]] = w
     wt[s + length[v]] = minutes
     length[v] += 1
-    return adj, wt, used
+    return used
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _priority(  # type: ignore[no-untyped-def]
     v, limit, out_start, out_len, out_adj, out_wt, in_start, in_len, in_adj, in_wt,
     dist, heap, pos, touched, mark, stamp, found_from, found_to, found_minutes,
@@ -360,10 +362,18 @@ def _build(indptr, indices, minutes):  # type: ignore[no-untyped-def]
             u = found_from[i]
             w = found_to[i]
             t = found_minutes[i]
-            out_adj, out_wt, out_used = _add(
-                out_start, out_len, out_cap, out_adj, out_wt, out_used, u, w, t
-            )
-            in_adj, in_wt, in_used = _add(in_start, in_len, in_cap, in_adj, in_wt, in_used, w, u, t)
+            grown = _add(out_start, out_len, out_cap, out_adj, out_wt, out_used, u, w, t)
+            while grown < 0:
+                out_adj = _grown(out_adj, 2 * out_adj.size + 64)
+                out_wt = _grown(out_wt, out_adj.size)
+                grown = _add(out_start, out_len, out_cap, out_adj, out_wt, out_used, u, w, t)
+            out_used = grown
+            grown = _add(in_start, in_len, in_cap, in_adj, in_wt, in_used, w, u, t)
+            while grown < 0:
+                in_adj = _grown(in_adj, 2 * in_adj.size + 64)
+                in_wt = _grown(in_wt, in_adj.size)
+                grown = _add(in_start, in_len, in_cap, in_adj, in_wt, in_used, w, u, t)
+            in_used = grown
         rank[v] = r
         if n_up + out_len[v] > up_to.size:
             up_to = _grown(up_to, 2 * (n_up + out_len[v]))
