@@ -608,7 +608,8 @@ def iter_nearest_by_group(
     sweeps = _sweeps(searches, len(groups), method)
     size = 1 if sweeps is None else sweeps.block_size()
     steps = _blocks(len(groups), size)
-    blocks = progress(steps, description=_PROGRESS, total=len(steps), unit="bloc de types")
+    unit = "type" if size == 1 else f"bloc de {size} types"
+    blocks = progress(steps, description=_PROGRESS, total=len(steps), unit=unit)
     for block in blocks:
         minutes = np.empty((len(block), origins.size))
         labels = np.empty((len(block), origins.size), dtype=np.int64)
