@@ -20,7 +20,7 @@ on the whole tiled graph (small ``--tiles`` only).
 Usage::
 
     python benchmarks/scale.py [--tiles 21] [--parts 96] [--types 150] [--ring-km 10]
-        [--workers 1,2] [--check]
+        [--workers 1,2] [--check] [--method auto|buckets|hierarchy]
 
 The last line printed is one JSON object with the figures.
 """
@@ -117,6 +117,7 @@ def run_part(
     n_types: int,
     seed: int,
     keep: bool = False,
+    method: str = "auto",
 ) -> dict[str, Any]:
     """Dask task: nearest service of every type from every node of the own tiles."""
     start = time.perf_counter()
@@ -146,7 +147,12 @@ def run_part(
     }
     kept = []
     found = _engine.iter_nearest_by_group(
-        graph, seed_nodes, np.zeros(seed_nodes.size), groups, origins
+        graph,
+        seed_nodes,
+        np.zeros(seed_nodes.size),
+        groups,
+        origins,
+        method=method,  # type: ignore[arg-type]
     )
     for _, minutes, _ in found:  # streaming: one type's row at a time
         finite = np.isfinite(minutes)
@@ -204,6 +210,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--check", action="store_true")
+    parser.add_argument("--method", choices=["auto", "buckets", "hierarchy"], default="auto")
     args = parser.parse_args()
     cache = Path(tempfile.gettempdir()) / "maillage-bench-cache"
     base = build_graph(args.pbf, cache_dir=cache)
@@ -224,6 +231,7 @@ def main() -> None:
         "parts": len(layout),
         "types": args.types,
         "ring_km": args.ring_km,
+        "method": args.method,
     }
     runs: dict[int, dict[str, Any]] = {}
     paths: list[str] = []
@@ -273,6 +281,7 @@ def main() -> None:
                         args.types,
                         args.seed,
                         args.check,
+                        args.method,
                         key=f"run-{workers}-{n}",
                         retries=2,
                         pure=False,

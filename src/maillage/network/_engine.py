@@ -18,14 +18,14 @@ import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse
 
 from maillage._progress import progress
-from maillage.network import _buckets
+from maillage.network import _buckets, _hierarchy
 from maillage.network.graph import RoadGraph
 
 IntArray = npt.NDArray[np.int64]
@@ -33,6 +33,16 @@ FloatArray = npt.NDArray[np.float64]
 
 #: Work (core nodes × types) above which the types are shared between threads.
 PARALLEL_MIN_WORK = 5_000_000
+#: Groups from which a contraction hierarchy of the core graph, swept for several groups
+#: at once (:mod:`maillage.network._hierarchy`), beats one bucket search a group. On a
+#: 173 k-core-node partition of ``benchmarks/partition.py`` its build cost as much as
+#: 50 to 80 bucket searches, and a group then 0.2 to 0.3 of one: even at about 100.
+HIERARCHY_MIN_GROUPS = 100
+#: Groups swept together, and the memory their times may take (bytes).
+BLOCK_GROUPS = 16
+BLOCK_BYTES = 128 * 2**20
+
+Method = Literal["auto", "buckets", "hierarchy"]
 
 
 @dataclass
@@ -423,6 +433,56 @@ class _Searches:
         )
 
 
+@dataclass
+class _Sweeps:
+    """The same searches on a contraction hierarchy, several groups at a time."""
+
+    hierarchy: _hierarchy.Hierarchy
+    seed_core: IntArray
+    seed_minutes: FloatArray
+    exit_rank: IntArray
+    exit_minutes: FloatArray
+
+    @classmethod
+    def of(cls, searches: _Searches) -> _Sweeps:
+        """Build the hierarchy of the searches' core graph and rank the origins' exits."""
+        hierarchy = _hierarchy.build(searches.indptr, searches.indices, searches.minutes)
+        rank = np.append(hierarchy.rank, hierarchy.n_nodes)
+        return cls(
+            hierarchy=hierarchy,
+            seed_core=searches.seed_core,
+            seed_minutes=searches.seed_minutes,
+            exit_rank=rank[searches.plan.exit_end],
+            exit_minutes=searches.plan.exit_minutes,
+        )
+
+    def block_size(self) -> int:
+        """Groups per sweep: ``BLOCK_GROUPS``, fewer when their times would not fit
+        ``BLOCK_BYTES`` (12 bytes a core node and 16 an origin, per group)."""
+        per_group = 12 * (self.hierarchy.n_nodes + 1) + 16 * self.exit_rank.shape[1]
+        return int(max(1, min(BLOCK_GROUPS, BLOCK_BYTES // max(per_group, 1))))
+
+    def solve(
+        self, groups: Sequence[IntArray], out_minutes: FloatArray, out_seeds: IntArray
+    ) -> None:
+        """Times and seeds (rows ``groups`` × origins) for a block (GIL released)."""
+        ids = [np.asarray(g, dtype=np.int64) for g in groups]
+        start_ptr = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.cumsum([g.size for g in ids], out=start_ptr[1:])
+        start_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+        _hierarchy.nearest_block(
+            self.hierarchy,
+            start_ptr,
+            self.seed_core[start_ids],
+            self.seed_minutes[start_ids],
+            start_ids,
+            self.exit_rank,
+            self.exit_minutes,
+            out_minutes,
+            out_seeds,
+        )
+
+
 def _prepare(
     graph: RoadGraph,
     seed_nodes: IntArray,
@@ -447,6 +507,25 @@ def _prepare(
     )
 
 
+def _sweeps(searches: _Searches, n_groups: int, method: Method) -> _Sweeps | None:
+    """The hierarchy's sweeps when ``method`` asks for them or, for ``"auto"``, when
+    there are enough groups to pay for the hierarchy; else ``None`` (bucket searches)."""
+    if method == "buckets" or (method == "auto" and n_groups < HIERARCHY_MIN_GROUPS):
+        return None
+    return _Sweeps.of(searches)
+
+
+def _blocks(n_groups: int, size: int) -> list[range]:
+    """The groups in consecutive blocks of ``size``."""
+    return [range(k, min(k + size, n_groups)) for k in range(0, n_groups, size)]
+
+
+def _one_per_group(solved: Iterator[int]) -> Iterator[None]:
+    """One item per group of each solved block (for the progress bar)."""
+    for count in solved:
+        yield from [None] * count
+
+
 def nearest_by_group(
     graph: RoadGraph,
     seed_nodes: IntArray,
@@ -456,12 +535,14 @@ def nearest_by_group(
     *,
     n_jobs: int | None = None,
     contraction: Contraction | None = None,
+    method: Method = "auto",
 ) -> tuple[FloatArray, IntArray]:
     """Time from each origin node to the nearest seed of each group, and which seed.
 
     One multi-source search per group on the contracted graph
-    (:func:`maillage.network._buckets.search`); the groups are shared between threads,
-    which share the graph.
+    (:func:`maillage.network._buckets.search`) or, with many groups, sweeps of a
+    contraction hierarchy for blocks of groups (:mod:`maillage.network._hierarchy`);
+    the groups (or blocks) are shared between threads, which share the graph.
 
     Parameters
     ----------
@@ -474,6 +555,10 @@ def nearest_by_group(
         Nodes whose times are wanted.
     n_jobs
         Threads; ``None`` uses every core when the work is large.
+    method
+        ``"buckets"``, ``"hierarchy"``, or ``"auto"``: the hierarchy from
+        ``HIERARCHY_MIN_GROUPS`` groups. Both give the same times (to float rounding)
+        and the same seeds, up to ties.
 
     Returns
     -------
@@ -485,12 +570,19 @@ def nearest_by_group(
     minutes = np.empty((len(groups), origins.size))
     labels = np.empty((len(groups), origins.size), dtype=np.int64)
     jobs = _jobs(n_jobs, (searches.indptr.size - 1) * len(groups))
+    sweeps = _sweeps(searches, len(groups), method)
+    size = 1 if sweeps is None else sweeps.block_size()
 
-    def solve(k: int) -> None:
-        searches.solve(groups[k], minutes[k], labels[k])
+    def solve(block: range) -> int:
+        rows = slice(block.start, block.stop)
+        if sweeps is None:
+            searches.solve(groups[block.start], minutes[block.start], labels[block.start])
+        else:
+            sweeps.solve([groups[k] for k in block], minutes[rows], labels[rows])
+        return len(block)
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        solved = pool.map(solve, range(len(groups)))
+        solved = _one_per_group(pool.map(solve, _blocks(len(groups), size)))
         list(progress(solved, description=_PROGRESS, total=len(groups), unit="type"))
     return minutes, labels
 
@@ -503,20 +595,30 @@ def iter_nearest_by_group(
     origins: IntArray,
     *,
     contraction: Contraction | None = None,
+    method: Method = "auto",
 ) -> Iterator[tuple[int, FloatArray, IntArray]]:
     """:func:`nearest_by_group` one group at a time, in this thread (streaming).
 
     Yields ``(k, minutes, seed)`` for every group ``k``, each array over ``origins``;
-    only one group's arrays live at a time, so a caller that reduces them as they come
-    (sums, counts beyond thresholds) keeps its memory to one graph and one row.
+    only one group's arrays live at a time (one block's, at most ``BLOCK_BYTES``, with
+    the hierarchy), so a caller that reduces them as they come (sums, counts beyond
+    thresholds) keeps its memory to one graph and one block of rows.
     """
     searches = _prepare(graph, seed_nodes, seed_minutes, origins, contraction)
-    steps = progress(enumerate(groups), description=_PROGRESS, total=len(groups), unit="type")
-    for k, seeds in steps:
-        minutes = np.empty(origins.size)
-        labels = np.empty(origins.size, dtype=np.int64)
-        searches.solve(seeds, minutes, labels)
-        yield k, minutes, labels
+    sweeps = _sweeps(searches, len(groups), method)
+    size = 1 if sweeps is None else sweeps.block_size()
+    steps = _blocks(len(groups), size)
+    unit = "type" if size == 1 else f"bloc de {size} types"
+    blocks = progress(steps, description=_PROGRESS, total=len(steps), unit=unit)
+    for block in blocks:
+        minutes = np.empty((len(block), origins.size))
+        labels = np.empty((len(block), origins.size), dtype=np.int64)
+        if sweeps is None:
+            searches.solve(groups[block.start], minutes[0], labels[0])
+        else:
+            sweeps.solve([groups[k] for k in block], minutes, labels)
+        for row, k in enumerate(block):
+            yield k, minutes[row], labels[row]
 
 
 def _jobs(n_jobs: int | None, work: int) -> int:
