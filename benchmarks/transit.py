@@ -174,7 +174,7 @@ def main() -> None:
     began = time.perf_counter()
     reference = TimeExpandedGraph(feed)
     build_seconds = time.perf_counter() - began
-    served = ours.loc[ours["depart"].notna(), "origin_id"].unique()
+    served = ours.loc[ours["departure"].notna(), "origin_id"].unique()
     sample = (
         origins
         if args.reference_origins <= 0
@@ -188,7 +188,7 @@ def main() -> None:
         reference_seconds if len(sample) == len(origins) else per_origin * len(origins)
     )
     merged = theirs.merge(ours, on=["origin_id", "type"])
-    transit = ~merged["a_pied"]
+    transit = ~merged["walk_only"]
     agree = np.isclose(
         merged.loc[transit, "minutes"].fillna(np.inf) * 60,
         merged.loc[transit, "ref_s"].where(merged.loc[transit, "ref_s"] <= 180 * 60, np.inf),

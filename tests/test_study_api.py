@@ -61,6 +61,13 @@ def test_write_then_read_gives_the_same_diagnostic(small, tmp_path) -> None:  # 
     written = json.loads((tmp_path / "etude" / "resume.json").read_text(encoding="utf-8"))
     rewritten = write_study(back, tmp_path / "encore") / "resume.json"
     assert json.loads(rewritten.read_text(encoding="utf-8")) == written
+    # A folder written when buffer_method was French ("polygones") reads back in English.
+    assert back.territory.buffer_method == diagnostic.territory.buffer_method == "polygons"
+    facts = tmp_path / "etude" / "etude.json"
+    old = json.loads(facts.read_text(encoding="utf-8"))
+    old["territory"]["buffer_method"] = "polygones"
+    facts.write_text(json.dumps(old), encoding="utf-8")
+    assert read_study(tmp_path / "etude").territory.buffer_method == "polygons"
 
 
 def test_read_study_of_a_folder_without_etude_json_says_what_to_do(tmp_path) -> None:  # type: ignore[no-untyped-def]

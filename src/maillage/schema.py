@@ -1,9 +1,12 @@
-"""The tables of a diagnostic: their columns, units and codes, in one place.
+"""The tables of a study: their columns, units and codes, in one place.
 
 Inside the library every table is tidy and its columns are English, units in the names
 (``minutes``, ``_per_10000``); the exports and the report give them French headers
-(:mod:`maillage.outputs.exports`, :mod:`maillage.outputs.french`). A test checks that the
-tables of :class:`~maillage.indicators.diagnostic.Diagnostic` have exactly these columns.
+(:mod:`maillage.outputs.exports`, :mod:`maillage.outputs.french`). Tests check that the
+tables of :class:`~maillage.indicators.diagnostic.Diagnostic`, of the access without a car
+(:class:`~maillage.indicators.transit.TransitAccess`, ``transit_*``), of a tour
+(:class:`~maillage.planning.tour.Tour`, ``tour_*``) and of the itinerant services
+(``itinerant``) have exactly these columns.
 """
 
 from __future__ import annotations
@@ -185,6 +188,73 @@ TABLES: dict[str, tuple[Column, ...]] = {
         *_ERP,
     ),
 }
+
+_JOURNEY = (
+    Column("service_id", "", "the nearest service by public transport (missing: no access)"),
+    Column("minutes", "min", "public transport + walking, best departure of the window; NaN: none"),
+    Column("departure", "HH:MM", "departure from the origin"),
+    Column("arrival", "HH:MM", "arrival at the service"),
+    Column("walk_only", "", "the service is reached on foot"),
+    Column("return_same_day", "", "a return home the same day exists"),
+    Column("return_arrival", "HH:MM", "arrival home of the return"),
+    _FAMILY,
+    Column("car_minutes", "min", "car time of the study to the nearest service (NaN: no car)"),
+    Column("gap_minutes", "min", "minutes - car_minutes"),
+)
+_NAME = Column("name", "", "name of the commune")
+_STOP_COMMUNE = Column("commune", "", "INSEE code of the stop's commune")
+
+#: Tables of the access without a car (public transport + walking) and of the tours.
+TABLES.update(
+    {
+        "transit_times": (
+            _ORIGIN,
+            _NAME,
+            Column("type", "", "type of service (BPE code)"),
+            Column("type_label", "", "label of the type (typology)"),
+            *_JOURNEY,
+        ),
+        "transit_families": (_ORIGIN, _NAME, *_JOURNEY),
+        "transit_access": (
+            Column("level", "", "territory or epci"),
+            Column("zone", "", "code of the zone (territory: the whole territory)"),
+            _FAMILY,
+            Column("population", "inhabitants", "population of the zone"),
+            Column("median_minutes", "min", "median time over the communes with access"),
+            Column("median_gap_minutes", "min", "median of gap_minutes"),
+            Column("threshold_minutes", "min", "threshold"),
+            Column("population_beyond", "inhabitants", "population without access within it"),
+            Column("share_beyond", "share (0-1)", "population_beyond / population"),
+        ),
+        "tour_stops": (
+            Column("order", "", "rank of the stop in the day (1: first)"),
+            _STOP_COMMUNE,
+            Column("name", "", "name of the stop's commune"),
+            Column("lon", "degrees", "longitude of the stop (WGS 84)"),
+            Column("lat", "degrees", "latitude of the stop (WGS 84)"),
+            Column("drive_minutes", "min", "drive from the previous stop or the depot"),
+            Column("arrival", "HH:MM", "arrival at the stop"),
+            Column("departure", "HH:MM", "departure from the stop"),
+            Column(
+                "population_gained",
+                "inhabitants",
+                "inhabitants whose first stop within the threshold is this one",
+            ),
+        ),
+        "tour_gains": (
+            Column("commune", "", "INSEE code of a commune that gains access"),
+            Column("name", "", "its name"),
+            Column("population", "inhabitants", "its population"),
+            Column("stop", "", "INSEE code of the first stop within the threshold"),
+        ),
+        "itinerant": (
+            _ORIGIN,
+            Column("type", "", "type of service (BPE code)"),
+            Column("hours_per_week", "h/week", "opening hours per week of the stops within reach"),
+            Column("stops", "stops", "stops within reach"),
+        ),
+    }
+)
 
 
 def columns(table: str) -> list[str]:

@@ -324,8 +324,9 @@ level=<Level.COMMUNE: 'commune'>, comparison=True)
         >>> from maillage.sources.gtfs import read_gtfs
         >>> study = Study.builtin(buffer_km=0, builtin_sources=["hopitaux"])
         >>> feed = read_gtfs(day="2025-02-04", bounds=(6.0, 45.1, 7.2, 45.6))
-        >>> access = study.transit(TransitModel(feed)).access.set_index(["zone", "family"])
-        >>> int(access.loc[("territoire", "soins"), "population"])
+        >>> access = study.transit(TransitModel(feed)).access
+        >>> soins = access.set_index(["zone", "family", "threshold_minutes"])
+        >>> int(soins.loc[("territory", "soins", 60.0), "population"])
         42946
         """
         from maillage.indicators.diagnostic import territory_origins

@@ -15,6 +15,8 @@ from maillage.cli.main import cli
 from maillage.indicators.diagnostic import territory_origins
 from maillage.network.model import StraightLineModel
 from maillage.network.transit import TransitModel
+from maillage.outputs.transit import transit_zones
+from maillage.schema import columns
 from maillage.sources.gtfs import default_feed_path, read_gtfs
 from maillage.study import Study
 
@@ -32,15 +34,16 @@ def test_population_without_access_recomputed_from_the_times(result) -> None:  #
     study, access = result
     origins = territory_origins(study.territory)
     population = origins.set_index("origin_id")["population"].astype(float)
-    territory = access.access[access.access["niveau"] == "territoire"].set_index("family")
+    territory = access.access[access.access["level"] == "territory"]
+    territory = territory.set_index(["family", "threshold_minutes"])
     for family, part in access.families.groupby("family"):
         for t in (30, 45, 60):
             without = part.loc[~(part["minutes"] <= t), "origin_id"]
             expected = float(population.loc[without].sum())
-            assert territory.loc[family, f"population_sans_acces_{t}min"] == expected
+            assert territory.loc[(family, t), "population_beyond"] == expected
     # Without a car most of the Maurienne is far from care: a real, non-trivial figure.
-    soins = territory.loc["soins"]
-    assert 0 < soins["population_sans_acces_60min"] < soins["population"]
+    soins = territory.loc[("soins", 60.0)]
+    assert 0 < soins["population_beyond"] < soins["population"]
 
 
 def test_car_gap_uses_the_study_car_model(result) -> None:  # type: ignore[no-untyped-def]
@@ -48,16 +51,14 @@ def test_car_gap_uses_the_study_car_model(result) -> None:  # type: ignore[no-un
     origins = territory_origins(study.territory)
     car = StraightLineModel().nearest(origins, study.services.dropna(subset=["type"]))
     merged = access.times.merge(car, on=["origin_id", "type"], suffixes=("", "_car"))
-    pd.testing.assert_series_equal(
-        merged["minutes_voiture"], merged["minutes_car"], check_names=False
-    )
+    pd.testing.assert_series_equal(merged["car_minutes"], merged["minutes_car"], check_names=False)
     reached = merged["minutes"].notna()
     assert np.allclose(
-        merged.loc[reached, "ecart_minutes"],
+        merged.loc[reached, "gap_minutes"],
         merged.loc[reached, "minutes"] - merged.loc[reached, "minutes_car"],
     )
     # Public transport never beats the straight-line car estimate by much in a valley.
-    assert (merged.loc[reached & ~merged["a_pied"], "ecart_minutes"] > -15).all()
+    assert (merged.loc[reached & ~merged["walk_only"], "gap_minutes"] > -15).all()
 
 
 def test_france_services_by_train_within_60_min(result) -> None:  # type: ignore[no-untyped-def]
@@ -69,7 +70,7 @@ def test_france_services_by_train_within_60_min(result) -> None:  # type: ignore
     # Bonneval-sur-Arc (73047): no station within walking distance.
     assert np.isnan(times.loc["73047", "minutes"])
     reached = times[times["minutes"] <= 60]
-    assert reached["retour"].all()  # a return the same day exists from each of them
+    assert reached["return_same_day"].all()  # a return the same day exists from each of them
 
 
 def test_cli_diagnostic_with_transports(tmp_path: Path) -> None:
@@ -134,11 +135,10 @@ def test_report_section_sans_voiture(result) -> None:  # type: ignore[no-untyped
     )
     assert section.paragraphs[2].startswith("Lecture des cartes : en violet")
     (table,) = section.tables
-    soins = access.access[
-        (access.access["niveau"] == "territoire") & (access.access["family"] == "soins")
-    ].iloc[0]
+    soins = access.access.set_index(["level", "family", "threshold_minutes"])
+    soins = soins.loc[("territory", "soins", 60.0)]
     row = next(r for r in table.rows if r[0] == "Accès aux soins")
-    expected = f"{soins['population_sans_acces_60min']:,.0f}".replace(",", "\u202f")
+    expected = f"{soins['population_beyond']:,.0f}".replace(",", "\u202f")
     assert row[3].split(" (")[0].replace("\u00a0", "\u202f") == expected
 
 
@@ -159,7 +159,7 @@ def test_families_leave_out_types_never_nearest(result) -> None:  # type: ignore
 
 def test_cli_text_names_the_services(result, capsys, english_words) -> None:  # type: ignore[no-untyped-def]
     from maillage.cli.transit import print_transit
-    from maillage.indicators.transit import transit_summary
+    from maillage.outputs.transit import transit_summary
 
     study, access = result
     names = study.territory.communes.set_index("commune")["name"].to_dict()
@@ -210,3 +210,30 @@ def test_cli_no_stop_in_the_territory(tmp_path: Path) -> None:
     assert "bretagne.zip : aucun arrêt desservi ce jour-là dans le territoire" in result.output
     assert "Correction : vérifiez que le flux couvre le territoire" in result.output
     assert "Traceback" not in result.output and not out.exists()
+
+
+def test_tables_have_the_columns_of_the_schema(result) -> None:  # type: ignore[no-untyped-def]
+    _, access = result
+    assert list(access.times.columns) == columns("transit_times")
+    assert list(access.families.columns) == columns("transit_families")
+    assert list(access.access.columns) == columns("transit_access")
+
+
+def test_zones_export_is_the_long_table_in_french_wide(result) -> None:  # type: ignore[no-untyped-def]
+    _, access = result
+    zones = transit_zones(access.access)
+    # One row per level, zone and family; one pair of columns per threshold.
+    assert len(zones) * 3 == len(access.access)
+    assert list(zones.columns[:4]) == ["niveau", "zone", "famille", "population"]
+    assert zones.columns[-2:].tolist() == ["mediane_minutes", "ecart_median_minutes"]
+    assert set(zones["niveau"]) == {"territoire", "epci"}
+    long = access.access.set_index(["level", "zone", "family", "threshold_minutes"])
+    for row in zones.itertuples(index=False):
+        level = "territory" if row.niveau == "territoire" else row.niveau
+        zone = "territory" if row.zone == "territoire" else row.zone
+        for t in (30, 45, 60):
+            figures = long.loc[(level, zone, row.famille, float(t))]
+            assert getattr(row, f"population_sans_acces_{t}min") == figures["population_beyond"]
+            assert getattr(row, f"part_sans_acces_{t}min") == pytest.approx(
+                figures["share_beyond"], nan_ok=True
+            )

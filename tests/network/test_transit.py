@@ -115,7 +115,7 @@ def test_window_shortest_journey_is_the_minimum_over_departures(
             got = ours[(ours["origin_id"] == origin) & (ours["type"] == kind)].iloc[0]
             if best > model.max_journey_minutes * 60:  # Modane → Albertville: 4 h 57
                 assert np.isnan(got["minutes"])
-            elif got["a_pied"]:
+            elif got["walk_only"]:
                 assert got["minutes"] * 60 <= best + 1e-6
             else:
                 assert got["minutes"] * 60 == pytest.approx(best, abs=1e-6), (origin, kind)

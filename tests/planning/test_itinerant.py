@@ -109,12 +109,13 @@ def test_hours_within_reach_equal_a_direct_count(tmp_path: Path, maurienne) -> N
     b = gpd.GeoSeries(stops.geometry, crs=4326).to_crs(2154)
     minutes = np.array([[p.distance(q) * 1.4 / 45000 * 60 for q in b] for p in a])
     expected = (minutes <= 20) @ stops["hours_per_week"].to_numpy()
-    assert table["heures_par_semaine"].to_numpy() == pytest.approx(expected)
-    assert 0 < int((table["heures_par_semaine"] > 0).sum()) < len(origins)
+    assert table["hours_per_week"].to_numpy() == pytest.approx(expected)
+    assert 0 < int((table["hours_per_week"] > 0).sum()) < len(origins)
 
 
 def test_study_counts_the_hours_of_a_toml_with_its_own_model(tmp_path: Path) -> None:
     from maillage.indicators.diagnostic import territory_origins
+    from maillage.schema import columns
     from maillage.study import Study
 
     path = tmp_path / "bus.toml"
@@ -124,7 +125,8 @@ def test_study_counts_the_hours_of_a_toml_with_its_own_model(tmp_path: Path) -> 
     origins = territory_origins(study.territory)
     expected = itinerant_access(origins, read_itinerant(path), StraightLineModel())
     assert table.equals(expected)
-    served = table.set_index("origin_id")["heures_par_semaine"]
+    assert list(table.columns) == columns("itinerant")
+    served = table.set_index("origin_id")["hours_per_week"]
     assert (served["73290"], served["73040"]) == (5.0, 2.0)  # each its own stop
     # The Maurienne has no mobile France Services in ANCT's list: no hours, no error.
     assert study.itinerant().empty

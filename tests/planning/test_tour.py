@@ -15,9 +15,11 @@ from maillage.network.straight_line import (
     nearest_services_straight_line,
     travel_time_matrix_straight_line,
 )
+from maillage.outputs.tour import PARAMETER_KEYS, tour_summary
 from maillage.planning._sites import as_points, town_halls
 from maillage.planning.scenario import read_scenario
 from maillage.planning.tour import brute_force_tour, solve_tour
+from maillage.schema import columns
 from maillage.services.catalogue import territory_services
 
 #: Nine Maurienne communes far from today's France Services (Haute Maurienne, the Arves
@@ -188,3 +190,12 @@ def test_heuristic_reports_its_gap_to_the_maximal_covering_bound(maurienne) -> N
     assert tour.bound == pytest.approx(best)
     assert 0 < tour.population_gained <= tour.bound
     assert tour.gap == pytest.approx((best - tour.population_gained) / best)
+    # The tables are English and tidy (schema); the JSON gives them French keys.
+    assert list(tour.stops.columns) == columns("tour_stops")
+    assert list(tour.gains.columns) == columns("tour_gains")
+    summary = tour_summary(tour, label="France Services")
+    assert [s["population_gagnee"] for s in summary["arrets"]] == tour.stops[
+        "population_gained"
+    ].tolist()
+    assert summary["parametres"]["seuil_minutes"] == tour.parameters["threshold_minutes"] == 20.0
+    assert set(summary["parametres"]) == set(PARAMETER_KEYS.values())

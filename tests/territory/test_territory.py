@@ -53,6 +53,17 @@ def test_buffer_ring_matches_brute_force_polygon_distances(maurienne) -> None:
     others = polygons.drop(index=maurienne.codes)
     distances_m = others.geometry.apply(zone.distance)
     expected = set(distances_m[distances_m <= 30_000].index)
-    assert maurienne.buffer_method == "polygones"
+    assert maurienne.buffer_method == "polygons"
     assert set(maurienne.buffer["commune"]) == expected
     assert "73011" in expected  # Albertville (its hospital) is within reach
+
+
+def test_buffer_method_is_english_inside_and_french_in_the_json(maurienne) -> None:  # type: ignore[no-untyped-def]
+    from maillage.cli.summary import territory_summary
+    from maillage.services.catalogue import territory_services
+
+    ring = territory_summary(maurienne, territory_services(maurienne))["couronne"]
+    assert (maurienne.buffer_method, ring["methode"]) == ("polygons", "polygones")
+    # Without a ring: "none" inside, "aucune" in the command's JSON.
+    alone = select_territory(epci=sorted(MAURIENNE_EPCI), buffer_km=0)
+    assert alone.buffer.empty and alone.buffer_method == "none"

@@ -172,8 +172,8 @@ def diagnostic(
     **options: Any,
 ) -> None:
     """Établir le diagnostic : temps d'accès, seuils, horaires, saisons, bassins, enjeux."""
-    from maillage.indicators.transit import transit_summary
     from maillage.outputs.study import diagnostic_summary
+    from maillage.outputs.transit import transit_summary
     from maillage.scale.run import Execution
 
     if france:
@@ -259,7 +259,7 @@ def rapport(
     summary = diagnostic_summary(result)
     _report_files(summary, study, folder)
     if transit is not None:
-        from maillage.indicators.transit import transit_summary
+        from maillage.outputs.transit import transit_summary
 
         summary["transports_en_commun"] = transit_summary(transit)
     summary["fichiers"] = {

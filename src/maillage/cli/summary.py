@@ -9,6 +9,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from maillage.outputs.french import BUFFER_METHOD_LABELS
 from maillage.services.schema import SourceResult
 from maillage.services.typology import FAMILIES, Typology, load_typology
 from maillage.territory.territory import Territory
@@ -69,7 +70,7 @@ def territory_summary(
         ],
         "couronne": {
             "largeur_km": territory.buffer_km,
-            "methode": territory.buffer_method,
+            "methode": BUFFER_METHOD_LABELS.get(territory.buffer_method, territory.buffer_method),
             "communes": len(territory.buffer),
             "population": int(territory.buffer["population"].sum()),
         },

@@ -121,7 +121,7 @@ def tournee(
     Choisit les arrêts et leur ordre pour un véhicule sur une journée, en maximisant la
     population qui gagne un service à moins de --seuil minutes.
     """
-    from maillage.planning.tour import tour_scenario_toml
+    from maillage.outputs.tour import tour_scenario_toml, tour_summary
 
     quiet_libraries()
     study = load_study(**options)
@@ -145,23 +145,11 @@ def tournee(
         )
     if map_path is not None:
         _write_tour_map(study, tour, map_path, label)
-    summary = {
-        "type": kind,
-        "service": label,
-        "population_gagnee": tour.population_gained,
-        "population_sans_acces_avant": tour.population_without_access,
-        "borne": tour.bound,
-        "ecart": tour.gap,
-        "exacte": tour.exact,
-        "methode": tour.method,
-        "parametres": tour.parameters,
-        "arrets": tour.stops.to_dict("records"),
-        "communes_gagnantes": tour.gains.to_dict("records"),
-    }
+    summary = tour_summary(tour, label=label)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
         return
-    threshold = f"{float(tour.parameters['seuil_minutes']):g}"
+    threshold = f"{float(tour.parameters['threshold_minutes']):g}"
     click.echo(
         f"Tournée {label} : {len(tour.stops)} arrêts, temps {method_label(study.network.method)}"
     )
@@ -176,16 +164,16 @@ def tournee(
         )
     )
     click.echo(f"Méthode : {'programme exact (HiGHS)' if tour.method == 'exact' else tour.method}")
-    drive = float(tour.parameters["minutes_route_total"])
-    day = drive + len(tour.stops) * float(tour.parameters["duree_arret_minutes"])
+    drive = float(tour.parameters["total_drive_minutes"])
+    day = drive + len(tour.stops) * float(tour.parameters["stop_minutes"])
     click.echo(
         f"Route : {_int(drive)} min ; journée : {_int(day)} min "
-        f"sur {_int(tour.parameters['duree_max_minutes'])}."
+        f"sur {_int(tour.parameters['budget_minutes'])}."
     )
     for stop in tour.stops.itertuples(index=False):
         click.echo(
-            f"  {stop.ordre}. {stop.arrivee}-{stop.depart}  {stop.nom} ({stop.commune})"
-            f"  +{_int(stop.population_gagnee)} hab."
+            f"  {stop.order}. {stop.arrival}-{stop.departure}  {stop.name} ({stop.commune})"
+            f"  +{_int(stop.population_gained)} hab."
         )
     if tour.population_gained >= tour.population_without_access - 0.5:
         click.echo(
@@ -265,12 +253,12 @@ def run_transit(study: Any, folder: Path, feed: Any, *, depart: str) -> Any:
 
     ``feed`` is :func:`load_feed`'s. Returns the
     :class:`~maillage.indicators.transit.TransitAccess`; its JSON block is
-    :func:`~maillage.indicators.transit.transit_summary`.
+    :func:`~maillage.outputs.transit.transit_summary`.
     """
     if feed is None:
         return None
-    from maillage.indicators.transit import write_transit
     from maillage.network.transit import TransitModel
+    from maillage.outputs.transit import write_transit
 
     # Walking along the study's road graph when it has one, else straight line × detour.
     model = TransitModel(feed, graph=getattr(study.network.summer, "graph", None), window=depart)

@@ -5,16 +5,15 @@ coach and walking that leaves in the departure window
 (:class:`~maillage.network.transit.TransitModel`), with the car time of the same study
 beside it; then per family (the nearest service of the family), and per zone (EPCI, the
 whole territory) the population **without access** within 30, 45 and 60 minutes and the
-median car/transit gap.
+median car/transit gap. The tables are tidy, their columns English
+(:data:`maillage.schema.TABLES`: ``transit_times``, ``transit_families``,
+``transit_access``); :mod:`maillage.outputs.transit` writes them with French headers.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from os import PathLike
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -23,14 +22,13 @@ import pandas as pd
 
 from maillage.network.model import TravelTimeModel
 from maillage.network.transit import TransitModel
+from maillage.schema import TERRITORY, columns
 from maillage.services.typology import Typology
 
 __all__ = [
     "TRANSIT_THRESHOLDS_MINUTES",
     "TransitAccess",
     "transit_access",
-    "transit_summary",
-    "write_transit",
 ]
 
 #: Thresholds of the population without access by public transport.
@@ -46,17 +44,20 @@ class TransitAccess:
     times
         Per commune and type: ``origin_id, name, type, type_label, family, service_id,
         minutes`` (``name`` and ``type_label`` when known; transit +
-        walk, NaN: no access), ``depart, arrivee, a_pied, retour, retour_arrivee``,
-        ``minutes_voiture`` and ``ecart_minutes`` (transit minus car).
+        walk, NaN: no access), ``departure, arrival, walk_only, return_same_day,
+        return_arrival``, ``car_minutes`` and ``gap_minutes`` (transit minus car).
     families
         Per commune and family: the nearest service of the family by transit, with
-        ``minutes_voiture`` and ``ecart_minutes``.
+        ``car_minutes`` and ``gap_minutes``.
     access
-        Per ``niveau`` (``territoire``, ``epci``), ``zone`` and ``family``: ``population``,
-        ``population_sans_acces_<T>min`` and ``part_sans_acces_<T>min`` for each threshold,
-        ``mediane_minutes`` (transit, communes with access) and ``ecart_median_minutes``.
+        Long table, per ``level`` (``territory``, ``epci``), ``zone``, ``family`` and
+        ``threshold_minutes``: ``population``, ``median_minutes`` (transit, communes with
+        access), ``median_gap_minutes``, ``population_beyond`` (no journey within the
+        threshold, no access included) and ``share_beyond``.
     settings
-        Feed, day, window, walking method, thresholds.
+        ``feed`` (file name), ``day`` (ISO date), ``window`` (``"HH:MM-HH:MM"``),
+        ``walk_method`` (:class:`~maillage.network.model.Method` value),
+        ``max_walk_minutes``, ``thresholds_minutes``.
     """
 
     times: pd.DataFrame
@@ -111,13 +112,13 @@ def transit_access(
     if car is not None:
         by_car = car.nearest(communes, services, groups="type")
         times = times.merge(
-            by_car[["origin_id", "type", "minutes"]].rename(columns={"minutes": "minutes_voiture"}),
+            by_car[["origin_id", "type", "minutes"]].rename(columns={"minutes": "car_minutes"}),
             on=["origin_id", "type"],
             how="left",
         )
     else:
-        times["minutes_voiture"] = np.nan
-    times["ecart_minutes"] = times["minutes"] - times["minutes_voiture"]
+        times["car_minutes"] = np.nan
+    times["gap_minutes"] = times["minutes"] - times["car_minutes"]
     # As in the car diagnostic, a type that is never its family's nearest service
     # (psychiatric, SSR, long-term care hospitals) does not count for the family.
     pick = times["family"]
@@ -127,21 +128,21 @@ def transit_access(
     eligible = times.assign(family=pick).dropna(subset=["family"])
     order = eligible.sort_values(["origin_id", "family", "minutes"], na_position="last")
     families = order.drop_duplicates(["origin_id", "family"]).reset_index(drop=True)
-    car_family = eligible.groupby(["origin_id", "family"])["minutes_voiture"].min()
-    families["minutes_voiture"] = [
+    car_family = eligible.groupby(["origin_id", "family"])["car_minutes"].min()
+    families["car_minutes"] = [
         car_family.get((o, f), np.nan)
         for o, f in zip(families["origin_id"], families["family"], strict=True)
     ]
-    families["ecart_minutes"] = families["minutes"] - families["minutes_voiture"]
+    families["gap_minutes"] = families["minutes"] - families["car_minutes"]
     families = families.drop(columns=["type", "type_label"], errors="ignore")
     access = _by_zone(families, communes, thresholds_minutes)
     settings = {
-        "flux": model.feed.path.name,
-        "jour": model.feed.day.isoformat(),
-        "depart": model.window,
-        "marche": model.walk_method.value,
-        "marche_max_minutes": model.max_walk_minutes,
-        "seuils_minutes": [float(t) for t in thresholds_minutes],
+        "feed": model.feed.path.name,
+        "day": model.feed.day.isoformat(),
+        "window": model.window,
+        "walk_method": model.walk_method.value,
+        "max_walk_minutes": model.max_walk_minutes,
+        "thresholds_minutes": [float(t) for t in thresholds_minutes],
     }
     return TransitAccess(times=times, families=families, access=access, settings=settings)
 
@@ -151,107 +152,28 @@ def _by_zone(
 ) -> pd.DataFrame:
     info = pd.DataFrame(communes.drop(columns="geometry"))[["origin_id", "population", "epci"]]
     table = families.merge(info, on="origin_id", how="left")
-    table["territoire"] = "territoire"
+    table[TERRITORY] = TERRITORY
     rows = []
-    for level, column in (("territoire", "territoire"), ("epci", "epci")):
+    for level, column in ((TERRITORY, TERRITORY), ("epci", "epci")):
         for (zone, family), part in table.groupby([column, "family"]):
             population = part["population"].fillna(0).astype(float)
             total = float(population.sum())
-            row: dict[str, Any] = {
-                "niveau": level,
-                "zone": str(zone),
-                "family": family,
-                "population": total,
-            }
-            for t in thresholds:
-                without = ~(part["minutes"] <= t)
-                row[f"population_sans_acces_{t:g}min"] = float(population[without].sum())
-                share = float(population[without].sum()) / total if total else np.nan
-                row[f"part_sans_acces_{t:g}min"] = share
             reached = part["minutes"].notna()
-            row["mediane_minutes"] = (
-                float(part.loc[reached, "minutes"].median()) if reached.any() else np.nan
-            )
-            gaps = part["ecart_minutes"].dropna()
-            row["ecart_median_minutes"] = float(gaps.median()) if len(gaps) else np.nan
-            rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _number(value: Any) -> float | None:
-    return None if value is None or not np.isfinite(float(value)) else round(float(value), 2)
-
-
-def transit_summary(result: TransitAccess, *, within_minutes: float = 60.0) -> dict[str, Any]:
-    """The ``transports_en_commun`` block of the study's JSON (French keys).
-
-    Per family of the whole territory: population without access at each threshold,
-    median time and median car/transit gap; per type, the communes that reach it within
-    ``within_minutes``.
-    """
-    territory = result.access[result.access["niveau"] == "territoire"]
-    families = {}
-    for row in territory.itertuples(index=False):
-        values = row._asdict()
-        families[str(row.family)] = {
-            "population_sans_acces": {
-                f"{t:g}": _number(values[f"population_sans_acces_{t:g}min"])
-                for t in result.settings["seuils_minutes"]
-            },
-            "part_sans_acces": {
-                f"{t:g}": _number(values[f"part_sans_acces_{t:g}min"])
-                for t in result.settings["seuils_minutes"]
-            },
-            "mediane_minutes": _number(row.mediane_minutes),
-            "ecart_median_minutes": _number(row.ecart_median_minutes),
-        }
-    reach = result.times[result.times["minutes"] <= within_minutes]
-    types = {
-        str(kind): sorted(part["origin_id"].astype(str)) for kind, part in reach.groupby("type")
-    }
-    return {
-        **result.settings,
-        "familles": families,
-        f"communes_a_moins_de_{within_minutes:g}_min": types,
-    }
-
-
-def write_transit(result: TransitAccess, folder: str | PathLike[str]) -> Path:
-    """Write the tables (Parquet, and CSV with French field names) and the JSON block.
-
-    ``transports_en_commun`` is added to the folder's ``resume.json`` when present.
-    """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    result.times.to_parquet(folder / "transports_en_commun.parquet", index=False)
-    result.access.to_parquet(folder / "transports_en_commun_acces.parquet", index=False)
-    exports = folder / "exports"
-    exports.mkdir(exist_ok=True)
-    # The project's exported tables: field names of the data dictionary (code_commune,
-    # commune = its name), ';'-separated with decimal commas, UTF-8 with BOM (Excel).
-    french = {
-        "origin_id": "code_commune",
-        "name": "commune",
-        "type": "type",
-        "type_label": "libelle_type",
-        "family": "famille",
-        "service_id": "service",
-        "minutes": "minutes_tc",
-        "depart": "depart",
-        "arrivee": "arrivee",
-        "a_pied": "a_pied",
-        "retour": "retour_meme_jour",
-        "retour_arrivee": "retour_arrivee",
-        "minutes_voiture": "minutes_voiture",
-        "ecart_minutes": "ecart_minutes",
-    }
-    csv = {"sep": ";", "decimal": ",", "index": False, "encoding": "utf-8-sig"}
-    result.times.rename(columns=french).to_csv(exports / "transports_en_commun_communes.csv", **csv)
-    result.access.rename(columns={"family": "famille"}).to_csv(
-        exports / "transports_en_commun_zones.csv", **csv
-    )
-    summary_path = folder / "resume.json"
-    summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else {}
-    summary["transports_en_commun"] = transit_summary(result)
-    summary_path.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
-    return folder
+            median = float(part.loc[reached, "minutes"].median()) if reached.any() else np.nan
+            gaps = part["gap_minutes"].dropna()
+            for t in thresholds:
+                without = float(population[~(part["minutes"] <= t)].sum())
+                rows.append(
+                    {
+                        "level": level,
+                        "zone": str(zone),
+                        "family": family,
+                        "population": total,
+                        "median_minutes": median,
+                        "median_gap_minutes": float(gaps.median()) if len(gaps) else np.nan,
+                        "threshold_minutes": float(t),
+                        "population_beyond": without,
+                        "share_beyond": without / total if total else np.nan,
+                    }
+                )
+    return pd.DataFrame(rows, columns=columns("transit_access"))

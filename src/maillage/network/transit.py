@@ -177,9 +177,9 @@ class TransitModel:
     >>> hospital = gpd.GeoDataFrame({"service_id": ["CH"], "type": ["D106"]},
     ...                             geometry=[Point(6.3495, 45.2740)], crs=4326)
     >>> trip = model.journeys(home, hospital)
-    >>> trip[["service_id", "depart", "arrivee", "retour_arrivee"]].iloc[0].tolist()
+    >>> trip[["service_id", "departure", "arrival", "return_arrival"]].iloc[0].tolist()
     ['CH', '07:41', '08:39', '10:58']
-    >>> bool(trip["retour"].iloc[0])
+    >>> bool(trip["return_same_day"].iloc[0])
     True
     >>> round(float(trip["minutes"].iloc[0]))  # walk, train to Saint-Jean-de-Maurienne, walk
     58
@@ -258,8 +258,8 @@ class TransitModel:
         pandas.DataFrame
             One row per origin × group (origins in input order, groups sorted):
             ``<origin_id>, <groups>, <service_id>, minutes`` (NaN when unreachable),
-            ``depart``, ``arrivee`` (``"HH:MM"``), ``a_pied`` (walk only), ``retour``
-            (a return the same day exists), ``retour_arrivee``.
+            ``departure``, ``arrival`` (``"HH:MM"``), ``walk_only``, ``return_same_day``
+            (a return the same day exists), ``return_arrival``.
         """
         _check_points(origins, origin_id)
         _check_points(services, service_id)
@@ -283,11 +283,11 @@ class TransitModel:
         best = result["service"].ravel()
         table[service_id] = np.where(best >= 0, ids[np.maximum(best, 0)], None)
         table["minutes"] = result["seconds"].ravel() / 60.0
-        table["depart"] = [_hhmm(s) for s in result["depart"].ravel()]
-        table["arrivee"] = [_hhmm(s) for s in result["arrival"].ravel()]
-        table["a_pied"] = result["walk_only"].ravel()
-        table["retour"] = result["return"].ravel()
-        table["retour_arrivee"] = [_hhmm(s) for s in result["return_arrival"].ravel()]
+        table["departure"] = [_hhmm(s) for s in result["departure"].ravel()]
+        table["arrival"] = [_hhmm(s) for s in result["arrival"].ravel()]
+        table["walk_only"] = result["walk_only"].ravel()
+        table["return_same_day"] = result["return"].ravel()
+        table["return_arrival"] = [_hhmm(s) for s in result["return_arrival"].ravel()]
         return table
 
     def _search(
@@ -307,7 +307,7 @@ class TransitModel:
         out: dict[str, npt.NDArray[Any]] = {
             "seconds": np.full(shape, np.inf),
             "service": np.full(shape, -1, dtype=np.int64),
-            "depart": np.full(shape, np.nan),
+            "departure": np.full(shape, np.nan),
             "arrival": np.full(shape, np.nan),
             "walk_only": np.zeros(shape, dtype=bool),
             "return": np.zeros(shape, dtype=bool),
@@ -340,7 +340,7 @@ class TransitModel:
                     if reach[k] < out["seconds"][row, group]:
                         out["seconds"][row, group] = reach[k]
                         out["service"][row, group] = eg_service[k]
-                        out["depart"][row, group] = tau
+                        out["departure"][row, group] = tau
                         out["arrival"][row, group] = tau + reach[k]
         for o, s, seconds in direct.itertuples(index=False):
             group = service_group[s]
@@ -348,12 +348,12 @@ class TransitModel:
                 out["seconds"][o, int(group)] = seconds
                 out["service"][o, int(group)] = s
                 out["walk_only"][o, int(group)] = True
-                out["depart"][o, int(group)] = np.nan
+                out["departure"][o, int(group)] = np.nan
                 out["arrival"][o, int(group)] = np.nan
         out["seconds"][out["seconds"] > latest] = np.inf
         lost = ~np.isfinite(out["seconds"])
         out["service"][lost] = -1
-        out["depart"][lost] = np.nan
+        out["departure"][lost] = np.nan
         out["arrival"][lost] = np.nan
         self._returns(out, access, egress)
         out["seconds"][~np.isfinite(out["seconds"])] = np.nan

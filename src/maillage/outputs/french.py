@@ -252,6 +252,8 @@ _WHAT = {
 
 #: French words of the seasons, in sentences and table cells.
 SEASON_LABELS = {SUMMER: "été", WINTER: "hiver"}
+#: French words of how the buffer ring was drawn (``Territory.buffer_method``).
+BUFFER_METHOD_LABELS = {"polygons": "polygones", "points": "points", "none": "aucune"}
 #: Column names of the exported tables (CSV, GeoPackage, workbook) and their codes.
 EXPORT_COLUMNS = {
     "season": "saison",

@@ -216,6 +216,8 @@ OPTIONAL_TABLES = ("official", "official_zones")
 
 #: Version of the study folder's layout (``etude.json``).
 STUDY_FORMAT = 1
+#: ``buffer_method`` as folders written before it was English say it.
+_LEGACY_BUFFER_METHODS = {"polygones": "polygons", "aucune": "none"}
 
 
 def read_study(folder: str | PathLike[str]) -> Diagnostic:
@@ -257,7 +259,8 @@ def read_study(folder: str | PathLike[str]) -> Diagnostic:
         place["codes"],
         place["buffer_codes"],
         buffer_km=place["buffer_km"],
-        buffer_method=place["buffer_method"],
+        # Folders written before the values were English say them in French.
+        buffer_method=_LEGACY_BUFFER_METHODS.get(place["buffer_method"], place["buffer_method"]),
     )
     # A folder written before the official indicators were stored reads without them.
     tables = {

@@ -240,7 +240,7 @@ def itinerant_access(
     Returns
     -------
     pandas.DataFrame
-        ``<origin_id>, type, heures_par_semaine, arrets`` (stops within reach), one row
+        ``<origin_id>, type, hours_per_week, stops`` (stops within reach), one row
         per origin and type of itinerant service (0 hours when none is in reach).
 
     Examples
@@ -252,18 +252,18 @@ def itinerant_access(
     ...     crs=4326)
     >>> homes = gpd.GeoDataFrame({"origin_id": ["o"]}, geometry=[Point(6.36, 45.27)], crs=4326)
     >>> itinerant_access(homes, stops, StraightLineModel()).to_dict("records")
-    [{'origin_id': 'o', 'type': 'A128', 'heures_par_semaine': 3.0, 'arrets': 1}]
+    [{'origin_id': 'o', 'type': 'A128', 'hours_per_week': 3.0, 'stops': 1}]
     """
     reach = model.matrix(origins, stops, cutoff_minutes=threshold_minutes, origin_id=origin_id)
     info = stops.set_index("service_id")[["type", "hours_per_week"]]
     reach = reach.join(info, on="service_id")
     totals = reach.groupby([origin_id, "type"], as_index=False).agg(
-        heures_par_semaine=("hours_per_week", "sum"), arrets=("service_id", "nunique")
+        hours_per_week=("hours_per_week", "sum"), stops=("service_id", "nunique")
     )
     grid = pd.MultiIndex.from_product(
         [origins[origin_id].to_numpy(), sorted(stops["type"].unique())], names=[origin_id, "type"]
     ).to_frame(index=False)
     table = grid.merge(totals, on=[origin_id, "type"], how="left")
-    table["heures_par_semaine"] = table["heures_par_semaine"].fillna(0.0).astype(float)
-    table["arrets"] = table["arrets"].fillna(0).astype(np.int64)
+    table["hours_per_week"] = table["hours_per_week"].fillna(0.0).astype(float)
+    table["stops"] = table["stops"].fillna(0).astype(np.int64)
     return table

@@ -49,6 +49,7 @@ import pandas as pd
 from maillage._errors import MaillageError
 from maillage.network.model import TravelTimeModel
 from maillage.network.transit import parse_clock
+from maillage.schema import columns
 
 __all__ = [
     "DEFAULT_THRESHOLD_MINUTES",
@@ -56,7 +57,6 @@ __all__ = [
     "brute_force_tour",
     "design_tour",
     "solve_tour",
-    "tour_scenario_toml",
 ]
 
 #: Access threshold of itinerant services (the issue's "reachable within 20 min").
@@ -74,7 +74,7 @@ class TourSolution:
     drive_minutes: float
     bound: float
     exact: bool
-    status: str
+    status: str  # optimal, infeasible or time_limit
 
 
 def _path_minutes(order: list[int], drive: F64, depot: F64 | None) -> float:
@@ -293,7 +293,7 @@ def solve_tour(
         _path_minutes(path, drive, depot),
         bound,
         exact,
-        "optimal" if exact else "limite de temps",
+        "optimal" if exact else "time_limit",
     )
 
 
@@ -306,12 +306,13 @@ class Tour:
     service_type
         The BPE type of the itinerant service.
     stops
-        One row per stop in order: ``ordre, commune, nom, lon, lat, minutes_route`` (drive
-        from the previous stop or the depot), ``arrivee, depart`` (``"HH:MM"``),
-        ``population_gagnee`` (inhabitants whose first stop within the threshold is this one).
+        One row per stop in order: ``order, commune, name, lon, lat, drive_minutes`` (drive
+        from the previous stop or the depot), ``arrival, departure`` (``"HH:MM"``),
+        ``population_gained`` (inhabitants whose first stop within the threshold is this one)
+        (:data:`maillage.schema.TABLES` ``tour_stops``).
     gains
-        The communes that gain access: ``commune, nom, population, arret`` (the nearest
-        stop) and ``minutes``.
+        The communes that gain access: ``commune, name, population, stop`` (the first stop
+        within the threshold) (``tour_gains``).
     population_gained
         Inhabitants who gain a service within the threshold.
     bound
@@ -321,7 +322,10 @@ class Tour:
     method
         ``"exact"``, or how the heuristic was applied (preselection, time limit).
     parameters
-        Stops, budget, time at each stop, threshold, start, weekday, travel-time method.
+        ``stops``, ``budget_minutes``, ``stop_minutes``, ``threshold_minutes``, ``start``
+        (``"HH:MM"``), ``weekday`` (OpenStreetMap's ``Tu``...), ``depot``, ``time_method``
+        (:class:`~maillage.network.model.Method` value), ``total_drive_minutes``; the
+        outputs give them French keys (:mod:`maillage.outputs.tour`).
     without_access
         INSEE codes of the communes with no service of the type within the threshold
         today (those that could gain), and ``population_without_access`` their population.
@@ -525,14 +529,14 @@ def design_tour(
         exact=exact,
         method=method,
         parameters={
-            "arrets": stops,
-            "duree_max_minutes": budget_minutes,
-            "duree_arret_minutes": stop_minutes,
-            "seuil_minutes": threshold_minutes,
-            "debut": start,
-            "jour": weekday,
+            "stops": stops,
+            "budget_minutes": budget_minutes,
+            "stop_minutes": stop_minutes,
+            "threshold_minutes": threshold_minutes,
+            "start": start,
+            "weekday": weekday,
             "depot": depot,
-            "methode_temps": model.method.value,
+            "time_method": model.method.value,
         },
     )
 
@@ -553,7 +557,7 @@ def _tour_tables(
     method: str,
     parameters: dict[str, Any],
 ) -> Tour:
-    hours, minutes = (int(part) for part in str(parameters["debut"]).split(":"))
+    hours, minutes = (int(part) for part in str(parameters["start"]).split(":"))
     clock = hours * 60.0 + minutes
     rows = []
     seen = np.zeros(cover.shape[0], dtype=bool)
@@ -568,19 +572,19 @@ def _tour_tables(
         seen |= cover[:, site]
         rows.append(
             {
-                "ordre": rank + 1,
+                "order": rank + 1,
                 "commune": candidates["commune"].iloc[site],
-                "nom": candidates["name"].iloc[site],
+                "name": candidates["name"].iloc[site],
                 "lon": float(points.iloc[site].x),
                 "lat": float(points.iloc[site].y),
-                "minutes_route": leg,
-                "arrivee": _clock(clock),
-                "depart": _clock(clock + parameters["duree_arret_minutes"]),
-                "population_gagnee": float(population[new].sum()),
+                "drive_minutes": leg,
+                "arrival": _clock(clock),
+                "departure": _clock(clock + parameters["stop_minutes"]),
+                "population_gained": float(population[new].sum()),
             }
         )
-        clock += parameters["duree_arret_minutes"]
-    stops = pd.DataFrame(rows)
+        clock += parameters["stop_minutes"]
+    stops = pd.DataFrame(rows, columns=columns("tour_stops"))
     gained = np.flatnonzero(cover[:, chosen].any(axis=1)) if chosen else np.zeros(0, int)
     first_stop = [
         candidates["commune"].iloc[chosen[int(np.flatnonzero(cover[j, chosen])[0])]] for j in gained
@@ -588,9 +592,9 @@ def _tour_tables(
     gains = pd.DataFrame(
         {
             "commune": need["commune"].iloc[gained].to_numpy(),
-            "nom": need["name"].iloc[gained].to_numpy(),
+            "name": need["name"].iloc[gained].to_numpy(),
             "population": population[gained],
-            "arret": first_stop,
+            "stop": first_stop,
         }
     )
     return Tour(
@@ -601,48 +605,7 @@ def _tour_tables(
         bound=bound,
         exact=exact,
         method=method,
-        parameters={**parameters, "minutes_route_total": solution.drive_minutes},
+        parameters={**parameters, "total_drive_minutes": solution.drive_minutes},
         without_access=tuple(need["commune"].astype(str)),
         population_without_access=float(np.nansum(population)),
     )
-
-
-def tour_scenario_toml(tour: Tour, *, name: str | None = None) -> str:
-    """The tour as a scenario (``maillage scenario``): one ``[[ouvrir]]`` per stop, open on
-    the tour's weekday at its timetable.
-
-    Examples
-    --------
-    >>> stops = pd.DataFrame({"ordre": [1], "commune": ["73011"], "nom": ["Aiton"],
-    ...                       "arrivee": ["09:00"], "depart": ["10:00"]})
-    >>> tour = Tour("A128", stops, pd.DataFrame(), 120.0, 120.0, True, "exact",
-    ...             {"jour": "Tu", "duree_arret_minutes": 60.0})
-    >>> print(tour_scenario_toml(tour, name="Bus France Services"))  # doctest: +ELLIPSIS
-    nom = "Bus France Services"
-    ...
-    [[ouvrir]]
-    type = "A128"
-    commune = "73011"
-    nom = "Bus France Services – arrêt 1 (Aiton)"
-    heures_par_semaine = 1.0
-    horaires = "Tu 09:00-10:00"
-    """
-    title = name or f"Tournée itinérante {tour.service_type}"
-    lines = [
-        f'nom = "{title}"',
-        f'description = "Tournée de {len(tour.stops)} arrêts, population gagnée '
-        f'{tour.population_gained:.0f} ({tour.method})."',
-        "",
-    ]
-    hours = float(tour.parameters["duree_arret_minutes"]) / 60.0
-    for stop in tour.stops.itertuples(index=False):
-        lines += [
-            "[[ouvrir]]",
-            f'type = "{tour.service_type}"',
-            f'commune = "{stop.commune}"',
-            f'nom = "{title} – arrêt {stop.ordre} ({stop.nom})"',
-            f"heures_par_semaine = {hours:g}" + (".0" if float(hours).is_integer() else ""),
-            f'horaires = "{tour.parameters["jour"]} {stop.arrivee}-{stop.depart}"',
-            "",
-        ]
-    return "\n".join(lines).rstrip() + "\n"

@@ -30,6 +30,8 @@ from maillage.sources.communes import (
 LAMBERT93 = "EPSG:2154"
 EARTH_RADIUS_M = 6_371_000.0
 DEFAULT_BUFFER_KM = 30.0
+#: How the buffer ring is drawn: by commune polygons, by points, or no ring.
+BUFFER_METHODS = ("polygons", "points", "none")
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,9 @@ class Territory:
     buffer_km
         Width of the buffer ring in kilometres.
     buffer_method
-        ``"polygones"`` (distance between commune polygons, Lambert-93) where the shipped
-        polygons cover the territory, else ``"points"`` (distance between commune points).
+        ``"polygons"`` (distance between commune polygons, Lambert-93) where the shipped
+        polygons cover the territory, else ``"points"`` (distance between commune points);
+        ``"none"`` without a ring (:data:`BUFFER_METHODS`; the outputs say them in French).
 
     Examples
     --------
@@ -228,7 +231,7 @@ def _buffer_ring(
     inside: gpd.GeoDataFrame, outside: gpd.GeoDataFrame, buffer_km: float
 ) -> tuple[gpd.GeoDataFrame, str]:
     if buffer_km <= 0:
-        return outside.iloc[0:0], "aucune"
+        return outside.iloc[0:0], "none"
     polygons = read_commune_polygons()
     covered = set(polygons["commune"])
     if set(inside["commune"]) <= covered:
@@ -238,7 +241,7 @@ def _buffer_ring(
         near = outside["commune"].map(touching).fillna(False).astype(bool)
         # Communes beyond the polygons' coverage are taken by their points.
         far = ~outside["commune"].isin(covered) & _within(outside, inside, buffer_km)
-        return outside[near | far], "polygones"
+        return outside[near | far], "polygons"
     return outside[_within(outside, inside, buffer_km)], "points"
 
 

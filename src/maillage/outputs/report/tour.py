@@ -51,7 +51,7 @@ def tour_map(tour: Tour, layers: maps.MapLayers, *, label: str) -> Figure:
     >>> [t.get_text() for t in figure.axes[0].get_legend().get_texts()][0]
     '1. 09:00-10:00 Bessans'
     """
-    threshold = f"{float(tour.parameters['seuil_minutes']):g}"
+    threshold = f"{float(tour.parameters['threshold_minutes']):g}"
     gained = set(tour.gains["commune"].astype(str))
     without = set(tour.without_access)
     codes = layers.communes["origin_id"].astype(str)
@@ -66,7 +66,7 @@ def tour_map(tour: Tour, layers: maps.MapLayers, *, label: str) -> Figure:
     x, y = stops.geometry.x.to_numpy(), stops.geometry.y.to_numpy()
     ax.plot(x, y, color="#222222", linewidth=1.2, linestyle="--", zorder=4)
     ax.scatter(x, y, s=130, c="white", edgecolors="#222222", linewidths=1.3, zorder=5)
-    for number, px, py in zip(stops["ordre"], x, y, strict=True):
+    for number, px, py in zip(stops["order"], x, y, strict=True):
         ax.annotate(
             str(number), (px, py), ha="center", va="center", fontsize=7.5, fontweight="bold"
         ).set_zorder(6)
@@ -81,7 +81,7 @@ def tour_map(tour: Tour, layers: maps.MapLayers, *, label: str) -> Figure:
             label=f"déjà desservie ({len(colours) - n_gain - n_still})",
         ),
     ]
-    weekday = _WEEKDAYS.get(str(tour.parameters["jour"]), str(tour.parameters["jour"]))
+    weekday = _WEEKDAYS.get(str(tour.parameters["weekday"]), str(tour.parameters["weekday"]))
     maps._finish(
         figure,
         ax,
@@ -95,7 +95,7 @@ def tour_map(tour: Tour, layers: maps.MapLayers, *, label: str) -> Figure:
     if categories is not None:
         ax.add_artist(categories)  # kept when the timetable's legend is added
     timetable = [
-        Line2D([], [], linestyle="", label=f"{s.ordre}. {s.arrivee}-{s.depart} {s.nom}")
+        Line2D([], [], linestyle="", label=f"{s.order}. {s.arrival}-{s.departure} {s.name}")
         for s in tour.stops.itertuples(index=False)
     ]
     ax.legend(

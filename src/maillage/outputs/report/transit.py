@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from maillage.indicators.transit import TransitAccess
+from maillage.network.model import Method
 from maillage.outputs.report import maps
 from maillage.outputs.report.content import (
     Figure,
@@ -16,6 +17,7 @@ from maillage.outputs.report.content import (
     french_percent,
 )
 from maillage.outputs.report.official import type_label
+from maillage.schema import TERRITORY
 from maillage.services.typology import load_typology
 
 __all__ = ["KEY_TYPES", "NO_ACCESS_LABEL", "transit_section"]
@@ -38,21 +40,21 @@ def transit_section(result: TransitAccess, layers: maps.MapLayers) -> ReportSect
     """
     settings = result.settings
     section = ReportSection("sans-voiture", "Sans voiture : transports en commun et marche")
-    day = dt.date.fromisoformat(settings["jour"])
+    day = dt.date.fromisoformat(settings["day"])
     section.paragraphs.append(
-        f"Horaires du flux {settings['flux']}, le {_WEEKDAYS[day.weekday()]} "
-        f"{day:%d/%m/%Y}, départ entre {settings['depart'].replace('-', ' et ')} (le meilleur "
+        f"Horaires du flux {settings['feed']}, le {_WEEKDAYS[day.weekday()]} "
+        f"{day:%d/%m/%Y}, départ entre {settings['window'].replace('-', ' et ')} (le meilleur "
         "départ de la plage compte) ; marche à 4,5 km/h, au plus "
-        f"{settings['marche_max_minutes']:g} min à chaque bout."
+        f"{settings['max_walk_minutes']:g} min à chaque bout."
     )
-    if settings["marche"] == "straight_line":
+    if settings["walk_method"] == Method.STRAIGHT_LINE.value:
         section.warning = (
             "Marche estimée à vol d'oiseau × 1,4 (aucun réseau routier donné) : donnez "
             "--reseau pour marcher le long des routes."
         )
     typology = load_typology()
     labels = typology.family_labels
-    thresholds = settings["seuils_minutes"]
+    thresholds = settings["thresholds_minutes"]
     within = max(thresholds)
     n_communes = result.times["origin_id"].nunique()
     reached = []
@@ -70,7 +72,7 @@ def transit_section(result: TransitAccess, layers: maps.MapLayers) -> ReportSect
         )
     section.paragraphs.append(
         "Lecture des cartes : en violet, la commune n'a pas d'accès (aucune gare ou arrêt de "
-        f"car à moins de {settings['marche_max_minutes']:g} min à pied, ou plus de 3 h de "
+        f"car à moins de {settings['max_walk_minutes']:g} min à pied, ou plus de 3 h de "
         "trajet). Un service de la commune même est atteint à pied (0 min) : les cartes par "
         "famille, où compte le service le plus proche de la famille (souvent la mairie, "
         "l'école ou la pharmacie de la commune), montrent surtout qui n'a rien sur place ; "
@@ -107,20 +109,21 @@ def transit_section(result: TransitAccess, layers: maps.MapLayers) -> ReportSect
                 figure_id=f"carte-sans-voiture-{family}",
             )
         )
-    territory = result.access[result.access["niveau"] == "territoire"]
+    territory = result.access[result.access["level"] == TERRITORY]
     rows = []
-    for row in territory.itertuples(index=False):
-        values = row._asdict()
+    for family, part in territory.groupby("family", sort=False):
+        first = part.iloc[0]
         rows.append(
             [
-                labels.get(str(row.family), str(row.family)),
+                labels.get(str(family), str(family)),
                 *(
-                    f"{french_number(values[f'population_sans_acces_{t:g}min'])} "
-                    f"({french_percent(values[f'part_sans_acces_{t:g}min'])})"
-                    for t in thresholds
+                    f"{french_number(beyond)} ({french_percent(share)})"
+                    for beyond, share in zip(
+                        part["population_beyond"], part["share_beyond"], strict=True
+                    )
                 ),
-                french_number(row.mediane_minutes, 1),
-                french_number(row.ecart_median_minutes, 1),
+                french_number(first["median_minutes"], 1),
+                french_number(first["median_gap_minutes"], 1),
             ]
         )
     section.tables.append(
