@@ -364,7 +364,7 @@ level=<Level.COMMUNE: 'commune'>, comparison=True)
         stops = (
             itinerant_from_france_services(self.services)
             if path is None
-            else read_itinerant(path, services=self.services)
+            else read_itinerant(path, services=self.services, typology=self.typology)
         )
         return itinerant_access(
             territory_origins(self.territory),

@@ -339,6 +339,7 @@ def verifier(
 
 # Commands written in their own modules (one module per command family).
 from maillage.cli.download import telecharger  # noqa: E402
+from maillage.cli.itinerant import itinerance  # noqa: E402
 from maillage.cli.planning import implanter, scenario  # noqa: E402
 from maillage.cli.transit import tournee  # noqa: E402
 from maillage.cli.web import web  # noqa: E402
@@ -348,6 +349,7 @@ cli.add_command(web)
 cli.add_command(implanter)
 cli.add_command(scenario)
 cli.add_command(tournee)
+cli.add_command(itinerance)
 
 
 def main() -> None:

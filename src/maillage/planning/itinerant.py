@@ -39,6 +39,7 @@ from maillage._errors import InputFileError, MaillageError
 from maillage.network.model import TravelTimeModel
 from maillage.services.opening_hours import OpeningHoursError, WeeklyHours
 from maillage.services.schema import SERVICE_CRS
+from maillage.services.typology import Typology
 from maillage.sources.france_services import MOBILE_FORMATS
 
 __all__ = [
@@ -69,7 +70,10 @@ def _line(text: str, needle: str) -> int | None:
 
 
 def read_itinerant(
-    path: str | PathLike[str], *, services: gpd.GeoDataFrame | None = None
+    path: str | PathLike[str],
+    *,
+    services: gpd.GeoDataFrame | None = None,
+    typology: Typology | None = None,
 ) -> gpd.GeoDataFrame:
     """Read itinerant services from a TOML file (see the module for the format).
 
@@ -80,12 +84,14 @@ def read_itinerant(
     services
         Services with town halls (type ``mairie``), where a stop given by its commune
         stands; the shipped Annuaire de l'administration otherwise.
+    typology
+        Resolves each service's ``type`` (a BPE code, ``france-services``, ``mairie`` or a
+        label) to its BPE code; the shipped typology by default.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        One row per stop: :data:`STOP_COLUMNS` (``type`` as written; resolve it with the
-        typology), EPSG:4326.
+        One row per stop: :data:`STOP_COLUMNS` (``type`` as a BPE code), EPSG:4326.
 
     Examples
     --------
@@ -109,8 +115,11 @@ def read_itinerant(
     (['itin:1:1', 'itin:1:2'], [3.0, 2.0])
     """
     from maillage._config import read_toml
-    from maillage.planning._sites import town_halls
+    from maillage.planning._sites import resolve_service_type, town_halls
     from maillage.services.catalogue import builtin_services
+    from maillage.services.typology import load_typology
+
+    typology = load_typology() if typology is None else typology
 
     path = Path(path)
     text, data = read_toml(path, what="services itinérants")
@@ -132,6 +141,12 @@ def read_itinerant(
                 line=_line(text, "[[itinerant]]"),
                 fix='type = "france-services" (ou un code BPE)',
             )
+        try:  # « france-services », a label or a code: the BPE code
+            tour = {**tour, "type": resolve_service_type(str(tour["type"]), typology)}
+        except MaillageError as err:
+            raise InputFileError(
+                f"{where} : {err}", path=path, line=_line(text, str(tour["type"]))
+            ) from None
         stops = tour.get("arrets")
         if not isinstance(stops, list) or not stops:
             raise InputFileError(
