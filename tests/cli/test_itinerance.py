@@ -52,8 +52,11 @@ def test_hours_within_reach_equal_a_distance_computed_apart(tmp_path: Path) -> N
     expected = {}
     for code in communes["commune"]:
         minutes = {
-            stop: points[code].distance(points[stop]) / 1000 * model.detour_coefficient
-            / model.speed_kph * 60
+            stop: points[code].distance(points[stop])
+            / 1000
+            * model.detour_coefficient
+            / model.speed_kph
+            * 60
             for stop in hours
         }
         expected[code] = sum(h for stop, h in hours.items() if minutes[stop] <= 20.0)
