@@ -18,19 +18,9 @@ from maillage.network.model import StraightLineModel
 from maillage.services.catalogue import builtin_services
 from maillage.territory.builtin import pays_de_maurienne
 
-TOML = """
-[[itinerant]]
-nom = "France services itinérante de Haute Maurienne"
-type = "france-services"
-
-[[itinerant.arrets]]
-commune = "73290"
-horaires = "Tu 09:00-12:00; Th 14:00-16:00"
-
-[[itinerant.arrets]]
-commune = "73040"
-heures_par_semaine = 2
-"""
+TOML = (Path(__file__).parents[2] / "exemples" / "itinerance-haute-maurienne.toml").read_text(
+    encoding="utf-8"
+)
 
 
 def test_hours_within_reach_equal_a_distance_computed_apart(tmp_path: Path) -> None:
@@ -93,5 +83,5 @@ def test_no_itinerant_service_and_unknown_type_say_how_to_fix(tmp_path: Path) ->
     path.write_text(TOML.replace('"france-services"', '"bus magique"'), encoding="utf-8")
     result = CliRunner().invoke(cli, ["itinerance", str(path)])
     assert result.exit_code != 0 and "Traceback" not in result.output
-    assert "bus.toml" in result.output and "ligne 4" in result.output
+    assert "bus.toml" in result.output and "ligne 11" in result.output  # the line of its type
     assert "type de service « bus magique » inconnu" in result.output

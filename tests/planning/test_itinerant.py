@@ -18,20 +18,10 @@ from maillage.planning.itinerant import (
 from maillage.services.catalogue import builtin_services
 from maillage.sources.france_services import MOBILE_FORMATS
 
-# Stops at real town halls of Haute Maurienne; the hours are invented for the test.
-TOML = """
-[[itinerant]]
-nom = "France services itinérante de Haute Maurienne"
-type = "france-services"
-
-[[itinerant.arrets]]
-commune = "73290"
-horaires = "Tu 09:00-12:00; Th 14:00-16:00"
-
-[[itinerant.arrets]]
-commune = "73040"
-heures_par_semaine = 2
-"""
+# The example of exemples/: stops at real town halls of Haute Maurienne, invented hours.
+TOML = (Path(__file__).parents[2] / "exemples" / "itinerance-haute-maurienne.toml").read_text(
+    encoding="utf-8"
+)
 
 
 def test_mobile_france_services_are_read_as_itinerant(raw_france_services) -> None:  # type: ignore[no-untyped-def]
