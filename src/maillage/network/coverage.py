@@ -94,16 +94,6 @@ class Coverage:
         """Whether both shares reach :data:`MIN_ORIGIN_SHARE` and :data:`MIN_SERVICE_SHARE`."""
         return self.origin_share >= MIN_ORIGIN_SHARE and self.service_share >= MIN_SERVICE_SHARE
 
-    def describe(self) -> str:
-        """The shares in a French sentence."""
-        return (
-            f"{_pct(self.origin_share)} des communes du territoire "
-            f"({self.origins_snapped}/{self.origins}, {_pct(self.population_share)} des "
-            f"habitants) et {_pct(self.service_share)} des services du territoire et de sa "
-            f"couronne ({self.services_snapped}/{self.services}) sont à moins de "
-            f"{self.max_snap_m:g} m d'une route de l'extrait"
-        )
-
 
 def _pct(share: float) -> str:
     return f"{100 * share:.1f} %".replace(".", ",")
@@ -224,9 +214,16 @@ def check_extract_coverage(
     if coverage.sufficient() or force:
         return coverage
     name = str(path) if path is not None else "l'extrait routier"
+    shares = (
+        f"{_pct(coverage.origin_share)} des communes du territoire "
+        f"({coverage.origins_snapped}/{coverage.origins}, {_pct(coverage.population_share)} "
+        f"des habitants) et {_pct(coverage.service_share)} des services du territoire et de "
+        f"sa couronne ({coverage.services_snapped}/{coverage.services}) sont à moins de "
+        f"{coverage.max_snap_m:g} m d'une route de l'extrait"
+    )
     raise CoverageError(
         f"{name} : l'extrait ne couvre pas le territoire « {territory.name} » : "
-        f"{coverage.describe()} (seuils : {_pct(MIN_ORIGIN_SHARE)} des communes, "
+        f"{shares} (seuils : {_pct(MIN_ORIGIN_SHARE)} des communes, "
         f"{_pct(MIN_SERVICE_SHARE)} des services). Correction : passez l'extrait "
         "OpenStreetMap de la région du territoire (maillage telecharger, ou "
         "download.geofabrik.de), ou --forcer pour calculer malgré tout"

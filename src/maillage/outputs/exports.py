@@ -28,7 +28,13 @@ import pyogrio
 from maillage.indicators.classes import ENJEU_CLASSES, time_class_labels
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.outputs.dictionary import dictionary, field_name, french_table, with_names
-from maillage.outputs.french import UNKNOWN, export_table, method_label, notes_text
+from maillage.outputs.french import (
+    UNKNOWN,
+    enjeux_french,
+    export_table,
+    method_label,
+    notes_text,
+)
 from maillage.outputs.palettes import (
     OKABE_ITO,
     SUPPLY_PALETTE,
@@ -483,7 +489,7 @@ def _sheets(
             bassins.sort_values(["bassin_name", "minutes"]),
         )
     )
-    enjeux = diagnostic.enjeux.merge(
+    enjeux = enjeux_french(diagnostic.enjeux).merge(
         diagnostic.communes[["origin_id", "name", "epci", "population"]], on="origin_id"
     )
     enjeux = enjeux.assign(epci_name=enjeux["epci"].map(read_epci().set_index("epci")["name"]))

@@ -29,7 +29,7 @@ from maillage.indicators.diagnostic import Diagnostic
 from maillage.indicators.settings import DiagnosticSettings
 from maillage.network.model import Method, NetworkPair, NetworkSource
 from maillage.notes import Note
-from maillage.outputs.french import export_table, method_label, notes_text
+from maillage.outputs.french import enjeux_french, export_table, method_label, notes_text
 from maillage.services.typology import FAMILIES, load_typology
 from maillage.territory.territory import territory_from_codes
 
@@ -95,7 +95,7 @@ def diagnostic_summary(diagnostic: Diagnostic) -> dict[str, Any]:
             summary["hiver"] = per_season["hiver"]
         families[family] = summary
     names = diagnostic.communes.set_index("origin_id")["name"]
-    top = diagnostic.enjeux.head(5)
+    top = enjeux_french(diagnostic.enjeux.head(5))
     return {
         "territoire": diagnostic.territory.name,
         "methode": method_label(diagnostic.method),
@@ -335,7 +335,7 @@ def _communes_layer(diagnostic: Diagnostic) -> gpd.GeoDataFrame:
         "geometry",
     ]
     layer = diagnostic.communes[keep].join(wide, on="origin_id")
-    layer = layer.merge(diagnostic.enjeux, on="origin_id", how="left")
+    layer = layer.merge(enjeux_french(diagnostic.enjeux), on="origin_id", how="left")
     layer["methode"] = method_label(diagnostic.method)
     # The export keeps its French column name for the peak population.
     layer = layer.rename(columns={"population_peak": "population_saison"})

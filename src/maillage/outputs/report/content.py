@@ -20,7 +20,12 @@ import pandas as pd
 from maillage._data import data_path
 from maillage.indicators.access import weighted_median
 from maillage.indicators.bassins import agreement_rate
-from maillage.indicators.classes import ENJEU_CLASSES, ENJEU_CRITERIA, enjeu_class_codes
+from maillage.indicators.classes import (
+    ENJEU_CLASSES,
+    ENJEU_CRITERIA,
+    ENJEU_LABELS,
+    enjeu_class_codes,
+)
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.network.model import Method
 from maillage.outputs import french
@@ -632,7 +637,7 @@ def bassins_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSec
 def enjeux_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSection:
     """Territoires à enjeux: map of classes, ranked communes with their reasons, EPCI."""
     section = ReportSection("enjeux", "Territoires à enjeux")
-    enjeux = diagnostic.enjeux
+    enjeux = french.enjeux_french(diagnostic.enjeux)
     section.paragraphs.append(
         "Communes où l'accès est le plus difficile et le besoin le plus fort. Chaque commune "
         f"est classée en {len(ENJEU_CLASSES)} niveaux selon des critères fixes, famille par "
@@ -644,7 +649,7 @@ def enjeux_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSect
         "de pauvreté (INSEE, Filosofi 2021 ; celui de l'intercommunalité quand l'INSEE ne "
         "publie pas celui de la commune) lorsqu'il dépasse la moyenne des communes."
     )
-    levels = enjeux.set_index("origin_id")["classe"]
+    levels = diagnostic.enjeux.set_index("origin_id")["enjeu_level"]
     figure = maps.class_map(
         layers,
         enjeux.set_index("origin_id")["score"],
@@ -664,7 +669,7 @@ def enjeux_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSect
             class_table(
                 "classes-enjeux",
                 "Communes et habitants par niveau d'enjeu",
-                levels.map(lambda c: f"enjeu {c}"),
+                levels.map(lambda c: f"enjeu {ENJEU_LABELS[c]}"),
                 [f"enjeu {c}" for c in ENJEU_CLASSES],
                 population,
             ),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from maillage.indicators.classes import ENJEU_CLASSES
+from maillage.indicators.classes import ENJEU_LEVELS
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.indicators.official import UNDERSERVED_APL_GP
 from maillage.outputs.french import minutes, number, percent, plural
@@ -99,7 +99,7 @@ def synthesis_section(diagnostic: Diagnostic, sections: Sequence[ReportSection])
             )
         )
     enjeux = diagnostic.enjeux
-    top = enjeux[enjeux["classe"] == ENJEU_CLASSES[-1]].sort_values("rank")
+    top = enjeux[enjeux["enjeu_level"] == ENJEU_LEVELS[-1]].sort_values("rank")
     if "carte-enjeux" in present:
         names = communes.set_index("origin_id")["name"]
         first = ", ".join(str(names.get(c, c)) for c in top["origin_id"].head(4))
