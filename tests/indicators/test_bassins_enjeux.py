@@ -11,7 +11,12 @@ import pandas as pd
 import pytest
 
 from maillage.indicators.access import nearest_by_family
-from maillage.indicators.bassins import agreement_rate, catchments, delineate_bassins
+from maillage.indicators.bassins import (
+    agreement_rate,
+    bassin_agreement,
+    catchments,
+    delineate_bassins,
+)
 from maillage.indicators.enjeux import (
     CAP,
     NEAR_LIMIT,
@@ -191,3 +196,24 @@ def test_reasons_as_written_commune_by_commune(real_diagnostics, thresholds) -> 
     kinds = got["raisons"].str.extract(r"^(loin|proche|accès)")[0]
     assert set(kinds) == {"loin", "proche", "accès"}
     assert got["raisons"].str.contains("et population âgée").any()
+
+
+def test_bassin_agreement_by_brute_force(sites, population, proxy_nearest) -> None:
+    """Each bassin matched to the bassin de vie holding most of it (inhabitants, then
+    communes), counted commune by commune."""
+    bassins = delineate_bassins(proxy_nearest(sites[sites["type"] != "A129"]), sites)
+    rates = bassin_agreement(bassins, population).set_index("weight")["agreement_rate"]
+    zone = dict(zip(population["origin_id"], population["bassin_vie"], strict=True))
+    people = dict(zip(population["origin_id"], population["population"], strict=True))
+    ours = dict(zip(bassins["origin_id"], bassins["bassin"], strict=True))
+    for weight, weights in [("population", people), ("communes", dict.fromkeys(people, 1))]:
+        twin = {}
+        for bassin in set(ours.values()):
+            held: dict[str, float] = {}
+            for origin, b in ours.items():
+                if b == bassin:
+                    held[zone[origin]] = held.get(zone[origin], 0) + weights[origin]
+            twin[bassin] = min(held, key=lambda z: (-held[z], z))
+        agree = sum(weights[o] for o, b in ours.items() if twin[b] == zone[o])
+        assert rates[weight] == pytest.approx(agree / sum(weights[o] for o in ours))
+    assert 0 < rates["communes"] < 1

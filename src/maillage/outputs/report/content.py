@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 
 from maillage._data import data_path
-from maillage.indicators.access import weighted_median
-from maillage.indicators.bassins import agreement_rate
+from maillage.indicators.bassins import bassin_agreement
 from maillage.indicators.classes import (
     ENJEU_CLASSES,
     ENJEU_CRITERIA,
@@ -27,6 +26,7 @@ from maillage.indicators.classes import (
     enjeu_class_codes,
 )
 from maillage.indicators.diagnostic import Diagnostic
+from maillage.indicators.opening import hours_summary
 from maillage.network.model import Method
 from maillage.outputs import french
 from maillage.outputs.french import export_table, method_label, note_text, notes_text, plural
@@ -440,7 +440,7 @@ def e2sfca_table(diagnostic: Diagnostic, family: str) -> Table:
 def hours_section(diagnostic: Diagnostic) -> ReportSection:
     """Opening-hours access: who reaches a service open on Saturday, after 18:00."""
     section = ReportSection("horaires", "Horaires d'ouverture accessibles")
-    hours = diagnostic.hours.merge(diagnostic.communes[["origin_id", "population"]], on="origin_id")
+    summary = hours_summary(diagnostic.hours, diagnostic.communes).set_index("family")
     within = diagnostic.settings.hours_within_minutes
     section.paragraphs.append(
         f"Pour chaque commune, les services de chaque famille à moins de "
@@ -453,28 +453,18 @@ def hours_section(diagnostic: Diagnostic) -> ReportSection:
     labels = load_typology().family_labels
     body = []
     unknown = french.UNKNOWN
-    for family in [f for f in FAMILIES if f in set(hours["family"])]:
-        part = hours[hours["family"] == family]
-        population = part["population"].astype(float)
-        # No known population (Mayotte in the shipped table): shares are unknown.
-        total = float(diagnostic.communes["population"].sum()) or float("nan")
-        known = part["services_with_hours"] > 0
-        if not known.any():
+    for family in [f for f in FAMILIES if f in summary.index]:
+        row = summary.loc[family]
+        if not row["with_hours"]:
             body.append([labels.get(family, family), french_percent(0.0), *[unknown] * 3])
             continue
         body.append(
             [
                 labels.get(family, family),
-                french_percent(population[known].sum() / total),
-                french_number(
-                    weighted_median(
-                        part.loc[known, "hours_per_week_within"].to_numpy(float),
-                        population[known].to_numpy(),
-                    ),
-                    1,
-                ),
-                french_percent(population[part["saturday_within"].astype(bool)].sum() / total),
-                french_percent(population[part["after_18h_within"].astype(bool)].sum() / total),
+                french_percent(row["share_with_hours"]),
+                french_number(row["median_hours_per_week"], 1),
+                french_percent(row["share_saturday"]),
+                french_percent(row["share_after_18h"]),
             ]
         )
     section.tables.append(
@@ -600,8 +590,8 @@ def bassins_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSec
         )
     )
     if not np.isnan(diagnostic.bassin_agreement):
-        zones = diagnostic.communes.set_index("origin_id")["bassin_vie"]
-        communes_rate = agreement_rate(categories, zones.reindex(categories.index))
+        rates = bassin_agreement(bassins, diagnostic.communes).set_index("weight")
+        communes_rate = rates.loc["communes", "agreement_rate"]
         section.paragraphs.append(
             "Accord avec les bassins de vie 2022 de l'INSEE (chaque bassin étant apparié au "
             "bassin de vie qui en réunit le plus d'habitants) : "
