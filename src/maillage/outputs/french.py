@@ -380,6 +380,20 @@ def enjeux_french(table: pd.DataFrame) -> pd.DataFrame:
     return table.rename(columns={"enjeu_level": "classe", "enjeu_reasons": "raisons"})
 
 
+def beyond_column(measure: str, threshold_minutes: float) -> str:
+    """The column of ``measure`` (population or share) beyond a threshold in the wide form.
+
+    :func:`export_table` widens the long access tables into these columns, and every
+    output reads them by this name.
+
+    Examples
+    --------
+    >>> beyond_column("share", 30.0), beyond_column("population", 7.5)
+    ('share_beyond_30min', 'population_beyond_7.5min')
+    """
+    return f"{measure}_beyond_{threshold_minutes:g}min"
+
+
 def _wide(table: pd.DataFrame) -> pd.DataFrame:
     """One row per group, the thresholds' figures side by side (the rows of each threshold
     come in the same order, as :func:`~maillage.indicators.access.access_summary` gives)."""
@@ -395,8 +409,8 @@ def _wide(table: pd.DataFrame) -> pd.DataFrame:
     wide = table.loc[first, keys].reset_index(drop=True)
     for threshold in thresholds:
         part = table[table["threshold_minutes"] == threshold]
-        wide[f"population_beyond_{threshold:g}min"] = part["population_beyond"].to_numpy()
-        wide[f"share_beyond_{threshold:g}min"] = part["share_beyond"].to_numpy()
+        wide[beyond_column("population", threshold)] = part["population_beyond"].to_numpy()
+        wide[beyond_column("share", threshold)] = part["share_beyond"].to_numpy()
     return wide
 
 

@@ -29,7 +29,14 @@ from maillage.indicators.diagnostic import Diagnostic
 from maillage.indicators.opening import hours_summary
 from maillage.network.model import Method
 from maillage.outputs import french
-from maillage.outputs.french import export_table, method_label, note_text, notes_text, plural
+from maillage.outputs.french import (
+    beyond_column,
+    export_table,
+    method_label,
+    note_text,
+    notes_text,
+    plural,
+)
 from maillage.outputs.report import maps
 from maillage.services.typology import FAMILIES, load_typology
 from maillage.sources.communes import read_departements, read_epci
@@ -283,8 +290,8 @@ def family_section(
     section.paragraphs.append(
         f"Temps médian au service le plus proche : {french_number(territory['median_minutes'], 1)} "
         f"min (moyenne {french_number(territory['mean_minutes'], 1)} min, pondérée par la "
-        f"population). {plural(territory[f'population_beyond_{last:g}min'], 'habitant')} "
-        f"({french_percent(territory[f'share_beyond_{last:g}min'])}) à {last:g} minutes ou plus."
+        f"population). {plural(territory[beyond_column('population', last)], 'habitant')} "
+        f"({french_percent(territory[beyond_column('share', last)])}) à {last:g} minutes ou plus."
     )
     figure = maps.class_map(
         layers,
@@ -363,8 +370,8 @@ def threshold_table(diagnostic: Diagnostic, family: str) -> Table:
         )
         cells = [zone, french_number(row.population), french_number(row.median_minutes, 1)]
         for t in thresholds:
-            cells.append(french_number(getattr(row, f"population_beyond_{t:g}min")))
-            cells.append(french_percent(getattr(row, f"share_beyond_{t:g}min")))
+            cells.append(french_number(getattr(row, beyond_column("population", t))))
+            cells.append(french_percent(getattr(row, beyond_column("share", t))))
         body.append(cells)
     headers = ["Zone", "Population", "Temps médian (min)"]
     for t in thresholds:
@@ -397,7 +404,7 @@ def comparison_table(diagnostic: Diagnostic, family: str) -> Table | None:
                 zone,
                 french_number(row.median_minutes, 1),
                 french_number(row.mean_minutes, 1),
-                french_percent(getattr(row, f"share_beyond_{last:g}min")),
+                french_percent(getattr(row, beyond_column("share", last))),
             ]
         )
     return Table(
@@ -510,8 +517,8 @@ def seasons_section(diagnostic: Diagnostic) -> ReportSection:
                 french_number(winter["population"]),
                 french_number(summer["median_minutes"], 1),
                 french_number(winter["median_minutes"], 1),
-                french_number(summer[f"population_beyond_{last:g}min"]),
-                french_number(winter[f"population_beyond_{last:g}min"]),
+                french_number(summer[beyond_column("population", last)]),
+                french_number(winter[beyond_column("population", last)]),
             ]
         )
     section.tables.append(

@@ -13,7 +13,14 @@ import pandas as pd
 from maillage.indicators.classes import ENJEU_CLASSES, ENJEU_LABELS, enjeu_class_codes
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.outputs.exports import epci_sheet
-from maillage.outputs.french import enjeux_french, minutes, number, percent, plural
+from maillage.outputs.french import (
+    beyond_column,
+    enjeux_french,
+    minutes,
+    number,
+    percent,
+    plural,
+)
 from maillage.outputs.report import maps
 from maillage.outputs.report.content import (
     ReportSection,
@@ -110,7 +117,7 @@ def _figures_table(diagnostic: Diagnostic, row: pd.Series, code: str) -> Table:
             [
                 f"{label} : habitants à {last:g} min ou plus",
                 percent(row[share], 1),
-                percent(territory[f"share_beyond_{last:g}min"], 1),
+                percent(territory[beyond_column("share", last)], 1),
             ]
         )
     body += epci_official_rows(diagnostic, code)
