@@ -248,7 +248,14 @@ class RoadModel:
 
     @property
     def min_ring_km(self) -> float:
-        """:data:`ROAD_MIN_RING_KM` (see :class:`RingBoundedModel`)."""
+        """:data:`ROAD_MIN_RING_KM` (see :class:`RingBoundedModel`).
+
+        Examples
+        --------
+        >>> g = RoadGraph.from_edges([0, 1], [1, 0], [1.0, 1.0], lon=[0, 0.01], lat=[0, 0])
+        >>> RoadModel(g).min_ring_km
+        60.0
+        """
         return ROAD_MIN_RING_KM
 
     def guaranteed_minutes(self, radius_km: float) -> float:
@@ -386,7 +393,13 @@ class StraightLineModel:
 
     @property
     def min_ring_km(self) -> float:
-        """No minimum: the guarantee grows with any ring (see :class:`RingBoundedModel`)."""
+        """No minimum: the guarantee grows with any ring (see :class:`RingBoundedModel`).
+
+        Examples
+        --------
+        >>> StraightLineModel().min_ring_km
+        0.0
+        """
         return 0.0
 
     def guaranteed_minutes(self, radius_km: float) -> float:
