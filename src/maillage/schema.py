@@ -141,8 +141,12 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _ORIGIN,
         Column("score", "", "composite score (remoteness × need)"),
         Column("rank", "", "rank in the territory (1: most at stake)"),
-        Column("classe", "", "class of the score (French label)"),
-        Column("raisons", "", "reasons of the score (French text), need figures cited"),
+        Column("enjeu_level", "", "level code: low, moderate, high, very_high"),
+        Column(
+            "enjeu_reasons",
+            "",
+            "reasons of the level as (code, params) records (JSON), need figures cited",
+        ),
         Column(
             "poverty_rate_pct",
             "percent",

@@ -11,16 +11,21 @@ import pandas as pd
 import pytest
 
 from maillage.indicators.access import nearest_by_family
-from maillage.indicators.bassins import agreement_rate, catchments, delineate_bassins
+from maillage.indicators.bassins import (
+    agreement_rate,
+    bassin_agreement,
+    catchments,
+    delineate_bassins,
+)
 from maillage.indicators.enjeux import (
     CAP,
-    FAMILY_LABEL,
     NEAR_LIMIT,
     NEED_BAND,
-    NEED_LABEL,
     NEED_WEIGHT,
     enjeux_scores,
+    load_reasons,
 )
+from maillage.outputs.french import enjeux_french
 from maillage.services.typology import load_typology
 from maillage.sources.france_services import read_france_services
 from maillage.sources.hospitals import read_hospitals
@@ -69,20 +74,18 @@ def test_delineation_compared_with_insee_bassins_de_vie(sites, population, proxy
 def test_remote_and_older_communes_rank_first(sites, population, proxy_nearest) -> None:
     family = nearest_by_family(proxy_nearest(sites), load_typology())
     scores = enjeux_scores(family, population).set_index("origin_id")
+    reasons = scores["enjeu_reasons"].map(load_reasons)
     # Bonneval-sur-Arc, at the head of the valley, against Saint-Jean-de-Maurienne.
     assert scores.loc["73047", "rank"] < scores.loc["73248", "rank"]
-    assert "loin des soins" in scores.loc["73047", "raisons"]
-    assert scores.loc["73248", "raisons"] == "accès dans les seuils"
+    assert ("far", "soins") in {(code, p["family"]) for code, p in reasons["73047"]}
+    assert reasons["73248"] == []
     # Levels follow the stated criteria, not the rank: within every threshold is never
-    # "fort", whatever the commune's rank.
-    within = scores["raisons"] == "accès dans les seuils"
-    assert set(scores.loc[within, "classe"]) == {"faible"}
-    assert (
-        (scores.loc[scores["raisons"].str.startswith("loin"), "classe"])
-        .isin(["fort", "très fort"])
-        .all()
-    )
-    assert set(scores["classe"]) == {"faible", "modéré", "fort", "très fort"}
+    # "high", whatever the commune's rank.
+    within = reasons.map(len) == 0
+    assert set(scores.loc[within, "enjeu_level"]) == {"low"}
+    far = reasons.map(lambda r: bool(r) and r[0][0] == "far")
+    assert scores.loc[far, "enjeu_level"].isin(["high", "very_high"]).all()
+    assert set(scores["enjeu_level"]) == {"low", "moderate", "high", "very_high"}
     assert sorted(scores["rank"])[0] == 1
 
 
@@ -107,8 +110,19 @@ def test_a_territory_without_known_population_still_gets_its_diagnostic() -> Non
     assert result.enjeux_epci["score"].isna().all()
 
 
+#: The French words of the reasons, written out here as the report shows them.
+FAMILY_LABEL = {
+    "social_emploi": "des services publics",
+    "soins": "des soins",
+    "domicile": "des services à domicile",
+    "jeunesse_parents": "des services jeunesse",
+    "petite_enfance": "de la petite enfance",
+}
+NEED_LABEL = {"population_65_plus": "population âgée", "population_0_19": "population jeune"}
+
+
 def _plain_reasons(part: pd.DataFrame) -> str:
-    """The reasons of one commune, row by row."""
+    """The reasons of one commune, row by row, in French."""
     texts = []
     for row in part[part["far"]].itertuples():
         minutes = "inaccessible" if pd.isna(row.minutes) else f"{row.minutes:.0f} min"
@@ -177,8 +191,29 @@ def test_reasons_as_written_commune_by_commune(real_diagnostics, thresholds) -> 
     _, family_times, origins = real_diagnostics
     summer = family_times[family_times["season"] == "summer"][["origin_id", "family", "minutes"]]
     expected = _plain_enjeux(summer, origins, thresholds)
-    got = enjeux_scores(summer, origins, thresholds_minutes=thresholds)
+    got = enjeux_french(enjeux_scores(summer, origins, thresholds_minutes=thresholds))
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
     kinds = got["raisons"].str.extract(r"^(loin|proche|accès)")[0]
     assert set(kinds) == {"loin", "proche", "accès"}
     assert got["raisons"].str.contains("et population âgée").any()
+
+
+def test_bassin_agreement_by_brute_force(sites, population, proxy_nearest) -> None:
+    """Each bassin matched to the bassin de vie holding most of it (inhabitants, then
+    communes), counted commune by commune."""
+    bassins = delineate_bassins(proxy_nearest(sites[sites["type"] != "A129"]), sites)
+    rates = bassin_agreement(bassins, population).set_index("weight")["agreement_rate"]
+    zone = dict(zip(population["origin_id"], population["bassin_vie"], strict=True))
+    people = dict(zip(population["origin_id"], population["population"], strict=True))
+    ours = dict(zip(bassins["origin_id"], bassins["bassin"], strict=True))
+    for weight, weights in [("population", people), ("communes", dict.fromkeys(people, 1))]:
+        twin = {}
+        for bassin in set(ours.values()):
+            held: dict[str, float] = {}
+            for origin, b in ours.items():
+                if b == bassin:
+                    held[zone[origin]] = held.get(zone[origin], 0) + weights[origin]
+            twin[bassin] = min(held, key=lambda z: (-held[z], z))
+        agree = sum(weights[o] for o, b in ours.items() if twin[b] == zone[o])
+        assert rates[weight] == pytest.approx(agree / sum(weights[o] for o in ours))
+    assert 0 < rates["communes"] < 1

@@ -17,6 +17,7 @@ from maillage.indicators.official import (
     need_indicators,
     step_free_share,
 )
+from maillage.outputs.french import enjeux_french
 from maillage.sources.indicateurs import COMMUNE_FILES
 from maillage.territory.builtin import pays_de_maurienne
 
@@ -86,7 +87,9 @@ def test_enjeux_reasons_cite_the_poverty_rate_of_the_source(territory) -> None:
     origins = territory_origins(territory)
     population = origins.drop(columns="geometry")
     times = population[["origin_id"]].assign(family="soins", minutes=45.0)
-    enjeux = cite_needs(enjeux_scores(times, population), need_indicators(population))
+    enjeux = enjeux_french(
+        cite_needs(enjeux_scores(times, population), need_indicators(population))
+    )
     filosofi = _raw("filosofi")
     epci = territory.communes.set_index("commune")["epci"]
     published = {c: _poverty(c, epci[c], filosofi) for c in territory.codes}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from maillage.indicators.opening import hours_access
+from maillage.indicators.opening import hours_access, hours_summary
 from maillage.indicators.seasonal import seasonal_population
 from maillage.services.catalogue import territory_services
 from maillage.sources.population import population_by_commune
@@ -47,3 +47,51 @@ def test_seasonal_population_swells_ski_resorts(maurienne) -> None:
     assert ratio["73306"] > 5 and ratio["73290"] > 5
     assert ratio["73248"] < 1.5  # Saint-Jean-de-Maurienne, a town
     assert (peak >= counts["population"]).all()
+
+
+def test_hours_summary_by_brute_force(maurienne, proxy_minutes) -> None:
+    """Shares of the population and weighted median, recomputed commune by commune."""
+    services = territory_services(maurienne, builtin=["mairies", "france_services"])
+    services = services[services["zone"] == "territoire"]
+    matrix = pd.DataFrame(
+        [
+            {
+                "origin_id": c.commune,
+                "service_id": s.service_id,
+                "minutes": proxy_minutes(c.lon, c.lat, s.lon, s.lat),
+            }
+            for c in maurienne.communes.itertuples()
+            for s in services.itertuples()
+        ]
+    )
+    hours = hours_access(matrix, services, within_minutes=20)
+    counts, _ = population_by_commune(maurienne.communes["commune"])
+    population = counts.reset_index().rename(columns={"commune": "origin_id"})
+    summary = hours_summary(hours, population).set_index("family")
+    people = dict(zip(population["origin_id"], population["population"], strict=True))
+    total = sum(people.values())
+    assert set(summary.index) == set(hours["family"])
+    for family, row in summary.iterrows():
+        rows = [r for r in hours.itertuples() if r.family == family]
+        known = [r for r in rows if r.services_with_hours > 0]
+        assert row["with_hours"] == bool(known)
+        if not known:
+            continue
+        assert row["share_with_hours"] == pytest.approx(
+            sum(people[r.origin_id] for r in known) / total
+        )
+        assert row["share_saturday"] == pytest.approx(
+            sum(people[r.origin_id] for r in rows if r.saturday_within) / total
+        )
+        assert row["share_after_18h"] == pytest.approx(
+            sum(people[r.origin_id] for r in rows if r.after_18h_within) / total
+        )
+        # Lower weighted median: the smallest value whose cumulative weight reaches half.
+        half = sum(people[r.origin_id] for r in known) / 2
+        cumulative = 0.0
+        for r in sorted(known, key=lambda r: r.hours_per_week_within):
+            cumulative += people[r.origin_id]
+            if cumulative >= half:
+                assert row["median_hours_per_week"] == r.hours_per_week_within
+                break
+    assert summary["with_hours"].any()

@@ -339,13 +339,13 @@ def report_study_inputs(study: Any, *, pbf: Path | None, forcer: bool) -> None:
         for line in reading_lines(study.sources):
             click.echo(line, err=True)
     if isinstance(study.network.summer, RoadModel):
-        from maillage.network.coverage import check_extract_coverage
+        from maillage.network.coverage import check_extract_coverage, coverage_text
 
         coverage = check_extract_coverage(
             study.network.summer.graph, study.territory, study.services, path=pbf, force=forcer
         )
         forced = "" if coverage.sufficient() else " (insuffisant : calcul forcé par --forcer)"
-        click.echo(f"Réseau routier : {coverage.describe()}{forced}.", err=True)
+        click.echo(f"Réseau routier : {coverage_text(coverage)}{forced}.", err=True)
 
 
 def france_options(options: dict[str, Any]) -> dict[str, Any]:

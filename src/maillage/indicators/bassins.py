@@ -146,6 +146,43 @@ def agreement_rate(
     return float(frame.loc[agree, "w"].sum() / frame["w"].sum())
 
 
+def bassin_agreement(bassins: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
+    """Agreement of the bassins de services with INSEE's bassins de vie (:func:`agreement_rate`).
+
+    Parameters
+    ----------
+    bassins
+        ``origin_id, bassin`` (:func:`delineate_bassins`; origins without a bassin are left
+        out).
+    communes
+        ``origin_id, bassin_vie, population``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Two rows: ``weight`` (``population``: share of the inhabitants, ``communes``: share
+        of the communes) and ``agreement_rate``; NaN rates when there is no bassin.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"origin_id": ["a", "b", "c"], "bassin": ["a", "a", "c"]})
+    >>> c = pd.DataFrame({"origin_id": ["a", "b", "c"], "bassin_vie": ["A", "B", "B"],
+    ...                   "population": [10, 1, 5]})
+    >>> bassin_agreement(b, c).to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'weight': 'population', 'agreement_rate': 0.9375},
+     {'weight': 'communes', 'agreement_rate': 0.6666666666666666}]
+    """
+    ours = bassins.set_index("origin_id")["bassin"].dropna()
+    zones = communes.set_index("origin_id").reindex(ours.index)
+    rates = [float("nan"), float("nan")]
+    if len(ours):
+        rates = [
+            agreement_rate(ours, zones["bassin_vie"], weights=zones["population"]),
+            agreement_rate(ours, zones["bassin_vie"]),
+        ]
+    return pd.DataFrame({"weight": ["population", "communes"], "agreement_rate": rates})
+
+
 def select_poles(attraction: pd.DataFrame) -> list[str]:
     """The pole communes: every commune chosen as attraction by some commune (sorted).
 

@@ -28,8 +28,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-#: Enjeux levels, from the least to the most at stake.
+#: Enjeux level codes, from the least to the most at stake (the tables carry these).
+ENJEU_LEVELS: tuple[str, ...] = ("low", "moderate", "high", "very_high")
+#: Their French labels, in the same order (the outputs show these).
 ENJEU_CLASSES: tuple[str, ...] = ("faible", "modéré", "fort", "très fort")
+#: The French label of each level code.
+ENJEU_LABELS: dict[str, str] = dict(zip(ENJEU_LEVELS, ENJEU_CLASSES, strict=True))
 #: Share of a family's threshold past which a commune is "close to the threshold".
 NEAR_LIMIT = 0.5
 #: The criterion of each level, in French, for legends, text and the data dictionary.
@@ -43,7 +47,7 @@ ENJEU_CRITERIA: dict[str, str] = {
 
 
 def enjeu_class(*, far_and_needy: bool, far: bool, near: bool) -> str:
-    """The enjeux level of a commune from its criteria (see the module's table).
+    """The enjeux level code of a commune from its criteria (see the module's table).
 
     ``far_and_needy``: beyond twice a family's threshold (or no service), or beyond the
     threshold of a family whose public is over-represented.
@@ -51,17 +55,17 @@ def enjeu_class(*, far_and_needy: bool, far: bool, near: bool) -> str:
     Examples
     --------
     >>> enjeu_class(far_and_needy=False, far=True, near=True)
-    'fort'
+    'high'
     >>> enjeu_class(far_and_needy=False, far=False, near=False)
-    'faible'
+    'low'
     """
     if far_and_needy:
-        return ENJEU_CLASSES[3]
+        return ENJEU_LEVELS[3]
     if far:
-        return ENJEU_CLASSES[2]
+        return ENJEU_LEVELS[2]
     if near:
-        return ENJEU_CLASSES[1]
-    return ENJEU_CLASSES[0]
+        return ENJEU_LEVELS[1]
+    return ENJEU_LEVELS[0]
 
 
 def time_class_labels(thresholds_minutes: Sequence[float]) -> list[str]:
@@ -100,11 +104,11 @@ def time_classes(
 
 
 def enjeu_class_codes(levels: pd.Series) -> pd.Series:
-    """Levels as class numbers (0 = faible … 3 = très fort), NaN when unknown.
+    """Level codes as class numbers (0 = low … 3 = very_high), NaN when unknown.
 
     Examples
     --------
-    >>> enjeu_class_codes(pd.Series(["fort", "faible", None])).tolist()
+    >>> enjeu_class_codes(pd.Series(["high", "low", None])).tolist()
     [2.0, 0.0, nan]
     """
-    return levels.map({c: float(i) for i, c in enumerate(ENJEU_CLASSES)}).astype(float)
+    return levels.map({c: float(i) for i, c in enumerate(ENJEU_LEVELS)}).astype(float)

@@ -22,7 +22,7 @@ from maillage.indicators.access import (
     services_per_10000,
 )
 from maillage.indicators.bassins import (
-    agreement_rate,
+    bassin_agreement,
     catchments,
     commune_adjacency,
     contiguous_bassins,
@@ -513,11 +513,7 @@ def assemble_diagnostic(
     )
     agreement = float("nan")
     if len(bassins):
-        zones = population.set_index("origin_id")
-        ours = bassins.set_index("origin_id")["bassin"].dropna()
-        agreement = agreement_rate(
-            ours, zones.loc[ours.index, "bassin_vie"], weights=zones.loc[ours.index, "population"]
-        )
+        agreement = float(bassin_agreement(bassins, population)["agreement_rate"].iloc[0])
     else:
         notes.append(Note("bassins_not_delineated"))
     enjeux = enjeux_scores(summer[["origin_id", "family", "minutes"]], population)

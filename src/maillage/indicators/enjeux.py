@@ -17,24 +17,27 @@ The composite score of a commune combines, with documented weights:
 with :math:`s_{c,f}` the share of the age band that needs family :math:`f` most
 (65+ for care and home services, 0–19 for youth and early childhood, the whole population
 for public services: ratio 1) and :math:`w_f = 0.5`. Communes are ranked by score. Their
-level (:data:`maillage.indicators.classes.ENJEU_CLASSES`) rests on absolute criteria, not
+level (:data:`maillage.indicators.classes.ENJEU_LEVELS`) rests on absolute criteria, not
 on the rank: beyond twice a family's threshold, or beyond it where its public is
 over-represented (très fort), beyond a threshold (fort), past half of one (modéré), else
 faible. Each commune's reasons
 list the families where it is beyond the threshold, with the need when it is above the
 territory's ("loin des soins et population âgée"), or, when it is within every threshold,
-those where it is past half of it.
+those where it is past half of it. Levels and reasons are data (codes and parameters);
+:mod:`maillage.outputs.french` says them in French.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from maillage.indicators.classes import ENJEU_CLASSES, NEAR_LIMIT, enjeu_class
+from maillage.indicators.classes import ENJEU_LEVELS, NEAR_LIMIT, enjeu_class
 
 #: Which age band expresses the need for each family (None: the whole population).
 NEED_BAND: dict[str, str | None] = {
@@ -44,20 +47,14 @@ NEED_BAND: dict[str, str | None] = {
     "jeunesse_parents": "population_0_19",
     "petite_enfance": "population_0_19",
 }
-NEED_LABEL = {
-    "population_65_plus": "population âgée",
-    "population_0_19": "population jeune",
-}
-FAMILY_LABEL = {
-    "social_emploi": "des services publics",
-    "soins": "des soins",
-    "domicile": "des services à domicile",
-    "jeunesse_parents": "des services jeunesse",
-    "petite_enfance": "de la petite enfance",
-}
+#: A reason of a commune's level: its code and its parameters. Codes: ``far`` (beyond
+#: the family's threshold; ``family``, ``minutes`` — None when unreachable —, ``need``:
+#: the over-represented age band or None, ``share_65_plus_pct`` once cited), ``near``
+#: (past half of it, same parameters), ``poverty`` (``rate_pct``, ``scope``: commune or
+#: epci). No reason: access within every threshold.
+Reason = tuple[str, dict[str, Any]]
 NEED_WEIGHT = 0.5
 CAP = 2.0
-CLASSES = list(ENJEU_CLASSES)
 
 
 def enjeux_scores(
@@ -81,9 +78,10 @@ def enjeux_scores(
     Returns
     -------
     pandas.DataFrame
-        ``origin_id, score, rank`` (1 = most at stake), ``classe`` (faible, modéré,
-        fort, très fort: the criteria of :mod:`maillage.indicators.classes`) and
-        ``raisons`` (French text).
+        ``origin_id, score, rank`` (1 = most at stake), ``enjeu_level`` (low, moderate,
+        high, very_high: the criteria of :mod:`maillage.indicators.classes`) and
+        ``enjeu_reasons`` (:data:`Reason` records, stored by :func:`dump_reasons`;
+        :func:`maillage.outputs.french.enjeux_french` says them in French).
 
     Examples
     --------
@@ -92,8 +90,8 @@ def enjeux_scores(
     ...                   "population_0_19": [10, 30], "population_65_plus": [50, 10]})
     >>> e = enjeux_scores(t, p)
     >>> row = e.set_index("origin_id").loc["a"]
-    >>> int(row["rank"]), row["classe"], row["raisons"]
-    (1, 'très fort', 'loin des soins (45 min) et population âgée')
+    >>> int(row["rank"]), row["enjeu_level"], load_reasons(row["enjeu_reasons"])
+    (1, 'very_high', [('far', {'family': 'soins', 'minutes': 45.0, 'need': 'population_65_plus'})])
     """
     thresholds = dict(thresholds_minutes or {})
     table = family_times.merge(population, on="origin_id", how="left")
@@ -126,40 +124,41 @@ def enjeux_scores(
             )
         ],
         index=criteria.index,
-        name="classe",
+        name="enjeu_level",
     )
     result = result.join(levels, on="origin_id")
     return result.sort_values(["rank", "origin_id"])[
-        ["origin_id", "score", "rank", "classe", "raisons"]
+        ["origin_id", "score", "rank", "enjeu_level", "enjeu_reasons"]
     ].reset_index(drop=True)
 
 
 def _reasons(table: pd.DataFrame) -> pd.Series:
-    """The reasons of every origin, in French, in the order of its rows in ``table``.
+    """The reasons of every origin, as data, in the order of its rows in ``table``.
 
     ``table``: ``origin_id, family, minutes, threshold, far, needy``, one row per origin
-    and family. The families where the origin is beyond the threshold; when there are
-    none, those past :data:`NEAR_LIMIT` of it; else "accès dans les seuils".
+    and family. The families where the origin is beyond the threshold (code ``far``);
+    when there are none, those past :data:`NEAR_LIMIT` of it (code ``near``); else none.
 
     Returns
     -------
     pandas.Series
-        ``raisons`` indexed by ``origin_id`` (sorted).
+        ``enjeu_reasons`` (:func:`dump_reasons` text) indexed by ``origin_id`` (sorted).
 
     Examples
     --------
     >>> t = pd.DataFrame({"origin_id": ["b", "a", "a", "b"], "family": "soins",
     ...                   "minutes": [20.0, np.nan, 40.0, 2.0], "threshold": 30.0,
     ...                   "far": [False, True, True, False], "needy": [True, False, True, True]})
-    >>> _reasons(t).to_dict()
-    {'a': 'loin des soins (inaccessible) ; loin des soins (40 min) et population âgée',
-     'b': 'proche des seuils : 20 min des soins et population âgée'}
+    >>> load_reasons(_reasons(t)["b"])
+    [('near', {'family': 'soins', 'minutes': 20.0, 'need': 'population_65_plus'})]
+    >>> [params["minutes"] for _, params in load_reasons(_reasons(t)["a"])]
+    [None, 40.0]
     """
     codes, origins = pd.factorize(table["origin_id"], sort=True)
     minutes = table["minutes"].to_numpy(dtype=float)
     near = (minutes >= NEAR_LIMIT * table["threshold"].to_numpy(dtype=float)).tolist()
-    far_texts: list[list[str]] = [[] for _ in range(len(origins))]
-    near_texts: list[list[str]] = [[] for _ in range(len(origins))]
+    far_reasons: list[list[Reason]] = [[] for _ in range(len(origins))]
+    near_reasons: list[list[Reason]] = [[] for _ in range(len(origins))]
     for code, family, time, is_far, is_near, needy in zip(
         codes.tolist(),
         table["family"].tolist(),
@@ -172,22 +171,40 @@ def _reasons(table: pd.DataFrame) -> pd.Series:
         if not (is_far or is_near):
             continue
         band = NEED_BAND.get(family)
-        need = f" et {NEED_LABEL[band]}" if band and needy else ""
-        label = FAMILY_LABEL.get(family, family)
-        if is_far:
-            when = "inaccessible" if math.isnan(time) else f"{time:.0f} min"
-            far_texts[code].append(f"loin {label} ({when}){need}")
-        else:
-            near_texts[code].append(f"{time:.0f} min {label}{need}")
-    texts = []
-    for far, close in zip(far_texts, near_texts, strict=True):
-        if far:
-            texts.append(" ; ".join(far))
-        elif close:
-            texts.append("proche des seuils : " + " ; ".join(close))
-        else:
-            texts.append("accès dans les seuils")
-    return pd.Series(texts, index=pd.Index(origins, name="origin_id"), name="raisons")
+        params = {
+            "family": family,
+            "minutes": None if math.isnan(time) else time,
+            "need": band if band and needy else None,
+        }
+        (far_reasons if is_far else near_reasons)[code].append(
+            ("far" if is_far else "near", params)
+        )
+    texts = [
+        dump_reasons(far or close) for far, close in zip(far_reasons, near_reasons, strict=True)
+    ]
+    return pd.Series(texts, index=pd.Index(origins, name="origin_id"), name="enjeu_reasons")
+
+
+def dump_reasons(reasons: list[Reason]) -> str:
+    """Reasons as the text stored in the ``enjeu_reasons`` column (JSON).
+
+    Examples
+    --------
+    >>> dump_reasons([("poverty", {"rate_pct": 21.0, "scope": "commune"})])
+    '[["poverty", {"rate_pct": 21.0, "scope": "commune"}]]'
+    """
+    return json.dumps([[code, params] for code, params in reasons], ensure_ascii=False)
+
+
+def load_reasons(text: str) -> list[Reason]:
+    """The reasons stored by :func:`dump_reasons`, as ``(code, params)`` pairs.
+
+    Examples
+    --------
+    >>> load_reasons('[["poverty", {"rate_pct": 21.0, "scope": "epci"}]]')
+    [('poverty', {'rate_pct': 21.0, 'scope': 'epci'})]
+    """
+    return [(str(code), dict(params)) for code, params in json.loads(text)]
 
 
 def enjeux_by_zone(scores: pd.DataFrame, population: pd.DataFrame, *, by: str) -> pd.DataFrame:
@@ -208,7 +225,7 @@ def enjeux_by_zone(scores: pd.DataFrame, population: pd.DataFrame, *, by: str) -
     Examples
     --------
     >>> s = pd.DataFrame({"origin_id": ["a", "b", "c"], "score": [1.0, 0.2, 0.5],
-    ...                   "classe": ["très fort", "faible", "fort"]})
+    ...                   "enjeu_level": ["very_high", "low", "high"]})
     >>> p = pd.DataFrame({"origin_id": ["a", "b", "c"], "population": [100, 300, 50],
     ...                   "epci": ["x", "x", "y"]})
     >>> enjeux_by_zone(s, p, by="epci")[["epci", "score", "rank"]].to_dict("records")
@@ -216,7 +233,7 @@ def enjeux_by_zone(scores: pd.DataFrame, population: pd.DataFrame, *, by: str) -
     """
     table = scores.merge(population[["origin_id", "population", by]], on="origin_id")
     table["weighted"] = table["score"] * table["population"]
-    table["top"] = table["classe"] == CLASSES[-1]
+    table["top"] = table["enjeu_level"] == ENJEU_LEVELS[-1]
     zones = table.groupby(by).agg(
         weighted=("weighted", "sum"),
         population=("population", "sum"),

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from maillage.indicators.enjeux import dump_reasons, load_reasons
 from maillage.sources.indicateurs import read_commune_file
 
 #: DREES: below 2.5 consultations per inhabitant per year, a commune is under-served.
@@ -173,11 +174,10 @@ def need_indicators(population: pd.DataFrame) -> pd.DataFrame:
 def cite_needs(enjeux: pd.DataFrame, needs: pd.DataFrame) -> pd.DataFrame:
     """The territoires à enjeux with their need figures, cited in the reasons.
 
-    A commune at stake (a reason other than "accès dans les seuils") whose poverty rate
-    is above the mean of the territory's communes gets ``et taux de pauvreté 21 %``
-    (a narrow no-break space before ``%``)
-    after its reasons (``… 14 % (EPCI)`` when only its EPCI's is published);
-    "population âgée" gives its share of inhabitants aged 65+.
+    A commune at stake (at least one reason) whose poverty rate is above the mean of the
+    territory's communes gets a ``poverty`` reason (``rate_pct``, ``scope``: commune, or
+    epci when only its EPCI's is published); a reason whose need is the 65+ band gets
+    the commune's ``share_65_plus_pct``.
 
     Parameters
     ----------
@@ -193,38 +193,42 @@ def cite_needs(enjeux: pd.DataFrame, needs: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> e = pd.DataFrame({"origin_id": ["a", "b"], "raisons": [
-    ...     "loin des soins (45 min) et population âgée", "accès dans les seuils"]})
+    >>> far = ("far", {"family": "soins", "minutes": 45.0, "need": "population_65_plus"})
+    >>> e = pd.DataFrame({"origin_id": ["a", "b"],
+    ...                   "enjeu_reasons": [dump_reasons([far]), dump_reasons([])]})
     >>> n = pd.DataFrame({"origin_id": ["a", "b"], "poverty_rate_pct": [21.0, 9.0],
     ...                   "share_65_plus_pct": [31.2, 20.0]})
-    >>> cite_needs(e, n)["raisons"].tolist()
-    ['loin des soins (45 min) et population âgée (31\u202f% de 65 ans et plus) et taux de pauvreté 21\u202f%', 'accès dans les seuils']
-    """  # noqa: E501
+    >>> cited = cite_needs(e, n)["enjeu_reasons"]
+    >>> [load_reasons(r) for r in cited]  # doctest: +NORMALIZE_WHITESPACE
+    [[('far', {'family': 'soins', 'minutes': 45.0, 'need': 'population_65_plus',
+               'share_65_plus_pct': 31.2}),
+      ('poverty', {'rate_pct': 21.0, 'scope': 'commune'})], []]
+    """
     table = enjeux.merge(needs, on="origin_id", how="left")
     if "poverty_rate_level" not in table:
         table["poverty_rate_level"] = "commune"
     reference = table["poverty_rate_pct"].mean()
     reasons = []
     for text, poverty, level, old in zip(
-        table["raisons"],
+        table["enjeu_reasons"],
         table["poverty_rate_pct"],
         table["poverty_rate_level"],
         table["share_65_plus_pct"],
         strict=True,
     ):
-        if text == "accès dans les seuils" or not isinstance(text, str):
+        records = load_reasons(text) if isinstance(text, str) else []
+        if not records:
             reasons.append(text)
             continue
         if not pd.isna(old):
-            text = text.replace(
-                "et population âgée", f"et population âgée ({old:.0f}\u202f% de 65 ans et plus)"
-            )
+            for _, params in records:
+                if params.get("need") == "population_65_plus":
+                    params["share_65_plus_pct"] = float(old)
         if not pd.isna(poverty) and poverty > reference:
-            text += f" et taux de pauvreté {poverty:.0f}\u202f%" + (
-                " (EPCI)" if level == "epci" else ""
-            )
-        reasons.append(text)
-    table["raisons"] = reasons
+            scope = "epci" if level == "epci" else "commune"
+            records.append(("poverty", {"rate_pct": float(poverty), "scope": scope}))
+        reasons.append(dump_reasons(records))
+    table["enjeu_reasons"] = reasons
     return table
 
 

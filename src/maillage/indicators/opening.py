@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from maillage.indicators.access import weighted_median
 from maillage.services.opening_hours import OpeningHoursError, WeeklyHours
 
 EVENING_MINUTE = 18 * 60
@@ -99,3 +100,73 @@ def hours_access(
         after_18h_within=("evening", "any"),
     ).reset_index()
     return result
+
+
+def hours_summary(hours: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """The territory's opening-hours access per family: shares of the population and median.
+
+    Parameters
+    ----------
+    hours
+        :func:`hours_access`'s table (``key="family"``).
+    population
+        ``origin_id, population`` of every origin of the territory (the shares' base; with
+        no known population the shares are NaN).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per family of ``hours``, in order of first appearance: ``family``,
+        ``with_hours`` (some service within reach publishes its hours),
+        ``share_with_hours`` (of the population, 0 when no service publishes its hours),
+        ``median_hours_per_week`` (population-weighted lower median of
+        ``hours_per_week_within`` over origins with known hours), ``share_saturday`` and
+        ``share_after_18h`` (population with a service open on Saturday, after 18:00
+        within reach); NaN when ``with_hours`` is false.
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"origin_id": ["a", "b"], "family": "soins",
+    ...     "services_with_hours": [1, 1], "hours_per_week_within": [10.0, 40.0],
+    ...     "saturday_within": [True, False], "after_18h_within": [False, False]})
+    >>> p = pd.DataFrame({"origin_id": ["a", "b", "c"], "population": [100, 300, 100]})
+    >>> hours_summary(h, p).to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'family': 'soins', 'with_hours': True, 'share_with_hours': 0.8,
+      'median_hours_per_week': 40.0, 'share_saturday': 0.2, 'share_after_18h': 0.0}]
+    """
+    table = hours.merge(population[["origin_id", "population"]], on="origin_id")
+    # No known population (Mayotte in the shipped table): shares are unknown.
+    total = float(population["population"].sum()) or float("nan")
+    nan = float("nan")
+    rows = []
+    for family in dict.fromkeys(table["family"]):
+        part = table[table["family"] == family]
+        people = part["population"].astype(float)
+        known = part["services_with_hours"] > 0
+        if not known.any():
+            rows.append((family, False, 0.0, nan, nan, nan))
+            continue
+        rows.append(
+            (
+                family,
+                True,
+                people[known].sum() / total,
+                weighted_median(
+                    part.loc[known, "hours_per_week_within"].to_numpy(float),
+                    people[known].to_numpy(),
+                ),
+                people[part["saturday_within"].astype(bool)].sum() / total,
+                people[part["after_18h_within"].astype(bool)].sum() / total,
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "family",
+            "with_hours",
+            "share_with_hours",
+            "median_hours_per_week",
+            "share_saturday",
+            "share_after_18h",
+        ],
+    )

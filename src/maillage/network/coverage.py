@@ -29,6 +29,7 @@ __all__ = [
     "Coverage",
     "CoverageError",
     "check_extract_coverage",
+    "coverage_text",
     "extract_coverage",
 ]
 
@@ -94,15 +95,22 @@ class Coverage:
         """Whether both shares reach :data:`MIN_ORIGIN_SHARE` and :data:`MIN_SERVICE_SHARE`."""
         return self.origin_share >= MIN_ORIGIN_SHARE and self.service_share >= MIN_SERVICE_SHARE
 
-    def describe(self) -> str:
-        """The shares in a French sentence."""
-        return (
-            f"{_pct(self.origin_share)} des communes du territoire "
-            f"({self.origins_snapped}/{self.origins}, {_pct(self.population_share)} des "
-            f"habitants) et {_pct(self.service_share)} des services du territoire et de sa "
-            f"couronne ({self.services_snapped}/{self.services}) sont à moins de "
-            f"{self.max_snap_m:g} m d'une route de l'extrait"
-        )
+
+def coverage_text(coverage: Coverage) -> str:
+    """The shares of a :class:`Coverage` in French, for the error below and the CLI.
+
+    Examples
+    --------
+    >>> coverage_text(Coverage(10, 9, 0.99, 20, 20, 500.0))[:54]
+    '90,0 % des communes du territoire (9/10, 99,0 % des ha'
+    """
+    return (
+        f"{_pct(coverage.origin_share)} des communes du territoire "
+        f"({coverage.origins_snapped}/{coverage.origins}, {_pct(coverage.population_share)} "
+        f"des habitants) et {_pct(coverage.service_share)} des services du territoire et de "
+        f"sa couronne ({coverage.services_snapped}/{coverage.services}) sont à moins de "
+        f"{coverage.max_snap_m:g} m d'une route de l'extrait"
+    )
 
 
 def _pct(share: float) -> str:
@@ -226,7 +234,7 @@ def check_extract_coverage(
     name = str(path) if path is not None else "l'extrait routier"
     raise CoverageError(
         f"{name} : l'extrait ne couvre pas le territoire « {territory.name} » : "
-        f"{coverage.describe()} (seuils : {_pct(MIN_ORIGIN_SHARE)} des communes, "
+        f"{coverage_text(coverage)} (seuils : {_pct(MIN_ORIGIN_SHARE)} des communes, "
         f"{_pct(MIN_SERVICE_SHARE)} des services). Correction : passez l'extrait "
         "OpenStreetMap de la région du territoire (maillage telecharger, ou "
         "download.geofabrik.de), ou --forcer pour calculer malgré tout"

@@ -52,6 +52,7 @@ __all__ = [
     "Method",
     "NetworkPair",
     "NetworkSource",
+    "RingBoundedModel",
     "RoadModel",
     "StraightLineModel",
     "TravelTimeModel",
@@ -68,6 +69,12 @@ WINTER_CLOSURES = (
 
 #: Reasons a model may give in :meth:`TravelTimeModel.unplaced`.
 UNPLACED_REASONS = ("too_far", "no_coordinates")
+#: Margin on a ring's radius for the metric CRS's scale error (straight-line estimate).
+SCALE_MARGIN = 0.99
+#: Largest off-network leg of a snapped point (``snap_points``' ``max_snap_m``), km.
+MAX_SNAP_KM = 2.0
+#: Narrowest ring of a partitioned run on a road graph, km (mountain detours).
+ROAD_MIN_RING_KM = 60.0
 
 
 @runtime_checkable
@@ -156,6 +163,33 @@ class TravelTimeModel(Protocol):
         ...
 
 
+@runtime_checkable
+class RingBoundedModel(Protocol):
+    """A travel-time model whose times a partitioned run can bound (road, straight line).
+
+    A partition computes the times of its origins with only the services (and roads)
+    within a ring of ``radius_km`` around them; a model says up to which time such times
+    are exact, and how wide the ring must at least be. A new model plugs into the
+    partitioned run by implementing these two members.
+
+    Examples
+    --------
+    >>> [isinstance(m, RingBoundedModel) for m in (StraightLineModel(), object())]
+    [True, False]
+    >>> round(StraightLineModel().guaranteed_minutes(30.0), 1), StraightLineModel().min_ring_km
+    (55.4, 0.0)
+    """
+
+    @property
+    def min_ring_km(self) -> float:
+        """The narrowest ring a partitioned run should use with this model, km."""
+        ...
+
+    def guaranteed_minutes(self, radius_km: float) -> float:
+        """Minutes within which times computed inside a ring of ``radius_km`` are exact."""
+        ...
+
+
 def _no_coordinates(points: gpd.GeoDataFrame, id_column: str) -> pd.DataFrame:
     lonlat = points.geometry.to_crs(4326)
     if not (lonlat.geom_type == "Point").all():
@@ -211,6 +245,35 @@ class RoadModel:
     def method(self) -> Method:
         """:attr:`Method.ROAD`."""
         return Method.ROAD
+
+    @property
+    def min_ring_km(self) -> float:
+        """:data:`ROAD_MIN_RING_KM` (see :class:`RingBoundedModel`).
+
+        Examples
+        --------
+        >>> g = RoadGraph.from_edges([0, 1], [1, 0], [1.0, 1.0], lon=[0, 0.01], lat=[0, 0])
+        >>> RoadModel(g).min_ring_km
+        60.0
+        """
+        return ROAD_MIN_RING_KM
+
+    def guaranteed_minutes(self, radius_km: float) -> float:
+        """Minutes within which road times on the graph cropped at ``radius_km`` are exact.
+
+        A path of ``t`` minutes at the graph's top speed ``v`` stays within ``v·t`` of its
+        start, and the off-network leg within :data:`MAX_SNAP_KM`.
+
+        Examples
+        --------
+        >>> g = RoadGraph.from_edges([0, 1], [1, 0], [1.0, 1.0], lon=[0, 0.01], lat=[0, 0])
+        >>> round(RoadModel(g).guaranteed_minutes(30.0), 1)  # 1.1 km per minute: 67 km/h
+        25.2
+        """
+        graph = self.graph
+        moving = graph.minutes > 0
+        top_kph = float(np.max(graph.length_m[moving] / graph.minutes[moving])) * 60.0 / 1000.0
+        return max(radius_km - MAX_SNAP_KM, 0.0) * 60.0 / top_kph
 
     def nearest(
         self,
@@ -327,6 +390,28 @@ class StraightLineModel:
     def method(self) -> Method:
         """:attr:`Method.STRAIGHT_LINE`."""
         return Method.STRAIGHT_LINE
+
+    @property
+    def min_ring_km(self) -> float:
+        """No minimum: the guarantee grows with any ring (see :class:`RingBoundedModel`).
+
+        Examples
+        --------
+        >>> StraightLineModel().min_ring_km
+        0.0
+        """
+        return 0.0
+
+    def guaranteed_minutes(self, radius_km: float) -> float:
+        """Minutes within which straight-line times in a ring of ``radius_km`` are exact.
+
+        Examples
+        --------
+        >>> round(StraightLineModel().guaranteed_minutes(30.0), 1)
+        55.4
+        """
+        metres = radius_km * 1000.0 * SCALE_MARGIN
+        return metres * self.detour_coefficient * 60.0 / (self.speed_kph * 1000.0)
 
     def nearest(
         self,

@@ -28,7 +28,15 @@ import pyogrio
 from maillage.indicators.classes import ENJEU_CLASSES, time_class_labels
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.outputs.dictionary import dictionary, field_name, french_table, with_names
-from maillage.outputs.french import UNKNOWN, export_table, method_label, notes_text, write_csv
+from maillage.outputs.french import (
+    UNKNOWN,
+    beyond_column,
+    enjeux_french,
+    export_table,
+    method_label,
+    notes_text,
+    write_csv,
+)
 from maillage.outputs.palettes import (
     OKABE_ITO,
     SUPPLY_PALETTE,
@@ -350,7 +358,7 @@ def _style(layer: str, table: pd.DataFrame, diagnostic: Diagnostic, geometry: st
             for lo, hi, c in zip(bounds[:-1], bounds[1:], colours, strict=True)
         ]
         return Style(
-            graduated_qml(field_name(f"share_beyond_{last:g}min"), ranges, geometry="polygon"),
+            graduated_qml(field_name(beyond_column("share", last)), ranges, geometry="polygon"),
             f"Part de la population à {last:g} min ou plus (filtrer par niveau, famille, saison)",
         )
     scores = table["score"].dropna().to_numpy(float)
@@ -418,7 +426,7 @@ def epci_sheet(diagnostic: Diagnostic) -> pd.DataFrame:
             continue
         label = labels.get(family, family)
         frame[f"{label} : temps médian (min)"] = part["median_minutes"]
-        frame[f"{label} : part à {last:g} min ou plus"] = part[f"share_beyond_{last:g}min"]
+        frame[f"{label} : part à {last:g} min ou plus"] = part[beyond_column("share", last)]
     frame = frame.reset_index().rename(
         columns={
             "epci": "SIREN",
@@ -483,7 +491,7 @@ def _sheets(
             bassins.sort_values(["bassin_name", "minutes"]),
         )
     )
-    enjeux = diagnostic.enjeux.merge(
+    enjeux = enjeux_french(diagnostic.enjeux).merge(
         diagnostic.communes[["origin_id", "name", "epci", "population"]], on="origin_id"
     )
     enjeux = enjeux.assign(epci_name=enjeux["epci"].map(read_epci().set_index("epci")["name"]))

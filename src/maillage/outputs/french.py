@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from maillage.indicators.classes import ENJEU_LABELS
+from maillage.indicators.enjeux import load_reasons
 from maillage.network.model import Method
 from maillage.notes import Note
 from maillage.schema import SUMMER, TERRITORY, WINTER
@@ -319,13 +321,109 @@ def export_table(table: pd.DataFrame) -> pd.DataFrame:
     """
     if {"threshold_minutes", "population_beyond", "share_beyond"} <= set(table.columns):
         table = _wide(table)
-    table = table.rename(columns=EXPORT_COLUMNS)
+    table = enjeux_french(table).rename(columns=EXPORT_COLUMNS)
     for column, codes in EXPORT_CODES.items():
         if column in table:
             table[column] = table[column].replace(codes)
     if "methode" in table:
         table["methode"] = table["methode"].map(method_label)
     return table
+
+
+#: The need of a reason (its age band), as said after the family.
+NEED_LABELS = {
+    "population_65_plus": "population âgée",
+    "population_0_19": "population jeune",
+}
+#: The families in the reasons of the enjeux ("loin des soins").
+REASON_FAMILY_LABELS = {
+    "social_emploi": "des services publics",
+    "soins": "des soins",
+    "domicile": "des services à domicile",
+    "jeunesse_parents": "des services jeunesse",
+    "petite_enfance": "de la petite enfance",
+}
+
+
+def enjeu_reasons_text(reasons: object) -> object:
+    """The reasons of a commune's enjeu level (``enjeu_reasons``) as French text.
+
+    Missing reasons stay missing.
+
+    Examples
+    --------
+    >>> from maillage.indicators.enjeux import dump_reasons
+    >>> far = ("far", {"family": "soins", "minutes": 45.0, "need": "population_65_plus",
+    ...                "share_65_plus_pct": 31.2})
+    >>> enjeu_reasons_text(dump_reasons([far, ("poverty", {"rate_pct": 21.0, "scope": "epci"})]))
+    'loin des soins (45 min) et population âgée (31\u202f% de 65 ans et plus) et taux de pauvreté 21\u202f% (EPCI)'
+    >>> enjeu_reasons_text(dump_reasons([("near", {"family": "domicile", "minutes": 20.4,
+    ...                                            "need": None})]))
+    'proche des seuils : 20 min des services à domicile'
+    >>> enjeu_reasons_text(dump_reasons([]))
+    'accès dans les seuils'
+    """  # noqa: E501
+    if not isinstance(reasons, str):
+        return reasons
+    records = load_reasons(reasons)
+    if not records:
+        return "accès dans les seuils"
+    far, near, poverty = [], [], ""
+    for code, p in records:
+        if code == "poverty":
+            poverty = f" et taux de pauvreté {p['rate_pct']:.0f}\u202f%" + (
+                " (EPCI)" if p["scope"] == "epci" else ""
+            )
+            continue
+        need = ""
+        if p.get("need"):
+            need = f" et {NEED_LABELS[p['need']]}"
+            if p.get("share_65_plus_pct") is not None:
+                need += f" ({p['share_65_plus_pct']:.0f}\u202f% de 65 ans et plus)"
+        label = REASON_FAMILY_LABELS.get(p["family"], p["family"])
+        if code == "far":
+            when = "inaccessible" if p["minutes"] is None else f"{p['minutes']:.0f} min"
+            far.append(f"loin {label} ({when}){need}")
+        else:
+            near.append(f"{p['minutes']:.0f} min {label}{need}")
+    text = " ; ".join(far) if far else "proche des seuils : " + " ; ".join(near)
+    return text + poverty
+
+
+def enjeux_french(table: pd.DataFrame) -> pd.DataFrame:
+    """``enjeu_level`` and ``enjeu_reasons`` said in French: ``classe`` and ``raisons``.
+
+    The columns keep their place; a table without them is returned as it is.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"origin_id": ["a"], "enjeu_level": ["very_high"],
+    ...                   "enjeu_reasons": ["[]"], "score": [1.0]})
+    >>> enjeux_french(e).to_dict("records")
+    [{'origin_id': 'a', 'classe': 'très fort', 'raisons': 'accès dans les seuils', 'score': 1.0}]
+    """
+    if "enjeu_level" not in table and "enjeu_reasons" not in table:
+        return table
+    table = table.copy()
+    if "enjeu_level" in table:
+        table["enjeu_level"] = table["enjeu_level"].map(ENJEU_LABELS)
+    if "enjeu_reasons" in table:
+        table["enjeu_reasons"] = table["enjeu_reasons"].map(enjeu_reasons_text)
+    return table.rename(columns={"enjeu_level": "classe", "enjeu_reasons": "raisons"})
+
+
+def beyond_column(measure: str, threshold_minutes: float) -> str:
+    """The column of ``measure`` (population or share) beyond a threshold in the wide form.
+
+    :func:`export_table` widens the long access tables into these columns, and every
+    output reads them by this name.
+
+    Examples
+    --------
+    >>> beyond_column("share", 30.0), beyond_column("population", 7.5)
+    ('share_beyond_30min', 'population_beyond_7.5min')
+    """
+    return f"{measure}_beyond_{threshold_minutes:g}min"
 
 
 def _wide(table: pd.DataFrame) -> pd.DataFrame:
@@ -343,8 +441,8 @@ def _wide(table: pd.DataFrame) -> pd.DataFrame:
     wide = table.loc[first, keys].reset_index(drop=True)
     for threshold in thresholds:
         part = table[table["threshold_minutes"] == threshold]
-        wide[f"population_beyond_{threshold:g}min"] = part["population_beyond"].to_numpy()
-        wide[f"share_beyond_{threshold:g}min"] = part["share_beyond"].to_numpy()
+        wide[beyond_column("population", threshold)] = part["population_beyond"].to_numpy()
+        wide[beyond_column("share", threshold)] = part["share_beyond"].to_numpy()
     return wide
 
 

@@ -29,7 +29,13 @@ from maillage.indicators.diagnostic import Diagnostic
 from maillage.indicators.settings import DiagnosticSettings
 from maillage.network.model import Method, NetworkPair, NetworkSource
 from maillage.notes import Note
-from maillage.outputs.french import export_table, method_label, notes_text
+from maillage.outputs.french import (
+    beyond_column,
+    enjeux_french,
+    export_table,
+    method_label,
+    notes_text,
+)
 from maillage.services.typology import FAMILIES, load_typology
 from maillage.territory.territory import territory_from_codes
 
@@ -82,11 +88,11 @@ def diagnostic_summary(diagnostic: Diagnostic) -> dict[str, Any]:
                 "mediane_minutes": _number(row["median_minutes"]),
                 "moyenne_minutes": _number(row["mean_minutes"]),
                 "population_au_dela": {
-                    f"{t:g}": int(row[f"population_beyond_{t:g}min"])
+                    f"{t:g}": int(row[beyond_column("population", t)])
                     for t in diagnostic.thresholds_minutes
                 },
                 "part_au_dela": {
-                    f"{t:g}": _number(row[f"share_beyond_{t:g}min"])
+                    f"{t:g}": _number(row[beyond_column("share", t)])
                     for t in diagnostic.thresholds_minutes
                 },
             }
@@ -95,7 +101,7 @@ def diagnostic_summary(diagnostic: Diagnostic) -> dict[str, Any]:
             summary["hiver"] = per_season["hiver"]
         families[family] = summary
     names = diagnostic.communes.set_index("origin_id")["name"]
-    top = diagnostic.enjeux.head(5)
+    top = enjeux_french(diagnostic.enjeux.head(5))
     return {
         "territoire": diagnostic.territory.name,
         "methode": method_label(diagnostic.method),
@@ -134,12 +140,12 @@ def _comparison_summary(diagnostic: Diagnostic) -> dict[str, Any]:
     result: dict[str, Any] = {}
     if table.empty:
         return result
-    last = f"{max(diagnostic.thresholds_minutes):g}"
+    last = max(diagnostic.thresholds_minutes)
     for family, part in table.groupby("family"):
         result[str(family)] = {
             f"{row.niveau}:{row.zone}" if row.niveau == "departement" else str(row.niveau): {
                 "mediane_minutes": _number(row.median_minutes),
-                f"part_au_dela_{last}": _number(getattr(row, f"share_beyond_{last}min")),
+                f"part_au_dela_{last:g}": _number(getattr(row, beyond_column("share", last))),
             }
             for row in part.itertuples()
         }
@@ -338,7 +344,7 @@ def _communes_layer(diagnostic: Diagnostic) -> gpd.GeoDataFrame:
         "geometry",
     ]
     layer = diagnostic.communes[keep].join(wide, on="origin_id")
-    layer = layer.merge(diagnostic.enjeux, on="origin_id", how="left")
+    layer = layer.merge(enjeux_french(diagnostic.enjeux), on="origin_id", how="left")
     layer["methode"] = method_label(diagnostic.method)
     # The export keeps its French column name for the peak population.
     layer = layer.rename(columns={"population_peak": "population_saison"})

@@ -32,15 +32,17 @@ from scipy.spatial import cKDTree
 from maillage._errors import MaillageError
 from maillage.indicators.diagnostic import season_times
 from maillage.network.graph import RoadGraph, default_cache_dir
-from maillage.network.model import NetworkPair, RoadModel, StraightLineModel, TravelTimeModel
+from maillage.network.model import (
+    NetworkPair,
+    RingBoundedModel,
+    RoadModel,
+    StraightLineModel,
+    TravelTimeModel,
+)
 from maillage.notes import Note
 from maillage.sources._locate import _unit_vectors
 
 EARTH_RADIUS_M = 6_371_000.0
-#: Margin on the ring's radius for the metric CRS's scale error (straight-line estimate).
-SCALE_MARGIN = 0.99
-#: Largest off-network leg of a snapped point (``snap_points``' ``max_snap_m``), km.
-MAX_SNAP_KM = 2.0
 #: Zone of the metropolitan départements (one metric CRS: Lambert-93).
 METROPOLE = "metropole"
 
@@ -176,28 +178,27 @@ def straight_line_guarantee(radius_km: float, model: StraightLineModel | None = 
     >>> round(straight_line_guarantee(30.0), 1)
     55.4
     """
-    model = StraightLineModel() if model is None else model
-    metres = radius_km * 1000.0 * SCALE_MARGIN
-    return metres * model.detour_coefficient * 60.0 / (model.speed_kph * 1000.0)
+    return (StraightLineModel() if model is None else model).guaranteed_minutes(radius_km)
 
 
 def model_guarantee(model: TravelTimeModel, radius_km: float) -> float:
     """Minutes within which ``model``'s times in a ring of ``radius_km`` are exact.
 
+    The model says it (:class:`~maillage.network.model.RingBoundedModel`), so that a new
+    model plugs in without a new ``if`` here.
+
     Raises
     ------
     MaillageError
-        A model the partitioned run cannot bound (neither road nor straight line).
+        A model the partitioned run cannot bound (not a ``RingBoundedModel``).
 
     Examples
     --------
     >>> model_guarantee(StraightLineModel(), 30.0) == straight_line_guarantee(30.0)
     True
     """
-    if isinstance(model, RoadModel):
-        return road_guarantee(model.graph, radius_km)
-    if isinstance(model, StraightLineModel):
-        return straight_line_guarantee(radius_km, model)
+    if isinstance(model, RingBoundedModel):
+        return model.guaranteed_minutes(radius_km)
     raise MaillageError(
         f"le calcul réparti ne sait pas borner les temps du modèle « {model.method.value} ». "
         "Correction : lancez le diagnostic sans partitions (--sans-partitions)"
@@ -208,7 +209,7 @@ def road_guarantee(graph: RoadGraph, radius_km: float) -> float:
     """Minutes within which road times on a graph cropped at ``radius_km`` are exact.
 
     A path of ``t`` minutes at the graph's top speed ``v`` stays within ``v·t`` of its
-    start, and the off-network leg within :data:`MAX_SNAP_KM`.
+    start, and the off-network leg within :data:`~maillage.network.model.MAX_SNAP_KM`.
 
     Examples
     --------
@@ -216,9 +217,7 @@ def road_guarantee(graph: RoadGraph, radius_km: float) -> float:
     >>> round(road_guarantee(g, 30.0), 1)  # 1.1 km per minute: 67 km/h
     25.2
     """
-    moving = graph.minutes > 0
-    top_kph = float(np.max(graph.length_m[moving] / graph.minutes[moving])) * 60.0 / 1000.0
-    return max(radius_km - MAX_SNAP_KM, 0.0) * 60.0 / top_kph
+    return RoadModel(graph).guaranteed_minutes(radius_km)
 
 
 def crs_zone(departement: str) -> str:

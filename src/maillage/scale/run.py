@@ -12,7 +12,7 @@ import geopandas as gpd
 from maillage._errors import MaillageError
 from maillage.indicators.diagnostic import Diagnostic, run_diagnostic, territory_origins
 from maillage.indicators.settings import DiagnosticSettings
-from maillage.network.model import NetworkPair, RoadModel
+from maillage.network.model import ROAD_MIN_RING_KM, NetworkPair, RingBoundedModel
 from maillage.scale.cluster import DEFAULT_WORKERS, dask_client, map_partitions
 from maillage.scale.merge import merge_partitions
 from maillage.scale.partition import PartitionResult, diagnose_partition, plan_partitions
@@ -23,7 +23,7 @@ __all__ = ["ROAD_RADIUS_KM", "Execution", "partitioned_diagnostic", "run"]
 
 #: Partition rings on a road graph: at least this wide (km), so that the guaranteed time
 #: (about 33 minutes at 104 km/h) covers most nearest services.
-ROAD_RADIUS_KM = 60.0
+ROAD_RADIUS_KM = ROAD_MIN_RING_KM
 
 
 @dataclass(frozen=True)
@@ -179,8 +179,8 @@ def partitioned_diagnostic(
     radius_km = execution.radius_km
     if radius_km is None:
         radius_km = max(territory.buffer_km, 15.0)
-        if isinstance(network.summer, RoadModel):
-            radius_km = max(radius_km, ROAD_RADIUS_KM)
+        if isinstance(network.summer, RingBoundedModel):
+            radius_km = max(radius_km, network.summer.min_ring_km)
     with tempfile.TemporaryDirectory(prefix="maillage-partitions-") as folder:
         partitions = plan_partitions(
             origins,

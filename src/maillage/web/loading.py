@@ -25,7 +25,7 @@ import geopandas as gpd
 import pandas as pd
 from django.db import transaction
 
-from maillage.outputs.french import export_table
+from maillage.outputs.french import beyond_column, export_table
 from maillage.outputs.study import diagnostic_summary, read_study
 from maillage.web.hours import is_missing_text, tristate
 from maillage.web.models import (
@@ -284,9 +284,9 @@ def _measures(thresholds: list[float]) -> list[tuple[str, str, str]]:
     """``(column, label, unit)`` of the access measures kept as indicators."""
     measures = [("median_minutes", "Temps médian au plus proche", "min")]
     for t in thresholds:
-        measures.append((f"population_beyond_{t:g}min", f"Population à plus de {t:g} min", "hab."))
+        measures.append((beyond_column("population", t), f"Population à plus de {t:g} min", "hab."))
         measures.append(
-            (f"share_beyond_{t:g}min", f"Part de la population à plus de {t:g} min", "%")
+            (beyond_column("share", t), f"Part de la population à plus de {t:g} min", "%")
         )
     return measures
 

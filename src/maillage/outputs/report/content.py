@@ -18,13 +18,25 @@ import numpy as np
 import pandas as pd
 
 from maillage._data import data_path
-from maillage.indicators.access import weighted_median
-from maillage.indicators.bassins import agreement_rate
-from maillage.indicators.classes import ENJEU_CLASSES, ENJEU_CRITERIA, enjeu_class_codes
+from maillage.indicators.bassins import bassin_agreement
+from maillage.indicators.classes import (
+    ENJEU_CLASSES,
+    ENJEU_CRITERIA,
+    ENJEU_LABELS,
+    enjeu_class_codes,
+)
 from maillage.indicators.diagnostic import Diagnostic
+from maillage.indicators.opening import hours_summary
 from maillage.network.model import Method
 from maillage.outputs import french
-from maillage.outputs.french import export_table, method_label, note_text, notes_text, plural
+from maillage.outputs.french import (
+    beyond_column,
+    export_table,
+    method_label,
+    note_text,
+    notes_text,
+    plural,
+)
 from maillage.outputs.report import maps
 from maillage.services.typology import FAMILIES, load_typology
 from maillage.sources.communes import read_departements, read_epci
@@ -278,8 +290,8 @@ def family_section(
     section.paragraphs.append(
         f"Temps médian au service le plus proche : {french_number(territory['median_minutes'], 1)} "
         f"min (moyenne {french_number(territory['mean_minutes'], 1)} min, pondérée par la "
-        f"population). {plural(territory[f'population_beyond_{last:g}min'], 'habitant')} "
-        f"({french_percent(territory[f'share_beyond_{last:g}min'])}) à {last:g} minutes ou plus."
+        f"population). {plural(territory[beyond_column('population', last)], 'habitant')} "
+        f"({french_percent(territory[beyond_column('share', last)])}) à {last:g} minutes ou plus."
     )
     figure = maps.class_map(
         layers,
@@ -358,8 +370,8 @@ def threshold_table(diagnostic: Diagnostic, family: str) -> Table:
         )
         cells = [zone, french_number(row.population), french_number(row.median_minutes, 1)]
         for t in thresholds:
-            cells.append(french_number(getattr(row, f"population_beyond_{t:g}min")))
-            cells.append(french_percent(getattr(row, f"share_beyond_{t:g}min")))
+            cells.append(french_number(getattr(row, beyond_column("population", t))))
+            cells.append(french_percent(getattr(row, beyond_column("share", t))))
         body.append(cells)
     headers = ["Zone", "Population", "Temps médian (min)"]
     for t in thresholds:
@@ -392,7 +404,7 @@ def comparison_table(diagnostic: Diagnostic, family: str) -> Table | None:
                 zone,
                 french_number(row.median_minutes, 1),
                 french_number(row.mean_minutes, 1),
-                french_percent(getattr(row, f"share_beyond_{last:g}min")),
+                french_percent(getattr(row, beyond_column("share", last))),
             ]
         )
     return Table(
@@ -435,7 +447,7 @@ def e2sfca_table(diagnostic: Diagnostic, family: str) -> Table:
 def hours_section(diagnostic: Diagnostic) -> ReportSection:
     """Opening-hours access: who reaches a service open on Saturday, after 18:00."""
     section = ReportSection("horaires", "Horaires d'ouverture accessibles")
-    hours = diagnostic.hours.merge(diagnostic.communes[["origin_id", "population"]], on="origin_id")
+    summary = hours_summary(diagnostic.hours, diagnostic.communes).set_index("family")
     within = diagnostic.settings.hours_within_minutes
     section.paragraphs.append(
         f"Pour chaque commune, les services de chaque famille à moins de "
@@ -448,28 +460,18 @@ def hours_section(diagnostic: Diagnostic) -> ReportSection:
     labels = load_typology().family_labels
     body = []
     unknown = french.UNKNOWN
-    for family in [f for f in FAMILIES if f in set(hours["family"])]:
-        part = hours[hours["family"] == family]
-        population = part["population"].astype(float)
-        # No known population (Mayotte in the shipped table): shares are unknown.
-        total = float(diagnostic.communes["population"].sum()) or float("nan")
-        known = part["services_with_hours"] > 0
-        if not known.any():
+    for family in [f for f in FAMILIES if f in summary.index]:
+        row = summary.loc[family]
+        if not row["with_hours"]:
             body.append([labels.get(family, family), french_percent(0.0), *[unknown] * 3])
             continue
         body.append(
             [
                 labels.get(family, family),
-                french_percent(population[known].sum() / total),
-                french_number(
-                    weighted_median(
-                        part.loc[known, "hours_per_week_within"].to_numpy(float),
-                        population[known].to_numpy(),
-                    ),
-                    1,
-                ),
-                french_percent(population[part["saturday_within"].astype(bool)].sum() / total),
-                french_percent(population[part["after_18h_within"].astype(bool)].sum() / total),
+                french_percent(row["share_with_hours"]),
+                french_number(row["median_hours_per_week"], 1),
+                french_percent(row["share_saturday"]),
+                french_percent(row["share_after_18h"]),
             ]
         )
     section.tables.append(
@@ -515,8 +517,8 @@ def seasons_section(diagnostic: Diagnostic) -> ReportSection:
                 french_number(winter["population"]),
                 french_number(summer["median_minutes"], 1),
                 french_number(winter["median_minutes"], 1),
-                french_number(summer[f"population_beyond_{last:g}min"]),
-                french_number(winter[f"population_beyond_{last:g}min"]),
+                french_number(summer[beyond_column("population", last)]),
+                french_number(winter[beyond_column("population", last)]),
             ]
         )
     section.tables.append(
@@ -595,8 +597,8 @@ def bassins_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSec
         )
     )
     if not np.isnan(diagnostic.bassin_agreement):
-        zones = diagnostic.communes.set_index("origin_id")["bassin_vie"]
-        communes_rate = agreement_rate(categories, zones.reindex(categories.index))
+        rates = bassin_agreement(bassins, diagnostic.communes).set_index("weight")
+        communes_rate = rates.loc["communes", "agreement_rate"]
         section.paragraphs.append(
             "Accord avec les bassins de vie 2022 de l'INSEE (chaque bassin étant apparié au "
             "bassin de vie qui en réunit le plus d'habitants) : "
@@ -632,7 +634,7 @@ def bassins_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSec
 def enjeux_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSection:
     """Territoires à enjeux: map of classes, ranked communes with their reasons, EPCI."""
     section = ReportSection("enjeux", "Territoires à enjeux")
-    enjeux = diagnostic.enjeux
+    enjeux = french.enjeux_french(diagnostic.enjeux)
     section.paragraphs.append(
         "Communes où l'accès est le plus difficile et le besoin le plus fort. Chaque commune "
         f"est classée en {len(ENJEU_CLASSES)} niveaux selon des critères fixes, famille par "
@@ -644,7 +646,7 @@ def enjeux_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSect
         "de pauvreté (INSEE, Filosofi 2021 ; celui de l'intercommunalité quand l'INSEE ne "
         "publie pas celui de la commune) lorsqu'il dépasse la moyenne des communes."
     )
-    levels = enjeux.set_index("origin_id")["classe"]
+    levels = diagnostic.enjeux.set_index("origin_id")["enjeu_level"]
     figure = maps.class_map(
         layers,
         enjeux.set_index("origin_id")["score"],
@@ -664,7 +666,7 @@ def enjeux_section(diagnostic: Diagnostic, layers: maps.MapLayers) -> ReportSect
             class_table(
                 "classes-enjeux",
                 "Communes et habitants par niveau d'enjeu",
-                levels.map(lambda c: f"enjeu {c}"),
+                levels.map(lambda c: f"enjeu {ENJEU_LABELS[c]}"),
                 [f"enjeu {c}" for c in ENJEU_CLASSES],
                 population,
             ),

@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from maillage.indicators.classes import ENJEU_CLASSES, enjeu_class_codes
+from maillage.indicators.classes import ENJEU_CLASSES, ENJEU_LABELS, enjeu_class_codes
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.outputs.exports import epci_sheet
-from maillage.outputs.french import minutes, number, percent, plural
+from maillage.outputs.french import (
+    beyond_column,
+    enjeux_french,
+    minutes,
+    number,
+    percent,
+    plural,
+)
 from maillage.outputs.report import maps
 from maillage.outputs.report.content import (
     ReportSection,
@@ -53,7 +60,7 @@ def epci_section(diagnostic: Diagnostic, layers: maps.MapLayers, row: pd.Series)
         f"{plural(own['population_peak'].sum(), 'personne')} en pointe de saison. "
         f"SIREN {code}.{ranked}"
     )
-    levels = diagnostic.enjeux.set_index("origin_id")["classe"]
+    levels = diagnostic.enjeux.set_index("origin_id")["enjeu_level"]
     inside = levels[levels.index.isin(own["origin_id"])]
     figure = maps.class_map(
         layers,
@@ -76,7 +83,7 @@ def epci_section(diagnostic: Diagnostic, layers: maps.MapLayers, row: pd.Series)
             class_table(
                 f"classes-fiche-{code}",
                 "Communes et habitants par niveau d'enjeu",
-                inside.map(lambda c: f"enjeu {c}").reindex(population.index),
+                inside.map(lambda c: f"enjeu {ENJEU_LABELS[c]}").reindex(population.index),
                 [f"enjeu {c}" for c in ENJEU_CLASSES],
                 population,
                 no_data_label=OTHER_COMMUNES,
@@ -110,7 +117,7 @@ def _figures_table(diagnostic: Diagnostic, row: pd.Series, code: str) -> Table:
             [
                 f"{label} : habitants à {last:g} min ou plus",
                 percent(row[share], 1),
-                percent(territory[f"share_beyond_{last:g}min"], 1),
+                percent(territory[beyond_column("share", last)], 1),
             ]
         )
     body += epci_official_rows(diagnostic, code)
@@ -124,7 +131,9 @@ def _figures_table(diagnostic: Diagnostic, row: pd.Series, code: str) -> Table:
 
 
 def _communes_table(diagnostic: Diagnostic, own: pd.DataFrame, code: str) -> Table:
-    enjeux = diagnostic.enjeux.merge(own[["origin_id", "name", "population"]], on="origin_id")
+    enjeux = enjeux_french(diagnostic.enjeux).merge(
+        own[["origin_id", "name", "population"]], on="origin_id"
+    )
     order = {c: i for i, c in enumerate(reversed(ENJEU_CLASSES))}
     enjeux = enjeux.assign(_order=enjeux["classe"].map(order)).sort_values(["_order", "rank"])
     return Table(

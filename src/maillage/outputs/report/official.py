@@ -15,7 +15,7 @@ import pandas as pd
 
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.indicators.official import UNDERSERVED_APL_GP
-from maillage.outputs.french import plural
+from maillage.outputs.french import beyond_column, plural
 from maillage.outputs.report.content import (
     ReportSection,
     Table,
@@ -170,7 +170,7 @@ def apl_epci_table(diagnostic: Diagnostic) -> Table | None:
                 french_percent(row.underserved_share),
                 *(french_number(getattr(row, column), 0) for column in OTHER_PROFESSIONS),
                 french_number(None if own is None else own["median_minutes"], 1),
-                french_percent(None if own is None else own[f"share_beyond_{last:g}min"]),
+                french_percent(None if own is None else own[beyond_column("share", last)]),
             ]
         )
     headers = [

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from maillage.indicators.classes import ENJEU_CLASSES
+from maillage.indicators.classes import ENJEU_LEVELS
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.indicators.official import UNDERSERVED_APL_GP
-from maillage.outputs.french import minutes, number, percent, plural
+from maillage.outputs.french import beyond_column, minutes, number, percent, plural
 from maillage.outputs.report.content import ReportSection, access_rows
 from maillage.schema import TERRITORY
 from maillage.services.typology import FAMILIES, load_typology
@@ -63,26 +63,26 @@ def synthesis_section(diagnostic: Diagnostic, sections: Sequence[ReportSection])
         beyond = [
             t
             for t in sorted(diagnostic.thresholds_minutes, reverse=True)
-            if whole[f"population_beyond_{t:g}min"] > 0
+            if whole[beyond_column("population", t)] > 0
         ]
         threshold = beyond[0] if beyond else min(diagnostic.thresholds_minutes)
-        share = whole[f"share_beyond_{threshold:g}min"]
+        share = whole[beyond_column("share", threshold)]
         if beyond:
             reach = (
-                f"{plural(whole[f'population_beyond_{threshold:g}min'], 'habitant')} "
+                f"{plural(whole[beyond_column('population', threshold)], 'habitant')} "
                 f"({percent(share)}) à plus de {threshold:g} minutes du service le plus proche"
             )
         else:
             reach = f"tous les habitants à moins de {threshold:g} minutes du service le plus proche"
         epci = rows[rows["niveau"] == "epci"].sort_values(
-            f"share_beyond_{threshold:g}min", ascending=False
+            beyond_column("share", threshold), ascending=False
         )
         worst = ""
-        if len(epci) and epci.iloc[0][f"share_beyond_{threshold:g}min"] > share:
+        if len(epci) and epci.iloc[0][beyond_column("share", threshold)] > share:
             name = read_epci().set_index("epci")["name"].get(epci.iloc[0]["zone"], "")
             worst = (
                 f" ; la part la plus forte est celle de la {name} "
-                f"({percent(epci.iloc[0][f'share_beyond_{threshold:g}min'])})"
+                f"({percent(epci.iloc[0][beyond_column('share', threshold)])})"
             )
         median = whole["median_minutes"]
         middle = (
@@ -99,7 +99,7 @@ def synthesis_section(diagnostic: Diagnostic, sections: Sequence[ReportSection])
             )
         )
     enjeux = diagnostic.enjeux
-    top = enjeux[enjeux["classe"] == ENJEU_CLASSES[-1]].sort_values("rank")
+    top = enjeux[enjeux["enjeu_level"] == ENJEU_LEVELS[-1]].sort_values("rank")
     if "carte-enjeux" in present:
         names = communes.set_index("origin_id")["name"]
         first = ", ".join(str(names.get(c, c)) for c in top["origin_id"].head(4))
