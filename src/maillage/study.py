@@ -353,6 +353,26 @@ level=<Level.COMMUNE: 'commune'>, comparison=True)
         Services (bus, itinerant) of the study's sources. Times
         are the study's summer model; see
         :func:`~maillage.planning.itinerant.itinerant_access`.
+
+        Examples
+        --------
+        A France services bus at Val-Cenis' town hall on Tuesday mornings (hours invented):
+
+        >>> import pathlib, tempfile
+        >>> bus = pathlib.Path(tempfile.mkdtemp()) / "bus.toml"
+        >>> _ = bus.write_text('''
+        ... [[itinerant]]
+        ... type = "france-services"
+        ... [[itinerant.arrets]]
+        ... commune = "73290"
+        ... horaires = "Tu 09:00-12:00"
+        ... ''', encoding="utf-8")
+        >>> study = Study.builtin(buffer_km=0, builtin_sources=["mairies"])
+        >>> table = study.itinerant(bus)
+        >>> table[table["stops"] > 0].sort_values("origin_id")["origin_id"].tolist()
+        ['73023', '73026', '73290']
+        >>> table.loc[table["origin_id"] == "73290", "hours_per_week"].item()
+        3.0
         """
         from maillage.indicators.diagnostic import territory_origins
         from maillage.planning.itinerant import (
