@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "RING",
     "SEASONS",
     "SUMMER",
     "TABLES",
@@ -28,8 +29,11 @@ SUMMER = "summer"
 WINTER = "winter"
 SEASONS = (SUMMER, WINTER)
 
-#: ``level`` and ``zone`` of the rows about the whole territory.
+#: ``level`` and ``zone`` of the rows about the whole territory; also the ``zone`` of the
+#: territory's own communes and services (``Territory.all_communes``).
 TERRITORY = "territory"
+#: ``zone`` of the communes and services of the buffer ring around the territory.
+RING = "ring"
 
 
 @dataclass(frozen=True)

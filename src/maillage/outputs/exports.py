@@ -28,7 +28,14 @@ import pyogrio
 from maillage.indicators.classes import ENJEU_CLASSES, time_class_labels
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.outputs.dictionary import dictionary, field_name, french_table, with_names
-from maillage.outputs.french import UNKNOWN, export_table, method_label, notes_text, write_csv
+from maillage.outputs.french import (
+    EXPORT_CODES,
+    UNKNOWN,
+    export_table,
+    method_label,
+    notes_text,
+    write_csv,
+)
 from maillage.outputs.palettes import (
     OKABE_ITO,
     SUPPLY_PALETTE,
@@ -118,6 +125,8 @@ def write_exports(
     points = points.rename(
         columns={"zone": "service_zone", "name": "service_name", "commune": "origin_id"}
     )
+    if "service_zone" in points:
+        points["service_zone"] = points["service_zone"].replace(EXPORT_CODES["service_zone"])
     points.insert(
         points.columns.get_loc("type") + 1,
         "type_label",
