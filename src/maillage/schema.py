@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "FRANCE",
     "RING",
     "SEASONS",
     "SUMMER",
@@ -34,6 +35,8 @@ SEASONS = (SUMMER, WINTER)
 TERRITORY = "territory"
 #: ``zone`` of the communes and services of the buffer ring around the territory.
 RING = "ring"
+#: ``level`` and ``zone`` of the comparison's row about metropolitan France.
+FRANCE = "france"
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ _SERVICE = Column("service_id", "", "the nearest service (missing when unreachab
 _FAMILY = Column("family", "", "family of services (typology)")
 _ACCESS = (
     Column("level", "", "territory, epci, bassin_vie, canton (comparison: departement, france)"),
-    Column("zone", "", "code of the zone (territory: the whole territory)"),
+    Column("zone", "", "code of the zone (territory, france: the whole territory, France)"),
     _FAMILY,
     Column("population", "inhabitants", "population of the zone (peak population in winter)"),
     Column("mean_minutes", "min", "population-weighted mean time over reachable origins"),

@@ -98,8 +98,8 @@ def test_exports_speak_french(folder: Path, english_words) -> None:  # type: ign
 
 
 def test_codes_of_the_library_are_french_in_the_exports(folder: Path) -> None:
-    # The services' zone is a code inside the library (the study's own
-    # services.parquet), said as before in the CSV and the GeoPackage.
+    # The services' zone and the comparison's France are codes inside the library (the
+    # study's own services.parquet), said as before in the CSV and the GeoPackage.
     own = read_services(folder)
     assert set(own["zone"]) == {TERRITORY, RING}
     said = own["zone"].map({TERRITORY: "territoire", RING: "couronne"}).tolist()
@@ -107,6 +107,9 @@ def test_codes_of_the_library_are_french_in_the_exports(folder: Path) -> None:
     layer = pyogrio.read_dataframe(folder / "diagnostic.gpkg", layer="services")
     assert csv["situation"].tolist() == said
     assert layer["situation"].tolist() == said
+    comparison = pd.read_csv(folder / "csv" / "comparaison.csv", sep=";", dtype=str)
+    france = comparison[comparison["niveau"] == "france"]
+    assert len(france) and set(france["zone"]) == {"France métropolitaine"}
     # A folder written before the codes (French zones) reads the same.
     legacy = folder / "ancien"
     legacy.mkdir(exist_ok=True)

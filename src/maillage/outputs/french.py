@@ -27,7 +27,7 @@ import pandas as pd
 
 from maillage.network.model import Method
 from maillage.notes import Note
-from maillage.schema import RING, SUMMER, TERRITORY, WINTER
+from maillage.schema import FRANCE, RING, SUMMER, TERRITORY, WINTER
 from maillage.services.opening_hours import WeeklyHours
 
 #: Narrow no-break space (thousands, before ``;:!?%`` and inside « »).
@@ -267,7 +267,7 @@ EXPORT_COLUMNS = {
 EXPORT_CODES: dict[str, dict[str, str]] = {
     "saison": {SUMMER: "ete", WINTER: "hiver"},
     "niveau": {TERRITORY: "territoire", "family": "famille"},
-    "zone": {TERRITORY: "territoire"},
+    "zone": {TERRITORY: "territoire", FRANCE: "France métropolitaine"},
     # The services' zone (``situation`` in the exports): in the territory or its ring.
     "service_zone": {TERRITORY: "territoire", RING: "couronne"},
 }
