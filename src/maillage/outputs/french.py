@@ -424,6 +424,12 @@ _TEMPLATES: dict[str, Callable[[Mapping[str, Any]], str]] = {
         + "."
     ),
     "unplaced": _unplaced,
+    # How a tour's heuristic was applied (``Tour.notes``): parts of its ``methode``.
+    "tour_preselection": lambda p: (
+        f"heuristique : présélection des {p['kept']} communes qui apportent le plus "
+        f"seules (sur {p['candidates']}), puis programme exact"
+    ),
+    "tour_time_limit": lambda p: f"HiGHS arrêté à {p['seconds']:g} s (borne du solveur)",
     "unknown_population": lambda p: (
         f"{plural(p['count'], 'origine')} sans population connue ({_ids(p, ', …')}) : "
         "comptées pour 0 habitant dans les moyennes, médianes et parts ; leurs temps figurent "
