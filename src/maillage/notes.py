@@ -15,6 +15,12 @@ Codes of the diagnostic (parameters in brackets):
 * ``bassins_without_intermediate`` (``types``) and ``bassins_not_delineated``;
 * ``type_without_data`` (``type``, ``label``) — a type sited or opened that no source has
   in the territory or its ring.
+
+Codes of a tour (:class:`~maillage.planning.tour.Tour`):
+
+* ``tour_preselection`` (``kept``, ``candidates``) — only the candidates that bring the most
+  alone were kept for the exact program;
+* ``tour_time_limit`` (``seconds``) — HiGHS stopped at its time limit.
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "FRANCE",
+    "RING",
     "SEASONS",
     "SUMMER",
     "TABLES",
@@ -28,8 +30,13 @@ SUMMER = "summer"
 WINTER = "winter"
 SEASONS = (SUMMER, WINTER)
 
-#: ``level`` and ``zone`` of the rows about the whole territory.
+#: ``level`` and ``zone`` of the rows about the whole territory; also the ``zone`` of the
+#: territory's own communes and services (``Territory.all_communes``).
 TERRITORY = "territory"
+#: ``zone`` of the communes and services of the buffer ring around the territory.
+RING = "ring"
+#: ``level`` and ``zone`` of the comparison's row about metropolitan France.
+FRANCE = "france"
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,7 @@ _SERVICE = Column("service_id", "", "the nearest service (missing when unreachab
 _FAMILY = Column("family", "", "family of services (typology)")
 _ACCESS = (
     Column("level", "", "territory, epci, bassin_vie, canton (comparison: departement, france)"),
-    Column("zone", "", "code of the zone (territory: the whole territory)"),
+    Column("zone", "", "code of the zone (territory, france: the whole territory, France)"),
     _FAMILY,
     Column("population", "inhabitants", "population of the zone (peak population in winter)"),
     Column("mean_minutes", "min", "population-weighted mean time over reachable origins"),

@@ -7,13 +7,14 @@ import pytest
 
 from maillage.indicators.opening import hours_access, hours_summary
 from maillage.indicators.seasonal import seasonal_population
+from maillage.schema import TERRITORY
 from maillage.services.catalogue import territory_services
 from maillage.sources.population import population_by_commune
 
 
 def test_hours_within_20_minutes_by_brute_force(maurienne, proxy_minutes) -> None:
     services = territory_services(maurienne, builtin=["mairies", "france_services"])
-    services = services[services["zone"] == "territoire"]
+    services = services[services["zone"] == TERRITORY]
     matrix = pd.DataFrame(
         [
             {

@@ -20,6 +20,8 @@ from click.testing import CliRunner
 
 from maillage.cli.main import cli
 from maillage.indicators.classes import ENJEU_CLASSES, time_class_labels
+from maillage.outputs.study import read_services
+from maillage.schema import RING, TERRITORY
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +95,26 @@ def test_exports_speak_french(folder: Path, english_words) -> None:  # type: ign
     access = pd.read_csv(folder / "csv" / "acces_par_zone.csv", sep=";", decimal=",")
     assert set(access["saison"]) == {"été", "hiver"}
     assert {"part_a_30_min_ou_plus", "temps_moyen_min", "zone", "code_zone"} <= set(access)
+
+
+def test_codes_of_the_library_are_french_in_the_exports(folder: Path) -> None:
+    # The services' zone and the comparison's France are codes inside the library (the
+    # study's own services.parquet), said as before in the CSV and the GeoPackage.
+    own = read_services(folder)
+    assert set(own["zone"]) == {TERRITORY, RING}
+    said = own["zone"].map({TERRITORY: "territoire", RING: "couronne"}).tolist()
+    csv = pd.read_csv(folder / "csv" / "services.csv", sep=";", dtype=str)
+    layer = pyogrio.read_dataframe(folder / "diagnostic.gpkg", layer="services")
+    assert csv["situation"].tolist() == said
+    assert layer["situation"].tolist() == said
+    comparison = pd.read_csv(folder / "csv" / "comparaison.csv", sep=";", dtype=str)
+    france = comparison[comparison["niveau"] == "france"]
+    assert len(france) and set(france["zone"]) == {"France métropolitaine"}
+    # A folder written before the codes (French zones) reads the same.
+    legacy = folder / "ancien"
+    legacy.mkdir(exist_ok=True)
+    own.assign(zone=said).to_parquet(legacy / "services.parquet", index=False)
+    assert read_services(legacy)["zone"].tolist() == own["zone"].tolist()
 
 
 def test_names_beside_codes_and_unknown_hours(folder: Path) -> None:

@@ -19,6 +19,7 @@ from maillage.planning.scenario import (
     read_scenario,
     run_scenario,
 )
+from maillage.schema import TERRITORY
 
 EXAMPLE = Path(__file__).parents[2] / "exemples" / "scenario-maurienne.toml"
 
@@ -90,7 +91,7 @@ def test_the_example_scenario_reads_applies_and_writes(  # type: ignore[no-untyp
     after, changes = apply_scenario(scenario, maurienne_services, maurienne)
     assert sorted(changes["action"]) == ["close", "merge", "open"]
     opened = after[after["service_id"] == "scenario:1"].iloc[0]
-    assert opened["name"] == "France services Val-Cenis" and opened["zone"] == "territoire"
+    assert opened["name"] == "France services Val-Cenis" and opened["zone"] == TERRITORY
     assert opened["family"] == "social_emploi"
     assert len(after) == len(maurienne_services) - 2 + 1
     result = run_scenario(scenario, maurienne, maurienne_services, before=before)

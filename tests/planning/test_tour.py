@@ -15,7 +15,7 @@ from maillage.network.straight_line import (
     nearest_services_straight_line,
     travel_time_matrix_straight_line,
 )
-from maillage.outputs.tour import PARAMETER_KEYS, tour_summary
+from maillage.outputs.tour import PARAMETER_KEYS, method_text, tour_summary
 from maillage.planning._sites import as_points, town_halls
 from maillage.planning.scenario import read_scenario
 from maillage.planning.tour import brute_force_tour, solve_tour
@@ -179,7 +179,9 @@ def test_heuristic_reports_its_gap_to_the_maximal_covering_bound(maurienne) -> N
     tour = Study.builtin(builtin_sources=["france_services"]).tour(
         "france-services", stops=3, max_candidates=4
     )
-    assert tour.method.startswith("heuristique : présélection des 4 communes")
+    assert tour.method == "heuristic"
+    assert tour.notes[0].code == "tour_preselection" and tour.notes[0].params["kept"] == 4
+    assert method_text(tour).startswith("heuristique : présélection des 4 communes")
     # The bound, by brute force: the best 3 town halls for coverage, with no route at all.
     codes = maurienne.communes["commune"].tolist()
     _, cover, population = _instance(maurienne, codes, threshold=20.0)

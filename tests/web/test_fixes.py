@@ -254,6 +254,30 @@ def test_saturday_flags_match_the_study(study_folder: Path) -> None:
     assert not stored.filter(opening_hours="<NA>").exists()
 
 
+def test_a_study_folder_with_french_service_zones_still_loads(
+    study_folder: Path, tmp_path: Path
+) -> None:
+    # Folders written before the zones were codes say "territoire"/"couronne": the web
+    # app reads them as the library's codes, and keeps the same services.
+    import shutil
+
+    from maillage.schema import RING, TERRITORY
+    from maillage.web.loading import _services
+    from maillage.web.study_model import StudyModel
+
+    old = tmp_path / "etude"
+    shutil.copytree(study_folder, old)
+    services = gpd.read_parquet(study_folder / "services.parquet")
+    assert set(services["zone"]) == {TERRITORY, RING}
+    services.assign(
+        zone=services["zone"].map({TERRITORY: "territoire", RING: "couronne"})
+    ).to_parquet(old / "services.parquet", index=False)
+    assert _services(old)["zone"].tolist() == _services(study_folder)["zone"].tolist()
+    model, new = StudyModel(old), StudyModel(study_folder)
+    assert model.services["zone"].tolist() == new.services["zone"].tolist()
+    assert model.services["service_id"].tolist() == new.services["service_id"].tolist()
+
+
 def test_directory_shows_french_hours_and_unknown_saturday() -> None:
     page = Client().get("/services/?q=mairie").content.decode().replace("\u00a0", " ")
     assert "lun." in page and " h–" in page

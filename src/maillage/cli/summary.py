@@ -10,6 +10,7 @@ import geopandas as gpd
 import pandas as pd
 
 from maillage.outputs.french import BUFFER_METHOD_LABELS
+from maillage.schema import RING, TERRITORY
 from maillage.services.schema import SourceResult
 from maillage.services.typology import FAMILIES, Typology, load_typology
 from maillage.territory.territory import Territory
@@ -38,8 +39,8 @@ def territory_summary(
     accepted, rejected).
     """
     typology = load_typology() if typology is None else typology
-    inside = services[services["zone"] == "territoire"]
-    ring = services[services["zone"] == "couronne"]
+    inside = services[services["zone"] == TERRITORY]
+    ring = services[services["zone"] == RING]
     families = [
         *FAMILIES,
         *(f for f in typology.family_labels if f not in FAMILIES),

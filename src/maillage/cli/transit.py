@@ -121,7 +121,7 @@ def tournee(
     Choisit les arrêts et leur ordre pour un véhicule sur une journée, en maximisant la
     population qui gagne un service à moins de --seuil minutes.
     """
-    from maillage.outputs.tour import tour_scenario_toml, tour_summary
+    from maillage.outputs.tour import method_text, tour_scenario_toml, tour_summary
 
     quiet_libraries()
     study = load_study(**options)
@@ -163,7 +163,9 @@ def tournee(
             else f" (borne {_int(tour.bound)}, écart à la borne {percent(tour.gap, 1)})."
         )
     )
-    click.echo(f"Méthode : {'programme exact (HiGHS)' if tour.method == 'exact' else tour.method}")
+    click.echo(
+        "Méthode : " + ("programme exact (HiGHS)" if tour.method == "exact" else method_text(tour))
+    )
     drive = float(tour.parameters["total_drive_minutes"])
     day = drive + len(tour.stops) * float(tour.parameters["stop_minutes"])
     click.echo(

@@ -43,7 +43,7 @@ from maillage.indicators.seasonal import BEDS_PER_SECONDARY_RESIDENCE, seasonal_
 from maillage.indicators.settings import DiagnosticSettings
 from maillage.network.model import Method, NetworkPair, StraightLineModel, TravelTimeModel
 from maillage.notes import Note
-from maillage.schema import SEASONS, SUMMER, TERRITORY, WINTER
+from maillage.schema import FRANCE, SEASONS, SUMMER, TERRITORY, WINTER
 from maillage.services.typology import TOWN_HALL_TYPE, Typology, load_typology
 from maillage.sources.communes import polygons_of
 from maillage.sources.mairies import at_chef_lieu
@@ -850,13 +850,13 @@ def _comparison(
         {"population": 0}
     )
     population["population"] = population["population"].astype(float)
-    population["france"] = "France métropolitaine"
+    population["france"] = FRANCE
     population["in_territory"] = population["origin_id"].isin(territory.codes)
     departements = set(territory.communes["departement"])
     tables = [
         access_summary(family_times, population, by=["france"], thresholds_minutes=thresholds)
         .rename(columns={"france": "zone"})
-        .assign(level="france"),
+        .assign(level=FRANCE),
     ]
     in_departements = population["departement"].isin(departements)
     part = family_times[

@@ -29,6 +29,7 @@ from maillage.indicators.classes import ENJEU_CLASSES, time_class_labels
 from maillage.indicators.diagnostic import Diagnostic
 from maillage.outputs.dictionary import dictionary, field_name, french_table, with_names
 from maillage.outputs.french import (
+    EXPORT_CODES,
     UNKNOWN,
     beyond_column,
     enjeux_french,
@@ -126,6 +127,8 @@ def write_exports(
     points = points.rename(
         columns={"zone": "service_zone", "name": "service_name", "commune": "origin_id"}
     )
+    if "service_zone" in points:
+        points["service_zone"] = points["service_zone"].replace(EXPORT_CODES["service_zone"])
     points.insert(
         points.columns.get_loc("type") + 1,
         "type_label",

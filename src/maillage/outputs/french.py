@@ -29,7 +29,7 @@ from maillage.indicators.classes import ENJEU_LABELS
 from maillage.indicators.enjeux import load_reasons
 from maillage.network.model import Method
 from maillage.notes import Note
-from maillage.schema import SUMMER, TERRITORY, WINTER
+from maillage.schema import FRANCE, RING, SUMMER, TERRITORY, WINTER
 from maillage.services.opening_hours import WeeklyHours
 
 #: Narrow no-break space (thousands, before ``;:!?%`` and inside « »).
@@ -269,7 +269,9 @@ EXPORT_COLUMNS = {
 EXPORT_CODES: dict[str, dict[str, str]] = {
     "saison": {SUMMER: "ete", WINTER: "hiver"},
     "niveau": {TERRITORY: "territoire", "family": "famille"},
-    "zone": {TERRITORY: "territoire"},
+    "zone": {TERRITORY: "territoire", FRANCE: "France métropolitaine"},
+    # The services' zone (``situation`` in the exports): in the territory or its ring.
+    "service_zone": {TERRITORY: "territoire", RING: "couronne"},
 }
 
 
@@ -520,6 +522,12 @@ _TEMPLATES: dict[str, Callable[[Mapping[str, Any]], str]] = {
         + "."
     ),
     "unplaced": _unplaced,
+    # How a tour's heuristic was applied (``Tour.notes``): parts of its ``methode``.
+    "tour_preselection": lambda p: (
+        f"heuristique : présélection des {p['kept']} communes qui apportent le plus "
+        f"seules (sur {p['candidates']}), puis programme exact"
+    ),
+    "tour_time_limit": lambda p: f"HiGHS arrêté à {p['seconds']:g} s (borne du solveur)",
     "unknown_population": lambda p: (
         f"{plural(p['count'], 'origine')} sans population connue ({_ids(p, ', …')}) : "
         "comptées pour 0 habitant dans les moyennes, médianes et parts ; leurs temps figurent "

@@ -36,6 +36,7 @@ from maillage.outputs.french import (
     method_label,
     notes_text,
 )
+from maillage.schema import RING, TERRITORY
 from maillage.services.typology import FAMILIES, load_typology
 from maillage.territory.territory import territory_from_codes
 
@@ -224,6 +225,8 @@ OPTIONAL_TABLES = ("official", "official_zones")
 STUDY_FORMAT = 1
 #: ``buffer_method`` as folders written before it was English say it.
 _LEGACY_BUFFER_METHODS = {"polygones": "polygons", "aucune": "none"}
+#: The services' ``zone`` as folders written before it was English say it.
+_LEGACY_SERVICE_ZONES = {"territoire": TERRITORY, "couronne": RING}
 
 
 def read_study(folder: str | PathLike[str]) -> Diagnostic:
@@ -324,6 +327,29 @@ def read_network(folder: str | PathLike[str]) -> NetworkPair:
         )
     network = NetworkSource.from_dict(source)
     return NetworkPair.from_pbf(network.extract, winter_closures=network.winter_closures)
+
+
+def read_services(folder: str | PathLike[str]) -> gpd.GeoDataFrame:
+    """The services of a study folder (``services.parquet``, written by the exports).
+
+    Their ``zone`` is :data:`~maillage.schema.TERRITORY` or :data:`~maillage.schema.RING`,
+    also when the folder was written before these codes were English (``territoire``,
+    ``couronne``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> gpd.GeoDataFrame({"service_id": ["a", "b"], "zone": ["territoire", "couronne"]},
+    ...     geometry=gpd.points_from_xy([6.3, 6.4], [45.3, 45.2]), crs=4326,
+    ... ).to_parquet(folder / "services.parquet")
+    >>> read_services(folder)["zone"].tolist()
+    ['territory', 'ring']
+    """
+    services = gpd.read_parquet(Path(folder) / "services.parquet")
+    if "zone" in services:
+        services["zone"] = services["zone"].replace(_LEGACY_SERVICE_ZONES)
+    return services
 
 
 def _communes_layer(diagnostic: Diagnostic) -> gpd.GeoDataFrame:

@@ -10,9 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from maillage.outputs.french import note_text
 from maillage.planning.tour import Tour
 
-__all__ = ["GAIN_FIELDS", "PARAMETER_KEYS", "STOP_FIELDS", "tour_scenario_toml", "tour_summary"]
+__all__ = [
+    "GAIN_FIELDS",
+    "PARAMETER_KEYS",
+    "STOP_FIELDS",
+    "method_text",
+    "tour_scenario_toml",
+    "tour_summary",
+]
 
 #: Column of ``Tour.stops`` → key of each stop of the JSON (``arrets``).
 STOP_FIELDS = {
@@ -42,6 +50,25 @@ PARAMETER_KEYS = {
 }
 
 
+def method_text(tour: Tour) -> str:
+    """How the tour was found, in French: ``"exact"``, or how the heuristic was applied.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from maillage.notes import Note
+    >>> tour = Tour("A128", pd.DataFrame(), pd.DataFrame(), 120.0, 150.0, False, "heuristic",
+    ...             {}, notes=(Note("tour_preselection", {"kept": 30, "candidates": 41}),
+    ...                        Note("tour_time_limit", {"seconds": 60.0})))
+    >>> method_text(tour)
+    'heuristique : présélection des 30 communes qui apportent le plus seules (sur 41), \
+puis programme exact ; HiGHS arrêté à 60 s (borne du solveur)'
+    """
+    if not tour.notes:
+        return tour.method
+    return " ; ".join(note_text(note) for note in tour.notes)
+
+
 def tour_summary(tour: Tour, *, label: str) -> dict[str, Any]:
     """The tour as the JSON of ``maillage tournee --json`` (French keys).
 
@@ -67,7 +94,7 @@ def tour_summary(tour: Tour, *, label: str) -> dict[str, Any]:
         "borne": tour.bound,
         "ecart": tour.gap,
         "exacte": tour.exact,
-        "methode": tour.method,
+        "methode": method_text(tour),
         "parametres": {PARAMETER_KEYS.get(k, k): v for k, v in tour.parameters.items()},
         "arrets": tour.stops.rename(columns=STOP_FIELDS).to_dict("records"),
         "communes_gagnantes": tour.gains.rename(columns=GAIN_FIELDS).to_dict("records"),
@@ -99,7 +126,7 @@ def tour_scenario_toml(tour: Tour, *, name: str | None = None) -> str:
     lines = [
         f'nom = "{title}"',
         f'description = "Tournée de {len(tour.stops)} arrêts, population gagnée '
-        f'{tour.population_gained:.0f} ({tour.method})."',
+        f'{tour.population_gained:.0f} ({method_text(tour)})."',
         "",
     ]
     hours = float(tour.parameters["stop_minutes"]) / 60.0

@@ -49,6 +49,7 @@ import pandas as pd
 from maillage._errors import MaillageError
 from maillage.network.model import TravelTimeModel
 from maillage.network.transit import parse_clock
+from maillage.notes import Note
 from maillage.schema import columns
 
 __all__ = [
@@ -320,7 +321,7 @@ class Tour:
     exact
         Whether the tour is proved optimal.
     method
-        ``"exact"``, or how the heuristic was applied (preselection, time limit).
+        ``"exact"`` or ``"heuristic"``; how the heuristic was applied is in ``notes``.
     parameters
         ``stops``, ``budget_minutes``, ``stop_minutes``, ``threshold_minutes``, ``start``
         (``"HH:MM"``), ``weekday`` (OpenStreetMap's ``Tu``...), ``depot``, ``time_method``
@@ -329,6 +330,11 @@ class Tour:
     without_access
         INSEE codes of the communes with no service of the type within the threshold
         today (those that could gain), and ``population_without_access`` their population.
+    notes
+        How the heuristic was applied, as data (:class:`~maillage.notes.Note`):
+        ``tour_preselection`` (``kept``, ``candidates``: the communes kept among those that
+        bring something) and ``tour_time_limit`` (``seconds``: HiGHS stopped at the limit);
+        the outputs say them in French (:func:`maillage.outputs.tour.method_text`).
 
     Examples
     --------
@@ -349,6 +355,7 @@ class Tour:
     parameters: dict[str, Any]
     without_access: tuple[str, ...] = ()
     population_without_access: float = 0.0
+    notes: tuple[Note, ...] = ()
 
     @property
     def gap(self) -> float:
@@ -463,7 +470,7 @@ def design_tour(
     if useful.size < stops:
         # Fewer useful places than stops: fill with the others (they bring nothing).
         useful = np.arange(len(candidates))
-    method = "exact"
+    notes: list[Note] = []
     bound_all = np.inf
     if useful.size > max_candidates:
         alone = (cover[:, useful] * population[:, None]).sum(axis=0)
@@ -471,9 +478,8 @@ def design_tour(
         if depot is not None and site_pos[depot] not in keep:
             keep = np.append(keep[:-1], site_pos[depot])
         bound_all = _max_cover_bound(cover, population, stops)
-        method = (
-            f"heuristique : présélection des {max_candidates} communes qui apportent le plus "
-            f"seules (sur {useful.size}), puis programme exact"
+        notes.append(
+            Note("tour_preselection", {"kept": max_candidates, "candidates": int(useful.size)})
         )
         useful = np.sort(keep)
     pool = candidates.iloc[useful].rename(columns={"commune": "service_id"})
@@ -507,9 +513,8 @@ def design_tour(
             "Correction : moins d'arrêts, des arrêts plus courts ou une journée plus longue."
         )
     if not solution.exact:
-        method = (method + " ; " if method != "exact" else "") + (
-            f"HiGHS arrêté à {time_limit_s:g} s (borne du solveur)"
-        )
+        notes.append(Note("tour_time_limit", {"seconds": time_limit_s}))
+    method = "heuristic" if notes else "exact"
     # The optimum on the preselected candidates bounds nothing: the bound is then the
     # maximal covering over all of them; otherwise HiGHS's own (equal when optimal).
     bound = bound_all if np.isfinite(bound_all) else solution.bound
@@ -528,6 +533,7 @@ def design_tour(
         bound=max(bound, solution.population),
         exact=exact,
         method=method,
+        notes=tuple(notes),
         parameters={
             "stops": stops,
             "budget_minutes": budget_minutes,
@@ -555,6 +561,7 @@ def _tour_tables(
     bound: float,
     exact: bool,
     method: str,
+    notes: tuple[Note, ...],
     parameters: dict[str, Any],
 ) -> Tour:
     hours, minutes = (int(part) for part in str(parameters["start"]).split(":"))
@@ -608,4 +615,5 @@ def _tour_tables(
         parameters={**parameters, "total_drive_minutes": solution.drive_minutes},
         without_access=tuple(need["commune"].astype(str)),
         population_without_access=float(np.nansum(population)),
+        notes=notes,
     )

@@ -9,6 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from maillage.notes import Note
+from maillage.schema import TERRITORY
 from maillage.services.schema import SERVICE_CRS, SourceResult
 from maillage.services.typology import Typology, load_typology
 from maillage.sources.france_services import read_france_services
@@ -80,9 +81,10 @@ def territory_services(
     Returns
     -------
     geopandas.GeoDataFrame
-        The service columns plus ``family``, ``gamme`` and ``zone`` (``"territoire"`` or
-        ``"couronne"``), EPSG:4326. A service given twice (a user's copy of a shipped
-        list: same ``service_id``, type and point) is kept once; two different services
+        The service columns plus ``family``, ``gamme`` and ``zone`` (``"territory"`` or
+        ``"ring"``: :data:`~maillage.schema.TERRITORY`, :data:`~maillage.schema.RING`),
+        EPSG:4326. A service given twice (a user's copy of a shipped list: same
+        ``service_id``, type and point) is kept once; two different services
         sharing an id (two BPE files both have ``bpe:12``) are both kept, the later one's
         id suffixed with ``#2``, ``#3``...
 
@@ -90,7 +92,7 @@ def territory_services(
     --------
     >>> from maillage.territory.builtin import pays_de_maurienne
     >>> s = territory_services(pays_de_maurienne())
-    >>> int(((s["zone"] == "territoire") & (s["type"] == "A128")).sum())
+    >>> int(((s["zone"] == "territory") & (s["type"] == "A128")).sum())
     5
     """
     typology = load_typology() if typology is None else typology
@@ -220,7 +222,7 @@ def counted_by_family(services: pd.DataFrame, typology: Typology | None = None) 
     typology = load_typology() if typology is None else typology
     table = services
     if "zone" in table:
-        table = table[table["zone"] == "territoire"]
+        table = table[table["zone"] == TERRITORY]
     table = table.dropna(subset=["family"])
     counted = table["source"].astype(str).str.startswith(COUNTS_PREFIX)
     grouped = (

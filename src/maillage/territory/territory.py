@@ -18,6 +18,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from maillage._errors import UnknownTerritoryError
+from maillage.schema import RING, TERRITORY
 from maillage.sources._locate import _unit_vectors
 from maillage.sources.communes import (
     read_commune_polygons,
@@ -59,7 +60,7 @@ class Territory:
     >>> t.name, len(t.codes), t.codes[:3], t.population
     ('Communauté de communes Haute Maurienne Vanoise', 10, ['73023', '73026', '73040'], 8631)
     >>> t.all_communes()["zone"].value_counts().to_dict()
-    {'couronne': 13, 'territoire': 10}
+    {'ring': 13, 'territory': 10}
     """
 
     name: str
@@ -79,10 +80,11 @@ class Territory:
         return int(self.communes["population"].sum())
 
     def all_communes(self) -> gpd.GeoDataFrame:
-        """Territory and buffer together, with ``zone`` = ``"territoire"`` or ``"couronne"``."""
+        """Territory and buffer together, with ``zone`` = :data:`~maillage.schema.TERRITORY`
+        (``"territory"``) or :data:`~maillage.schema.RING` (``"ring"``)."""
         return gpd.GeoDataFrame(
             pd.concat(
-                [self.communes.assign(zone="territoire"), self.buffer.assign(zone="couronne")],
+                [self.communes.assign(zone=TERRITORY), self.buffer.assign(zone=RING)],
                 ignore_index=True,
             ),
             crs=self.communes.crs,

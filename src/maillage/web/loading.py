@@ -21,12 +21,11 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import pandas as pd
 from django.db import transaction
 
 from maillage.outputs.french import beyond_column, export_table
-from maillage.outputs.study import diagnostic_summary, read_study
+from maillage.outputs.study import diagnostic_summary, read_services, read_study
 from maillage.web.hours import is_missing_text, tristate
 from maillage.web.models import (
     FAMILY_LABELS,
@@ -118,7 +117,7 @@ def _services(path: Path) -> pd.DataFrame:
     table = path / "services.parquet"
     if not table.is_file():
         return pd.DataFrame(columns=["service_id", "type", "commune", "family"])
-    frame = gpd.read_parquet(table).to_crs(LAMBERT93)
+    frame = read_services(path).to_crs(LAMBERT93)
     frame["x_m"] = frame.geometry.x
     frame["y_m"] = frame.geometry.y
     frame = frame[frame["family"].notna()]

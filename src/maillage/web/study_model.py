@@ -31,7 +31,7 @@ import pandas as pd
 from maillage._errors import MaillageError
 from maillage.network.incremental import IncrementalTimes, incremental_times
 from maillage.network.model import WINTER_CLOSURES, Method, NetworkPair
-from maillage.outputs.study import read_network
+from maillage.outputs.study import read_network, read_services
 from maillage.services.typology import load_typology
 from maillage.web.models import Study
 
@@ -69,7 +69,7 @@ class StudyModel:
         self.origins = origins[["origin_id", "name", "population", "geometry"]].reset_index(
             drop=True
         )
-        services = gpd.read_parquet(folder / "services.parquet")
+        services = read_services(folder)
         services["nearest_family"] = load_typology().nearest_family_of(services["type"])
         self.services = services.dropna(subset=["nearest_family"]).reset_index(drop=True)
         self._bases: dict[str, FamilyBase] = {}

@@ -38,6 +38,7 @@ from maillage.outputs.french import (
     plural,
 )
 from maillage.outputs.report import maps
+from maillage.schema import TERRITORY
 from maillage.services.typology import FAMILIES, load_typology
 from maillage.sources.communes import read_departements, read_epci
 
@@ -223,7 +224,7 @@ def territory_section(
         epci_rows,
         [False, False, True, True, True],
     )
-    inside = services[services["zone"] == "territoire"] if "zone" in services else services
+    inside = services[services["zone"] == TERRITORY] if "zone" in services else services
     labels = load_typology().family_labels
     counts = inside.groupby("family").size()
     ring = services.groupby("family").size()

@@ -72,7 +72,7 @@ def counted_paragraphs(
     Examples
     --------
     >>> import geopandas as gpd
-    >>> s = gpd.GeoDataFrame({"type": ["D307"], "family": ["soins"], "zone": ["territoire"],
+    >>> s = gpd.GeoDataFrame({"type": ["D307"], "family": ["soins"], "zone": ["territory"],
     ...     "source": ["comptages_bpe"]}, geometry=gpd.points_from_xy([6.3], [45.3]), crs=4326)
     >>> print(counted_paragraphs(s, "soins")[0])  # doctest: +ELLIPSIS
     Ce qui est compté : pharmacie, 1 dans le territoire (INSEE, BPE 2024 (comptages par ...
