@@ -32,7 +32,7 @@ import numpy as np
 
 from maillage.network import _engine
 from maillage.network.graph import RoadGraph, build_graph
-from scale import DEFAULT_PBF, blocks, build_part, services_of_tile
+from scale import blocks, build_part, layout_arguments, services_of_tile
 
 
 def best_of(repeat: int, step: Callable[[], Any]) -> tuple[float, Any]:
@@ -46,14 +46,8 @@ def best_of(repeat: int, step: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pbf", default=str(DEFAULT_PBF))
-    parser.add_argument("--tiles", type=int, default=21)
-    parser.add_argument("--parts", type=int, default=96)
+    parser = layout_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
     parser.add_argument("--part", type=int, default=40)
-    parser.add_argument("--types", type=int, default=150)
-    parser.add_argument("--ring-km", type=float, default=10.0)
-    parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     cache = Path(tempfile.gettempdir()) / "maillage-bench-cache"

@@ -198,17 +198,22 @@ class Sampler:
         self._thread.join()
 
 
-def main() -> None:
-    import distributed
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def layout_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The layout options shared with ``partition.py``: extract, tiling, parts, types."""
     parser.add_argument("--pbf", default=str(DEFAULT_PBF))
     parser.add_argument("--tiles", type=int, default=21)
     parser.add_argument("--parts", type=int, default=96)
     parser.add_argument("--types", type=int, default=150)
     parser.add_argument("--ring-km", type=float, default=10.0)
-    parser.add_argument("--workers", default="1,2")
     parser.add_argument("--seed", type=int, default=2024)
+    return parser
+
+
+def main() -> None:
+    import distributed
+
+    parser = layout_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
+    parser.add_argument("--workers", default="1,2")
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--method", choices=["auto", "buckets", "hierarchy"], default="auto")
     args = parser.parse_args()

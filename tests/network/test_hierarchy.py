@@ -8,9 +8,6 @@ at that time (the same one as the bucket search's but for ties).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
@@ -21,17 +18,13 @@ from scipy.sparse.csgraph import dijkstra
 from maillage.network import _engine, _hierarchy
 from maillage.network.graph import RoadGraph
 
+from .conftest import benchmark_module
+
 TOLERANCE = 1e-9  # minutes
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 def _tiling() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("_tiling", BENCHMARKS / "_tiling.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["_tiling"] = module
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_module("_tiling")
 
 
 @pytest.fixture(scope="module")

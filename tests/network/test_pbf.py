@@ -11,8 +11,6 @@ paths).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -24,18 +22,11 @@ from maillage._errors import InputFileError
 from maillage.network import _osm, _pbf
 from maillage.network.graph import _ARRAYS, RoadGraph, _build, build_graph
 
-from .conftest import EXTRACTS
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+from .conftest import EXTRACTS, benchmark_module
 
 
 def _tiling() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("_pbf_tiling", BENCHMARKS / "_pbf_tiling.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["_pbf_tiling"] = module
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_module("_pbf_tiling")
 
 
 def _same_ways(a: _osm.ParsedWays, b: _osm.ParsedWays) -> None:

