@@ -52,7 +52,7 @@ from maillage.cli.options import (
 @click.option(
     "--delai",
     type=float,
-    default=60.0,
+    default=60,
     show_default=True,
     help="Secondes sans données avant d'abandonner une tentative.",
 )

@@ -28,7 +28,7 @@ from maillage.outputs.french import number as _number
     "--dans",
     "minutes",
     type=float,
-    default=20.0,
+    default=20,
     show_default=True,
     help="Un arrêt compte pour une commune s'il est à moins de tant de minutes.",
 )

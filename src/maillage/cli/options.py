@@ -46,7 +46,7 @@ _TERRITORY_OPTIONS = [
     click.option("--nom", default=None, help="Nom du territoire dans les sorties."),
     click.option(
         "--tampon-km",
-        default=30.0,
+        default=30,
         show_default=True,
         type=float,
         help="Largeur de la couronne de communes voisines dont les services comptent.",

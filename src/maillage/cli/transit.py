@@ -54,7 +54,7 @@ def parse_duration(text: str) -> float:
 @click.option(
     "--seuil",
     type=float,
-    default=20.0,
+    default=20,
     show_default=True,
     help="Minutes : une commune gagne l'accès si un arrêt est à moins de ce temps.",
 )
