@@ -39,7 +39,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("maillage.outputs",),
     ("maillage.study",),
     ("maillage.web",),
-    ("maillage.cli",),
+    ("maillage.cli", "maillage.__main__"),
 ]
 
 

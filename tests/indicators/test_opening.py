@@ -53,7 +53,7 @@ def test_seasonal_population_swells_ski_resorts(maurienne) -> None:
 def test_hours_summary_by_brute_force(maurienne, proxy_minutes) -> None:
     """Shares of the population and weighted median, recomputed commune by commune."""
     services = territory_services(maurienne, builtin=["mairies", "france_services"])
-    services = services[services["zone"] == "territoire"]
+    services = services[services["zone"] == TERRITORY]
     matrix = pd.DataFrame(
         [
             {
