@@ -32,7 +32,7 @@ import numpy as np
 
 from maillage.network import _engine
 from maillage.network.graph import RoadGraph, build_graph
-from scale import blocks, build_part, layout_arguments, services_of_tile
+from scale import blocks, build_part, layout_arguments, part_layout
 
 
 def best_of(repeat: int, step: Callable[[], Any]) -> tuple[float, Any]:
@@ -61,23 +61,8 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     path = build_part(str(base_path), args.tiles, own, args.ring_km, str(folder))["path"]
     graph = RoadGraph.load(path)
-    tiles = graph.node_id // n_base
-    order = np.argsort(graph.node_id)
-    sorted_ids = graph.node_id[order]
-    nodes, kinds = [], []
-    for k in np.unique(tiles):
-        service_nodes, service_types = services_of_tile(int(k), n_base, args.types, args.seed)
-        wanted = int(k) * n_base + service_nodes
-        slot = np.minimum(np.searchsorted(sorted_ids, wanted), sorted_ids.size - 1)
-        present = sorted_ids[slot] == wanted
-        nodes.append(order[slot[present]])
-        kinds.append(service_types[present])
-    seed_nodes = np.concatenate(nodes).astype(np.int64)
+    seed_nodes, groups, origins = part_layout(graph, args.tiles, own, n_base, args.types, args.seed)
     seed_minutes = np.zeros(seed_nodes.size)
-    seed_types = np.concatenate(kinds)
-    groups = [np.flatnonzero(seed_types == t) for t in range(args.types)]
-    own_tiles = np.array([i * args.tiles + j for i, j in own])
-    origins = np.flatnonzero(np.isin(tiles, own_tiles))
 
     def contract() -> _engine.Contraction:
         graph._cache.clear()

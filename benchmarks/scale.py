@@ -109,19 +109,15 @@ def build_part(
     return {"path": str(path), "nodes": part.n_nodes, "seconds": time.perf_counter() - start}
 
 
-def run_part(
-    path: str,
+def part_layout(
+    graph: RoadGraph,
     side: int,
     own: list[tuple[int, int]],
     n_base: int,
     n_types: int,
     seed: int,
-    keep: bool = False,
-    method: str = "auto",
-) -> dict[str, Any]:
-    """Dask task: nearest service of every type from every node of the own tiles."""
-    start = time.perf_counter()
-    graph = RoadGraph.load(path)
+) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:  # type: ignore[type-arg]
+    """A part's services (graph nodes, positions by type) and its own tiles' nodes."""
     tiles = graph.node_id // n_base
     order = np.argsort(graph.node_id)
     sorted_ids = graph.node_id[order]
@@ -137,7 +133,23 @@ def run_part(
     seed_types = np.concatenate(kinds)
     groups = [np.flatnonzero(seed_types == t) for t in range(n_types)]
     own_tiles = np.array([i * side + j for i, j in own])
-    origins = np.flatnonzero(np.isin(tiles, own_tiles))
+    return seed_nodes, groups, np.flatnonzero(np.isin(tiles, own_tiles))
+
+
+def run_part(
+    path: str,
+    side: int,
+    own: list[tuple[int, int]],
+    n_base: int,
+    n_types: int,
+    seed: int,
+    keep: bool = False,
+    method: str = "auto",
+) -> dict[str, Any]:
+    """Dask task: nearest service of every type from every node of the own tiles."""
+    start = time.perf_counter()
+    graph = RoadGraph.load(path)
+    seed_nodes, groups, origins = part_layout(graph, side, own, n_base, n_types, seed)
     result: dict[str, Any] = {
         "origins": int(origins.size),
         "graph_nodes": graph.n_nodes,
