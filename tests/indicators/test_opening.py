@@ -12,7 +12,8 @@ from maillage.services.catalogue import territory_services
 from maillage.sources.population import population_by_commune
 
 
-def test_hours_within_20_minutes_by_brute_force(maurienne, proxy_minutes) -> None:
+def _every_pair(maurienne, proxy_minutes):  # type: ignore[no-untyped-def]
+    """The territory's town halls and France Services, and every commune × service time."""
     services = territory_services(maurienne, builtin=["mairies", "france_services"])
     services = services[services["zone"] == TERRITORY]
     matrix = pd.DataFrame(
@@ -26,6 +27,11 @@ def test_hours_within_20_minutes_by_brute_force(maurienne, proxy_minutes) -> Non
             for s in services.itertuples()
         ]
     )
+    return services, matrix
+
+
+def test_hours_within_20_minutes_by_brute_force(maurienne, proxy_minutes) -> None:
+    services, matrix = _every_pair(maurienne, proxy_minutes)
     result = hours_access(matrix, services, within_minutes=20).set_index("origin_id")
     by_id = services.set_index("service_id")
     for commune in ["73248", "73047", "73157"]:  # Saint-Jean, Bonneval-sur-Arc, Modane
@@ -52,19 +58,7 @@ def test_seasonal_population_swells_ski_resorts(maurienne) -> None:
 
 def test_hours_summary_by_brute_force(maurienne, proxy_minutes) -> None:
     """Shares of the population and weighted median, recomputed commune by commune."""
-    services = territory_services(maurienne, builtin=["mairies", "france_services"])
-    services = services[services["zone"] == TERRITORY]
-    matrix = pd.DataFrame(
-        [
-            {
-                "origin_id": c.commune,
-                "service_id": s.service_id,
-                "minutes": proxy_minutes(c.lon, c.lat, s.lon, s.lat),
-            }
-            for c in maurienne.communes.itertuples()
-            for s in services.itertuples()
-        ]
-    )
+    services, matrix = _every_pair(maurienne, proxy_minutes)
     hours = hours_access(matrix, services, within_minutes=20)
     counts, _ = population_by_commune(maurienne.communes["commune"])
     population = counts.reset_index().rename(columns={"commune": "origin_id"})
