@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from maillage.indicators.transit import TransitAccess
+from maillage.outputs.french import write_csv
 from maillage.schema import TERRITORY
 
 __all__ = ["TIMES_FIELDS", "transit_summary", "transit_zones", "write_transit"]
@@ -141,12 +142,10 @@ def write_transit(result: TransitAccess, folder: str | PathLike[str]) -> Path:
     result.access.to_parquet(folder / "transports_en_commun_acces.parquet", index=False)
     exports = folder / "exports"
     exports.mkdir(exist_ok=True)
-    # The project's exported tables: ';'-separated with decimal commas, UTF-8 with BOM (Excel).
-    csv = {"sep": ";", "decimal": ",", "index": False, "encoding": "utf-8-sig"}
-    result.times.rename(columns=TIMES_FIELDS).to_csv(
-        exports / "transports_en_commun_communes.csv", **csv
+    write_csv(
+        result.times.rename(columns=TIMES_FIELDS), exports / "transports_en_commun_communes.csv"
     )
-    transit_zones(result.access).to_csv(exports / "transports_en_commun_zones.csv", **csv)
+    write_csv(transit_zones(result.access), exports / "transports_en_commun_zones.csv")
     summary_path = folder / "resume.json"
     summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else {}
     summary["transports_en_commun"] = transit_summary(result)
