@@ -61,9 +61,9 @@ def english_words() -> re.Pattern[str]:
 
 @pytest.fixture(scope="session")
 def france_diagnostic():  # type: ignore[no-untyped-def]
-    """``maillage diagnostic --france`` through the API: every commune, partitioned on Dask.
+    """``maillage diagnostic --france`` through the API: every commune, in one block.
 
-    About 1 min and 1.4 GB on 2 cores; shared by the scale and the reference tests.
+    About 40 s and 1.9 GB on 2 cores; shared by the scale and the reference tests.
     """
     from maillage.study import Study
     from maillage.territory.spec import TerritorySpec

@@ -190,3 +190,42 @@ def test_pole_minutes_arrays_agree_with_a_pandas_brute_force() -> None:
     )
     got = pairs.ranks(own.to_numpy(), {"000", "003", "X1"})
     assert got.tolist() == expected.tolist()
+
+
+def test_without_polygons_each_commune_joins_its_fastest_pole_as_the_full_matrix_says() -> None:
+    """Finistère (no shipped polygons): the nearest-pole search gives the bassins the whole
+    commune × pole matrix gives (``contiguous_bassins`` without adjacency)."""
+    from maillage.indicators.bassins import delineate_bassins, select_poles
+    from maillage.indicators.diagnostic import (
+        POLE_CUTOFF_MINUTES,
+        delineated_bassins,
+        territory_origins,
+    )
+    from maillage.network.model import StraightLineModel
+
+    territory = select_territory(departements=["29"], buffer_km=0)
+    assert polygons_of(territory.codes) is None
+    services = territory_services(territory, builtin=["mairies", "france_services", "hopitaux"])
+    origins = territory_origins(territory)
+    model = StraightLineModel()
+    kinds = services[services["type"] != "A129"].dropna(subset=["type"])
+    nearest = model.nearest(origins, kinds)
+    notes: list = []
+    got = delineated_bassins(territory, origins, nearest, services, model=model, notes=notes)
+    poles = select_poles(delineate_bassins(nearest, services))
+    places = territory.communes[territory.communes["commune"].isin(poles)]
+    sites = gpd.GeoDataFrame(
+        {"service_id": places["commune"].to_numpy()},
+        geometry=gpd.points_from_xy(places["lon"], places["lat"]),
+        crs="EPSG:4326",
+    )
+    full = travel_time_matrix_straight_line(
+        origins, sites, cutoff_minutes=POLE_CUTOFF_MINUTES, warn=False
+    )
+    expected = contiguous_bassins(
+        full.rename(columns={"service_id": "pole"})[["origin_id", "pole", "minutes"]], None
+    )
+    assert len(poles) > 5
+    pd.testing.assert_frame_equal(
+        got.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False
+    )

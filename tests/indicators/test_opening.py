@@ -90,3 +90,28 @@ def test_hours_summary_by_brute_force(maurienne, proxy_minutes) -> None:
                 assert row["median_hours_per_week"] == r.hours_per_week_within
                 break
     assert summary["with_hours"].any()
+
+
+def test_hours_by_codes_equal_the_merge_and_ignore_the_pairs_order(
+    maurienne, proxy_minutes
+) -> None:
+    """The integer-coded path (national scale) against the merge of the texts, on the
+    Maurienne's real services; shuffled pairs give the very same sums."""
+    from maillage.indicators.opening import _flags, _hours_by_merge
+
+    services, matrix = _every_pair(maurienne, proxy_minutes)
+    info = services[["service_id", "family", "hours_per_week", "opening_hours"]]
+    info = info.join(_flags(info["opening_hours"])).drop(columns="opening_hours")
+    near = matrix[matrix["minutes"] <= 20]
+    expected = _hours_by_merge(near, info, "family")
+    got = hours_access(matrix, services, within_minutes=20)
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+    shuffled = hours_access(matrix.sample(frac=1.0, random_state=3), services, within_minutes=20)
+    pd.testing.assert_frame_equal(shuffled, got, check_exact=True)
+    # Repeated service ids: the merge path, whose rows repeat with them.
+    doubled = pd.concat([services, services.iloc[:1]], ignore_index=True)
+    assert (
+        hours_access(matrix, doubled, within_minutes=20)["services_within"].sum()
+        == got["services_within"].sum()
+    )
+    assert hours_access(matrix.iloc[:0], services, within_minutes=20).empty

@@ -259,3 +259,25 @@ def test_zone_outlines_leave_out_communes_without_coordinates(folder: Path) -> N
     assert len(shapes) == len(table)
     territory = shapes[(table["niveau"] == "territoire").to_numpy()]
     assert all(shape.equals(kept.union_all()) for shape in territory)
+
+
+def test_a_commune_in_no_bassin_has_no_bassin_name(folder: Path) -> None:
+    """A commune in no bassin (``--france``: the five without coordinates) is written
+    « non renseigné » in the workbook, never « Bassin de <NA> »."""
+    import dataclasses
+
+    from maillage.outputs.exports import _sheets, commune_names, exported_tables
+    from maillage.outputs.study import read_study
+    from maillage.outputs.workbook import column_cells
+
+    diagnostic = read_study(folder)
+    bassins = diagnostic.bassins.copy()
+    lost = str(bassins["origin_id"].iloc[0])
+    bassins.loc[bassins.index[0], ["bassin", "minutes", "pole_rank"]] = [None, None, None]
+    without = dataclasses.replace(diagnostic, bassins=bassins)
+    tables = exported_tables(without)
+    sheets = _sheets(without, tables, commune_names(without), {})
+    (sheet,) = [s for s in sheets if s.title == "Bassins de services"]
+    row = sheet.table[sheet.table["origin_id"].astype(str) == lost]
+    assert column_cells(row["bassin_name"]) == ["non renseigné"]
+    assert not sheet.table["bassin_name"].astype(str).str.contains("NA").any()

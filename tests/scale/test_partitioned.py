@@ -145,10 +145,16 @@ def test_dask_worker_killed_mid_run(savoies) -> None:  # type: ignore[no-untyped
 def test_france_every_commune_once_and_as_departement_runs(france_diagnostic) -> None:  # type: ignore[no-untyped-def]
     """``--france``: the 34,875 communes, once each; per-commune times as département runs.
 
-    About 1 min on 2 cores (Dask, 2 processes; shared with tests/test_reference.py).
+    By straight line ``--france`` runs in one block (no partitions), metropolitan France
+    and each DOM in its own metric CRS; about 40 s on 2 cores (shared with
+    tests/test_reference.py).
     """
     result = france_diagnostic
-    assert any(note.code == "partitioned" for note in result.notes)
+    assert not any(note.code == "partitioned" for note in result.notes)
+    unplaced = [n.params for n in result.notes if n.code == "unplaced"]
+    assert {"what": "origins", "reason": "no_coordinates", "count": 5} in [
+        {k: p[k] for k in ("what", "reason", "count")} for p in unplaced
+    ]
     assert len(result.communes) == result.communes["origin_id"].nunique() == 34_875
     located = result.nearest["origin_id"].unique()
     assert len(located) == 34_875 - 5  # five communes have no coordinates in the COG

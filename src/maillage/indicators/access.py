@@ -145,7 +145,11 @@ def access_summary(
         )
     if (population["population"] < 0).any():
         raise MaillageError("population négative. Correction : vérifiez la table de population")
-    table = times.merge(population, on="origin_id", how="left")
+    # Only the columns used (a commune table carries dozens).
+    needed = list(dict.fromkeys(["origin_id", "population", *by]))
+    table = times[["origin_id", key, "minutes"]].merge(
+        population[needed], on="origin_id", how="left"
+    )
     groups = [*by, key]
     if table.empty:
         return pd.DataFrame()

@@ -9,10 +9,12 @@ winter road graph, the same times in winter side by side.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from maillage._errors import MaillageError
@@ -42,6 +44,8 @@ from maillage.indicators.opening import hours_access
 from maillage.indicators.seasonal import BEDS_PER_SECONDARY_RESIDENCE, seasonal_population
 from maillage.indicators.settings import DiagnosticSettings
 from maillage.network.model import Method, NetworkPair, StraightLineModel, TravelTimeModel
+from maillage.network.snapping import located
+from maillage.network.zones import per_zone
 from maillage.notes import Note
 from maillage.schema import FRANCE, SEASONS, SUMMER, TERRITORY, WINTER
 from maillage.services.typology import TOWN_HALL_TYPE, Typology, load_typology
@@ -326,7 +330,9 @@ def season_times(
     nearest, matrix, notes
         ``origin_id, type, service_id, minutes, season``; ``origin_id, service_id,
         minutes`` within ``hours_within_minutes`` (summer); the points left without time
-        (:func:`unplaced_notes`), once each.
+        (:func:`unplaced_notes`), once each. An origin without coordinates has no row.
+        With the straight-line estimate, metropolitan France and each DOM are computed
+        apart, each in its own metric CRS (:func:`~maillage.network.zones.per_zone`).
 
     Examples
     --------
@@ -341,17 +347,19 @@ def season_times(
     """
     pools = season_services(services)
     summer_services, winter_services = pools[SUMMER], pools[WINTER]
+    # Points left without time are reported once in the notes, not lost silently.
+    notes = unplaced_notes(network.summer, origins, services)
+    if network.winter is not None:
+        notes += [n for n in unplaced_notes(network.winter, origins, services) if n not in notes]
+    # An origin without coordinates has no time at all: no rows (it is in the notes).
+    origins = origins[located(origins)]
     summer_nearest = _nearest(network.summer, origins, summer_services)
     winter_nearest = (
         _nearest(network.winter_or_summer, origins, winter_services)
         if network.winter is not None or len(winter_services) < len(services)
         else summer_nearest
     )
-    matrix = network.summer.matrix(origins, services, cutoff_minutes=hours_within_minutes)
-    # Points left without time are reported once in the notes, not lost silently.
-    notes = unplaced_notes(network.summer, origins, services)
-    if network.winter is not None:
-        notes += [n for n in unplaced_notes(network.winter, origins, services) if n not in notes]
+    matrix = _matrix(network.summer, origins, services, cutoff_minutes=hours_within_minutes)
     nearest = pd.concat(
         [summer_nearest.assign(season=SUMMER), winter_nearest.assign(season=WINTER)],
         ignore_index=True,
@@ -469,6 +477,55 @@ def assemble_diagnostic(
         origins = communes
         population = pd.DataFrame(origins.drop(columns="geometry"))
         notes.append(_grid_note(cells))
+    # The two tables of the origin × service pairs (millions nationally) are computed by a
+    # second thread while this one computes the others: numpy, pandas and Arrow release
+    # the GIL in their sorts, takes and hashes, so the machine's second core takes part.
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        pending_hours = pool.submit(
+            hours_access, matrix, services, within_minutes=hours_within_minutes
+        )
+        pending_supply = pool.submit(_e2sfca_by_family, matrix, services, population)
+        return _with_other_tables(
+            territory,
+            services,
+            origins,
+            nearest,
+            family_times,
+            access,
+            population,
+            network=network,
+            typology=typology,
+            settings=settings,
+            notes=notes,
+            cells=cells,
+            hours=pending_hours,
+            supply_demand=pending_supply,
+        )
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _with_other_tables(
+    territory: Territory,
+    services: gpd.GeoDataFrame,
+    origins: gpd.GeoDataFrame,
+    nearest: pd.DataFrame,
+    family_times: pd.DataFrame,
+    access: pd.DataFrame,
+    population: pd.DataFrame,
+    *,
+    network: NetworkPair,
+    typology: Typology,
+    settings: DiagnosticSettings,
+    notes: list[Note],
+    cells: gpd.GeoDataFrame | None,
+    hours: Future[pd.DataFrame],
+    supply_demand: Future[pd.DataFrame],
+) -> Diagnostic:
+    """The rest of :func:`assemble_diagnostic`, the pairs' two tables arriving from
+    ``hours`` and ``supply_demand``."""
+    thresholds_minutes = settings.thresholds_minutes
     compared = (
         _comparison(territory, typology, thresholds_minutes)
         if settings.comparison
@@ -476,7 +533,6 @@ def assemble_diagnostic(
     )
     with_zone = services.merge(territory.communes[["commune", "epci"]], on="commune", how="inner")
     density = services_per_10000(with_zone.dropna(subset=["family"]), population, by="epci")
-    hours = hours_access(matrix, services, within_minutes=hours_within_minutes)
     summer = family_times[family_times["season"] == SUMMER]
     summer_by_type = nearest[nearest["season"] == SUMMER]
     poles = pd.concat(
@@ -520,7 +576,6 @@ def assemble_diagnostic(
     # The need behind the reasons, cited from the official figures (Filosofi, RP).
     enjeux = cite_needs(enjeux, need_indicators(population))
     enjeux_epci = enjeux_by_zone(enjeux, population, by="epci")
-    supply_demand = _e2sfca_by_family(matrix, services, population)
     # The figures the ARS, the CAF and Acceslibre publish, beside our times.
     official = official_by_commune(population)
     official_zones = official_by_zone(population, levels=("epci",))
@@ -532,12 +587,12 @@ def assemble_diagnostic(
         family_times=family_times,
         access=access,
         density=density,
-        hours=hours,
+        hours=hours.result(),
         catchments=poles,
         bassins=bassins,
         enjeux=enjeux,
         enjeux_epci=enjeux_epci,
-        e2sfca=supply_demand,
+        e2sfca=supply_demand.result(),
         comparison=compared,
         settings=settings,
         bassin_agreement=agreement,
@@ -596,16 +651,22 @@ def delineated_bassins(
     places = pd.concat([territory.communes, territory.buffer], ignore_index=True)
     places = places[places["commune"].isin(poles)].drop_duplicates("commune")
     sites = gpd.GeoDataFrame(
-        {"service_id": places["commune"].to_numpy()},
+        {"service_id": places["commune"].to_numpy(), "commune": places["commune"].to_numpy()},
         geometry=gpd.points_from_xy(places["lon"], places["lat"]),
         crs="EPSG:4326",
     )
-    points = communes[["origin_id", "geometry"]]
-    times = model.matrix(points, sites, cutoff_minutes=POLE_CUTOFF_MINUTES)
+    zoning = [c for c in ("departement",) if c in communes.columns]
+    points = communes[["origin_id", *zoning, "geometry"]]
     codes = communes["origin_id"].astype(str).tolist()
     shapes = polygons_of(codes)
     if shapes is None:
         notes.append(Note("bassins_not_contiguous"))
+    if shapes is None and isinstance(model, StraightLineModel):
+        # Without polygons each commune simply joins its fastest pole: its nearest one,
+        # not the whole commune × pole matrix (ten million pairs for France).
+        times = _fastest_pole(model, points, sites)
+    else:
+        times = _matrix(model, points, sites, cutoff_minutes=POLE_CUTOFF_MINUTES)
     bassins = contiguous_bassins(
         times.rename(columns={"service_id": "pole"}).assign(
             origin_id=lambda t: t["origin_id"].astype(str)
@@ -621,6 +682,22 @@ def delineated_bassins(
         if missing
         else bassins[columns]
     )
+
+
+def _fastest_pole(
+    model: StraightLineModel, points: gpd.GeoDataFrame, sites: gpd.GeoDataFrame
+) -> pd.DataFrame:
+    """Each point's fastest pole within :data:`POLE_CUTOFF_MINUTES` (straight line).
+
+    Of poles at the same place, the smallest code, as
+    :func:`~maillage.indicators.bassins.contiguous_bassins` breaks ties.
+    """
+    sites = sites[located(sites)]
+    places = sites.assign(_x=sites.geometry.x, _y=sites.geometry.y).sort_values("service_id")
+    sites = sites.loc[places.drop_duplicates(["_x", "_y"]).index].assign(type="pole")
+    nearest = _nearest(model, points[located(points)], sites)
+    nearest = nearest[nearest["minutes"] <= POLE_CUTOFF_MINUTES]
+    return nearest[["origin_id", "service_id", "minutes"]].reset_index(drop=True)
 
 
 def grid_origins(
@@ -759,7 +836,26 @@ def _per_commune(
 def _nearest(
     model: TravelTimeModel, origins: gpd.GeoDataFrame, services: gpd.GeoDataFrame
 ) -> pd.DataFrame:
-    return model.nearest(origins, services.dropna(subset=["type"]))
+    services = services.dropna(subset=["type"])
+    if isinstance(model, StraightLineModel):
+        # Metropolitan France and each DOM apart, each in its own metric CRS.
+        return per_zone(model.nearest, origins, services)
+    return model.nearest(origins, services)
+
+
+def _matrix(
+    model: TravelTimeModel,
+    origins: gpd.GeoDataFrame,
+    services: gpd.GeoDataFrame,
+    *,
+    cutoff_minutes: float,
+) -> pd.DataFrame:
+    def pairs(own: gpd.GeoDataFrame, near: gpd.GeoDataFrame) -> pd.DataFrame:
+        return model.matrix(own, near, cutoff_minutes=cutoff_minutes)
+
+    if isinstance(model, StraightLineModel):
+        return per_zone(pairs, origins, services)
+    return pairs(origins, services)
 
 
 def _access_by_zone(
@@ -788,10 +884,15 @@ def _e2sfca_by_family(
     # Each pair's family, and the canonical order below as integer codes (factorized in
     # sorted order: the same order as sorting the texts), computed once for all families.
     ids = services["service_id"]
-    family_of = services.set_index("service_id")["family"] if ids.is_unique else None
-    pair_family = None if family_of is None else matrix["service_id"].map(family_of).to_numpy()
-    service_code = pd.factorize(matrix["service_id"], sort=True)[0]
-    origin_code = pd.factorize(matrix["origin_id"], sort=True)[0]
+    service_code = _sorted_codes(matrix["service_id"])
+    origin_code = _sorted_codes(matrix["origin_id"])
+    pair_family, code_of = None, {}
+    if ids.is_unique:
+        values, distinct = pd.factorize(matrix["service_id"])
+        families = services.set_index("service_id")["family"].reindex(distinct)
+        family_code, family_names = pd.factorize(families)
+        pair_family = family_code[values]
+        code_of = {str(name): code for code, name in enumerate(family_names)}
     for family, members in services.dropna(subset=["family"]).groupby("family"):
         band = DEMAND_BAND.get(str(family), "population")
         if members["hours_per_week"].notna().all():
@@ -806,7 +907,7 @@ def _e2sfca_by_family(
         rows = (
             np.flatnonzero(matrix["service_id"].isin(supply["service_id"]).to_numpy())
             if pair_family is None
-            else np.flatnonzero(pair_family == family)
+            else np.flatnonzero(pair_family == code_of.get(str(family), -2))
         )
         pairs = matrix.iloc[rows[np.lexsort((origin_code[rows], service_code[rows]))]]
         demand = pd.DataFrame(
@@ -822,6 +923,16 @@ def _e2sfca_by_family(
     return (
         pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
     )
+
+
+def _sorted_codes(values: pd.Series) -> npt.NDArray[np.intp]:
+    """Each value's rank among the distinct values in sorted order (as ``pd.factorize(values,
+    sort=True)[0]``), hashing the millions of values once and sorting only the distinct."""
+    codes, distinct = pd.factorize(values)
+    rank = np.empty(len(distinct), dtype=np.intp)
+    rank[np.argsort(np.asarray(distinct, dtype=object), kind="stable")] = np.arange(len(distinct))
+    ranked: npt.NDArray[np.intp] = rank[codes]
+    return ranked
 
 
 def _comparison(

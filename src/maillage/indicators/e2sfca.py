@@ -373,8 +373,14 @@ def _prepare(
     service_ids = pd.Index(supply[service_id])
     problems += _duplicates(origin_ids, "demande", origin_id)
     problems += _duplicates(service_ids, "offre", service_id)
+    # Ids as integer codes (millions of pairs nationally): each text hashed once.
+    origin_code, origin_values = pd.factorize(travel_times[origin_id], use_na_sentinel=False)
+    service_code, service_values = pd.factorize(
+        travel_times[service_id], use_na_sentinel=False
+    )
+    pair_code = origin_code.astype(np.int64) * max(len(service_values), 1) + service_code
     pairs = travel_times[[origin_id, service_id]]
-    doubled = pairs[pairs.duplicated()].drop_duplicates()
+    doubled = pairs[pd.Series(pair_code).duplicated().to_numpy()].drop_duplicates()
     if len(doubled):
         listed = [f"{o} → {s}" for o, s in doubled.itertuples(index=False)]
         problems.append(
@@ -387,8 +393,8 @@ def _prepare(
     if problems:  # duplicate ids make the look-ups below ambiguous
         raise CatchmentInputError(_report(problems))
 
-    pair_origin = origin_ids.get_indexer(travel_times[origin_id])
-    pair_service = service_ids.get_indexer(travel_times[service_id])
+    pair_origin = origin_ids.get_indexer(origin_values)[origin_code]
+    pair_service = service_ids.get_indexer(service_values)[service_code]
     for positions, column, table, fix in (
         (pair_origin, origin_id, "demande", "ajoutez leur population à la table de demande"),
         (pair_service, service_id, "offre", "ajoutez leur capacité à la table d'offre"),

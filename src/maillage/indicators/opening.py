@@ -9,6 +9,7 @@ on a Saturday or after 18:00 (working inhabitants' needs).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from maillage.indicators.access import weighted_median
@@ -19,18 +20,21 @@ SATURDAY = 5
 
 
 def _flags(opening_hours: pd.Series) -> pd.DataFrame:
-    saturday, evening = [], []
-    for text in opening_hours:
+    """Open on Saturday, open after 18:00, from each service's hours (each text read once)."""
+    texts = opening_hours.astype(object).where(opening_hours.notna(), None)
+    flags: dict[str, tuple[bool | None, bool | None]] = {}
+    for text in pd.unique(texts.dropna()):
         try:
-            hours = None if pd.isna(text) else WeeklyHours.from_osm(str(text))
+            hours = WeeklyHours.from_osm(str(text))
         except OpeningHoursError:
-            hours = None
-        saturday.append(None if hours is None else hours.is_open_on(SATURDAY))
-        evening.append(None if hours is None else hours.is_open_after(EVENING_MINUTE))
+            flags[text] = (None, None)
+            continue
+        flags[text] = (hours.is_open_on(SATURDAY), hours.is_open_after(EVENING_MINUTE))
+    pairs = [flags.get(text, (None, None)) if text is not None else (None, None) for text in texts]
     return pd.DataFrame(
         {
-            "open_saturday": pd.array(saturday, dtype="boolean"),
-            "open_after_18h": pd.array(evening, dtype="boolean"),
+            "open_saturday": pd.array([p[0] for p in pairs], dtype="boolean"),
+            "open_after_18h": pd.array([p[1] for p in pairs], dtype="boolean"),
         },
         index=opening_hours.index,
     )
@@ -79,10 +83,57 @@ def hours_access(
     [{'origin_id': 'a', 'hours_per_week_within': 10.0, 'saturday_within': False},
      {'origin_id': 'b', 'hours_per_week_within': 10.0, 'saturday_within': False}]
     """
-    near = matrix[matrix["minutes"] <= within_minutes]
+    near = matrix[(matrix["minutes"] <= within_minutes).to_numpy()]
     info = services[["service_id", key, "hours_per_week", "opening_hours"]]
     # The flags, not the hours' text, travel with every pair (millions nationally).
     info = info.join(_flags(info["opening_hours"])).drop(columns="opening_hours")
+    if not info["service_id"].is_unique:
+        return _hours_by_merge(near, info, key)
+    # Millions of pairs nationally: each pair's service as a row of ``info``, groups as
+    # integer codes; the same table as merging and grouping the texts (_hours_by_merge).
+    # (factorizing the pairs' texts, then placing the few distinct ones, is the fast way)
+    service_code, service_ids = pd.factorize(near["service_id"])
+    row = pd.Index(info["service_id"]).get_indexer(service_ids)[service_code]
+    key_code, keys = pd.factorize(info[key], sort=True)
+    pair_key = np.where(row >= 0, key_code[row], -1)
+    kept = np.flatnonzero(pair_key >= 0)
+    if not len(kept):
+        return _hours_by_merge(near.iloc[:0], info, key)
+    row, pair_key = row[kept], pair_key[kept]
+    origin_code, origins = pd.factorize(near["origin_id"], sort=True)
+    group = origin_code[kept].astype(np.int64) * max(len(keys), 1) + pair_key
+    inverse, groups = pd.factorize(group, sort=True)
+    size = len(groups)
+    # Each group's services in the order of ``info``: sums that do not depend on the
+    # order of the pairs (a partitioned run gathers them in another order).
+    pair = inverse.astype(np.int64) * len(info) + row
+    order = np.argsort(pair, kind="stable")
+    pair, inverse, row = pair[order], inverse[order], row[order]
+    distinct = pair[np.r_[True, pair[1:] != pair[:-1]]] // len(info)
+    hours = info["hours_per_week"].to_numpy(dtype=float, na_value=np.nan)[row]
+    known = ~np.isnan(hours)
+    saturday = info["open_saturday"].fillna(False).to_numpy(dtype=bool)[row]
+    evening = info["open_after_18h"].fillna(False).to_numpy(dtype=bool)[row]
+    result = pd.DataFrame(
+        {
+            "origin_id": origins.take(groups // max(len(keys), 1)),
+            key: keys.take(groups % max(len(keys), 1)),
+            "services_within": np.bincount(distinct, minlength=size).astype(np.int64),
+            "services_with_hours": np.bincount(inverse, weights=known, minlength=size).astype(
+                np.int64
+            ),
+            "hours_per_week_within": np.bincount(
+                inverse, weights=np.where(known, hours, 0.0), minlength=size
+            ),
+            "saturday_within": np.bincount(inverse, weights=saturday, minlength=size) > 0,
+            "after_18h_within": np.bincount(inverse, weights=evening, minlength=size) > 0,
+        }
+    )
+    return result
+
+
+def _hours_by_merge(near: pd.DataFrame, info: pd.DataFrame, key: str) -> pd.DataFrame:
+    """:func:`hours_access` by merging and grouping the texts (services' ids repeated)."""
     table = near.merge(info, on="service_id", how="inner")
     known = table["hours_per_week"].notna()
     table = table.assign(
@@ -92,14 +143,13 @@ def hours_access(
         evening=table["open_after_18h"].fillna(False).astype(bool),
     )
     grouped = table.groupby(["origin_id", key], sort=True)
-    result = grouped.agg(
+    return grouped.agg(
         services_within=("service_id", "nunique"),
         services_with_hours=("known", "sum"),
         hours_per_week_within=("hours", "sum"),
         saturday_within=("saturday", "any"),
         after_18h_within=("evening", "any"),
     ).reset_index()
-    return result
 
 
 def hours_summary(hours: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:

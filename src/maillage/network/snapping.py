@@ -22,7 +22,7 @@ import pandas as pd
 from maillage._errors import MaillageError
 from maillage.network.graph import RoadGraph
 
-__all__ = ["DEFAULT_MAX_SNAP_M", "OFFROAD_SPEED_KPH", "SnapWarning", "snap_points"]
+__all__ = ["DEFAULT_MAX_SNAP_M", "OFFROAD_SPEED_KPH", "SnapWarning", "located", "snap_points"]
 
 #: Speed of the off-network leg (km/h): a mix of private driveway, track and walking
 #: from the point to the road. 15 km/h, i.e. 4 minutes per km (a maillage assumption;
@@ -166,3 +166,24 @@ def warn_too_far(ids: Sequence[object], *, what: str, max_snap_m: float) -> None
         SnapWarning,
         stacklevel=3,
     )
+
+
+def located(frame: gpd.GeoDataFrame) -> npt.NDArray[np.bool_]:
+    """Whether each point has finite coordinates (a few communes of the COG have none).
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> located(gpd.GeoDataFrame(geometry=[Point(6.3, 45.2), Point()], crs=4326)).tolist()
+    [True, False]
+    """
+    geometry = frame.geometry
+    if len(frame) == 0:
+        return np.zeros(0, dtype=bool)
+    present = ~np.asarray(geometry.array.isna()) & ~np.asarray(geometry.is_empty)
+    points = geometry[present]
+    if not (points.geom_type == "Point").all():
+        points = points.representative_point()
+    finite = np.array(present, dtype=np.bool_)
+    finite[present] = np.isfinite(points.x.to_numpy(float)) & np.isfinite(points.y.to_numpy(float))
+    return finite

@@ -245,10 +245,12 @@ def travel_time_matrix_straight_line(
     # Origins in their order, each one's services by time (stable: ties in the
     # search's order), sorted on the arrays before any text column is built.
     kept = kept[np.lexsort((minutes[kept], rows[kept]))]
+    # Millions of pairs nationally: the ids taken by position, in their own dtype (no
+    # Python string per pair).
     table = pd.DataFrame(
         {
-            origin_id: origins[origin_id].to_numpy()[rows[kept]],
-            service_id: services[service_id].to_numpy()[cols[kept]],
+            origin_id: origins[origin_id].array.take(rows[kept]),
+            service_id: services[service_id].array.take(cols[kept]),
             "minutes": minutes[kept],
             "distance_m": distance[kept],
             "method": METHOD,

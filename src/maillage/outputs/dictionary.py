@@ -207,6 +207,12 @@ def with_names(table: pd.DataFrame, commune_names: Mapping[str, str]) -> pd.Data
     >>> list(with_names(t, {"73248": "Saint-Jean-de-Maurienne"}).iloc[0])
     ['73248', 'Saint-Jean-de-Maurienne', '200070464',
      'Communauté de communes Cœur de Maurienne Arvan']
+
+    A commune in no bassin (no coordinates, or no pole within reach) has no bassin name:
+
+    >>> b = pd.DataFrame({"bassin": ["73248", None]})
+    >>> with_names(b, {"73248": "Saint-Jean-de-Maurienne"})["bassin_name"].tolist()
+    ['Bassin de Saint-Jean-de-Maurienne', nan]
     """
     table = table.copy()
     epci_names = read_epci().set_index("epci")["name"]
@@ -222,7 +228,9 @@ def with_names(table: pd.DataFrame, commune_names: Mapping[str, str]) -> pd.Data
         table.insert(
             table.columns.get_loc("bassin") + 1,
             "bassin_name",
-            table["bassin"].map(lambda c: f"Bassin de {commune_names.get(c, c)}"),
+            table["bassin"].map(
+                lambda c: f"Bassin de {commune_names.get(c, c)}", na_action="ignore"
+            ),
         )
     if {"niveau", "zone"} <= set(table.columns) and "zone_name" not in table:
         departements = read_departements().set_index("departement")["name"]

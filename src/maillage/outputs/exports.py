@@ -17,6 +17,7 @@ Every exported file speaks French (field names and values from
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 
@@ -377,11 +378,17 @@ def _style(layer: str, table: pd.DataFrame, diagnostic: Diagnostic, geometry: st
     )
 
 
-def family_sheet(diagnostic: Diagnostic, family: str) -> pd.DataFrame:
-    """One row per commune for one family, with the columns of :data:`FAMILY_SHEET_HEADERS`."""
+def family_sheet(
+    diagnostic: Diagnostic, family: str, tables: Mapping[str, pd.DataFrame] | None = None
+) -> pd.DataFrame:
+    """One row per commune for one family, with the columns of :data:`FAMILY_SHEET_HEADERS`.
+
+    ``tables``: :func:`exported_tables` of ``diagnostic``, when already at hand.
+    """
+    tables = exported_tables(diagnostic) if tables is None else tables
     communes = diagnostic.communes[["origin_id", "name", "epci", "population"]].copy()
     communes.insert(2, "epci_name", communes["epci"].map(read_epci().set_index("epci")["name"]))
-    family_times = export_table(diagnostic.family_times)
+    family_times = tables["temps_par_famille"]
     times = (
         family_times[family_times["family"] == family]
         .pivot_table(index="origin_id", columns="saison", values="minutes")
@@ -392,7 +399,7 @@ def family_sheet(diagnostic: Diagnostic, family: str) -> pd.DataFrame:
     table = table.merge(
         supply[["origin_id", "accessibility_per_10000"]], on="origin_id", how="left"
     )
-    hours = exported_tables(diagnostic)["horaires_accessibles"]
+    hours = tables["horaires_accessibles"]
     hours = hours[hours["family"] == family] if not hours.empty else hours
     if not hours.empty:
         table = table.merge(
@@ -467,7 +474,7 @@ def _sheets(
     # The families in the schéma's order (that of the report), then any other.
     for family in [f for f in FAMILIES if f in present] + sorted(present - set(FAMILIES)):
         label = SHEET_TITLES.get(family, typology.family_labels.get(family, family))
-        table = family_sheet(diagnostic, family)
+        table = family_sheet(diagnostic, family, tables)
         headers = [FAMILY_SHEET_HEADERS[c] for c in table.columns]
         sheets.append(Sheet(label, headers, table, frozenset({"saturday_within"})))
     epci = epci_sheet(diagnostic)
@@ -477,7 +484,9 @@ def _sheets(
     )
     bassins = bassins.assign(
         name=bassins["origin_id"].map(names),
-        bassin_name=bassins["bassin"].map(lambda c: f"Bassin de {names.get(c, c)}"),
+        bassin_name=bassins["bassin"].map(
+            lambda c: f"Bassin de {names.get(c, c)}", na_action="ignore"
+        ),
     )[["origin_id", "name", "population", "bassin_name", "bassin", "minutes", "pole_rank"]]
     sheets.append(
         Sheet(

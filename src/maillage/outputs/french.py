@@ -410,7 +410,11 @@ def enjeux_french(table: pd.DataFrame) -> pd.DataFrame:
     if "enjeu_level" in table:
         table["enjeu_level"] = table["enjeu_level"].map(ENJEU_LABELS)
     if "enjeu_reasons" in table:
-        table["enjeu_reasons"] = table["enjeu_reasons"].map(enjeu_reasons_text)
+        # Each distinct list of reasons rendered once (tens of thousands of communes).
+        reasons = table["enjeu_reasons"]
+        distinct = pd.unique(reasons.dropna())
+        texts = dict(zip(distinct, map(enjeu_reasons_text, distinct), strict=True))
+        table["enjeu_reasons"] = reasons.map(texts)
     return table.rename(columns={"enjeu_level": "classe", "enjeu_reasons": "raisons"})
 
 

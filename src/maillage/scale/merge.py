@@ -32,8 +32,10 @@ from maillage.indicators.diagnostic import (
 )
 from maillage.indicators.settings import DiagnosticSettings
 from maillage.network.model import NetworkPair, StraightLineModel
+from maillage.network.snapping import located
+from maillage.network.zones import crs_zone
 from maillage.notes import Note
-from maillage.scale.partition import PartitionResult, crs_zone, located
+from maillage.scale.partition import PartitionResult
 from maillage.schema import SEASONS, SUMMER
 from maillage.services.typology import Typology, load_typology
 from maillage.sources.communes import read_communes

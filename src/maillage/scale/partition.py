@@ -39,12 +39,12 @@ from maillage.network.model import (
     StraightLineModel,
     TravelTimeModel,
 )
+from maillage.network.snapping import located
+from maillage.network.zones import crs_zone
 from maillage.notes import Note
 from maillage.sources._locate import _unit_vectors
 
 EARTH_RADIUS_M = 6_371_000.0
-#: Zone of the metropolitan départements (one metric CRS: Lambert-93).
-METROPOLE = "metropole"
 
 
 @dataclass(frozen=True)
@@ -220,43 +220,11 @@ def road_guarantee(graph: RoadGraph, radius_km: float) -> float:
     return RoadModel(graph).guaranteed_minutes(radius_km)
 
 
-def crs_zone(departement: str) -> str:
-    """The zone whose communes share one metric CRS: metropolitan France, or the DOM.
-
-    Examples
-    --------
-    >>> crs_zone("73"), crs_zone("2A"), crs_zone("971")
-    ('metropole', 'metropole', '971')
-    """
-    return METROPOLE if len(str(departement)) <= 2 else str(departement)
-
-
 def _lonlat(frame: gpd.GeoDataFrame) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     points = frame.geometry.to_crs(4326)
     if not (points.geom_type == "Point").all():
         points = points.representative_point()
     return points.x.to_numpy(float), points.y.to_numpy(float)
-
-
-def located(frame: gpd.GeoDataFrame) -> npt.NDArray[np.bool_]:
-    """Whether each point has finite coordinates (a few communes of the COG have none).
-
-    Examples
-    --------
-    >>> from shapely.geometry import Point
-    >>> located(gpd.GeoDataFrame(geometry=[Point(6.3, 45.2), Point()], crs=4326)).tolist()
-    [True, False]
-    """
-    geometry = frame.geometry
-    if len(frame) == 0:
-        return np.zeros(0, dtype=bool)
-    present = ~np.asarray(geometry.array.isna()) & ~np.asarray(geometry.is_empty)
-    points = geometry[present]
-    if not (points.geom_type == "Point").all():
-        points = points.representative_point()
-    finite = np.array(present, dtype=np.bool_)
-    finite[present] = np.isfinite(points.x.to_numpy(float)) & np.isfinite(points.y.to_numpy(float))
-    return finite
 
 
 def within_radius(

@@ -12,7 +12,7 @@ import geopandas as gpd
 from maillage._errors import MaillageError
 from maillage.indicators.diagnostic import Diagnostic, run_diagnostic, territory_origins
 from maillage.indicators.settings import DiagnosticSettings
-from maillage.network.model import ROAD_MIN_RING_KM, NetworkPair, RingBoundedModel
+from maillage.network.model import ROAD_MIN_RING_KM, Method, NetworkPair, RingBoundedModel
 from maillage.scale.cluster import DEFAULT_WORKERS, dask_client, map_partitions
 from maillage.scale.merge import merge_partitions
 from maillage.scale.partition import PartitionResult, diagnose_partition, plan_partitions
@@ -33,8 +33,10 @@ class Execution:
     Attributes
     ----------
     partitions
-        ``None`` (default): partition as soon as the territory spans several départements
-        (commune level only); ``True``: always; ``False``: never.
+        ``None`` (default): partition a road-graph run as soon as the territory spans
+        several départements (commune level only), run a straight-line estimate in one
+        block (its searches need no partitions: all of France fits in one process, in
+        less time); ``True``: always; ``False``: never.
     scheduler
         Address of an existing Dask scheduler (``tcp://…``); a local cluster otherwise.
     n_workers
@@ -53,6 +55,8 @@ class Execution:
     False
     >>> Execution().partitioned(departements=2, grid=False)
     True
+    >>> Execution().partitioned(departements=2, grid=False, road=False)
+    False
     """
 
     partitions: bool | None = None
@@ -62,8 +66,10 @@ class Execution:
     radius_km: float | None = None
     dask: bool = True
 
-    def partitioned(self, *, departements: int, grid: bool) -> bool:
+    def partitioned(self, *, departements: int, grid: bool, road: bool = True) -> bool:
         """Whether a territory of ``departements`` départements is run partitioned.
+
+        ``road``: the times come from a road graph (else the straight-line estimate).
 
         Raises
         ------
@@ -71,7 +77,7 @@ class Execution:
             Partitions asked for a grid-level run.
         """
         if self.partitions is None:
-            return departements > 1 and not grid
+            return departements > 1 and not grid and road
         if self.partitions and grid:
             raise MaillageError(
                 "le calcul réparti (--partitions) se fait à l'échelle des communes. "
@@ -112,7 +118,8 @@ def run(
     """
     execution = Execution() if execution is None else execution
     departements = int(territory.communes["departement"].nunique())
-    if execution.partitioned(departements=departements, grid=origins is not None):
+    road = network is not None and network.method is not Method.STRAIGHT_LINE
+    if execution.partitioned(departements=departements, grid=origins is not None, road=road):
         return partitioned_diagnostic(
             territory,
             services,
