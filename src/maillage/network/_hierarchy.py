@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse
 
 IntArray = npt.NDArray[np.int64]
 Int32Array = npt.NDArray[np.int32]
@@ -480,6 +481,242 @@ def build(indptr: IntArray, indices: Int32Array, minutes: FloatArray) -> Hierarc
 
 
 @numba.njit(cache=True, nogil=True)
+def _bottom(  # type: ignore[no-untyped-def]
+    r_indptr, r_indices, r_minutes, f_indptr, f_indices, f_minutes, ids, new, n0,
+):  # fmt: skip
+    n_new = new.size
+    # the lists of the new nodes only: neighbours as ids (a rank below n0, n0 + i for
+    # the new node i), the edges between two ranked nodes being the hierarchy's business
+    out_start = np.empty(n_new, dtype=np.int64)
+    out_len = np.empty(n_new, dtype=np.int64)
+    out_cap = np.empty(n_new, dtype=np.int64)
+    in_start = np.empty(n_new, dtype=np.int64)
+    in_len = np.empty(n_new, dtype=np.int64)
+    in_cap = np.empty(n_new, dtype=np.int64)
+    pool = 4 * n_new + 64
+    for i in range(n_new):
+        v = new[i]
+        pool += r_indptr[v + 1] - r_indptr[v] + f_indptr[v + 1] - f_indptr[v]
+    out_adj = np.empty(pool, dtype=np.int64)
+    out_wt = np.empty(pool)
+    in_adj = np.empty(pool, dtype=np.int64)
+    in_wt = np.empty(pool)
+    out_used = 0
+    in_used = 0
+    for i in range(n_new):
+        v = new[i]
+        out_start[i] = out_used
+        out_len[i] = r_indptr[v + 1] - r_indptr[v]
+        out_cap[i] = out_len[i] + 2
+        for e in range(r_indptr[v], r_indptr[v + 1]):
+            out_adj[out_used] = ids[r_indices[e]]
+            out_wt[out_used] = r_minutes[e]
+            out_used += 1
+        out_used += 2
+        in_start[i] = in_used
+        in_len[i] = f_indptr[v + 1] - f_indptr[v]
+        in_cap[i] = in_len[i] + 2
+        for e in range(f_indptr[v], f_indptr[v + 1]):
+            in_adj[in_used] = ids[f_indices[e]]
+            in_wt[in_used] = f_minutes[e]
+            in_used += 1
+        in_used += 2
+    degree = np.empty(n_new)
+    queue = np.empty(n_new, dtype=np.int64)
+    queue_pos = np.full(n_new, -1, dtype=np.int64)
+    size = 0
+    for i in range(n_new):
+        degree[i] = out_len[i] + in_len[i]
+        size = _lower(queue, queue_pos, degree, i, size)
+    rank = np.empty(n_new, dtype=np.int64)
+    up_ptr = np.zeros(n_new + 1, dtype=np.int64)
+    down_ptr = np.zeros(n_new + 1, dtype=np.int64)
+    up_to = np.empty(out_used + 16, dtype=np.int64)
+    up_minutes = np.empty(up_to.size)
+    down_from = np.empty(in_used + 16, dtype=np.int64)
+    down_minutes = np.empty(down_from.size)
+    n_up = 0
+    n_down = 0
+    r = 0
+    while size > 0:
+        i = queue[0]
+        fresh = float(out_len[i] + in_len[i])
+        if fresh > degree[i]:  # lazy update, as in _build
+            degree[i] = fresh
+            _sift_down(queue, queue_pos, degree, 0, size)
+            if queue[0] != i:
+                continue
+        i, size = _pop(queue, queue_pos, degree, size)
+        # every shortcut through i (no witness search: a few redundant ones are harmless)
+        for a_e in range(in_start[i], in_start[i] + in_len[i]):
+            u = in_adj[a_e]
+            a = in_wt[a_e]
+            for b_e in range(out_start[i], out_start[i] + out_len[i]):
+                w = out_adj[b_e]
+                if w == u or (u < n0 and w < n0):
+                    continue
+                t = a + out_wt[b_e]
+                if u >= n0:
+                    grown = _add(
+                        out_start, out_len, out_cap, out_adj, out_wt, out_used, u - n0, w, t
+                    )
+                    while grown < 0:
+                        out_adj = _grown(out_adj, 2 * out_adj.size + 64)
+                        out_wt = _grown(out_wt, out_adj.size)
+                        grown = _add(
+                            out_start, out_len, out_cap, out_adj, out_wt, out_used, u - n0, w, t
+                        )
+                    out_used = grown
+                if w >= n0:
+                    grown = _add(in_start, in_len, in_cap, in_adj, in_wt, in_used, w - n0, u, t)
+                    while grown < 0:
+                        in_adj = _grown(in_adj, 2 * in_adj.size + 64)
+                        in_wt = _grown(in_wt, in_adj.size)
+                        grown = _add(in_start, in_len, in_cap, in_adj, in_wt, in_used, w - n0, u, t)
+                    in_used = grown
+        rank[i] = r
+        if n_up + out_len[i] > up_to.size:
+            up_to = _grown(up_to, 2 * (n_up + out_len[i]))
+            up_minutes = _grown(up_minutes, up_to.size)
+        for e in range(out_start[i], out_start[i] + out_len[i]):
+            up_to[n_up] = out_adj[e]
+            up_minutes[n_up] = out_wt[e]
+            n_up += 1
+        if n_down + in_len[i] > down_from.size:
+            down_from = _grown(down_from, 2 * (n_down + in_len[i]))
+            down_minutes = _grown(down_minutes, down_from.size)
+        for e in range(in_start[i], in_start[i] + in_len[i]):
+            down_from[n_down] = in_adj[e]
+            down_minutes[n_down] = in_wt[e]
+            n_down += 1
+        r += 1
+        up_ptr[r] = n_up
+        down_ptr[r] = n_down
+        for e in range(out_start[i], out_start[i] + out_len[i]):
+            if out_adj[e] >= n0:
+                _drop(in_start, in_len, in_adj, in_wt, out_adj[e] - n0, n0 + i)
+        for e in range(in_start[i], in_start[i] + in_len[i]):
+            if in_adj[e] >= n0:
+                _drop(out_start, out_len, out_adj, out_wt, in_adj[e] - n0, n0 + i)
+    for e in range(n_up):
+        if up_to[e] >= n0:
+            up_to[e] = n0 + rank[up_to[e] - n0]
+    for e in range(n_down):
+        if down_from[e] >= n0:
+            down_from[e] = n0 + rank[down_from[e] - n0]
+    return (
+        rank,
+        up_ptr,
+        up_to[:n_up].copy(),
+        up_minutes[:n_up].copy(),
+        down_ptr,
+        down_from[:n_down].copy(),
+        down_minutes[:n_down].copy(),
+    )
+
+
+@dataclass
+class Bottom:
+    """Nodes ranked below a hierarchy's: a graph's nodes that its hierarchy leaves out.
+
+    A hierarchy built once for a graph (:mod:`maillage.network._prepared`) covers the
+    nodes that do not depend on where the services are; those a search must also stop
+    at (a service inside a degree-2 chain, or in a dead-end tree) are contracted here,
+    below every ranked node, with every shortcut they need between them and the ranked
+    nodes (none between two ranked nodes: such a path runs through nodes the hierarchy
+    left out, so the hierarchy already has a path as short).
+
+    The node of bottom rank ``b`` has id ``n_ranked + b``; its upward edges lead to ids
+    ``up_to[up_ptr[b]:up_ptr[b + 1]]`` (higher bottom ranks or ranked nodes) in
+    ``up_minutes``, its downward edges come from ``down_from`` likewise.
+    """
+
+    n_ranked: int
+    up_ptr: IntArray
+    up_to: IntArray
+    up_minutes: FloatArray
+    down_ptr: IntArray
+    down_from: IntArray
+    down_minutes: FloatArray
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of bottom nodes."""
+        return int(self.up_ptr.size - 1)
+
+    @classmethod
+    def empty(cls, n_ranked: int) -> Bottom:
+        """No bottom node (every start and exit is a ranked node)."""
+        ptr = np.zeros(1, dtype=np.int64)
+        none = np.zeros(0, dtype=np.int64)
+        return cls(n_ranked, ptr, none, np.zeros(0), ptr.copy(), none.copy(), np.zeros(0))
+
+
+def bottom(
+    graph: scipy.sparse.csr_matrix, ids: IntArray, new: IntArray, n_ranked: int
+) -> tuple[Bottom, IntArray]:
+    """Contract the nodes ``new`` of ``graph`` below a hierarchy of ``n_ranked`` nodes.
+
+    ``ids[v]`` is node ``v``'s rank in the hierarchy, any value for the nodes ``new``.
+    The graph must have no self-loop and no parallel edge. Returns the bottom and the
+    bottom rank of every node of ``new``, so that its id is ``n_ranked`` + that rank.
+
+    Examples
+    --------
+    >>> import scipy.sparse
+    >>> g = scipy.sparse.csr_matrix(([1.0, 1.0, 2.0, 2.0], ([0, 1, 1, 2], [1, 0, 2, 1])))
+    >>> b, ranks = bottom(g, np.array([0, -1, 1]), np.array([1]), 2)
+    >>> b.n_nodes, ranks.tolist(), b.up_to.tolist(), b.down_from.tolist()
+    (1, [0], [0, 1], [0, 1])
+    """
+    forward = graph.T.tocsr()
+    ids = np.array(ids, dtype=np.int64)
+    ids[new] = n_ranked + np.arange(new.size)
+    rank, up_ptr, up_to, up_minutes, down_ptr, down_from, down_minutes = _bottom(
+        graph.indptr.astype(np.int64),
+        graph.indices.astype(np.int64),
+        graph.data.astype(np.float64),
+        forward.indptr.astype(np.int64),
+        forward.indices.astype(np.int64),
+        forward.data.astype(np.float64),
+        ids,
+        np.asarray(new, dtype=np.int64),
+        n_ranked,
+    )
+    return Bottom(n_ranked, up_ptr, up_to, up_minutes, down_ptr, down_from, down_minutes), rank
+
+
+@numba.njit(cache=True, nogil=True)
+def _sweep_bottom(  # type: ignore[no-untyped-def]
+    n0, up_ptr, up_to, up_minutes, down_ptr, down_from, down_minutes, times, labels, upward,
+):  # fmt: skip
+    n = up_ptr.size - 1
+    k = times.shape[1]
+    if upward:
+        for b in range(n):
+            r = n0 + b
+            for e in range(up_ptr[b], up_ptr[b + 1]):
+                w = up_to[e]
+                c = up_minutes[e]
+                for j in range(k):
+                    t = times[r, j] + c
+                    if t < times[w, j]:
+                        times[w, j] = t
+                        labels[w, j] = labels[r, j]
+        return
+    for b in range(n - 1, -1, -1):
+        r = n0 + b
+        for e in range(down_ptr[b], down_ptr[b + 1]):
+            u = down_from[e]
+            c = down_minutes[e]
+            for j in range(k):
+                t = times[u, j] + c
+                if t < times[r, j]:
+                    times[r, j] = t
+                    labels[r, j] = labels[u, j]
+
+
+@numba.njit(cache=True, nogil=True)
 def _sweep(up_ptr, up_to, up_minutes, down_ptr, down_from, down_minutes, times, labels):  # type: ignore[no-untyped-def]
     n = up_ptr.size - 1
     k = times.shape[1]
@@ -511,11 +748,11 @@ def _sweep(up_ptr, up_to, up_minutes, down_ptr, down_from, down_minutes, times, 
 
 
 @numba.njit(cache=True, nogil=True)
-def _seed(rank, start_ptr, start_nodes, start_minutes, times, labels):  # type: ignore[no-untyped-def]
+def _seed(start_ptr, start_rank, start_minutes, times, labels):  # type: ignore[no-untyped-def]
     for j in range(start_ptr.size - 1):
         for s in range(start_ptr[j], start_ptr[j + 1]):
             t = start_minutes[s]
-            r = rank[start_nodes[s]]
+            r = start_rank[s]
             if t < times[r, j]:
                 times[r, j] = t
                 labels[r, j] = s - start_ptr[j]
@@ -544,8 +781,9 @@ def _expand(times, labels, exit_rank, exit_minutes, start_ptr, start_ids, out_mi
 
 def nearest_block(
     hierarchy: Hierarchy,
+    below: Bottom,
     start_ptr: IntArray,
-    start_nodes: IntArray,
+    start_rank: IntArray,
     start_minutes: FloatArray,
     start_ids: IntArray,
     exit_rank: IntArray,
@@ -555,11 +793,14 @@ def nearest_block(
 ) -> None:
     """Times from the nearest start of each group of a block, read at some nodes' exits.
 
-    Group ``j`` of the block starts at nodes ``start_nodes[start_ptr[j]:start_ptr[j+1]]``
-    at ``start_minutes`` (non-finite: ignored). ``exit_rank``/``exit_minutes``
-    (2 × origins) give each origin's two exits as ranks (``n_nodes`` for none) and the
-    time to them. ``out_minutes``/``out_ids`` (groups × origins) receive the time and
-    the ``start_ids`` of the start reached (-1 when none is). Releases the GIL.
+    Group ``j`` of the block starts at ids ``start_rank[start_ptr[j]:start_ptr[j+1]]``
+    (a rank of ``hierarchy``, or ``n_nodes`` + a bottom rank of ``below``) at
+    ``start_minutes`` (non-finite: ignored). ``exit_rank``/``exit_minutes``
+    (2 × origins) give each origin's two exits as such ids (``n_nodes`` +
+    ``below.n_nodes`` for none) and the time to them. ``out_minutes``/``out_ids``
+    (groups × origins) receive the time and the ``start_ids`` of the start reached (-1
+    when none is). The sweeps run up the bottom, up then down the hierarchy, then down
+    the bottom. Releases the GIL.
 
     Examples
     --------
@@ -569,16 +810,25 @@ def nearest_block(
     >>> exits = np.vstack([h.rank, np.full(3, 3)])
     >>> legs = np.vstack([np.zeros(3), np.full(3, np.inf)])
     >>> minutes, ids = np.empty((1, 3)), np.empty((1, 3), dtype=np.int64)
-    >>> nearest_block(h, np.array([0, 2]), np.array([0, 2]), np.array([0.0, 3.0]),
-    ...               np.array([10, 11]), exits, legs, minutes, ids)
+    >>> nearest_block(h, Bottom.empty(3), np.array([0, 2]), h.rank[[0, 2]],
+    ...               np.array([0.0, 3.0]), np.array([10, 11]), exits, legs, minutes, ids)
     >>> minutes.tolist(), ids.tolist()
     ([[0.0, 1.0, 3.0]], [[10, 10, 11]])
     """
     k = start_ptr.size - 1
-    n = hierarchy.n_nodes
+    n = hierarchy.n_nodes + below.n_nodes
     times = np.full((n + 1, k), np.inf)
     labels = np.full((n + 1, k), -1, dtype=np.int32)
-    _seed(hierarchy.rank, start_ptr, start_nodes, start_minutes, times, labels)
+    _seed(start_ptr, start_rank, start_minutes, times, labels)
+    edges = (
+        below.up_ptr,
+        below.up_to,
+        below.up_minutes,
+        below.down_ptr,
+        below.down_from,
+        below.down_minutes,
+    )
+    _sweep_bottom(below.n_ranked, *edges, times, labels, True)
     _sweep(
         hierarchy.up_ptr,
         hierarchy.up_to,
@@ -589,4 +839,5 @@ def nearest_block(
         times,
         labels,
     )
+    _sweep_bottom(below.n_ranked, *edges, times, labels, False)
     _expand(times, labels, exit_rank, exit_minutes, start_ptr, start_ids, out_minutes, out_ids)
