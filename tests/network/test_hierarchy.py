@@ -101,9 +101,12 @@ def test_streaming_sweeps_yield_the_same_rows(graphs: dict[str, RoadGraph]) -> N
     whole, labels = _engine.nearest_by_group(
         graph, nodes, legs, groups, origins, n_jobs=2, method="hierarchy"
     )
-    rows = list(
-        _engine.iter_nearest_by_group(graph, nodes, legs, groups, origins, method="hierarchy")
-    )
+    rows = [
+        (k, m.copy(), s.copy())  # the rows are overwritten by the next block's
+        for k, m, s in _engine.iter_nearest_by_group(
+            graph, nodes, legs, groups, origins, method="hierarchy"
+        )
+    ]
     assert [k for k, _, _ in rows] == list(range(len(groups)))
     np.testing.assert_array_equal(np.vstack([m for _, m, _ in rows]), whole)
     np.testing.assert_array_equal(np.vstack([s for _, _, s in rows]), labels)

@@ -674,16 +674,20 @@ def iter_nearest_by_group(
     Yields ``(k, minutes, seed)`` for every group ``k``, each array over ``origins``;
     only one group's arrays live at a time (one block's, at most ``BLOCK_BYTES``, with
     the hierarchy), so a caller that reduces them as they come (sums, counts beyond
-    thresholds) keeps its memory to one graph and one block of rows.
+    thresholds) keeps its memory to one graph and one block of rows. The arrays are
+    overwritten by the next block's: copy those to keep.
     """
     engine = _engines(graph, seed_nodes, seed_minutes, origins, len(groups), method, contraction)
     size = engine.block_size()
     steps = _blocks(len(groups), size)
     unit = "type" if size == 1 else f"bloc de {size} types"
     blocks = progress(steps, description=_PROGRESS, total=len(steps), unit=unit)
+    # one block's rows, reused: writing into fresh pages cost as much as reading the
+    # origins' times (``benchmarks/partition.py``)
+    block_minutes = np.empty((size, origins.size))
+    block_labels = np.empty((size, origins.size), dtype=np.int64)
     for block in blocks:
-        minutes = np.empty((len(block), origins.size))
-        labels = np.empty((len(block), origins.size), dtype=np.int64)
+        minutes, labels = block_minutes[: len(block)], block_labels[: len(block)]
         engine.solve_block([groups[k] for k in block], minutes, labels)
         for row, k in enumerate(block):
             yield k, minutes[row], labels[row]

@@ -469,8 +469,60 @@ def build(indptr: IntArray, indices: Int32Array, minutes: FloatArray) -> Hierarc
         np.asarray(indices, dtype=np.int64),
         np.asarray(minutes, dtype=np.float64),
     )
-    return Hierarchy(
+    contracted = Hierarchy(
         rank=rank,
+        up_ptr=up_ptr,
+        up_to=up_to,
+        up_minutes=up_minutes,
+        down_ptr=down_ptr,
+        down_from=down_from,
+        down_minutes=down_minutes,
+    )
+    return _by_level(contracted)
+
+
+@numba.njit(cache=True, nogil=True)
+def _levels(up_ptr, up_to, down_ptr, down_from):  # type: ignore[no-untyped-def]
+    n = up_ptr.size - 1
+    level = np.zeros(n, dtype=np.int64)
+    for r in range(n):
+        above = level[r] + 1
+        for e in range(up_ptr[r], up_ptr[r + 1]):
+            level[up_to[e]] = max(level[up_to[e]], above)
+        for e in range(down_ptr[r], down_ptr[r + 1]):
+            level[down_from[e]] = max(level[down_from[e]], above)
+    return level
+
+
+def _renumbered(
+    ptr: IntArray, ends: Int32Array, minutes: FloatArray, position: IntArray
+) -> tuple[IntArray, Int32Array, FloatArray]:
+    """Edges filed under rank ``r`` filed again under ``position[r]``, ends renamed."""
+    owner = position[np.repeat(np.arange(ptr.size - 1), np.diff(ptr))]
+    order = np.argsort(owner, kind="stable")
+    new_ptr = np.zeros(ptr.size, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=ptr.size - 1), out=new_ptr[1:])
+    return new_ptr, position[ends[order]].astype(np.int32), minutes[order]
+
+
+def _by_level(hierarchy: Hierarchy) -> Hierarchy:
+    """The same hierarchy swept in another valid order: by level (1 + the highest level
+    of a lower neighbour), then by node number (the core is numbered along a Hilbert
+    curve, so that the many nodes of a level lie close on the ground and in memory), as
+    PHAST reorders its nodes. Every edge still joins a lower position to a higher one."""
+    level = _levels(hierarchy.up_ptr, hierarchy.up_to, hierarchy.down_ptr, hierarchy.down_from)
+    node_level = level[hierarchy.rank]
+    order = np.lexsort((np.arange(node_level.size), node_level))  # nodes in sweep order
+    position = np.empty(order.size, dtype=np.int64)  # old rank -> new rank
+    position[hierarchy.rank[order]] = np.arange(order.size, dtype=np.int64)
+    up_ptr, up_to, up_minutes = _renumbered(
+        hierarchy.up_ptr, hierarchy.up_to, hierarchy.up_minutes, position
+    )
+    down_ptr, down_from, down_minutes = _renumbered(
+        hierarchy.down_ptr, hierarchy.down_from, hierarchy.down_minutes, position
+    )
+    return Hierarchy(
+        rank=position[hierarchy.rank],
         up_ptr=up_ptr,
         up_to=up_to,
         up_minutes=up_minutes,

@@ -32,7 +32,7 @@ from maillage.network import _engine, _hierarchy
 from maillage.network.graph import RoadGraph, save_arrays
 
 #: Version of the cached file's layout and of the rules the hierarchy is built by.
-HIERARCHY_FORMAT = 1
+HIERARCHY_FORMAT = 2
 
 _ARRAYS = ("up_ptr", "up_to", "up_minutes", "down_ptr", "down_from", "down_minutes")
 
