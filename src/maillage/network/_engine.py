@@ -15,9 +15,10 @@ chain numpy passes), with no Python loop over nodes.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -468,6 +469,7 @@ class _Sweeps:
     seed_minutes: FloatArray
     exit_rank: IntArray
     exit_minutes: FloatArray
+    _local: threading.local = field(default_factory=threading.local, repr=False)
 
     @classmethod
     def of(
@@ -528,7 +530,15 @@ class _Sweeps:
             self.exit_minutes,
             out_minutes,
             out_seeds,
+            self._scratch(),
         )
+
+    def _scratch(self) -> _hierarchy.Scratch:
+        """This thread's block arrays."""
+        scratch: _hierarchy.Scratch | None = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = _hierarchy.Scratch()
+        return scratch
 
 
 def reversed_core(contraction: Contraction) -> tuple[IntArray, npt.NDArray[np.int32], FloatArray]:

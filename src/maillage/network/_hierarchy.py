@@ -738,6 +738,18 @@ def bottom(
     return Bottom(n_ranked, up_ptr, up_to, up_minutes, down_ptr, down_from, down_minutes), rank
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _relax(times, labels, u, v, minutes, k):  # type: ignore[no-untyped-def]
+    """Row ``v`` lowered by row ``u`` plus ``minutes`` (every group; selects rather than
+    branches, which the compiler turns into vector instructions: 10 % faster)."""
+    for j in range(k):
+        t = times[u, j] + minutes
+        old = times[v, j]
+        better = t < old
+        times[v, j] = t if better else old
+        labels[v, j] = labels[u, j] if better else labels[v, j]
+
+
 @numba.njit(cache=True, nogil=True)
 def _sweep_bottom(  # type: ignore[no-untyped-def]
     n0, up_ptr, up_to, up_minutes, down_ptr, down_from, down_minutes, times, labels, upward,
@@ -746,26 +758,12 @@ def _sweep_bottom(  # type: ignore[no-untyped-def]
     k = times.shape[1]
     if upward:
         for b in range(n):
-            r = n0 + b
             for e in range(up_ptr[b], up_ptr[b + 1]):
-                w = up_to[e]
-                c = up_minutes[e]
-                for j in range(k):
-                    t = times[r, j] + c
-                    if t < times[w, j]:
-                        times[w, j] = t
-                        labels[w, j] = labels[r, j]
+                _relax(times, labels, n0 + b, up_to[e], up_minutes[e], k)
         return
     for b in range(n - 1, -1, -1):
-        r = n0 + b
         for e in range(down_ptr[b], down_ptr[b + 1]):
-            u = down_from[e]
-            c = down_minutes[e]
-            for j in range(k):
-                t = times[u, j] + c
-                if t < times[r, j]:
-                    times[r, j] = t
-                    labels[r, j] = labels[u, j]
+            _relax(times, labels, down_from[e], n0 + b, down_minutes[e], k)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -781,22 +779,10 @@ def _sweep(up_ptr, up_to, up_minutes, down_ptr, down_from, down_minutes, times, 
         if not reached:
             continue
         for e in range(up_ptr[r], up_ptr[r + 1]):
-            w = up_to[e]
-            c = up_minutes[e]
-            for j in range(k):
-                t = times[r, j] + c
-                if t < times[w, j]:
-                    times[w, j] = t
-                    labels[w, j] = labels[r, j]
+            _relax(times, labels, r, up_to[e], up_minutes[e], k)
     for r in range(n - 1, -1, -1):
         for e in range(down_ptr[r], down_ptr[r + 1]):
-            u = down_from[e]
-            c = down_minutes[e]
-            for j in range(k):
-                t = times[u, j] + c
-                if t < times[r, j]:
-                    times[r, j] = t
-                    labels[r, j] = labels[u, j]
+            _relax(times, labels, down_from[e], r, down_minutes[e], k)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -831,6 +817,27 @@ def _expand(times, labels, exit_rank, exit_minutes, start_ptr, start_ids, out_mi
             out_ids[j, i] = start_ids[start_ptr[j] + chosen] if chosen >= 0 and t < np.inf else -1
 
 
+class Scratch:
+    """A block's times and labels, kept between blocks (one per thread): fresh arrays of
+    that size cost as much again as filling them, in page faults."""
+
+    def __init__(self) -> None:
+        self._times = np.empty(0)
+        self._labels = np.empty(0, dtype=np.int32)
+
+    def arrays(self, rows: int, k: int) -> tuple[FloatArray, Int32Array]:
+        """Times (``inf``) and labels (-1), ``rows`` × ``k``."""
+        size = rows * k
+        if self._times.size < size:
+            self._times = np.empty(size)
+            self._labels = np.empty(size, dtype=np.int32)
+        times = self._times[:size].reshape(rows, k)
+        labels = self._labels[:size].reshape(rows, k)
+        times.fill(np.inf)
+        labels.fill(-1)
+        return times, labels
+
+
 def nearest_block(
     hierarchy: Hierarchy,
     below: Bottom,
@@ -842,6 +849,7 @@ def nearest_block(
     exit_minutes: FloatArray,
     out_minutes: FloatArray,
     out_ids: IntArray,
+    scratch: Scratch | None = None,
 ) -> None:
     """Times from the nearest start of each group of a block, read at some nodes' exits.
 
@@ -852,7 +860,8 @@ def nearest_block(
     ``below.n_nodes`` for none) and the time to them. ``out_minutes``/``out_ids``
     (groups × origins) receive the time and the ``start_ids`` of the start reached (-1
     when none is). The sweeps run up the bottom, up then down the hierarchy, then down
-    the bottom. Releases the GIL.
+    the bottom. Releases the GIL. ``scratch``: where to keep the block's times (not
+    shared between threads).
 
     Examples
     --------
@@ -869,8 +878,7 @@ def nearest_block(
     """
     k = start_ptr.size - 1
     n = hierarchy.n_nodes + below.n_nodes
-    times = np.full((n + 1, k), np.inf)
-    labels = np.full((n + 1, k), -1, dtype=np.int32)
+    times, labels = (scratch or Scratch()).arrays(n + 1, k)
     _seed(start_ptr, start_rank, start_minutes, times, labels)
     edges = (
         below.up_ptr,
