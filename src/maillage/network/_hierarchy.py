@@ -19,10 +19,13 @@ Dijkstra's up to the order of the additions (shortcuts add their parts first): a
 ulps, far under the 1e-9 minutes the tests allow.
 
 The hierarchy is built once per graph (:func:`build`, node order by edge difference and
-contracted neighbours, updated lazily; witness searches bounded by settled nodes), and
-pays for itself from about a hundred groups (``benchmarks/partition.py``: its build
-costs 50 to 80 bucket searches, a group's sweep 0.2 to 0.3 of one);
-:mod:`maillage.network._engine` keeps the bucket search of
+contracted neighbours, updated lazily; witness searches bounded by settled nodes; then
+renumbered by level, as PHAST does), on the graph's core with no service kept, and
+cached beside the graph's file (:mod:`maillage.network._prepared`): the preprocessing,
+as OSRM's ``osrm-contract``. A run contracts the services that lie outside it below its
+ranks (:func:`bottom`) and sweeps. ``benchmarks/partition.py``: its build costs about 60
+bucket searches, but a run only reads it back; a group's sweep then costs about a
+quarter of a bucket search. :mod:`maillage.network._engine` keeps the bucket search of
 :mod:`maillage.network._buckets` for fewer groups, and as the reference.
 """
 
