@@ -244,6 +244,47 @@ def _add(start, length, capacity, adj, wt, used, v, w, minutes):  # type: ignore
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
+def _insert(start, length, capacity, adj, wt, used, v, w, minutes):  # type: ignore[no-untyped-def]
+    """:func:`_add`, growing the pool until the list fits; returns ``(used, adj, wt)``."""
+    grown = _add(start, length, capacity, adj, wt, used, v, w, minutes)
+    while grown < 0:
+        adj = _grown(adj, 2 * adj.size + 64)
+        wt = _grown(wt, adj.size)
+        grown = _add(start, length, capacity, adj, wt, used, v, w, minutes)
+    return grown, adj, wt
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _file(start, length, adj, wt, v, ends, minutes, count):  # type: ignore[no-untyped-def]
+    """Append ``v``'s list to ``ends``/``minutes`` (grown if need be) from ``count``;
+    returns ``(count, ends, minutes)``."""
+    if count + length[v] > ends.size:
+        ends = _grown(ends, 2 * (count + length[v]))
+        minutes = _grown(minutes, ends.size)
+    for e in range(start[v], start[v] + length[v]):
+        ends[count] = adj[e]
+        minutes[count] = wt[e]
+        count += 1
+    return count, ends, minutes
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _rank(  # type: ignore[no-untyped-def]
+    v, r, out_start, out_len, out_adj, out_wt, in_start, in_len, in_adj, in_wt,
+    up_ptr, up_to, up_minutes, n_up, down_ptr, down_from, down_minutes, n_down,
+):  # fmt: skip
+    """File ``v``'s lists as the edges of rank ``r - 1``: its out-list upward, its
+    in-list downward; returns the grown edge arrays and their counts."""
+    n_up, up_to, up_minutes = _file(out_start, out_len, out_adj, out_wt, v, up_to, up_minutes, n_up)
+    n_down, down_from, down_minutes = _file(
+        in_start, in_len, in_adj, in_wt, v, down_from, down_minutes, n_down
+    )
+    up_ptr[r] = n_up
+    down_ptr[r] = n_down
+    return n_up, up_to, up_minutes, n_down, down_from, down_minutes
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def _priority(  # type: ignore[no-untyped-def]
     v, limit, out_start, out_len, out_adj, out_wt, in_start, in_len, in_adj, in_wt,
     dist, heap, pos, touched, mark, stamp, found_from, found_to, found_minutes,
@@ -271,17 +312,25 @@ def _bump(v, deleted, priority, queue, queue_pos, size):  # type: ignore[no-unty
     _sift_down(queue, queue_pos, priority, queue_pos[v], size)
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _lists(n):  # type: ignore[no-untyped-def]
+    """Start, length and capacity of ``n`` out-lists and ``n`` in-lists (zeros)."""
+    return (
+        np.zeros(n, dtype=np.int64),
+        np.zeros(n, dtype=np.int64),
+        np.zeros(n, dtype=np.int64),
+        np.zeros(n, dtype=np.int64),
+        np.zeros(n, dtype=np.int64),
+        np.zeros(n, dtype=np.int64),
+    )
+
+
 @numba.njit(cache=True, nogil=True)
 def _build(indptr, indices, minutes):  # type: ignore[no-untyped-def]
     n = indptr.size - 1
     m = indices.size
     # the graph and its reverse as per-node lists in two growable pools
-    out_start = np.empty(n, dtype=np.int64)
-    out_len = np.empty(n, dtype=np.int64)
-    out_cap = np.empty(n, dtype=np.int64)
-    in_start = np.empty(n, dtype=np.int64)
-    in_len = np.zeros(n, dtype=np.int64)
-    in_cap = np.empty(n, dtype=np.int64)
+    out_start, out_len, out_cap, in_start, in_len, in_cap = _lists(n)
     in_degree = np.zeros(n, dtype=np.int64)
     for e in range(m):
         in_degree[indices[e]] += 1
@@ -366,36 +415,18 @@ def _build(indptr, indices, minutes):  # type: ignore[no-untyped-def]
             u = found_from[i]
             w = found_to[i]
             t = found_minutes[i]
-            grown = _add(out_start, out_len, out_cap, out_adj, out_wt, out_used, u, w, t)
-            while grown < 0:
-                out_adj = _grown(out_adj, 2 * out_adj.size + 64)
-                out_wt = _grown(out_wt, out_adj.size)
-                grown = _add(out_start, out_len, out_cap, out_adj, out_wt, out_used, u, w, t)
-            out_used = grown
-            grown = _add(in_start, in_len, in_cap, in_adj, in_wt, in_used, w, u, t)
-            while grown < 0:
-                in_adj = _grown(in_adj, 2 * in_adj.size + 64)
-                in_wt = _grown(in_wt, in_adj.size)
-                grown = _add(in_start, in_len, in_cap, in_adj, in_wt, in_used, w, u, t)
-            in_used = grown
+            out_used, out_adj, out_wt = _insert(
+                out_start, out_len, out_cap, out_adj, out_wt, out_used, u, w, t
+            )
+            in_used, in_adj, in_wt = _insert(
+                in_start, in_len, in_cap, in_adj, in_wt, in_used, w, u, t
+            )
         rank[v] = r
-        if n_up + out_len[v] > up_to.size:
-            up_to = _grown(up_to, 2 * (n_up + out_len[v]))
-            up_minutes = _grown(up_minutes, up_to.size)
-        for e in range(out_start[v], out_start[v] + out_len[v]):
-            up_to[n_up] = out_adj[e]
-            up_minutes[n_up] = out_wt[e]
-            n_up += 1
-        if n_down + in_len[v] > down_from.size:
-            down_from = _grown(down_from, 2 * (n_down + in_len[v]))
-            down_minutes = _grown(down_minutes, down_from.size)
-        for e in range(in_start[v], in_start[v] + in_len[v]):
-            down_from[n_down] = in_adj[e]
-            down_minutes[n_down] = in_wt[e]
-            n_down += 1
         r += 1
-        up_ptr[r] = n_up
-        down_ptr[r] = n_down
+        n_up, up_to, up_minutes, n_down, down_from, down_minutes = _rank(
+            v, r, out_start, out_len, out_adj, out_wt, in_start, in_len, in_adj, in_wt,
+            up_ptr, up_to, up_minutes, n_up, down_ptr, down_from, down_minutes, n_down,
+        )  # fmt: skip
         # v leaves its neighbours' lists, which stay free of contracted nodes
         for e in range(out_start[v], out_start[v] + out_len[v]):
             _drop(in_start, in_len, in_adj, in_wt, out_adj[e], v)
@@ -535,6 +566,22 @@ def _by_level(hierarchy: Hierarchy) -> Hierarchy:
     )
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _copy_row(  # type: ignore[no-untyped-def]
+    indptr, indices, minutes, ids, v, i, start, length, capacity, adj, wt, used,
+):  # fmt: skip
+    """Row ``v`` of a CSR graph as list ``i`` of a pool from ``used`` (neighbours
+    renamed by ``ids``, room for two more); returns the pool's new end."""
+    start[i] = used
+    length[i] = indptr[v + 1] - indptr[v]
+    capacity[i] = length[i] + 2
+    for e in range(indptr[v], indptr[v + 1]):
+        adj[used] = ids[indices[e]]
+        wt[used] = minutes[e]
+        used += 1
+    return used + 2
+
+
 @numba.njit(cache=True, nogil=True)
 def _bottom(  # type: ignore[no-untyped-def]
     r_indptr, r_indices, r_minutes, f_indptr, f_indices, f_minutes, ids, new, n0,
@@ -542,12 +589,7 @@ def _bottom(  # type: ignore[no-untyped-def]
     n_new = new.size
     # the lists of the new nodes only: neighbours as ids (a rank below n0, n0 + i for
     # the new node i), the edges between two ranked nodes being the hierarchy's business
-    out_start = np.empty(n_new, dtype=np.int64)
-    out_len = np.empty(n_new, dtype=np.int64)
-    out_cap = np.empty(n_new, dtype=np.int64)
-    in_start = np.empty(n_new, dtype=np.int64)
-    in_len = np.empty(n_new, dtype=np.int64)
-    in_cap = np.empty(n_new, dtype=np.int64)
+    out_start, out_len, out_cap, in_start, in_len, in_cap = _lists(n_new)
     pool = 4 * n_new + 64
     for i in range(n_new):
         v = new[i]
@@ -559,23 +601,14 @@ def _bottom(  # type: ignore[no-untyped-def]
     out_used = 0
     in_used = 0
     for i in range(n_new):
-        v = new[i]
-        out_start[i] = out_used
-        out_len[i] = r_indptr[v + 1] - r_indptr[v]
-        out_cap[i] = out_len[i] + 2
-        for e in range(r_indptr[v], r_indptr[v + 1]):
-            out_adj[out_used] = ids[r_indices[e]]
-            out_wt[out_used] = r_minutes[e]
-            out_used += 1
-        out_used += 2
-        in_start[i] = in_used
-        in_len[i] = f_indptr[v + 1] - f_indptr[v]
-        in_cap[i] = in_len[i] + 2
-        for e in range(f_indptr[v], f_indptr[v + 1]):
-            in_adj[in_used] = ids[f_indices[e]]
-            in_wt[in_used] = f_minutes[e]
-            in_used += 1
-        in_used += 2
+        out_used = _copy_row(
+            r_indptr, r_indices, r_minutes, ids, new[i], i, out_start, out_len, out_cap,
+            out_adj, out_wt, out_used,
+        )  # fmt: skip
+        in_used = _copy_row(
+            f_indptr, f_indices, f_minutes, ids, new[i], i, in_start, in_len, in_cap,
+            in_adj, in_wt, in_used,
+        )  # fmt: skip
     degree = np.empty(n_new)
     queue = np.empty(n_new, dtype=np.int64)
     queue_pos = np.full(n_new, -1, dtype=np.int64)
@@ -612,41 +645,19 @@ def _bottom(  # type: ignore[no-untyped-def]
                     continue
                 t = a + out_wt[b_e]
                 if u >= n0:
-                    grown = _add(
+                    out_used, out_adj, out_wt = _insert(
                         out_start, out_len, out_cap, out_adj, out_wt, out_used, u - n0, w, t
                     )
-                    while grown < 0:
-                        out_adj = _grown(out_adj, 2 * out_adj.size + 64)
-                        out_wt = _grown(out_wt, out_adj.size)
-                        grown = _add(
-                            out_start, out_len, out_cap, out_adj, out_wt, out_used, u - n0, w, t
-                        )
-                    out_used = grown
                 if w >= n0:
-                    grown = _add(in_start, in_len, in_cap, in_adj, in_wt, in_used, w - n0, u, t)
-                    while grown < 0:
-                        in_adj = _grown(in_adj, 2 * in_adj.size + 64)
-                        in_wt = _grown(in_wt, in_adj.size)
-                        grown = _add(in_start, in_len, in_cap, in_adj, in_wt, in_used, w - n0, u, t)
-                    in_used = grown
+                    in_used, in_adj, in_wt = _insert(
+                        in_start, in_len, in_cap, in_adj, in_wt, in_used, w - n0, u, t
+                    )
         rank[i] = r
-        if n_up + out_len[i] > up_to.size:
-            up_to = _grown(up_to, 2 * (n_up + out_len[i]))
-            up_minutes = _grown(up_minutes, up_to.size)
-        for e in range(out_start[i], out_start[i] + out_len[i]):
-            up_to[n_up] = out_adj[e]
-            up_minutes[n_up] = out_wt[e]
-            n_up += 1
-        if n_down + in_len[i] > down_from.size:
-            down_from = _grown(down_from, 2 * (n_down + in_len[i]))
-            down_minutes = _grown(down_minutes, down_from.size)
-        for e in range(in_start[i], in_start[i] + in_len[i]):
-            down_from[n_down] = in_adj[e]
-            down_minutes[n_down] = in_wt[e]
-            n_down += 1
         r += 1
-        up_ptr[r] = n_up
-        down_ptr[r] = n_down
+        n_up, up_to, up_minutes, n_down, down_from, down_minutes = _rank(
+            i, r, out_start, out_len, out_adj, out_wt, in_start, in_len, in_adj, in_wt,
+            up_ptr, up_to, up_minutes, n_up, down_ptr, down_from, down_minutes, n_down,
+        )  # fmt: skip
         for e in range(out_start[i], out_start[i] + out_len[i]):
             if out_adj[e] >= n0:
                 _drop(in_start, in_len, in_adj, in_wt, out_adj[e] - n0, n0 + i)
