@@ -91,11 +91,15 @@ def cache_path(graph_path: str | Path) -> Path:
 
 
 def fingerprint(graph: RoadGraph) -> str:
-    """SHA-256 of the graph's edges and times (what the hierarchy depends on)."""
-    digest = hashlib.sha256()
-    for array in (graph.indptr, graph.indices, graph.minutes):
-        digest.update(np.ascontiguousarray(array).data)
-    return digest.hexdigest()
+    """SHA-256 of the graph's edges and times (what the hierarchy depends on; computed
+    once per graph, a few seconds for France's)."""
+    found = graph._cache.get("fingerprint")
+    if found is None:
+        digest = hashlib.sha256()
+        for array in (graph.indptr, graph.indices, graph.minutes):
+            digest.update(np.ascontiguousarray(array).data)
+        found = graph._cache["fingerprint"] = digest.hexdigest()
+    return str(found)
 
 
 def save(prepared: GraphHierarchy, path: str | Path, graph: RoadGraph) -> None:
