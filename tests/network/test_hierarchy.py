@@ -3,11 +3,16 @@
 On the real extracts (Monaco, Andorra, Malta) and on 3 × 3 copies of Malta joined at
 their edges (``benchmarks/_tiling.py``, as the France-size benchmark builds them): the
 same times to 1e-9 minutes, the same nodes unreachable, and a service named that is
-at that time (the same one as the bucket search's but for ties).
+at that time (the same one as the bucket search's but for ties). The hierarchy is the
+graph's, built with no service and cached beside its file: a hierarchy read back from
+the cache gives the same figures as one built afresh, services inside degree-2 chains
+and dead-end trees (outside the cached hierarchy) included, and a cache written for
+another graph or other rules is never read.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import ModuleType
 
 import numpy as np
@@ -15,7 +20,7 @@ import pytest
 import scipy.sparse
 from scipy.sparse.csgraph import dijkstra
 
-from maillage.network import _engine, _hierarchy
+from maillage.network import _engine, _hierarchy, _prepared
 from maillage.network.graph import RoadGraph
 
 from .conftest import benchmark_module
@@ -96,9 +101,12 @@ def test_streaming_sweeps_yield_the_same_rows(graphs: dict[str, RoadGraph]) -> N
     whole, labels = _engine.nearest_by_group(
         graph, nodes, legs, groups, origins, n_jobs=2, method="hierarchy"
     )
-    rows = list(
-        _engine.iter_nearest_by_group(graph, nodes, legs, groups, origins, method="hierarchy")
-    )
+    rows = [
+        (k, m.copy(), s.copy())  # the rows are overwritten by the next block's
+        for k, m, s in _engine.iter_nearest_by_group(
+            graph, nodes, legs, groups, origins, method="hierarchy"
+        )
+    ]
     assert [k for k, _, _ in rows] == list(range(len(groups)))
     np.testing.assert_array_equal(np.vstack([m for _, m, _ in rows]), whole)
     np.testing.assert_array_equal(np.vstack([s for _, _, s in rows]), labels)
@@ -127,8 +135,18 @@ def test_hierarchy_sweep_equals_scipy_on_the_core_graph(
     legs = np.vstack([np.zeros(n), np.full(n, np.inf)])
     minutes = np.empty((5, n))
     ids = np.empty((5, n), dtype=np.int64)
+    below = _hierarchy.Bottom.empty(n)
     _hierarchy.nearest_block(
-        hierarchy, start_ptr, starts, offsets, np.arange(40), exits, legs, minutes, ids
+        hierarchy,
+        below,
+        start_ptr,
+        hierarchy.rank[starts],
+        offsets,
+        np.arange(40),
+        exits,
+        legs,
+        minutes,
+        ids,
     )
     for j in range(5):
         group = slice(start_ptr[j], start_ptr[j + 1])
@@ -139,3 +157,91 @@ def test_hierarchy_sweep_equals_scipy_on_the_core_graph(
         finite = np.isfinite(truth)
         np.testing.assert_allclose(minutes[j][finite], truth[finite], rtol=0, atol=TOLERANCE)
         assert np.all((ids[j][finite] >= start_ptr[j]) & (ids[j][finite] < start_ptr[j + 1]))
+
+
+def _outside_services(
+    graph: RoadGraph, prepared: _prepared.GraphHierarchy, seed: int
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:  # type: ignore[type-arg]
+    """Services at nodes the cached hierarchy leaves out (inside chains, in dead-end
+    trees), two of them on consecutive nodes of one chain, mixed with ranked ones."""
+    rng = np.random.default_rng(seed)
+    contraction = _engine.contract(graph)
+    outside = np.flatnonzero(prepared.rank_of < 0)
+    in_tree = np.setdiff1d(outside, contraction.interior)  # pruned core nodes
+    chain_node = contraction.interior[rng.integers(contraction.interior.size)]
+    neighbour = graph.indices[graph.indptr[chain_node]]  # the next node on its chain
+    nodes = np.concatenate(
+        [
+            [chain_node, neighbour],
+            rng.choice(outside, 150, replace=False),
+            rng.choice(in_tree, min(30, in_tree.size), replace=False),
+            rng.choice(prepared.core_nodes(), 40, replace=False),
+        ]
+    )
+    legs = rng.uniform(0.0, 3.0, nodes.size)
+    order = rng.permutation(nodes.size)
+    groups = [np.sort(order[k::18]) for k in range(18)]
+    groups[0] = np.array([0, 1])  # the two neighbours on one chain, and nothing else
+    return nodes, legs, groups
+
+
+@pytest.mark.parametrize("name", ["andorra", "malta"])
+def test_cached_hierarchy_equals_fresh_one_and_buckets(
+    graphs: dict[str, RoadGraph], name: str, tmp_path: Path
+) -> None:
+    path = tmp_path / f"{name}.npz"
+    graphs[name].save(path)
+    cached_file = _prepared.preprocess(path)  # what a partition's writer runs once
+    assert cached_file == _prepared.cache_path(path) and cached_file.is_file()
+    graph = RoadGraph.load(path)  # a later run: the hierarchy is only read
+    read = _prepared.cached(graph)
+    fresh = _prepared.build(RoadGraph.load(path))
+    assert read is not None
+    np.testing.assert_array_equal(read.rank_of, fresh.rank_of)
+    for field in ("up_ptr", "up_to", "up_minutes", "down_ptr", "down_from", "down_minutes"):
+        np.testing.assert_array_equal(
+            getattr(read.hierarchy, field), getattr(fresh.hierarchy, field)
+        )
+    nodes, legs, groups = _outside_services(graph, read, seed=len(name))
+    origins = np.arange(graph.n_nodes)
+    expected, expected_seed = _engine.nearest_by_group(
+        graph, nodes, legs, groups, origins, n_jobs=1, method="buckets"
+    )
+    # "auto" sweeps from 16 groups once the hierarchy is cached; the services outside
+    # it are contracted below it
+    engine = _engine._engines(graph, nodes, legs, origins, len(groups), "auto", None)
+    assert isinstance(engine, _engine._Sweeps) and engine.below.n_nodes >= 150
+    minutes, seed_of = _engine.nearest_by_group(graph, nodes, legs, groups, origins, n_jobs=1)
+    np.testing.assert_array_equal(np.isfinite(minutes), np.isfinite(expected))
+    reached = np.isfinite(expected)
+    np.testing.assert_allclose(minutes[reached], expected[reached], rtol=0, atol=TOLERANCE)
+    assert np.mean(seed_of[reached] != expected_seed[reached]) < 0.01
+    # and against scipy on the whole graph, for the two services on one chain
+    truth = dijkstra(graph.csr().T.tocsr(), indices=nodes[:2])
+    best = np.minimum(truth[0] + legs[0], truth[1] + legs[1])
+    np.testing.assert_allclose(minutes[0], best, rtol=0, atol=TOLERANCE)
+
+
+def test_cached_hierarchy_is_not_read_for_another_graph_or_rules(
+    graphs: dict[str, RoadGraph], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    graph = graphs["monaco"]
+    path = tmp_path / "monaco.npz"
+    graph.save(path)
+    _prepared.preprocess(path)
+    assert _prepared.cached(RoadGraph.load(path)) is not None
+    # the same file name, another graph (slower roads): its hierarchy is built again
+    slower = RoadGraph.load(path)
+    slower.minutes = slower.minutes * 2.0
+    slower.save(path)
+    assert _prepared.cached(RoadGraph.load(path)) is None
+    rebuilt = _prepared.prepared(RoadGraph.load(path))
+    assert _prepared.cached(RoadGraph.load(path)) is not None
+    assert rebuilt.hierarchy.up_minutes.sum() == pytest.approx(
+        2.0 * _prepared.build(graph).hierarchy.up_minutes.sum()
+    )
+    # other build rules: another file name, so the old hierarchy is not read
+    before = _prepared.cache_path(path)
+    monkeypatch.setattr(_hierarchy, "WITNESS_SETTLED", _hierarchy.WITNESS_SETTLED + 1)
+    assert _prepared.cache_path(path) != before
+    assert _prepared.cached(RoadGraph.load(path)) is None

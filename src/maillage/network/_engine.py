@@ -15,17 +15,19 @@ chain numpy passes), with no Python loop over nodes.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numba
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse
 
 from maillage._progress import progress
-from maillage.network import _buckets, _hierarchy
+from maillage.network import _buckets, _hierarchy, _prepared
 from maillage.network.graph import RoadGraph
 
 IntArray = npt.NDArray[np.int64]
@@ -33,11 +35,16 @@ FloatArray = npt.NDArray[np.float64]
 
 #: Work (core nodes × types) above which the types are shared between threads.
 PARALLEL_MIN_WORK = 5_000_000
-#: Groups from which a contraction hierarchy of the core graph, swept for several groups
-#: at once (:mod:`maillage.network._hierarchy`), beats one bucket search a group. On a
+#: Groups from which building the graph's contraction hierarchy (then cached with it,
+#: :mod:`maillage.network._prepared`) and sweeping it for several groups at once
+#: (:mod:`maillage.network._hierarchy`) beats one bucket search a group. On a
 #: 173 k-core-node partition of ``benchmarks/partition.py`` its build cost as much as
 #: 50 to 80 bucket searches, and a group then 0.2 to 0.3 of one: even at about 100.
 HIERARCHY_MIN_GROUPS = 100
+#: The same once the graph's hierarchy is built (cached with the graph,
+#: :mod:`maillage.network._prepared`): a block of groups' sweeps then already costs less
+#: than its bucket searches.
+CACHED_HIERARCHY_MIN_GROUPS = 16
 #: Groups swept together, and the memory their times may take (bytes).
 BLOCK_GROUPS = 16
 BLOCK_BYTES = 128 * 2**20
@@ -80,8 +87,11 @@ def _structure(graph: RoadGraph) -> dict[str, Any]:
     tails = graph.tails()
     m = heads.size
     out_degree = np.diff(indptr)
-    in_order = np.argsort(heads, kind="stable")
-    in_tails = tails[in_order]
+    # tails by head, in tail order within a head (a CSR to CSC conversion: a counting
+    # sort, where a stable argsort of the heads took a quarter of the contraction)
+    ones = np.ones(m, dtype=np.int8)
+    in_tails = scipy.sparse.csr_matrix((ones, heads, indptr), shape=(n, n)).tocsc().indices
+    in_tails = in_tails.astype(np.int64)
     in_degree = np.bincount(heads, minlength=n)
     in_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(in_degree, out=in_ptr[1:])
@@ -216,21 +226,30 @@ def _hilbert_keys(graph: RoadGraph, order: int = 16) -> IntArray:
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     side = 1 << order
-    x = _grid(graph.x, side)
-    y = _grid(graph.y, side)
-    keys = np.zeros(x.size, dtype=np.int64)
-    step = side >> 1
-    while step > 0:
-        rx = (x & step) > 0
-        ry = (y & step) > 0
-        keys += step * step * ((3 * rx.astype(np.int64)) ^ ry.astype(np.int64))
-        rotate = ~ry
-        flip = rotate & rx
-        x = np.where(flip, side - 1 - x, x)
-        y = np.where(flip, side - 1 - y, y)
-        x, y = np.where(rotate, y, x), np.where(rotate, x, y)
-        step >>= 1
+    keys: IntArray = _hilbert(_grid(graph.x, side), _grid(graph.y, side), side)
     graph._cache["hilbert"] = keys
+    return keys
+
+
+@numba.njit(cache=True, nogil=True)
+def _hilbert(x, y, side):  # type: ignore[no-untyped-def]
+    keys = np.zeros(x.size, dtype=np.int64)
+    for i in range(x.size):
+        a = x[i]
+        b = y[i]
+        step = side >> 1
+        key = 0
+        while step > 0:
+            rx = 1 if a & step else 0
+            ry = 1 if b & step else 0
+            key += step * step * ((3 * rx) ^ ry)
+            if ry == 0:
+                if rx == 1:
+                    a = side - 1 - a
+                    b = side - 1 - b
+                a, b = b, a
+            step >>= 1
+        keys[i] = key
     return keys
 
 
@@ -432,37 +451,81 @@ class _Searches:
             out_seeds,
         )
 
+    @property
+    def n_nodes(self) -> int:
+        """Nodes searched (the core's)."""
+        return int(self.indptr.size - 1)
+
+    def block_size(self) -> int:
+        """One group a search."""
+        return 1
+
+    def solve_block(
+        self, groups: Sequence[IntArray], out_minutes: FloatArray, out_seeds: IntArray
+    ) -> None:
+        """:meth:`solve` for a block of one group (rows of ``out_*``)."""
+        self.solve(groups[0], out_minutes[0], out_seeds[0])
+
 
 @dataclass
 class _Sweeps:
-    """The same searches on a contraction hierarchy, several groups at a time."""
+    """The same searches on the graph's contraction hierarchy, several groups at a time.
+
+    The hierarchy is the graph's, service-independent and cached
+    (:mod:`maillage.network._prepared`); the graph is contracted again with the seeds
+    and the hierarchy's nodes kept, and the seeds outside the hierarchy (inside a chain
+    or a dead-end tree) are contracted below it (:func:`maillage.network._hierarchy.bottom`).
+    """
 
     hierarchy: _hierarchy.Hierarchy
-    seed_core: IntArray
+    below: _hierarchy.Bottom
+    seed_rank: IntArray
     seed_minutes: FloatArray
     exit_rank: IntArray
     exit_minutes: FloatArray
+    _local: threading.local = field(default_factory=threading.local, repr=False)
 
     @classmethod
-    def of(cls, searches: _Searches) -> _Sweeps:
-        """Build the hierarchy of the searches' core graph and rank the origins' exits."""
-        hierarchy = _hierarchy.build(searches.indptr, searches.indices, searches.minutes)
-        rank = np.append(hierarchy.rank, hierarchy.n_nodes)
+    def of(
+        cls,
+        graph: RoadGraph,
+        seed_nodes: IntArray,
+        seed_minutes: FloatArray,
+        origins: IntArray,
+        prepared: _prepared.GraphHierarchy,
+    ) -> _Sweeps:
+        """Rank the seeds and the origins' exits in the graph's hierarchy."""
+        seed_nodes = np.asarray(seed_nodes, dtype=np.int64)
+        contraction = contract(graph, np.union1d(seed_nodes, prepared.core_nodes()))
+        reverse = contraction.forward.T.tocsr()
+        n_ranked = prepared.hierarchy.n_nodes
+        ids = prepared.rank_of[contraction.core].astype(np.int64)
+        new = np.flatnonzero(ids < 0)
+        below, bottom_rank = _hierarchy.bottom(reverse, ids, new, n_ranked)
+        ids[new] = n_ranked + bottom_rank
+        ids = np.append(ids, n_ranked + new.size)  # the missing exit
+        plan = plan_expansion(contraction, origins)
         return cls(
-            hierarchy=hierarchy,
-            seed_core=searches.seed_core,
-            seed_minutes=searches.seed_minutes,
-            exit_rank=rank[searches.plan.exit_end],
-            exit_minutes=searches.plan.exit_minutes,
+            hierarchy=prepared.hierarchy,
+            below=below,
+            seed_rank=ids[contraction.core_of[seed_nodes]],
+            seed_minutes=np.asarray(seed_minutes, dtype=np.float64),
+            exit_rank=ids[plan.exit_end],
+            exit_minutes=plan.exit_minutes,
         )
+
+    @property
+    def n_nodes(self) -> int:
+        """Nodes swept (the hierarchy's and the bottom's)."""
+        return self.hierarchy.n_nodes + self.below.n_nodes
 
     def block_size(self) -> int:
         """Groups per sweep: ``BLOCK_GROUPS``, fewer when their times would not fit
-        ``BLOCK_BYTES`` (12 bytes a core node and 16 an origin, per group)."""
-        per_group = 12 * (self.hierarchy.n_nodes + 1) + 16 * self.exit_rank.shape[1]
+        ``BLOCK_BYTES`` (12 bytes a swept node and 16 an origin, per group)."""
+        per_group = 12 * (self.n_nodes + 1) + 16 * self.exit_rank.shape[1]
         return int(max(1, min(BLOCK_GROUPS, BLOCK_BYTES // max(per_group, 1))))
 
-    def solve(
+    def solve_block(
         self, groups: Sequence[IntArray], out_minutes: FloatArray, out_seeds: IntArray
     ) -> None:
         """Times and seeds (rows ``groups`` × origins) for a block (GIL released)."""
@@ -472,15 +535,36 @@ class _Sweeps:
         start_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
         _hierarchy.nearest_block(
             self.hierarchy,
+            self.below,
             start_ptr,
-            self.seed_core[start_ids],
+            self.seed_rank[start_ids],
             self.seed_minutes[start_ids],
             start_ids,
             self.exit_rank,
             self.exit_minutes,
             out_minutes,
             out_seeds,
+            self._scratch(),
         )
+
+    def _scratch(self) -> _hierarchy.Scratch:
+        """This thread's block arrays."""
+        scratch: _hierarchy.Scratch | None = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = _hierarchy.Scratch()
+        return scratch
+
+
+def reversed_core(contraction: Contraction) -> tuple[IntArray, npt.NDArray[np.int32], FloatArray]:
+    """The contraction's core graph reversed, as sorted CSR arrays (``indptr``,
+    ``indices``, ``minutes``): the graph the searches from the seeds run on."""
+    reverse = contraction.forward.T.tocsr()
+    reverse.sort_indices()
+    return (
+        reverse.indptr.astype(np.int64),
+        reverse.indices.astype(np.int32),
+        reverse.data.astype(np.float64),
+    )
 
 
 def _prepare(
@@ -494,25 +578,37 @@ def _prepare(
     the origins' expansion plan."""
     if contraction is None:
         contraction = contract(graph, seed_nodes)
-    reverse = contraction.forward.T.tocsr()
-    reverse.sort_indices()
+    indptr, indices, minutes = reversed_core(contraction)
     return _Searches(
-        indptr=reverse.indptr.astype(np.int64),
-        indices=reverse.indices.astype(np.int32),
-        minutes=reverse.data.astype(np.float64),
-        longest_minutes=float(reverse.data.max()) if reverse.nnz else 0.0,
+        indptr=indptr,
+        indices=indices,
+        minutes=minutes,
+        longest_minutes=float(np.max(minutes)) if minutes.size else 0.0,
         seed_core=contraction.core_of[np.asarray(seed_nodes, dtype=np.int64)],
         seed_minutes=np.asarray(seed_minutes, dtype=np.float64),
         plan=plan_expansion(contraction, origins),
     )
 
 
-def _sweeps(searches: _Searches, n_groups: int, method: Method) -> _Sweeps | None:
-    """The hierarchy's sweeps when ``method`` asks for them or, for ``"auto"``, when
-    there are enough groups to pay for the hierarchy; else ``None`` (bucket searches)."""
-    if method == "buckets" or (method == "auto" and n_groups < HIERARCHY_MIN_GROUPS):
-        return None
-    return _Sweeps.of(searches)
+def _engines(
+    graph: RoadGraph,
+    seed_nodes: IntArray,
+    seed_minutes: FloatArray,
+    origins: IntArray,
+    n_groups: int,
+    method: Method,
+    contraction: Contraction | None,
+) -> _Searches | _Sweeps:
+    """Bucket searches, or the hierarchy's sweeps when ``method`` asks for them or, for
+    ``"auto"``, from ``HIERARCHY_MIN_GROUPS`` groups, or ``CACHED_HIERARCHY_MIN_GROUPS``
+    when the graph's hierarchy is already built (in memory or in the cache)."""
+    if method != "buckets":
+        found = _prepared.cached(graph)
+        least = HIERARCHY_MIN_GROUPS if found is None else CACHED_HIERARCHY_MIN_GROUPS
+        if method == "hierarchy" or n_groups >= least:
+            found = found if found is not None else _prepared.prepared(graph)
+            return _Sweeps.of(graph, seed_nodes, seed_minutes, origins, found)
+    return _prepare(graph, seed_nodes, seed_minutes, origins, contraction)
 
 
 def _blocks(n_groups: int, size: int) -> list[range]:
@@ -555,10 +651,14 @@ def nearest_by_group(
         Nodes whose times are wanted.
     n_jobs
         Threads; ``None`` uses every core when the work is large.
+    contraction
+        The graph contracted with the seeds kept, when already done (bucket searches).
     method
         ``"buckets"``, ``"hierarchy"``, or ``"auto"``: the hierarchy from
-        ``HIERARCHY_MIN_GROUPS`` groups. Both give the same times (to float rounding)
-        and the same seeds, up to ties.
+        ``HIERARCHY_MIN_GROUPS`` groups (``CACHED_HIERARCHY_MIN_GROUPS`` when the
+        graph's hierarchy is cached, :mod:`maillage.network._prepared`; else it is
+        built, and cached beside the graph's file). Both give the same times (to float
+        rounding) and the same seeds, up to ties.
 
     Returns
     -------
@@ -566,19 +666,15 @@ def nearest_by_group(
         Arrays ``(groups, origins)``: time (``inf`` when unreachable) and seed position
         (-1 when unreachable).
     """
-    searches = _prepare(graph, seed_nodes, seed_minutes, origins, contraction)
+    engine = _engines(graph, seed_nodes, seed_minutes, origins, len(groups), method, contraction)
     minutes = np.empty((len(groups), origins.size))
     labels = np.empty((len(groups), origins.size), dtype=np.int64)
-    jobs = _jobs(n_jobs, (searches.indptr.size - 1) * len(groups))
-    sweeps = _sweeps(searches, len(groups), method)
-    size = 1 if sweeps is None else sweeps.block_size()
+    jobs = _jobs(n_jobs, engine.n_nodes * len(groups))
+    size = engine.block_size()
 
     def solve(block: range) -> int:
         rows = slice(block.start, block.stop)
-        if sweeps is None:
-            searches.solve(groups[block.start], minutes[block.start], labels[block.start])
-        else:
-            sweeps.solve([groups[k] for k in block], minutes[rows], labels[rows])
+        engine.solve_block([groups[k] for k in block], minutes[rows], labels[rows])
         return len(block)
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -602,21 +698,21 @@ def iter_nearest_by_group(
     Yields ``(k, minutes, seed)`` for every group ``k``, each array over ``origins``;
     only one group's arrays live at a time (one block's, at most ``BLOCK_BYTES``, with
     the hierarchy), so a caller that reduces them as they come (sums, counts beyond
-    thresholds) keeps its memory to one graph and one block of rows.
+    thresholds) keeps its memory to one graph and one block of rows. The arrays are
+    overwritten by the next block's: copy those to keep.
     """
-    searches = _prepare(graph, seed_nodes, seed_minutes, origins, contraction)
-    sweeps = _sweeps(searches, len(groups), method)
-    size = 1 if sweeps is None else sweeps.block_size()
+    engine = _engines(graph, seed_nodes, seed_minutes, origins, len(groups), method, contraction)
+    size = engine.block_size()
     steps = _blocks(len(groups), size)
     unit = "type" if size == 1 else f"bloc de {size} types"
     blocks = progress(steps, description=_PROGRESS, total=len(steps), unit=unit)
+    # one block's rows, reused: writing into fresh pages cost as much as reading the
+    # origins' times (``benchmarks/partition.py``)
+    block_minutes = np.empty((size, origins.size))
+    block_labels = np.empty((size, origins.size), dtype=np.int64)
     for block in blocks:
-        minutes = np.empty((len(block), origins.size))
-        labels = np.empty((len(block), origins.size), dtype=np.int64)
-        if sweeps is None:
-            searches.solve(groups[block.start], minutes[0], labels[0])
-        else:
-            sweeps.solve([groups[k] for k in block], minutes, labels)
+        minutes, labels = block_minutes[: len(block)], block_labels[: len(block)]
+        engine.solve_block([groups[k] for k in block], minutes, labels)
         for row, k in enumerate(block):
             yield k, minutes[row], labels[row]
 

@@ -429,14 +429,8 @@ class RoadGraph:
         arrays["crs"] = np.array(self.crs)
         arrays["report"] = np.array(_report_json(self))
         arrays["format"] = np.array(_GRAPH_FORMAT)
-        handle, tmp = tempfile.mkstemp(dir=target.parent, suffix=".npz")
-        os.close(handle)
-        try:
-            np.savez(tmp, **arrays)
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+        save_arrays(target, arrays)
+        self._cache["path"] = str(target)
 
     @classmethod
     def load(cls, path: str | PathLike[str]) -> RoadGraph:
@@ -450,7 +444,7 @@ class RoadGraph:
                 )
             report = json.loads(str(data["report"]))
             report["closed_ways"] = tuple(report["closed_ways"])
-            return cls(
+            graph = cls(
                 node_id=data["node_id"],
                 lon=data["lon"],
                 lat=data["lat"],
@@ -468,6 +462,30 @@ class RoadGraph:
                 way_highway=_decode_text(data, "way_highway"),
                 report=GraphReport(**report),
             )
+        graph._cache["path"] = str(path)  # where its preprocessing is cached beside it
+        return graph
+
+
+def save_arrays(path: str | PathLike[str], arrays: dict[str, Any]) -> None:
+    """Write ``arrays`` to an ``.npz`` file atomically (a reader never sees half of it).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = f"{tempfile.mkdtemp()}/a.npz"
+    >>> save_arrays(path, {"x": np.arange(3)})
+    >>> np.load(path)["x"].tolist()
+    [0, 1, 2]
+    """
+    target = Path(path)
+    handle, tmp = tempfile.mkstemp(dir=target.parent, suffix=".npz")
+    os.close(handle)
+    try:
+        np.savez(tmp, **arrays)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def text_array(values: Sequence[str] | npt.NDArray[Any]) -> npt.NDArray[Any]:
