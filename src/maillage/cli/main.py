@@ -156,7 +156,10 @@ def diagnostic_options(function: Callable[..., None]) -> Callable[..., None]:
 @click.option(
     "--partitions/--sans-partitions",
     default=None,
-    help="Répartir le calcul par département (par défaut dès plusieurs départements).",
+    help=(
+        "Répartir le calcul par département (par défaut : par la route dès plusieurs "
+        "départements ; d'un seul bloc à vol d'oiseau)."
+    ),
 )
 @transit_options
 @fail_on_errors
