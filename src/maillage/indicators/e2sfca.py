@@ -375,9 +375,7 @@ def _prepare(
     problems += _duplicates(service_ids, "offre", service_id)
     # Ids as integer codes (millions of pairs nationally): each text hashed once.
     origin_code, origin_values = pd.factorize(travel_times[origin_id], use_na_sentinel=False)
-    service_code, service_values = pd.factorize(
-        travel_times[service_id], use_na_sentinel=False
-    )
+    service_code, service_values = pd.factorize(travel_times[service_id], use_na_sentinel=False)
     pair_code = origin_code.astype(np.int64) * max(len(service_values), 1) + service_code
     pairs = travel_times[[origin_id, service_id]]
     doubled = pairs[pd.Series(pair_code).duplicated().to_numpy()].drop_duplicates()
