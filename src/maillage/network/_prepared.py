@@ -2,7 +2,7 @@
 
 The hierarchy of :mod:`maillage.network._hierarchy` depends on the graph alone, as
 OSRM's ``osrm-contract`` output does: it is built on the graph's core with no service
-kept (degree-2 chains and dead-end trees contracted, :func:`maillage.network._engine.contract`
+kept (degree-2 chains and dead-end trees contracted, :func:`maillage.network._contraction.contract`
 with no terminal), then written next to the graph's ``.npz`` file as
 ``<graph>.hierarchy-<rules>.npz``, where ``<rules>`` hashes the build rules (format,
 witness bounds) so that a change of rules builds it again; the file also holds a
@@ -12,7 +12,7 @@ hierarchy. Later runs only read it.
 
 A run's services and origins need not be nodes of that core: the run contracts its
 graph again with the services *and every node of the cached core* kept
-(:func:`maillage.network._engine.contract`; same exact expansion of the other nodes as
+(:func:`maillage.network._contraction.contract`; same exact expansion of the other nodes as
 the bucket searches), and the few extra core nodes (services inside a chain or a
 dead-end tree, and the nodes linking the latter to the rest) are contracted below the
 cached ranks (:func:`maillage.network._hierarchy.bottom`).
@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from maillage.network import _engine, _hierarchy
+from maillage.network import _contraction, _hierarchy
 from maillage.network.graph import RoadGraph, save_arrays
 
 #: Version of the cached file's layout and of the rules the hierarchy is built by.
@@ -64,8 +64,8 @@ def build(graph: RoadGraph) -> GraphHierarchy:
     >>> built.rank_of.tolist(), built.hierarchy.n_nodes
     ([0, -1, -1], 1)
     """
-    contraction = _engine.contract(graph)
-    indptr, indices, minutes = _engine.reversed_core(contraction)
+    contraction = _contraction.contract(graph)
+    indptr, indices, minutes = _contraction.reversed_core(contraction)
     hierarchy = _hierarchy.build(indptr, indices, minutes)
     rank_of = np.full(graph.n_nodes, -1, dtype=np.int32)
     rank_of[contraction.core] = hierarchy.rank
