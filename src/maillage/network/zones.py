@@ -41,8 +41,8 @@ def zone_split(
     An origin's zone is its département's (``departement`` column); a service's, the
     département its ``commune`` code starts with (``971…`` to ``976…`` overseas); a service
     whose commune is unknown takes the zone of the nearest origin (longitude and
-    latitude). Without a ``departement`` column, or when
-    every origin is in one zone, the whole sets come back as one pair.
+    latitude). Without a ``departement`` column, or when every origin is in one zone, the
+    whole sets come back as one pair.
 
     Examples
     --------
