@@ -9,7 +9,7 @@ winter road graph, the same times in winter side by side.
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -481,51 +481,9 @@ def assemble_diagnostic(
     # second thread while this one computes the others: numpy, pandas and Arrow release
     # the GIL in their sorts, takes and hashes, so the machine's second core takes part.
     pool = ThreadPoolExecutor(max_workers=1)
-    try:
-        pending_hours = pool.submit(
-            hours_access, matrix, services, within_minutes=hours_within_minutes
-        )
-        pending_supply = pool.submit(_e2sfca_by_family, matrix, services, population)
-        return _with_other_tables(
-            territory,
-            services,
-            origins,
-            nearest,
-            family_times,
-            access,
-            population,
-            network=network,
-            typology=typology,
-            settings=settings,
-            notes=notes,
-            cells=cells,
-            hours=pending_hours,
-            supply_demand=pending_supply,
-        )
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _with_other_tables(
-    territory: Territory,
-    services: gpd.GeoDataFrame,
-    origins: gpd.GeoDataFrame,
-    nearest: pd.DataFrame,
-    family_times: pd.DataFrame,
-    access: pd.DataFrame,
-    population: pd.DataFrame,
-    *,
-    network: NetworkPair,
-    typology: Typology,
-    settings: DiagnosticSettings,
-    notes: list[Note],
-    cells: gpd.GeoDataFrame | None,
-    hours: Future[pd.DataFrame],
-    supply_demand: Future[pd.DataFrame],
-) -> Diagnostic:
-    """The rest of :func:`assemble_diagnostic`, the pairs' two tables arriving from
-    ``hours`` and ``supply_demand``."""
-    thresholds_minutes = settings.thresholds_minutes
+    hours = pool.submit(hours_access, matrix, services, within_minutes=hours_within_minutes)
+    supply_demand = pool.submit(_e2sfca_by_family, matrix, services, population)
+    pool.shutdown(wait=False)  # its thread ends with these two tasks
     compared = (
         _comparison(territory, typology, thresholds_minutes)
         if settings.comparison
@@ -884,11 +842,12 @@ def _e2sfca_by_family(
     # Each pair's family, and the canonical order below as integer codes (factorized in
     # sorted order: the same order as sorting the texts), computed once for all families.
     ids = services["service_id"]
-    service_code = _sorted_codes(matrix["service_id"])
-    origin_code = _sorted_codes(matrix["origin_id"])
+    values, distinct = pd.factorize(matrix["service_id"])
+    service_code = _sorted_ranks(distinct)[values]
+    origin_values, origin_distinct = pd.factorize(matrix["origin_id"])
+    origin_code = _sorted_ranks(origin_distinct)[origin_values]
     pair_family, code_of = None, {}
     if ids.is_unique:
-        values, distinct = pd.factorize(matrix["service_id"])
         families = services.set_index("service_id")["family"].reindex(distinct)
         family_code, family_names = pd.factorize(families)
         pair_family = family_code[values]
@@ -925,14 +884,13 @@ def _e2sfca_by_family(
     )
 
 
-def _sorted_codes(values: pd.Series) -> npt.NDArray[np.intp]:
-    """Each value's rank among the distinct values in sorted order (as ``pd.factorize(values,
-    sort=True)[0]``), hashing the millions of values once and sorting only the distinct."""
-    codes, distinct = pd.factorize(values)
+def _sorted_ranks(distinct: pd.Index) -> npt.NDArray[np.intp]:
+    """The rank of each of ``distinct`` in sorted order: with ``pd.factorize``'s codes, the
+    codes of ``pd.factorize(values, sort=True)``, the millions of values hashed once and
+    only the distinct ones sorted."""
     rank = np.empty(len(distinct), dtype=np.intp)
     rank[np.argsort(np.asarray(distinct, dtype=object), kind="stable")] = np.arange(len(distinct))
-    ranked: npt.NDArray[np.intp] = rank[codes]
-    return ranked
+    return rank
 
 
 def _comparison(

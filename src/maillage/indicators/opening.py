@@ -30,7 +30,7 @@ def _flags(opening_hours: pd.Series) -> pd.DataFrame:
             flags[text] = (None, None)
             continue
         flags[text] = (hours.is_open_on(SATURDAY), hours.is_open_after(EVENING_MINUTE))
-    pairs = [flags.get(text, (None, None)) if text is not None else (None, None) for text in texts]
+    pairs = [flags.get(text, (None, None)) for text in texts]
     return pd.DataFrame(
         {
             "open_saturday": pd.array([p[0] for p in pairs], dtype="boolean"),
@@ -101,7 +101,8 @@ def hours_access(
         return _hours_by_merge(near.iloc[:0], info, key)
     row, pair_key = row[kept], pair_key[kept]
     origin_code, origins = pd.factorize(near["origin_id"], sort=True)
-    group = origin_code[kept].astype(np.int64) * max(len(keys), 1) + pair_key
+    n_keys = max(len(keys), 1)
+    group = origin_code[kept].astype(np.int64) * n_keys + pair_key
     inverse, groups = pd.factorize(group, sort=True)
     size = len(groups)
     # Each group's services in the order of ``info``: sums that do not depend on the
@@ -116,8 +117,8 @@ def hours_access(
     evening = info["open_after_18h"].fillna(False).to_numpy(dtype=bool)[row]
     result = pd.DataFrame(
         {
-            "origin_id": origins.take(groups // max(len(keys), 1)),
-            key: keys.take(groups % max(len(keys), 1)),
+            "origin_id": origins.take(groups // n_keys),
+            key: keys.take(groups % n_keys),
             "services_within": np.bincount(distinct, minlength=size).astype(np.int64),
             "services_with_hours": np.bincount(inverse, weights=known, minlength=size).astype(
                 np.int64
