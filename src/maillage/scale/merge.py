@@ -31,14 +31,12 @@ from maillage.indicators.diagnostic import (
     season_services,
 )
 from maillage.indicators.settings import DiagnosticSettings
-from maillage.network.model import NetworkPair, StraightLineModel
+from maillage.network.model import NetworkPair
 from maillage.network.snapping import located
-from maillage.network.zones import crs_zone
 from maillage.notes import Note
 from maillage.scale.partition import PartitionResult
 from maillage.schema import SEASONS, SUMMER
 from maillage.services.typology import Typology, load_typology
-from maillage.sources.communes import read_communes
 from maillage.territory.territory import Territory
 
 
@@ -135,10 +133,6 @@ def complete_nearest(
     bound = pd.Series(
         {code: r.guaranteed_minutes for r in results.values() for code in r.origin_ids}
     )
-    zone_of = origins.set_index("origin_id")["departement"].map(crs_zone)
-    service_zone = (
-        services["commune"].map(read_communes().set_index("commune")["departement"]).map(crs_zone)
-    )
     tables, recomputed = [], 0
     for name in SEASONS:
         pool = pools[name].dropna(subset=["type"])
@@ -153,19 +147,14 @@ def complete_nearest(
         )
         unsure = table[~sure]
         if len(unsure):
-            fixes = []
             model = network.summer if name == SUMMER else network.winter_or_summer
-            for zone, rows in unsure.groupby(unsure["origin_id"].map(zone_of), sort=False):
-                who = origins[origins["origin_id"].isin(rows["origin_id"])]
-                kinds = pool[pool["type"].isin(rows["type"])]
-                if isinstance(model, StraightLineModel):
-                    # Straight line: the same metric CRS as the partition's.
-                    kinds = kinds[service_zone.loc[kinds.index] == zone]
-                if len(kinds):
-                    fixes.append(_nearest(model, who, kinds))
+            who = origins[origins["origin_id"].isin(unsure["origin_id"])]
+            kinds = pool[pool["type"].isin(unsure["type"])]
+            # By straight line, _nearest computes each metric zone apart (metropolitan
+            # France, each DOM), in the same CRS as the partitions of that zone.
             fixed = (
-                pd.concat(fixes, ignore_index=True)
-                if fixes
+                _nearest(model, who, kinds)
+                if len(kinds)
                 else pd.DataFrame(columns=["origin_id", "type", "service_id", "minutes"])
             )
             fixed = unsure[["origin_id", "type"]].merge(
